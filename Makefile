@@ -1,0 +1,48 @@
+# smsinbox — the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first Python >= 3.11 on PATH (override with `make run PYTHON=/path/to/python3.12`).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help run test lint check-python migrate clean
+
+help:
+	@echo "make run   - set up .venv and serve the inbox at http://$(HOST):$(PORT) (SQLite, no services needed)"
+	@echo "make test  - set up .venv with test tools and run the whole test suite"
+	@echo "make lint  - ruff"
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then echo "smsinbox needs Python 3.11 or newer on PATH (python3.11, python3.12, python3.13 or python3)." >&2; exit 1; fi
+
+$(VENV)/.stamp-run: requirements.txt | check-python
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | check-python
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.stamp-run
+
+run: $(VENV)/.stamp-run
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.stamp-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.stamp-dev
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

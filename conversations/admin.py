@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest
+
+from conversations.models import Contact, Conversation
+from messaging.models import Message
+from smsinbox.admin_scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
+from smsinbox.phones import format_for_people
+
+THREAD_INLINE_LIMIT = 50
+
+
+class OptedOutFilter(admin.SimpleListFilter):
+    title = "opted out"
+    parameter_name = "opted_out"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return (("yes", "Opted out"), ("no", "Subscribed"))
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(opted_out_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(opted_out_at__isnull=True)
+        return queryset
+
+
+@admin.register(Contact)
+class ContactAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
+    list_display = ("display_name", "phone_display", "organization", "opted_out_at", "created_at")
+    list_filter = (OptedOutFilter, "organization")
+    list_select_related = ("organization",)
+    search_fields = ("first_name", "last_name")
+    phone_search_fields = ("phone",)
+    date_hierarchy = "created_at"
+    raw_id_fields = ("opt_out_message",)
+    readonly_fields = ("created_at", "updated_at")
+
+    @admin.display(description="Phone", ordering="phone")
+    def phone_display(self, obj: Contact) -> str:
+        return format_for_people(obj.phone)
+
+
+class NewestMessagesFormSet(BaseInlineFormSet):
+    """Show only the newest messages under a conversation, however long the thread."""
+
+    def get_queryset(self) -> QuerySet:
+        if not hasattr(self, "_newest"):
+            newest = super().get_queryset().order_by("-created_at", "-id")[:THREAD_INLINE_LIMIT]
+            self._newest = list(newest)[::-1]
+        return self._newest  # type: ignore[return-value]
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    formset = NewestMessagesFormSet
+    fields = ("created_at", "direction", "body", "status", "sent_by", "twilio_sid")
+    readonly_fields = fields
+    verbose_name_plural = f"messages (newest {THREAD_INLINE_LIMIT})"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("sent_by")
+
+
+@admin.register(Conversation)
+class ConversationAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
+    list_display = ("contact", "organization", "phone_number", "status", "assignee", "unread_count", "last_message_at")
+    list_filter = ("status", "organization")
+    list_select_related = ("contact", "contact__organization", "organization", "phone_number", "assignee")
+    search_fields = ("contact__first_name", "contact__last_name", "last_message_preview")
+    phone_search_fields = ("contact__phone",)
+    date_hierarchy = "last_message_at"
+    readonly_fields = ("last_message_at", "last_message_preview", "unread_count", "created_at", "updated_at")
+    inlines = (MessageInline,)

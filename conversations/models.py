@@ -1,0 +1,163 @@
+"""Contacts and the conversation threads staff have with them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+from smsinbox.models import Organization, PhoneNumber
+from smsinbox.phones import format_for_people
+
+PREVIEW_LENGTH = 100
+MEDIA_PREVIEW = "[Media]"
+
+
+class Contact(models.Model):
+    """A person an organization texts with.
+
+    Invariant: one contact per (organization, E.164 number), enforced by the database.
+    Numbers are compared whole: ``+447700900123`` and ``+17700900123`` are two people.
+
+    Opt-out: ``opted_out_at`` is set while the person has unsubscribed; ``opt_out_method``
+    says how (an inbound keyword, Twilio error 21610 on a send, or a staff action) and
+    ``opt_out_message`` which message did it. Both are set or both are empty.
+    """
+
+    class OptOutMethod(models.TextChoices):
+        KEYWORD = "keyword", "Replied with an opt-out keyword"
+        ERROR_21610 = "error_21610", "Twilio refused a send (21610: unsubscribed)"
+        STAFF = "staff", "Opted out by staff"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contacts")
+    phone = PhoneNumberField(help_text="Stored in E.164, for example +15551234567.")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    opt_out_method = models.CharField(max_length=20, choices=OptOutMethod.choices, blank=True)
+    opt_out_keyword = models.CharField(max_length=20, blank=True)
+    opt_out_message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name", "phone"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "phone"], name="contact_unique_org_phone"),
+            models.CheckConstraint(
+                condition=(
+                    Q(opted_out_at__isnull=True, opt_out_method="")
+                    | Q(opted_out_at__isnull=False, opt_out_method__in=["keyword", "error_21610", "staff"])
+                ),
+                name="contact_opt_out_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "last_name", "first_name"], name="contacts_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part).strip()
+
+    @property
+    def display_name(self) -> str:
+        """Name if known, else the number formatted for people."""
+        return self.full_name or format_for_people(self.phone)
+
+    @property
+    def is_opted_out(self) -> bool:
+        return self.opted_out_at is not None
+
+
+class Conversation(models.Model):
+    """The one thread between an organization and a contact.
+
+    Invariants: one conversation per (organization, contact), enforced by the database;
+    ``contact`` and ``phone_number`` belong to ``organization`` (checked by ``clean`` and
+    by the services that create conversations); ``unread_count`` never goes below zero
+    and is changed only by ``F()`` updates, so concurrent messages never lose an increment.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    phone_number = models.ForeignKey(
+        PhoneNumber,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        help_text="The organization's number this thread texts from.",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    last_message_at = models.DateTimeField(default=timezone.now, help_text="Newest activity; orders the inbox.")
+    last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
+    unread_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "contact"], name="conversation_unique_org_contact"),
+            models.CheckConstraint(condition=Q(status__in=["open", "closed"]), name="conversation_status_valid"),
+            models.CheckConstraint(condition=Q(unread_count__gte=0), name="conversation_unread_nonnegative"),
+        ]
+        indexes = [
+            # Inbox list, "All": newest activity first, keyset on (last_message_at, id).
+            models.Index(
+                "organization", models.F("last_message_at").desc(), models.F("id").desc(), name="inbox_all_idx"
+            ),
+            # Inbox list, "Unread" filter.
+            models.Index(
+                "organization",
+                models.F("last_message_at").desc(),
+                models.F("id").desc(),
+                name="inbox_unread_idx",
+                condition=Q(unread_count__gt=0),
+            ),
+            # Inbox list, "Open" / "Closed" filters.
+            models.Index(
+                "organization",
+                "status",
+                models.F("last_message_at").desc(),
+                models.F("id").desc(),
+                name="inbox_status_idx",
+            ),
+            # Inbox list, "Mine" / "Unassigned" filters.
+            models.Index(
+                "organization",
+                "assignee",
+                models.F("last_message_at").desc(),
+                models.F("id").desc(),
+                name="inbox_assignee_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.organization})"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.contact_id and self.organization_id and self.contact.organization_id != self.organization_id:
+            errors["contact"] = "This contact belongs to another organization."
+        if self.phone_number_id and self.organization_id and self.phone_number.organization_id != self.organization_id:
+            errors["phone_number"] = "This number belongs to another organization."
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,168 @@
+"""Messages, their media and their audit trail of events."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, Q, Value, When
+
+from conversations.models import Conversation
+from messaging.statuses import STATUS_RANK, MessageStatus
+from smsinbox.models import Organization
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", "Inbound"
+    OUTBOUND = "out", "Outbound"
+
+
+class Encoding(models.TextChoices):
+    GSM7 = "GSM-7", "GSM-7"
+    UCS2 = "UCS-2", "UCS-2"
+
+
+def _status_rank_expression() -> Case:
+    return Case(
+        *(When(status=status, then=Value(rank)) for status, rank in STATUS_RANK.items()),
+        default=Value(-1),
+        output_field=models.SmallIntegerField(),
+    )
+
+
+class Message(models.Model):
+    """One SMS/MMS, inbound or outbound.
+
+    Status state machine (ranks in ``messaging.statuses``)::
+
+        outbound: pending ─▶ accepted ─▶ scheduled ─▶ queued ─▶ sending ─▶ sent ─▶ delivered ─▶ read
+                     │                      └─▶ canceled                     ├─▶ undelivered
+                     └─▶ failed (refused before Twilio took it)              ├─▶ failed
+                                                                             └─▶ partially_delivered
+        inbound:  receiving ─▶ received
+
+    Invariants held by the database:
+    - ``twilio_sid`` is unique when set; an inbound message always has one.
+    - ``idempotency_key`` is unique per organization when set.
+    - ``status`` is one of ``MessageStatus``; ``status_rank`` is derived from it, and a
+      trigger (migration 0002) rejects any UPDATE that lowers the rank, moves sideways,
+      or leaves ``canceled``. Services update with ``status__in=statuses_below(new)``
+      so a racing late callback updates nothing instead of failing.
+    - only outbound messages have a ``sent_by`` user or an idempotency key.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    # NULL, not "": unique only when set (DJ001 does not apply to partial unique keys).
+    twilio_sid = models.CharField("Twilio message SID", max_length=34, null=True, blank=True)  # noqa: DJ001
+    from_number = models.CharField(max_length=32, help_text="E.164")
+    to_number = models.CharField(max_length=32, help_text="E.164")
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=MessageStatus.choices)
+    status_rank = models.GeneratedField(
+        expression=_status_rank_expression(), output_field=models.SmallIntegerField(), db_persist=True
+    )
+    num_segments = models.PositiveSmallIntegerField(default=1)
+    encoding = models.CharField(max_length=5, choices=Encoding.choices, blank=True)
+    num_media = models.PositiveSmallIntegerField(default=0)
+    price = models.DecimalField(max_digits=10, decimal_places=5, null=True, blank=True)
+    price_unit = models.CharField(max_length=3, blank=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    geo = models.JSONField(default=dict, blank=True, help_text="FromCity, FromState, … when Twilio sends them.")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_messages"
+    )
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["twilio_sid"], condition=Q(twilio_sid__isnull=False), name="message_unique_twilio_sid"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="message_unique_org_idempotency_key",
+            ),
+            models.CheckConstraint(condition=Q(direction__in=["in", "out"]), name="message_direction_valid"),
+            models.CheckConstraint(condition=Q(status__in=MessageStatus.values), name="message_status_valid"),
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(twilio_sid__isnull=False), name="message_inbound_has_sid"
+            ),
+            models.CheckConstraint(
+                condition=Q(direction="out") | Q(sent_by__isnull=True, idempotency_key__isnull=True),
+                name="message_inbound_no_sender",
+            ),
+            models.CheckConstraint(condition=Q(encoding__in=["", "GSM-7", "UCS-2"]), name="message_encoding_valid"),
+        ]
+        indexes = [
+            # Thread view: a conversation's messages in order, "load older" by keyset.
+            models.Index("conversation", models.F("created_at").desc(), models.F("id").desc(), name="thread_idx"),
+            # Admin and reports: an organization's messages by date.
+            models.Index("organization", models.F("created_at").desc(), name="org_messages_idx"),
+        ]
+
+    def __str__(self) -> str:
+        arrow = "←" if self.direction == Direction.INBOUND else "→"
+        return f"{arrow} {self.twilio_sid or f'#{self.pk}'} ({self.status})"
+
+
+class MessageMedia(models.Model):
+    """One media item of an MMS, in the order Twilio listed it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="media")
+    position = models.PositiveSmallIntegerField()
+    url = models.URLField(max_length=1000)
+    content_type = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["message", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="media_unique_message_position"),
+        ]
+        verbose_name_plural = "message media"
+
+    def __str__(self) -> str:
+        return f"{self.content_type or 'media'} #{self.position}"
+
+
+class MessageEvent(models.Model):
+    """Audit trail: every callback, attempt and opt-out change of a message, with its raw fields.
+
+    ``dedupe_key`` (unique per message when set) makes a repeated delivery of the same
+    fact, such as the same status callback twice, one row.
+    """
+
+    class Type(models.TextChoices):
+        RECEIVED = "received", "Received"
+        CREATED = "created", "Created"
+        SEND_ATTEMPT = "send_attempt", "Send attempt"
+        STATUS_CALLBACK = "status_callback", "Status callback"
+        OPT_OUT = "opt_out", "Opted out"
+        OPT_IN = "opt_in", "Opted in"
+        HELP = "help", "Asked for help"
+        RECONCILED = "reconciled", "Reconciled"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=20, choices=Type.choices)
+    status = models.CharField(max_length=40, blank=True, help_text="As reported, even if unknown to us.")
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["message", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "dedupe_key"], condition=Q(dedupe_key__isnull=False), name="event_unique_dedupe"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} {self.status}".strip()

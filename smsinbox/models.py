@@ -1,0 +1,112 @@
+"""Tenancy: staff users, organizations, memberships and the organizations' Twilio numbers."""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (for example America/New_York).")
+
+
+class User(AbstractUser):
+    """A staff member; sees timestamps in ``time_zone``."""
+
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Times are shown in this zone, for example America/New_York.",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+
+class Organization(models.Model):
+    """A tenant: everything a staff member sees belongs to one of their organizations."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's role in one organization. A user may belong to several."""
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        AGENT = "agent", "Agent"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="membership_unique_user_org"),
+            models.CheckConstraint(condition=Q(role__in=["admin", "agent"]), name="membership_role_valid"),
+        ]
+        indexes = [models.Index(fields=["organization", "role"], name="membership_org_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organization} ({self.get_role_display()})"
+
+
+class PhoneNumber(models.Model):
+    """One of an organization's Twilio numbers: unique across the whole system.
+
+    Inbound webhooks find their organization by ``number`` (the webhook's ``To``) or by
+    ``messaging_service_sid``; outbound sends are paced at ``messages_per_second``.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="phone_numbers")
+    number = PhoneNumberField(unique=True, help_text="E.164, for example +15005550006.")
+    friendly_name = models.CharField(max_length=100, blank=True)
+    twilio_sid = models.CharField(
+        "Twilio phone number SID", max_length=34, blank=True, help_text="PN…, filled in when webhooks are configured."
+    )
+    messaging_service_sid = models.CharField(
+        "Messaging Service SID",
+        max_length=34,
+        blank=True,
+        help_text="MG…, when this number sends through a Messaging Service.",
+    )
+    messages_per_second = models.DecimalField(
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1"),
+        help_text="Sending pace shared by all workers (US long code ≈ 1, toll-free 3, short code 100).",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(messages_per_second__gt=0), name="phonenumber_mps_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["messaging_service_sid"],
+                name="phonenumber_service_sid_idx",
+                condition=~Q(messaging_service_sid=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = f" ({self.friendly_name})" if self.friendly_name else ""
+        return f"{self.number}{label}"

@@ -1,0 +1,67 @@
+"""Phone numbers: parse anything people type into E.164, and format E.164 for people.
+
+Everything goes through ``phonenumbers`` (libphonenumber); nothing here is hand-rolled.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
+
+
+class InvalidPhoneNumber(ValueError):
+    """The text is not a valid phone number."""
+
+
+def default_region() -> str:
+    return settings.PHONENUMBER_DEFAULT_REGION
+
+
+def parse_phone(text: str, *, region: str | None = None, strict: bool = True) -> PhoneNumber:
+    """Parse ``text`` typed any common way into a number, or raise ``InvalidPhoneNumber``.
+
+    ``strict`` (staff input) requires a number libphonenumber knows to be valid; otherwise
+    (numbers Twilio reports, searches) a number of possible length is enough, since
+    libphonenumber's metadata lags behind real allocations and test ranges.
+    """
+    raw = (text or "").strip()
+    if not raw:
+        raise InvalidPhoneNumber("Enter a phone number.")
+    try:
+        number = phonenumbers.parse(raw, region or default_region())
+    except NumberParseException as exc:
+        raise InvalidPhoneNumber(f"{raw!r} is not a phone number ({exc._msg}).") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise InvalidPhoneNumber(f"{raw!r} has the wrong number of digits for a phone number.")
+    if strict and not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneNumber(
+            f"{raw!r} is not a valid phone number. Use international format, for example +15551234567."
+        )
+    return number
+
+
+def to_e164(text: str, *, region: str | None = None, strict: bool = True) -> str:
+    """Return ``text`` as an E.164 string, or raise ``InvalidPhoneNumber``."""
+    return phonenumbers.format_number(parse_phone(text, region=region, strict=strict), PhoneNumberFormat.E164)
+
+
+def e164_or_none(text: str, *, region: str | None = None) -> str | None:
+    """Return ``text`` as E.164 if it could be a phone number, else ``None`` (for searches)."""
+    try:
+        return to_e164(text, region=region, strict=False)
+    except InvalidPhoneNumber:
+        return None
+
+
+def format_for_people(value: object) -> str:
+    """National format in the default region (``(555) 123-4567``), international otherwise."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = value if isinstance(value, PhoneNumber) else phonenumbers.parse(str(value), default_region())
+    except NumberParseException:
+        return str(value)
+    if phonenumbers.region_code_for_number(number) == default_region():
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)

@@ -1,0 +1,35 @@
+"""Which organizations a user may see, in one place for pages, APIs, websockets and admin."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from smsinbox.models import Membership, Organization
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+
+
+def organization_ids_for_user(user: AbstractBaseUser | AnonymousUser, *, role: str | None = None) -> list[int]:
+    """Return the ids of the organizations ``user`` belongs to (with ``role``, if given)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    memberships = Membership.objects.filter(user_id=user.pk)
+    if role is not None:
+        memberships = memberships.filter(role=role)
+    return list(memberships.values_list("organization_id", flat=True))
+
+
+def organizations_for_user(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Organization]:
+    """Return the organizations ``user`` belongs to, by name."""
+    return Organization.objects.filter(id__in=organization_ids_for_user(user))
+
+
+def admin_organization_ids(user: AbstractBaseUser | AnonymousUser) -> list[int] | None:
+    """Return the organizations ``user`` administers in Django admin; ``None`` means all (superuser)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return None
+    return organization_ids_for_user(user, role=Membership.Role.ADMIN)

@@ -1,0 +1,115 @@
+import uuid
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from conversations.services import contact_get_or_create, conversation_get_or_create
+from messaging.models import Message, MessageEvent, MessageMedia
+from messaging.statuses import MessageStatus
+
+
+def sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+def message(conversation, **fields):
+    values = {
+        "organization": conversation.organization,
+        "conversation": conversation,
+        "direction": "out",
+        "from_number": "+14155550001",
+        "to_number": "+14155550101",
+        "status": MessageStatus.PENDING,
+    }
+    values.update(fields)
+    return Message.objects.create(**values)
+
+
+def test_duplicate_twilio_sid_is_rejected(conversation_a):
+    same = sid()
+    message(conversation_a, twilio_sid=same)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, twilio_sid=same, direction="in", status="received")
+
+
+def test_many_messages_may_wait_without_a_sid(conversation_a):
+    message(conversation_a)
+    message(conversation_a)
+    assert Message.objects.filter(twilio_sid__isnull=True).count() == 2
+
+
+def test_idempotency_key_is_unique_per_organization(conversation_a, org_b):
+    message(conversation_a, idempotency_key="click-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, idempotency_key="click-1")
+    org = org_b.organization
+    contact, _ = contact_get_or_create(organization=org, e164="+14155550101")
+    other, _ = conversation_get_or_create(organization=org, contact=contact, phone_number=org.phone_numbers.get())
+    message(other, idempotency_key="click-1")  # another organization may use the same key
+
+
+def test_inbound_message_needs_a_sid_and_no_sender(conversation_a, org_a):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, direction="in", status="received")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, direction="in", status="received", twilio_sid=sid(), sent_by=org_a.user)
+
+
+def test_unknown_status_is_rejected_by_the_database(conversation_a):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, status="teleported")
+
+
+def test_status_rank_is_derived_by_the_database(conversation_a):
+    msg = message(conversation_a)
+    Message.objects.filter(pk=msg.pk).update(status=MessageStatus.SENT)
+    assert Message.objects.get(pk=msg.pk).status_rank == 30
+
+
+@pytest.mark.parametrize(
+    ("start", "path"),
+    [
+        ("pending", ["queued", "sending", "sent", "delivered", "read"]),
+        ("scheduled", ["canceled"]),
+        ("pending", ["failed"]),
+    ],
+)
+def test_database_allows_forward_moves(conversation_a, start, path):
+    msg = message(conversation_a, status=start)
+    for status in path:
+        Message.objects.filter(pk=msg.pk).update(status=status)
+    assert Message.objects.get(pk=msg.pk).status == path[-1]
+
+
+@pytest.mark.parametrize(
+    ("start", "regression"),
+    [("delivered", "sent"), ("sent", "queued"), ("delivered", "failed"), ("canceled", "read"), ("read", "delivered")],
+)
+def test_database_refuses_backward_and_sideways_moves(conversation_a, start, regression):
+    msg = message(conversation_a, status=start)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.filter(pk=msg.pk).update(status=regression)
+    assert Message.objects.get(pk=msg.pk).status == start
+
+
+def test_rewriting_the_same_status_is_allowed(conversation_a):
+    msg = message(conversation_a, status="sent")
+    Message.objects.filter(pk=msg.pk).update(status="sent", error_message="")
+    msg.save()  # a full save writes the unchanged status again
+
+
+def test_media_position_is_unique_per_message(conversation_a):
+    msg = message(conversation_a)
+    MessageMedia.objects.create(message=msg, position=0, url="https://example.com/a.jpg", content_type="image/jpeg")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MessageMedia.objects.create(message=msg, position=0, url="https://example.com/b.jpg")
+
+
+def test_event_dedupe_key_is_unique_per_message(conversation_a):
+    msg = message(conversation_a)
+    MessageEvent.objects.create(message=msg, event_type="status_callback", status="sent", dedupe_key="status:sent")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MessageEvent.objects.create(message=msg, event_type="status_callback", status="sent", dedupe_key="status:sent")
+    MessageEvent.objects.create(message=msg, event_type="send_attempt")
+    MessageEvent.objects.create(message=msg, event_type="send_attempt")
+    assert msg.events.count() == 3

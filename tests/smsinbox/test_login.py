@@ -1,0 +1,33 @@
+from django.urls import reverse
+
+from smsinbox.demo import demo_seed
+
+
+def test_login_page_is_accessible_and_phone_friendly(client, db):
+    page = client.get(reverse("login")).content.decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert '<label for="id_username">Username</label>' in page
+    assert '<label for="id_password">Password</label>' in page
+    assert 'autocomplete="current-password"' in page
+    assert "<script" not in page
+
+
+def test_wrong_password_is_a_clear_error(client, db):
+    demo_seed()
+    response = client.post(reverse("login"), {"username": "demo", "password": "wrong"})
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_printed_demo_login_reaches_the_seeded_data(client, db):
+    login = demo_seed()
+    response = client.post(reverse("login"), {"username": login.username, "password": login.password}, follow=True)
+    assert response.status_code == 200
+    page = client.get(reverse("admin:conversations_conversation_changelist")).content.decode()
+    assert "Maria Garcia" in page
+    assert "+44 7700 900123" in page  # an unnamed contact shows its number
+
+
+def test_anonymous_home_goes_to_login(client, db):
+    response = client.get("/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("admin:login"))

@@ -1,0 +1,88 @@
+"""Settings read from the environment: production passes `check --deploy`, refuses to start without a secret."""
+
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "pr0duction-" + "k3y-" * 14,
+    "ALLOWED_HOSTS": "inbox.example.com",
+    "PUBLIC_BASE_URL": "https://inbox.example.com",
+    "TRUSTED_PROXY": "1",
+    "DATABASE_URL": "postgres://smsinbox:secret@db.internal:5432/smsinbox",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": "0" * 32,
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env={**base, **env},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def shell_json(expression: str, env: dict[str, str]) -> object:
+    proc = manage(
+        "shell", "-c", f"import json; from django.conf import settings as s; print(json.dumps({expression}))", env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_production_settings_pass_check_deploy():
+    proc = manage("check", "--deploy", "--fail-level", "DEBUG", env=PRODUCTION)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "System check identified no issues (0 silenced)." in proc.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
+    proc = manage("check", env=env)
+    assert proc.returncode != 0
+    assert "SECRET_KEY is not set" in proc.stderr
+
+
+def test_database_url_enables_the_pool_without_persistent_connections():
+    db = shell_json("s.DATABASES['default']", PRODUCTION)
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["CONN_MAX_AGE"] == 0
+    assert db["OPTIONS"]["pool"]["timeout"] <= 5
+    assert (db["HOST"], db["NAME"]) == ("db.internal", "smsinbox")
+
+
+def test_redis_url_selects_the_redis_channel_layer():
+    layers = shell_json("s.CHANNEL_LAYERS['default']['BACKEND']", PRODUCTION)
+    assert layers == "channels_redis.core.RedisChannelLayer"
+
+
+def test_embedded_default_is_sqlite_and_in_memory_layer(tmp_path):
+    env = {"DEBUG": "1", "SQLITE_PATH": str(tmp_path / "x.sqlite3")}
+    got = shell_json(
+        "[s.DATABASES['default']['ENGINE'], s.CHANNEL_LAYERS['default']['BACKEND'], s.PUBLIC_BASE_URL, "
+        "s.PHONENUMBER_DEFAULT_REGION]",
+        env,
+    )
+    assert got == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer", "http://127.0.0.1:8000", "US"]
+
+
+def test_a_non_postgres_database_url_is_refused():
+    proc = manage("check", env={**PRODUCTION, "DATABASE_URL": "mysql://u@h/db"})
+    assert proc.returncode != 0
+    assert "DATABASE_URL must be a postgres:// URL" in proc.stderr
+
+
+def test_a_bad_boolean_is_a_clear_error():
+    proc = manage("check", env={**PRODUCTION, "TRUSTED_PROXY": "maybe"})
+    assert proc.returncode != 0
+    assert "TRUSTED_PROXY='maybe' is not a boolean" in proc.stderr
