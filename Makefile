@@ -33,6 +33,7 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | check-python
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.stamp-run
 
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.stamp-run
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo

@@ -82,3 +82,30 @@ def conversation_touch(*, conversation: Conversation, preview: str, unread_incre
         status=Conversation.Status.OPEN,
         updated_at=now,
     )
+
+
+def contact_opt_out(*, contact: Contact, method: str, keyword: str = "", message_id: int | None = None) -> bool:
+    """Mark ``contact`` as unsubscribed unless it already is; return whether anything changed.
+
+    A conditional UPDATE, so concurrent opt-outs record the first one only.
+    """
+    changed = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=True).update(
+        opted_out_at=timezone.now(),
+        opt_out_method=method,
+        opt_out_keyword=keyword[:20],
+        opt_out_message_id=message_id,
+        updated_at=timezone.now(),
+    )
+    if changed:
+        contact.refresh_from_db(fields=["opted_out_at", "opt_out_method", "opt_out_keyword", "opt_out_message"])
+    return bool(changed)
+
+
+def contact_opt_in(*, contact: Contact) -> bool:
+    """Clear an opt-out (the person texted START); return whether anything changed."""
+    changed = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=False).update(
+        opted_out_at=None, opt_out_method="", opt_out_keyword="", opt_out_message=None, updated_at=timezone.now()
+    )
+    if changed:
+        contact.refresh_from_db(fields=["opted_out_at", "opt_out_method", "opt_out_keyword", "opt_out_message"])
+    return bool(changed)

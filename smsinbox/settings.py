@@ -148,6 +148,9 @@ DB_POOL_MAX_SIZE = env_int("DB_POOL_MAX_SIZE", 10)
 # Twilio waits 15 s for a webhook answer; a request that cannot get a connection
 # within this many seconds fails fast with a 5xx so Twilio can deliver it again.
 DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 5)
+# A statement waiting this long for a row or table lock gives up, so a webhook answers 503
+# (and Twilio delivers it again) instead of hanging past Twilio's 15 s.
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 3000)
 if DB_POOL_TIMEOUT > 5:
     raise ImproperlyConfigured("DB_POOL_TIMEOUT must be at most 5 seconds (Twilio waits 15 s in total).")
 
@@ -164,6 +167,7 @@ if DATABASE_URL:
         "timeout": DB_POOL_TIMEOUT,
     }
     _db["OPTIONS"].setdefault("connect_timeout", 5)
+    _db["OPTIONS"]["options"] = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
     _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
     DATABASES = {"default": _db}
 else:

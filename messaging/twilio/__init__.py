@@ -1,0 +1,1 @@
+"""Everything that speaks Twilio: webhook signatures and views, payload parsing, the REST client."""

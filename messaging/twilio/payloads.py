@@ -1,0 +1,141 @@
+"""Parse Twilio's form posts into typed values; anything malformed raises ``MalformedWebhook``.
+
+Parsing trusts only the fields actually sent: media are the ``MediaUrl{N}`` fields present,
+whatever ``NumMedia`` claims.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from messaging.error_codes import parse_error_code
+from smsinbox.phones import InvalidPhoneNumber, to_e164
+
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
+MEDIA_URL_FIELD = re.compile(r"^MediaUrl(\d{1,2})$")
+GEO_FIELDS = ("FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry")
+MAX_MEDIA = 10
+MAX_URL_LENGTH = 1000
+
+
+class MalformedWebhook(ValueError):
+    """A signed request we cannot use: a permanent problem, answered 200 so Twilio stops."""
+
+
+@dataclass(frozen=True)
+class InboundMedia:
+    position: int
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    message_sid: str
+    account_sid: str
+    from_e164: str
+    to_e164: str
+    body: str
+    num_segments: int
+    messaging_service_sid: str = ""
+    media: tuple[InboundMedia, ...] = ()
+    geo: dict[str, str] = field(default_factory=dict)
+    opt_out_type: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StatusCallback:
+    message_sid: str
+    status: str  # as sent, lower-cased; may be a value we do not know
+    error_code: int | None
+    error_message: str
+    our_message_id: int | None  # from ``?m=`` on the callback URL
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def raw_fields(post: Mapping[str, Any]) -> dict[str, Any]:
+    """All posted fields as a JSON-able dict (repeated fields become lists)."""
+    getlist = getattr(post, "getlist", None)
+    out: dict[str, Any] = {}
+    for key in post:
+        values = getlist(key) if getlist else [post[key]]
+        out[key] = clean_text(values[0]) if len(values) == 1 else [clean_text(v) for v in values]
+    return out
+
+
+def clean_text(value: object) -> str:
+    """Text safe for every database: no NUL bytes, no lone surrogates."""
+    text = str(value or "").replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _message_sid(post: Mapping[str, Any]) -> str:
+    sid = str(post.get("MessageSid") or post.get("SmsMessageSid") or post.get("SmsSid") or "").strip()
+    if not MESSAGE_SID.match(sid):
+        raise MalformedWebhook(f"MessageSid {sid[:40]!r} is missing or malformed")
+    return sid
+
+
+def _phone(post: Mapping[str, Any], name: str) -> str:
+    raw = clean_text(post.get(name)).strip()
+    try:
+        return to_e164(raw, strict=False)
+    except InvalidPhoneNumber as exc:
+        raise MalformedWebhook(f"{name} {raw[:40]!r} is not a phone number") from exc
+
+
+def _http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc) and len(value) <= MAX_URL_LENGTH
+
+
+def parse_inbound(post: Mapping[str, Any]) -> InboundSms:
+    """Parse an incoming-message webhook."""
+    sid = _message_sid(post)
+    segments_raw = str(post.get("NumSegments") or "1").strip()
+    num_segments = min(max(int(segments_raw), 1), 255) if segments_raw.isdigit() and len(segments_raw) < 6 else 1
+    media: list[InboundMedia] = []
+    positions = sorted(int(m.group(1)) for key in post if (m := MEDIA_URL_FIELD.match(key)))
+    for position in positions:
+        url = clean_text(post.get(f"MediaUrl{position}")).strip()
+        if not _http_url(url) or len(media) >= MAX_MEDIA:
+            continue
+        content_type = clean_text(post.get(f"MediaContentType{position}")).strip()[:100]
+        media.append(InboundMedia(position=position, url=url, content_type=content_type))
+    service = clean_text(post.get("MessagingServiceSid")).strip()
+    return InboundSms(
+        message_sid=sid,
+        account_sid=clean_text(post.get("AccountSid")).strip(),
+        from_e164=_phone(post, "From"),
+        to_e164=_phone(post, "To"),
+        body=clean_text(post.get("Body")),
+        num_segments=num_segments,
+        messaging_service_sid=service if SERVICE_SID.match(service) else "",
+        media=tuple(media),
+        geo={name: clean_text(post[name])[:100] for name in GEO_FIELDS if post.get(name)},
+        opt_out_type=clean_text(post.get("OptOutType")).strip().upper()[:20],
+        raw=raw_fields(post),
+    )
+
+
+def parse_status_callback(post: Mapping[str, Any], query: Mapping[str, Any]) -> StatusCallback:
+    """Parse a status callback; ``query`` is the callback URL's query (our ``m`` id)."""
+    sid = _message_sid(post)
+    status = clean_text(post.get("MessageStatus") or post.get("SmsStatus")).strip().lower()[:40]
+    if not status:
+        raise MalformedWebhook("MessageStatus is missing")
+    our_id = str(query.get("m") or "").strip()
+    return StatusCallback(
+        message_sid=sid,
+        status=status,
+        error_code=parse_error_code(post.get("ErrorCode")),
+        error_message=clean_text(post.get("ErrorMessage")).strip()[:500],
+        our_message_id=int(our_id) if our_id.isdigit() and len(our_id) < 19 else None,
+        raw=raw_fields(post),
+    )

@@ -1,0 +1,46 @@
+"""The only way live updates leave the app: a Channels group event, sent after commit.
+
+Only services call ``publish_on_commit``. The event goes to the organization's group after
+the surrounding transaction commits, so a rolled-back change is never announced. If the
+channel layer is down, the event is logged and dropped: the data is already stored, and
+open inboxes resync when they reconnect.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# Event types (Channels handler names follow them: "inbox.message_created" -> inbox_message_created).
+MESSAGE_CREATED = "inbox.message_created"
+MESSAGE_STATUS_CHANGED = "inbox.message_status_changed"
+CONVERSATION_UPDATED = "inbox.conversation_updated"
+CONTACT_UPDATED = "inbox.contact_updated"
+
+
+def organization_group(organization_id: int) -> str:
+    """Name of the Channels group every open inbox of the organization joins."""
+    return f"org.{organization_id}"
+
+
+def _send(group: str, event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, event)
+    except Exception:  # the layer (Redis) is down or full: the change itself is safely stored
+        logger.warning("live event %s to %s not delivered", event.get("type"), group, exc_info=True)
+
+
+def publish_on_commit(*, organization_id: int, event_type: str, payload: dict[str, Any]) -> None:
+    """Send ``event_type`` with ``payload`` to the organization's inboxes once the transaction commits."""
+    event = {"type": event_type, "payload": payload}
+    group = organization_group(organization_id)
+    transaction.on_commit(lambda: _send(group, event), robust=True)

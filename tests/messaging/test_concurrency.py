@@ -1,0 +1,115 @@
+"""Races settled by the database: real threads, separate connections, PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psycopg
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from conversations.models import Contact, Conversation
+from messaging.models import Message, MessageEvent
+from tests.twilio_posts import new_sid, post_inbound, post_status
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+TO = "+14155550001"
+
+
+def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Start every call at the same moment, each on its own thread and database connection."""
+    barrier = threading.Barrier(len(calls))
+
+    def wrapped(call: Callable[[], Any]) -> Any:
+        try:
+            barrier.wait(timeout=20)
+            return call()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(wrapped, call) for call in calls]
+        return [f.result(timeout=120) for f in futures]
+
+
+def test_twenty_first_messages_from_one_new_number(org_a):
+    calls = [
+        lambda i=i: post_inbound(Client(), to=TO, from_="+14155550177", body=f"msg {i}").status_code for i in range(20)
+    ]
+    assert run_at_once(calls) == [200] * 20
+    assert Contact.objects.count() == 1
+    assert Conversation.objects.count() == 1
+    assert Message.objects.count() == 20
+    assert Conversation.objects.get().unread_count == 20
+
+
+def test_same_message_sid_five_times_at_once(org_a):
+    sid = new_sid()
+    calls = [lambda: post_inbound(Client(), to=TO, sid=sid).status_code for _ in range(5)]
+    assert run_at_once(calls) == [200] * 5
+    assert Message.objects.filter(twilio_sid=sid).count() == 1
+    assert Conversation.objects.get().unread_count == 1
+    assert MessageEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_shuffled_concurrent_status_callbacks_end_in_the_true_status(org_a, conversation_a, seed):
+    messages = [
+        Message.objects.create(
+            organization=org_a.organization,
+            conversation=conversation_a,
+            direction="out",
+            twilio_sid=new_sid(),
+            from_number=TO,
+            to_number="+14155550101",
+            status="queued",
+        )
+        for _ in range(4)
+    ]
+    finals = ["delivered", "undelivered", "failed", "read"]
+    callbacks = []
+    for message, final in zip(messages, finals, strict=True):
+        path = ["sending", "sent", final] if final != "read" else ["sending", "sent", "delivered", "read"]
+        callbacks += [(message.twilio_sid, status) for status in path for _ in range(2)]
+    random.Random(seed).shuffle(callbacks)
+    calls = [lambda s=s, st=st: post_status(Client(), sid=s, status=st).status_code for s, st in callbacks]
+    assert run_at_once(calls) == [204] * len(callbacks)
+    for message, final in zip(messages, finals, strict=True):
+        message.refresh_from_db()
+        assert message.status == final
+        distinct = 3 if final != "read" else 4
+        assert message.events.count() == distinct
+
+
+def test_locked_database_answers_503_within_seconds_then_redelivery_stores_once(org_a):
+    """A transient failure: Twilio gets a 5xx quickly and retries; nothing half-written."""
+    settings_dict = connection.settings_dict
+    sid = new_sid()
+    with psycopg.connect(
+        host=settings_dict["HOST"] or "127.0.0.1",
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        password=settings_dict["PASSWORD"] or None,
+        dbname=settings_dict["NAME"],
+        autocommit=False,
+    ) as blocker:
+        blocker.execute("LOCK TABLE messaging_message IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        response = post_inbound(Client(), to=TO, sid=sid)
+        elapsed = time.monotonic() - started
+        blocker.rollback()
+    assert response.status_code == 503
+    assert elapsed < 5
+    assert Message.objects.count() == 0
+    assert Contact.objects.count() == 0
+    assert post_inbound(Client(), to=TO, sid=sid).status_code == 200
+    assert post_inbound(Client(), to=TO, sid=sid).status_code == 200
+    assert Message.objects.filter(twilio_sid=sid).count() == 1
+    assert Conversation.objects.get().unread_count == 1

@@ -1,0 +1,166 @@
+"""The webhook endpoints end to end: signed real-shaped posts through the Django test client."""
+
+import logging
+
+import pytest
+from django.urls import reverse
+
+from conversations.models import Contact, Conversation
+from messaging.models import Message, MessageEvent
+from messaging.twilio.webhooks import EMPTY_TWIML
+from tests.twilio_posts import inbound_params, new_sid, post_inbound, post_signed, post_status, sign
+
+ORG_A_NUMBER = "+14155550001"
+
+
+def row_counts():
+    return (
+        Contact.objects.count(),
+        Conversation.objects.count(),
+        Message.objects.count(),
+        MessageEvent.objects.count(),
+    )
+
+
+def test_inbound_answers_empty_twiml_and_stores_the_message(client, org_a):
+    response = post_inbound(client, to=ORG_A_NUMBER, body="Hi there")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/xml"
+    assert response.content.decode() == EMPTY_TWIML
+    message = Message.objects.get()
+    assert (message.body, message.direction, message.status) == ("Hi there", "in", "received")
+
+
+def test_repeated_delivery_is_stored_once(client, org_a):
+    sid = new_sid()
+    for _ in range(3):
+        assert post_inbound(client, to=ORG_A_NUMBER, sid=sid).status_code == 200
+    assert Message.objects.filter(twilio_sid=sid).count() == 1
+    assert Conversation.objects.get().unread_count == 1
+
+
+@pytest.mark.parametrize("signature", [None, "", "bm90IGEgc2lnbmF0dXJl"])
+def test_unsigned_or_forged_is_403_with_zero_writes_and_one_warning(client, org_a, caplog, signature):
+    params = inbound_params(to=ORG_A_NUMBER)
+    before = row_counts()
+    headers = {} if signature is None else {"X-Twilio-Signature": signature}
+    with caplog.at_level(logging.WARNING, logger="messaging"):
+        response = client.post(reverse("twilio:sms-incoming"), data=params, headers=headers)
+    assert response.status_code == 403
+    assert row_counts() == before
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert params["MessageSid"] in warnings[0].getMessage()
+
+
+def test_tampered_field_is_403(client, org_a):
+    params = inbound_params(to=ORG_A_NUMBER, body="original")
+    signature = sign("http://testserver/api/twilio/sms-incoming", params)
+    params["Body"] = "tampered"
+    response = client.post(reverse("twilio:sms-incoming"), data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+def test_signature_replayed_to_another_url_is_403(client, org_a):
+    params = inbound_params(to=ORG_A_NUMBER)
+    signature = sign("http://testserver/api/twilio/sms-status", params)
+    response = client.post(reverse("twilio:sms-incoming"), data=params, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+
+
+def test_https_signed_request_seen_over_http_is_403(client, org_a, settings):
+    settings.PUBLIC_BASE_URL = ""
+    params = inbound_params(to=ORG_A_NUMBER)
+    response = post_signed(
+        client, reverse("twilio:sms-incoming"), params, signed_url="https://testserver/api/twilio/sms-incoming"
+    )
+    assert response.status_code == 403
+
+
+def test_public_base_url_is_what_is_signed(client, org_a, settings):
+    settings.PUBLIC_BASE_URL = "https://inbox.example.com"
+    params = inbound_params(to=ORG_A_NUMBER)
+    response = post_signed(
+        client, reverse("twilio:sms-incoming"), params, signed_url="https://inbox.example.com/api/twilio/sms-incoming"
+    )
+    assert response.status_code == 200
+    assert Message.objects.count() == 1
+
+
+def test_extra_unknown_fields_are_accepted_when_signed(client, org_a):
+    response = post_inbound(client, to=ORG_A_NUMBER, AddOns='{"status":"successful"}', BrandNewTwilioField="x")
+    assert response.status_code == 200
+    assert Message.objects.get().body == "Hello"
+
+
+def test_unknown_number_is_200_and_stores_nothing(client, org_a, caplog):
+    before = row_counts()
+    with caplog.at_level(logging.INFO, logger="messaging"):
+        response = post_inbound(client, to="+13105550199")
+    assert response.status_code == 200
+    assert response.content.decode() == EMPTY_TWIML
+    assert row_counts() == before
+    assert any("+13105550199" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"MessageSid": "", "SmsSid": "", "SmsMessageSid": ""},
+        {"MessageSid": "SM123", "SmsSid": "", "SmsMessageSid": ""},
+        {"From": "not-a-number"},
+        {"From": ""},
+        {"To": "12"},
+    ],
+)
+def test_malformed_signed_post_is_200_and_stores_nothing(client, org_a, override):
+    params = {**inbound_params(to=ORG_A_NUMBER), **override}
+    before = row_counts()
+    response = post_signed(client, reverse("twilio:sms-incoming"), params)
+    assert response.status_code == 200
+    assert row_counts() == before
+
+
+def test_oversized_body_is_413_before_anything_else(client, org_a):
+    params = inbound_params(to=ORG_A_NUMBER, body="x" * (70 * 1024))
+    response = post_signed(client, reverse("twilio:sms-incoming"), params)
+    assert response.status_code == 413
+    assert not Message.objects.exists()
+
+
+def test_get_is_not_allowed(client, org_a):
+    assert client.get(reverse("twilio:sms-incoming")).status_code == 405
+    assert client.get(reverse("twilio:sms-status")).status_code == 405
+
+
+def test_status_callback_is_signed_too(client, conversation_a):
+    response = client.post(reverse("twilio:sms-status"), data={"MessageSid": new_sid(), "MessageStatus": "sent"})
+    assert response.status_code == 403
+
+
+def test_status_callback_with_our_id_in_the_query_is_signed_over_the_query(client, org_a, conversation_a):
+    message = Message.objects.create(
+        organization=org_a.organization,
+        conversation=conversation_a,
+        direction="out",
+        from_number=ORG_A_NUMBER,
+        to_number="+14155550101",
+        status="pending",
+    )
+    sid = new_sid()
+    response = post_status(client, sid=sid, status="sent", message_id=message.pk)
+    assert response.status_code == 204
+    message.refresh_from_db()
+    assert (message.twilio_sid, message.status) == (sid, "sent")
+
+
+def test_status_callback_for_an_unknown_sid_is_200_class(client, org_a):
+    response = post_status(client, sid=new_sid(), status="delivered")
+    assert response.status_code == 204
+    assert not MessageEvent.objects.exists()
+
+
+def test_status_callback_without_a_status_is_ignored(client, org_a):
+    response = post_status(client, sid=new_sid(), status="")
+    assert response.status_code == 200
