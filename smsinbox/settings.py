@@ -255,6 +255,16 @@ STORAGES = {
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "").strip()
 TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "").strip()
 TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "").strip().rstrip("/")
+# The local Twilio emulator (`manage.py twilio_emulator`): the embedded default's Twilio.
+TWILIO_EMULATOR_PORT = env_int("TWILIO_EMULATOR_PORT", 8025)
+if DEBUG and not TWILIO_ACCOUNT_SID and not TWILIO_AUTH_TOKEN:
+    # Embedded default: talk to the emulator with a made-up account; the token is derived from
+    # SECRET_KEY so no credential is written down anywhere.
+    import hashlib
+
+    TWILIO_ACCOUNT_SID = "AC" + "e" * 32
+    TWILIO_AUTH_TOKEN = hashlib.sha256(f"emulator:{SECRET_KEY}".encode()).hexdigest()[:32]
+    TWILIO_API_BASE_URL = TWILIO_API_BASE_URL or f"http://127.0.0.1:{TWILIO_EMULATOR_PORT}"
 
 # --- REST framework --------------------------------------------------------------------
 
