@@ -21,14 +21,20 @@ help:
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "smsinbox needs Python 3.11 or newer on PATH (python3.11, python3.12, python3.13 or python3)." >&2; exit 1; fi
 
+# A .venv whose pip does not run (half-made, or from a removed Python) is made again.
+define ensure_venv
+	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); } || \
+		{ echo "Could not create $(VENV): install your Python's venv module (e.g. apt-get install python3-venv)." >&2; exit 1; }
+endef
+
 $(VENV)/.stamp-run: requirements.txt | check-python
-	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(ensure_venv)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $@
 
 $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | check-python
-	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(ensure_venv)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@ $(VENV)/.stamp-run

@@ -36,8 +36,15 @@ class ContactAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
     search_fields = ("first_name", "last_name")
     phone_search_fields = ("phone",)
     date_hierarchy = "created_at"
-    raw_id_fields = ("opt_out_message",)
-    readonly_fields = ("created_at", "updated_at")
+    # Opt-outs are recorded by the services (keyword, error 21610) with the message that did it.
+    readonly_fields = (
+        "opted_out_at",
+        "opt_out_method",
+        "opt_out_keyword",
+        "opt_out_message",
+        "created_at",
+        "updated_at",
+    )
 
     @admin.display(description="Phone", ordering="phone")
     def phone_display(self, obj: Contact) -> str:
@@ -74,4 +81,5 @@ class ConversationAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
     phone_search_fields = ("contact__phone",)
     date_hierarchy = "last_message_at"
     readonly_fields = ("last_message_at", "last_message_preview", "unread_count", "created_at", "updated_at")
+    fixed_after_creation = ("organization", "contact")
     inlines = (MessageInline,)

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from smsinbox.models import Organization, PhoneNumber
+from smsinbox.models import E164_REGEX, Organization, PhoneNumber
 from smsinbox.phones import format_for_people
 
 PREVIEW_LENGTH = 100
@@ -49,6 +49,7 @@ class Contact(models.Model):
         ordering = ["last_name", "first_name", "phone"]
         constraints = [
             models.UniqueConstraint(fields=["organization", "phone"], name="contact_unique_org_phone"),
+            models.CheckConstraint(condition=Q(phone__regex=E164_REGEX), name="contact_phone_e164"),
             models.CheckConstraint(
                 condition=(
                     Q(opted_out_at__isnull=True, opt_out_method="")
@@ -95,7 +96,7 @@ class Conversation(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     phone_number = models.ForeignKey(
         PhoneNumber,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,  # not while its organization's threads use it; deleting the organization is fine
         related_name="conversations",
         help_text="The organization's number this thread texts from.",
     )

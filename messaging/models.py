@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from conversations.models import Conversation
-from messaging.statuses import STATUS_RANK, MessageStatus
-from smsinbox.models import Organization
+from messaging.statuses import INBOUND_STATUSES, STATUS_RANK, MessageStatus
+from smsinbox.models import E164_REGEX, Organization
 
 
 class Direction(models.TextChoices):
@@ -44,7 +44,7 @@ class Message(models.Model):
     - ``twilio_sid`` is unique when set; an inbound message always has one.
     - ``idempotency_key`` is unique per organization when set.
     - ``status`` is one of ``MessageStatus``; ``status_rank`` is derived from it, and a
-      trigger (migration 0002) rejects any UPDATE that lowers the rank, moves sideways,
+      trigger (``smsinbox.db_triggers``) rejects any UPDATE that lowers the rank, moves sideways,
       or leaves ``canceled``. Services update with ``status__in=statuses_below(new)``
       so a racing late callback updates nothing instead of failing.
     - only outbound messages have a ``sent_by`` user or an idempotency key.
@@ -75,8 +75,16 @@ class Message(models.Model):
     )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Outbound delivery bookkeeping (see messaging.services.outbound).
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    dispatch_started_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Set while a request to Twilio may be in flight; cleared when its outcome is known.",
+    )
 
     class Meta:
         constraints = [
@@ -98,12 +106,32 @@ class Message(models.Model):
                 name="message_inbound_no_sender",
             ),
             models.CheckConstraint(condition=Q(encoding__in=["", "GSM-7", "UCS-2"]), name="message_encoding_valid"),
+            models.CheckConstraint(condition=~Q(twilio_sid=""), name="message_sid_not_empty"),
+            models.CheckConstraint(condition=~Q(idempotency_key=""), name="message_idempotency_key_not_empty"),
+            models.CheckConstraint(
+                condition=(
+                    Q(direction="in", status__in=sorted(INBOUND_STATUSES))
+                    | (Q(direction="out") & ~Q(status__in=sorted(INBOUND_STATUSES)))
+                ),
+                name="message_status_matches_direction",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_number__regex=E164_REGEX, to_number__regex=E164_REGEX), name="message_numbers_e164"
+            ),
         ]
         indexes = [
             # Thread view: a conversation's messages in order, "load older" by keyset.
             models.Index("conversation", models.F("created_at").desc(), models.F("id").desc(), name="thread_idx"),
             # Admin and reports: an organization's messages by date.
             models.Index("organization", models.F("created_at").desc(), name="org_messages_idx"),
+            # Reconciliation: outbound messages whose final status is not known yet.
+            models.Index(
+                fields=["updated_at"],
+                name="reconcile_open_idx",
+                condition=Q(
+                    direction="out", status__in=["pending", "accepted", "scheduled", "queued", "sending", "sent"]
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,8 @@ share one rank, so none replaces another; only ``read`` follows them, and nothin
 follows ``canceled``.
 
 The rank table below is the single source of truth: the database derives
-``Message.status_rank`` from it and a trigger refuses any update that lowers the rank.
+``Message.status_rank`` from it and a trigger (``smsinbox.db_triggers``) refuses any
+update that is not an advance.
 """
 
 from __future__ import annotations
@@ -78,9 +79,16 @@ def parse_status(value: str | None) -> MessageStatus | None:
         return None
 
 
+NOT_READABLE = frozenset({S.CANCELED, S.FAILED, S.UNDELIVERED, S.RECEIVED, S.RECEIVING})
+INBOUND_STATUSES = frozenset({S.RECEIVING, S.RECEIVED})
+
+
 def can_advance(old: str, new: str) -> bool:
-    """Whether a message in ``old`` may move to ``new``: strictly higher rank, never out of canceled."""
-    return old != S.CANCELED and STATUS_RANK[new] > STATUS_RANK[old]
+    """Whether a message in ``old`` may move to ``new``: strictly higher rank, never out of
+    ``canceled``, and ``read`` only after a message that reached the handset."""
+    if old == S.CANCELED or (new == S.READ and old in NOT_READABLE):
+        return False
+    return STATUS_RANK[new] > STATUS_RANK[old]
 
 
 def statuses_below(new: str) -> list[str]:

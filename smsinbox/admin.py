@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 
 from smsinbox.admin_scoping import OrganizationScopedAdmin, PhoneSearchMixin, ScopedFormFieldsMixin
 from smsinbox.models import Membership, Organization, PhoneNumber, User
@@ -36,10 +37,22 @@ class OrganizationAdmin(OrganizationScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(OrganizationScopedAdmin):
+    """Admins manage their organizations' members, but cannot remove or demote themselves."""
+
+    fixed_after_creation = ("organization", "user")
     list_display = ("user", "organization", "role", "created_at")
     list_filter = ("role", "organization")
     list_select_related = ("user", "organization")
     search_fields = ("user__username", "user__email", "organization__name")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> tuple[str, ...]:
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "role") if obj is not None and obj.user_id == request.user.pk else fields
+
+    def has_delete_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
+        if obj is not None and obj.user_id == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(PhoneNumber)

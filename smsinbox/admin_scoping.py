@@ -44,6 +44,22 @@ class OrganizationScopedAdmin(ScopedFormFieldsMixin, admin.ModelAdmin):
     """
 
     organization_path: str | None = "organization"
+    fixed_after_creation: tuple[str, ...] = ("organization",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        """A row never moves to another organization (nor a thread to another contact)."""
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return fields
+        own = {f.name for f in self.model._meta.get_fields()}
+        return fields + tuple(f for f in self.fixed_after_creation if f in own and f not in fields)
+
+    def get_list_filter(self, request: HttpRequest) -> tuple[Any, ...]:
+        """Filter by organization among the rows the user may see, never naming other tenants."""
+        return tuple(
+            (f, admin.RelatedOnlyFieldListFilter) if isinstance(f, str) and f.split("__")[-1] == "organization" else f
+            for f in super().get_list_filter(request)
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request)

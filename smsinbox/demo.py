@@ -6,19 +6,21 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from conversations.models import Contact
+from conversations.models import Contact, Conversation
 from conversations.services import (
     contact_create,
     contact_get_or_create,
     conversation_get_or_create,
-    conversation_touch,
-    preview_for,
 )
 from messaging.models import Direction, Encoding, Message
+from messaging.segments import segment_info
+from messaging.services import message_receive
 from messaging.statuses import MessageStatus
+from messaging.twilio.payloads import InboundSms
 from smsinbox.models import Organization
 from smsinbox.services import organization_setup
 
@@ -98,6 +100,18 @@ def demo_seed() -> DemoLogin:
         conversation, _ = conversation_get_or_create(organization=org, contact=contact, phone_number=number)
         for direction, body, status in messages:
             inbound = direction == Direction.INBOUND
+            if inbound:  # through the same service as a real webhook
+                message_receive(
+                    sms=InboundSms(
+                        message_sid=_sid(),
+                        account_sid=settings.TWILIO_ACCOUNT_SID,
+                        from_e164=str(contact.phone),
+                        to_e164=DEMO_NUMBER,
+                        body=body,
+                        num_segments=segment_info(body).segments,
+                    )
+                )
+                continue
             Message.objects.create(
                 organization=org,
                 conversation=conversation,
@@ -112,7 +126,5 @@ def demo_seed() -> DemoLogin:
                 sent_at=None if inbound else timezone.now(),
                 delivered_at=timezone.now() if status == MessageStatus.DELIVERED else None,
             )
-        conversation_touch(
-            conversation=conversation, preview=preview_for(messages[-1][1], has_media=False), unread_increment=unread
-        )
+        Conversation.objects.filter(pk=conversation.pk).update(unread_count=unread)
     return DemoLogin(username=DEMO_USERNAME, password=password, created_data=True)

@@ -11,6 +11,9 @@ from django.db import models
 from django.db.models import Q
 from phonenumber_field.modelfields import PhoneNumberField
 
+# E.164: a plus, a non-zero country digit, at most 15 digits in all. Checked by the database.
+E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -92,12 +95,16 @@ class PhoneNumber(models.Model):
         default=Decimal("1"),
         help_text="Sending pace shared by all workers (US long code ≈ 1, toll-free 3, short code 100).",
     )
+    send_slot_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The next moment a send from this number may start."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["number"]
         constraints = [
             models.CheckConstraint(condition=Q(messages_per_second__gt=0), name="phonenumber_mps_positive"),
+            models.CheckConstraint(condition=Q(number__regex=E164_REGEX), name="phonenumber_e164"),
         ]
         indexes = [
             models.Index(
@@ -110,3 +117,13 @@ class PhoneNumber(models.Model):
     def __str__(self) -> str:
         label = f" ({self.friendly_name})" if self.friendly_name else ""
         return f"{self.number}{label}"
+
+    def clean(self) -> None:
+        sid = self.messaging_service_sid
+        if (
+            sid
+            and PhoneNumber.objects.filter(messaging_service_sid=sid)
+            .exclude(organization_id=self.organization_id)
+            .exists()
+        ):
+            raise ValidationError({"messaging_service_sid": "This Messaging Service belongs to another organization."})

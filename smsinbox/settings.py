@@ -171,6 +171,11 @@ if DATABASE_URL:
     _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
     DATABASES = {"default": _db}
 else:
+    if not DEBUG and not env_bool("ALLOW_SQLITE", False):
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set. Production needs PostgreSQL (DATABASE_URL=postgres://…); "
+            "set ALLOW_SQLITE=1 to run without DEBUG on the embedded SQLite file anyway."
+        )
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -265,6 +270,19 @@ if DEBUG and not TWILIO_ACCOUNT_SID and not TWILIO_AUTH_TOKEN:
     TWILIO_ACCOUNT_SID = "AC" + "e" * 32
     TWILIO_AUTH_TOKEN = hashlib.sha256(f"emulator:{SECRET_KEY}".encode()).hexdigest()[:32]
     TWILIO_API_BASE_URL = TWILIO_API_BASE_URL or f"http://127.0.0.1:{TWILIO_EMULATOR_PORT}"
+# The SDK has no timeout by default; a send that hears nothing for this long is reconciled, not resent.
+TWILIO_HTTP_TIMEOUT = float(os.environ.get("TWILIO_HTTP_TIMEOUT", "10"))
+
+# --- Outbound sending ------------------------------------------------------------------
+
+SEND_MAX_ATTEMPTS = env_int("SEND_MAX_ATTEMPTS", 6)
+SEND_RETRY_BASE_SECONDS = float(os.environ.get("SEND_RETRY_BASE_SECONDS", "2"))  # 2, 4, 8, 16, 32 s …
+SEND_RATE_LIMIT = env_bool("SEND_RATE_LIMIT", True)  # pace sends at each number's messages_per_second
+SEND_RATE_MAX_WAIT_SECONDS = float(os.environ.get("SEND_RATE_MAX_WAIT_SECONDS", "5"))
+# Outbound messages whose status has not moved for this long are checked against Twilio.
+RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 120)
+# Run the task worker inside the server process (needed by the in-memory channel layer).
+TASKS_IN_SERVER_PROCESS = env_bool("TASKS_IN_SERVER_PROCESS", not REDIS_URL)
 
 # --- REST framework --------------------------------------------------------------------
 
@@ -308,5 +326,7 @@ LOGGING = {
         "smsinbox": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "conversations": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "messaging": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # The SDK logs every request's headers at INFO: keep it quiet.
+        "twilio": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

@@ -7,6 +7,7 @@ With no services set, tests run on SQLite (in memory) and the in-memory channel 
 import os
 
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
+os.environ.setdefault("ALLOW_SQLITE", "1")  # without DATABASE_URL, tests run on SQLite
 
 from smsinbox.settings import *  # noqa: F403
 

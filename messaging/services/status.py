@@ -88,7 +88,7 @@ def message_status_update(*, callback: StatusCallback) -> StatusResult:
         return StatusResult(message=message, recorded=True, changed=False)
 
     now = timezone.now()
-    updates: dict[str, object] = {"status": status}
+    updates: dict[str, object] = {"status": status, "updated_at": now}
     if status in SENT_OR_LATER and message.sent_at is None:
         updates["sent_at"] = now
     if status in DELIVERED_OR_LATER and message.delivered_at is None:

@@ -78,3 +78,15 @@ def test_display_name_falls_back_to_the_formatted_number(org_a):
     assert contact.display_name == "(415) 555-0101"
     contact.first_name = "Maria"
     assert contact.display_name == "Maria"
+
+
+@pytest.mark.parametrize("phone", ["hello", "555", "+1"])
+def test_contact_phone_must_be_e164(org_a, phone):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Contact.objects.create(organization=org_a.organization, phone=phone)
+
+
+def test_deleting_an_organization_deletes_its_threads(conversation_a, org_a):
+    org_a.organization.delete()
+    assert not Conversation.objects.exists()
+    assert not Contact.objects.exists()

@@ -113,3 +113,22 @@ def test_event_dedupe_key_is_unique_per_message(conversation_a):
     MessageEvent.objects.create(message=msg, event_type="send_attempt")
     MessageEvent.objects.create(message=msg, event_type="send_attempt")
     assert msg.events.count() == 3
+
+
+def test_empty_strings_are_not_a_sid_or_a_key(conversation_a):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, twilio_sid="")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, idempotency_key="")
+
+
+@pytest.mark.parametrize("number", ["hello", "4155550101", "+0123456789", "+1415555010123456", ""])
+def test_numbers_must_be_e164(conversation_a, number):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, to_number=number)
+
+
+@pytest.mark.parametrize(("direction", "status"), [("in", "queued"), ("in", "delivered"), ("out", "received")])
+def test_status_matches_direction(conversation_a, direction, status):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, direction=direction, status=status, twilio_sid=sid())

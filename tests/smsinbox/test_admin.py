@@ -17,7 +17,8 @@ MODELS = [Organization, Membership, PhoneNumber, User, Contact, Conversation, Me
 
 
 def add_threads(org, count: int, start: int = 0) -> None:
-    """Add ``count`` conversations of one message each (with media and an event)."""
+    """Add ``count`` rows of every model: conversations with a message, media and an event,
+    numbers, members, and (other) organizations."""
     number = org.phone_numbers.first()
     for i in range(start, start + count):
         contact, _ = contact_get_or_create(organization=org, e164=f"+1415555{i:04d}")
@@ -35,6 +36,10 @@ def add_threads(org, count: int, start: int = 0) -> None:
         MessageMedia.objects.create(message=msg, position=0, url="https://example.com/x.jpg", content_type="image/jpeg")
         MessageEvent.objects.create(message=msg, event_type="received", status="received")
         conversation_touch(conversation=conversation, preview=f"hello {i}", unread_increment=1)
+        PhoneNumber.objects.create(organization=org, number=f"+1212555{i + 1000 * org.pk:04d}")
+        member = User.objects.create_user(f"member-{org.pk}-{i}", password="pw-member-1")
+        Membership.objects.create(user=member, organization=org, role="agent")
+        Organization.objects.create(name=f"Other org {org.pk}-{i}")
 
 
 def changelist_queries(client, model) -> int:
@@ -54,6 +59,18 @@ def test_every_model_is_registered():
 def test_changelist_query_count_does_not_grow_with_rows(client, org_a, model):
     superuser = User.objects.create_superuser("root", "root@example.com", "pw-root-1")
     client.force_login(superuser)
+    org = org_a.organization
+    add_threads(org, 3)
+    few = changelist_queries(client, model)
+    add_threads(org, 30, start=3)
+    assert model.objects.count() >= 30
+    many = changelist_queries(client, model)
+    assert many == few
+
+
+@pytest.mark.parametrize("model", [m for m in MODELS if m is not User], ids=lambda m: m.__name__)
+def test_org_admin_changelist_query_count_does_not_grow_with_rows(client, org_a, model):
+    client.force_login(org_a.user)
     org = org_a.organization
     add_threads(org, 3)
     few = changelist_queries(client, model)
@@ -108,8 +125,8 @@ def test_org_admin_sees_only_their_organization(client, org_a, org_b):
         (MessageEvent, 2),
         (MessageMedia, 2),
         (Organization, 1),
-        (PhoneNumber, 1),
-        (Membership, 1),
+        (PhoneNumber, 3),
+        (Membership, 3),
     ]:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = client.get(url)
@@ -121,15 +138,54 @@ def test_org_admin_sees_only_their_organization(client, org_a, org_b):
     assert Contact.objects.filter(pk=foreign.pk).exists()
 
 
+def test_org_admin_pages_never_name_another_tenant(client, org_a, org_b):
+    add_threads(org_a.organization, 2)
+    add_threads(org_b.organization, 2, start=100)
+    client.force_login(org_a.user)
+    foreign_words = ["Bravo Vet", "member-2-", "+12125550002", "(212) 555-0002", "+14155550100", "hello 100"]
+    foreign_words += list(Message.objects.filter(organization=org_b.organization).values_list("twilio_sid", flat=True))
+    pages = [reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in MODELS if m is not User]
+    own = [
+        Organization.objects.get(pk=org_a.organization.pk),
+        Contact.objects.filter(organization=org_a.organization).first(),
+        Conversation.objects.filter(organization=org_a.organization).first(),
+        Membership.objects.filter(organization=org_a.organization).first(),
+    ]
+    pages += [reverse(f"admin:{o._meta.app_label}_{o._meta.model_name}_change", args=[o.pk]) for o in own]
+    pages += [reverse("admin:conversations_contact_add"), reverse("admin:conversations_conversation_add")]
+    for url in pages:
+        page = client.get(url).content.decode()
+        for word in foreign_words:
+            assert word not in page, (url, word)
+
+
+def test_org_admin_cannot_remove_or_demote_themselves(client, org_a):
+    client.force_login(org_a.user)
+    own = Membership.objects.get(user=org_a.user)
+    assert client.get(reverse("admin:smsinbox_membership_delete", args=[own.pk])).status_code == 403
+    client.post(reverse("admin:smsinbox_membership_change", args=[own.pk]), {"role": "agent"})
+    own.refresh_from_db()
+    assert own.role == "admin"
+
+
 def test_org_admin_cannot_move_a_contact_into_another_organization(client, org_a, org_b):
     client.force_login(org_a.user)
     contact, _ = contact_get_or_create(organization=org_a.organization, e164="+14155550101")
     url = reverse("admin:conversations_contact_change", args=[contact.pk])
-    response = client.post(url, {"organization": org_b.organization.pk, "phone": "+14155550101", "opt_out_method": ""})
-    assert response.status_code == 200  # the form is shown again with an error
-    assert "Select a valid choice" in response.content.decode()
+    page = client.get(url).content.decode()
+    assert 'name="organization"' not in page  # read-only once created
+    client.post(url, {"organization": org_b.organization.pk, "phone": "+14155550101"})
     contact.refresh_from_db()
     assert contact.organization_id == org_a.organization.pk
+
+
+def test_add_form_offers_only_own_organizations(client, org_a, org_b):
+    client.force_login(org_a.user)
+    response = client.post(
+        reverse("admin:conversations_contact_add"), {"organization": org_b.organization.pk, "phone": "+14155550101"}
+    )
+    assert "Select a valid choice" in response.content.decode()
+    assert not Contact.objects.exists()
 
 
 def test_users_are_for_superusers_only(client, org_a):

@@ -86,3 +86,20 @@ def test_a_bad_boolean_is_a_clear_error():
     proc = manage("check", env={**PRODUCTION, "TRUSTED_PROXY": "maybe"})
     assert proc.returncode != 0
     assert "TRUSTED_PROXY='maybe' is not a boolean" in proc.stderr
+
+
+def test_check_deploy_names_what_production_is_missing():
+    env = {**PRODUCTION, "PUBLIC_BASE_URL": "http://inbox.example.com", "TWILIO_AUTH_TOKEN": "", "ALLOW_SQLITE": "1"}
+    del env["DATABASE_URL"], env["REDIS_URL"]
+    proc = manage("check", "--deploy", env=env)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    for check in ("smsinbox.E001", "smsinbox.E002", "smsinbox.W001", "smsinbox.W002"):
+        assert check in output
+
+
+def test_production_refuses_sqlite_unless_allowed():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    proc = manage("check", env=env)
+    assert proc.returncode != 0
+    assert "DATABASE_URL is not set" in proc.stderr

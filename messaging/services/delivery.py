@@ -1,0 +1,247 @@
+"""``message_deliver``: hand a stored outbound message to Twilio — never lost, never sent twice.
+
+State machine of one delivery (a message stays ``pending`` until Twilio has it)::
+
+    pending, no dispatch ─claim (CAS on dispatch_started_at)─▶ request in flight
+        request in flight ─Twilio accepted─▶ queued/accepted (SID stored, dispatch cleared)
+        request in flight ─rejected (4xx)─▶ failed (code + meaning; 21610 opts the contact out)
+        request in flight ─not sent (refused, 429, 21611)─▶ pending, retry later with backoff
+        request in flight ─unknown (timeout, 5xx, lost connection, crashed worker)─▶ pending with
+            dispatch_started_at kept: the next attempt first LOOKS UP the message at Twilio and
+            records it if found; it sends again only if Twilio does not have it.
+
+The claim is a conditional UPDATE, so two workers never both hand the same message over;
+a lookup happens only once a request still "in flight" is older than the HTTP timeout.
+Retries are re-enqueued in the same transaction that records the attempt (an outbox).
+After ``SEND_MAX_ATTEMPTS`` attempts the message fails with the last reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from conversations.models import Contact
+from conversations.services import contact_opt_out
+from messaging.error_codes import TWILIO_ERRORS, error_meaning
+from messaging.models import Message, MessageEvent
+from messaging.payloads import conversation_payload, message_status_payload
+from messaging.services.ratelimit import phone_number_next_slot, phone_number_reserve_send_slot
+from messaging.statuses import MessageStatus, can_advance, parse_status, statuses_below
+from messaging.twilio import client
+from smsinbox import events
+
+logger = logging.getLogger(__name__)
+
+DONE = "done"
+SENT = "sent"
+FAILED = "failed"
+RETRY = "retry"
+DEFERRED = "deferred"
+RECONCILED = "reconciled"
+BUSY = "busy"
+
+
+def status_callback_url(message: Message) -> str:
+    """Where Twilio reports this message's statuses; ``m`` lets us match it before we know its SID."""
+    return f"{settings.PUBLIC_BASE_URL}/api/twilio/sms-status?m={message.pk}" if settings.PUBLIC_BASE_URL else ""
+
+
+def _in_flight_grace() -> timedelta:
+    return timedelta(seconds=settings.TWILIO_HTTP_TIMEOUT + 5)
+
+
+def _enqueue_retry(message: Message, *, at: datetime) -> None:
+    from messaging.tasks import message_deliver_task
+
+    message_deliver_task.using(run_after=at).enqueue(message.pk)
+
+
+def _backoff(attempt: int) -> timedelta:
+    base = settings.SEND_RETRY_BASE_SECONDS * (2 ** max(attempt - 1, 0))
+    return timedelta(seconds=min(base, 600) * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not crypto
+
+
+def _publish_status(message: Message) -> None:
+    events.publish_on_commit(
+        organization_id=message.organization_id,
+        event_type=events.MESSAGE_STATUS_CHANGED,
+        payload=message_status_payload(message),
+    )
+
+
+def _event(message: Message, *, outcome: str, **payload: object) -> None:
+    MessageEvent.objects.create(
+        message=message,
+        event_type=MessageEvent.Type.SEND_ATTEMPT,
+        status=str(payload.get("status") or ""),
+        error_code=payload.get("code"),  # type: ignore[arg-type]
+        error_message=str(payload.get("reason") or ""),
+        payload={"outcome": outcome, "attempt": message.send_attempts, **payload},
+    )
+
+
+@transaction.atomic
+def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) -> str:
+    """Store what Twilio answered (or what a lookup found): SID, status, segments, price."""
+    message = Message.objects.select_for_update().get(pk=message_id)
+    if message.twilio_sid is None:
+        message.twilio_sid = found.sid
+    updates = {"twilio_sid": message.twilio_sid, "dispatch_started_at": None, "updated_at": timezone.now()}
+    if found.num_segments:
+        updates["num_segments"] = found.num_segments
+    if found.price is not None:
+        updates["price"], updates["price_unit"] = found.price, found.price_unit
+    Message.objects.filter(pk=message.pk).update(**updates)
+    status = parse_status(found.status)
+    advanced = (
+        status is not None
+        and can_advance(message.status, status)
+        and Message.objects.filter(pk=message.pk, status__in=statuses_below(status)).update(status=status)
+    )
+    if advanced:
+        message.status = status
+        _publish_status(message)
+    _event(message, outcome=how, status=found.status, sid=found.sid)
+    logger.info("message %s handed to Twilio as %s (%s)", message.pk, found.sid, how)
+    return SENT if how == "accepted" else RECONCILED
+
+
+@transaction.atomic
+def _record_failure(message_id: int, error: client.TwilioSendError) -> str:
+    """Fail permanently, or schedule a retry in the same transaction."""
+    message = Message.objects.select_for_update().select_related("conversation__contact").get(pk=message_id)
+    if message.status != MessageStatus.PENDING:
+        return DONE  # a status callback or a lookup got there first
+    keep_in_flight = error.outcome == client.UNKNOWN
+    if error.transient and message.send_attempts < settings.SEND_MAX_ATTEMPTS:
+        if not keep_in_flight:
+            Message.objects.filter(pk=message.pk).update(dispatch_started_at=None, updated_at=timezone.now())
+        at = timezone.now() + _backoff(message.send_attempts)
+        _event(message, outcome=RETRY, code=error.code, reason=error.message, retry_at=at.isoformat())
+        _enqueue_retry(message, at=at)
+        logger.warning(
+            "message %s attempt %s failed (%s), retry at %s",
+            message.pk,
+            message.send_attempts,
+            error.message,
+            at.isoformat(),
+        )
+        return RETRY
+    if keep_in_flight:
+        # The last attempt's fate is unknown: leave it to a lookup rather than guess.
+        _event(message, outcome="unknown", code=error.code, reason=error.message)
+        _enqueue_retry(message, at=timezone.now() + _in_flight_grace())
+        return RETRY
+    reason = (
+        error.message if not error.transient else f"{error.message} Gave up after {message.send_attempts} attempts."
+    )
+    _fail(message, code=error.code, reason=reason)
+    _event(message, outcome=FAILED, code=error.code, reason=reason)
+    if error.code in TWILIO_ERRORS and TWILIO_ERRORS[error.code].opts_out:
+        contact = message.conversation.contact
+        if contact_opt_out(contact=contact, method=Contact.OptOutMethod.ERROR_21610, message_id=message.pk):
+            events.publish_on_commit(
+                organization_id=message.organization_id,
+                event_type=events.CONVERSATION_UPDATED,
+                payload=conversation_payload(message.conversation),
+            )
+    return FAILED
+
+
+def _fail(message: Message, *, code: int | None, reason: str) -> None:
+    Message.objects.filter(pk=message.pk, status__in=statuses_below(MessageStatus.FAILED)).update(
+        status=MessageStatus.FAILED,
+        error_code=code,
+        error_message=reason or error_meaning(code),
+        dispatch_started_at=None,
+        updated_at=timezone.now(),
+    )
+    message.status, message.error_code, message.error_message = MessageStatus.FAILED, code, reason
+    _publish_status(message)
+    logger.warning("message %s failed: %s", message.pk, reason)
+
+
+def _lookup(message: Message) -> client.TwilioMessage | None:
+    """Find this message at Twilio after an attempt whose outcome is unknown."""
+    since = (message.dispatch_started_at or message.created_at) - timedelta(minutes=1)
+    found = client.find_messages(to=message.to_number, from_=message.from_number, created_after=since)
+    known = set(Message.objects.filter(twilio_sid__in=[m.sid for m in found]).values_list("twilio_sid", flat=True))
+    candidates = [m for m in found if m.sid not in known and m.body.strip() == message.body.strip()]
+    return min(candidates, key=lambda m: m.date_created or since) if candidates else None
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Hand one outbound message to Twilio; return what happened (see the module docstring).
+
+    Runs in a task worker. Not one transaction: the claim commits before the HTTP request, so
+    a crash mid-request leaves a trace (``dispatch_started_at``) that the next attempt resolves.
+    """
+    message = (
+        Message.objects.select_related("conversation__phone_number", "conversation__contact")
+        .filter(pk=message_id, direction="out")
+        .first()
+    )
+    if message is None or message.status != MessageStatus.PENDING:
+        return DONE
+    contact = message.conversation.contact
+    if contact.is_opted_out:
+        with transaction.atomic():
+            _fail(message, code=21610, reason=error_meaning(21610))
+            _event(message, outcome=FAILED, code=21610, reason="opted out before sending")
+        return FAILED
+
+    in_flight_since = message.dispatch_started_at
+    if in_flight_since is not None:
+        if timezone.now() - in_flight_since < _in_flight_grace():
+            return BUSY  # another worker's request may still be running
+        try:
+            found = _lookup(message)
+        except client.TwilioSendError as exc:
+            return _record_failure(message.pk, exc)
+        if found is not None:
+            return _record_accepted(message.pk, found, how=RECONCILED)
+        if message.send_attempts >= settings.SEND_MAX_ATTEMPTS:
+            with transaction.atomic():
+                _fail(message, code=None, reason=f"Twilio did not take it after {message.send_attempts} attempts.")
+                _event(message, outcome=FAILED, reason="not found at Twilio after the last attempt")
+            return FAILED
+
+    number = message.conversation.phone_number
+    if settings.SEND_RATE_LIMIT:
+        slot = phone_number_reserve_send_slot(
+            phone_number_id=number.pk, now=timezone.now(), max_wait=settings.SEND_RATE_MAX_WAIT_SECONDS
+        )
+        if slot is None:
+            with transaction.atomic():
+                _enqueue_retry(message, at=phone_number_next_slot(phone_number_id=number.pk) or timezone.now())
+            return DEFERRED
+        wait = (slot - timezone.now()).total_seconds()
+        if wait > 0:
+            time.sleep(wait)
+
+    claimed = Message.objects.filter(
+        pk=message.pk, status=MessageStatus.PENDING, dispatch_started_at=in_flight_since
+    ).update(dispatch_started_at=timezone.now(), send_attempts=F("send_attempts") + 1, updated_at=timezone.now())
+    if not claimed:
+        return BUSY
+    media = list(message.media.order_by("position").values_list("url", flat=True))
+    try:
+        sent = client.send_message(
+            to=message.to_number,
+            from_=message.from_number,
+            messaging_service_sid=number.messaging_service_sid,
+            body=message.body,
+            media_urls=media,
+            status_callback=status_callback_url(message),
+        )
+    except client.TwilioSendError as exc:
+        return _record_failure(message.pk, exc)
+    return _record_accepted(message.pk, sent, how="accepted")

@@ -1,0 +1,156 @@
+"""``message_send``: store an outbound message and enqueue its delivery, in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.utils import formats, timezone
+
+from conversations.models import Contact, Conversation
+from conversations.services import conversation_get_or_create, conversation_touch, preview_for
+from messaging.models import Direction, Message, MessageEvent, MessageMedia
+from messaging.payloads import conversation_payload, message_payload
+from messaging.segments import MAX_BODY_CHARACTERS, segment_info
+from messaging.statuses import MessageStatus
+from messaging.twilio.payloads import clean_text
+from smsinbox import events
+from smsinbox.errors import ServiceError
+from smsinbox.models import Organization, PhoneNumber, User
+
+logger = logging.getLogger(__name__)
+
+MAX_MEDIA = 10
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass
+class SendResult:
+    message: Message
+    created: bool  # False when the idempotency key named an earlier send
+
+
+def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | None) -> None:
+    if not body.strip() and not media_urls:
+        raise ServiceError("Missing required fields: contactId and message", field="message")
+    if len(body) > MAX_BODY_CHARACTERS:
+        raise ServiceError(f"Message too long. Maximum {MAX_BODY_CHARACTERS} characters.", field="message")
+    if len(media_urls) > MAX_MEDIA:
+        raise ServiceError(f"Too many attachments. Maximum {MAX_MEDIA} images.", field="mediaUrls")
+    for url in media_urls:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or len(url) > 1000:
+            raise ServiceError(f"Media URL {url[:80]!r} must be an http(s) URL.", field="mediaUrls")
+    if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
+        raise ServiceError(f"idempotencyKey must be 1 to {MAX_IDEMPOTENCY_KEY} characters.", field="idempotencyKey")
+
+
+def opt_out_reason(contact: Contact) -> str:
+    """Why nobody may text this contact, citing when and how they opted out."""
+    when = formats.date_format(timezone.localtime(contact.opted_out_at), "DATETIME_FORMAT")
+    how = {
+        Contact.OptOutMethod.KEYWORD: f"by replying {contact.opt_out_keyword or 'STOP'}",
+        Contact.OptOutMethod.ERROR_21610: "(Twilio reported them unsubscribed, error 21610)",
+        Contact.OptOutMethod.STAFF: "(marked by staff)",
+    }.get(contact.opt_out_method, "")
+    return (
+        f"{contact.display_name} opted out on {when} {how}. "
+        "They must text START to this number before they can be messaged again."
+    )
+
+
+def _sender_number(organization: Organization, conversation: Conversation | None) -> PhoneNumber:
+    if conversation is not None:
+        return conversation.phone_number
+    number = organization.phone_numbers.order_by("id").first()
+    if number is None:
+        raise ServiceError("This organization has no Twilio number to send from yet.", code="no_number")
+    return number
+
+
+@transaction.atomic
+def message_send(
+    *,
+    organization: Organization,
+    sender: User | None,
+    contact: Contact,
+    body: str,
+    media_urls: Sequence[str] = (),
+    idempotency_key: str | None = None,
+) -> SendResult:
+    """Store an outbound message (status ``pending``) and enqueue its delivery task with it.
+
+    One transaction holds the message, its media, its conversation's new preview and the
+    task row (django-tasks' database backend inserts it here): a transactional outbox, so
+    a message is never sent without being stored, nor stored without being sent.
+    Idempotent per organization on ``idempotency_key``: a repeat returns the first message
+    and enqueues nothing. Refuses opted-out contacts with the reason.
+    """
+    from messaging.tasks import message_deliver_task
+
+    body = clean_text(body)
+    media_urls = [u.strip() for u in media_urls]
+    _validate(body=body, media_urls=media_urls, idempotency_key=idempotency_key)
+    if contact.organization_id != organization.id:
+        raise ServiceError("Contact not found.", code="not_found", field="contactId")
+    if idempotency_key is not None:
+        earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return SendResult(message=earlier, created=False)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)  # an opt-out cannot slip in between
+    if contact.is_opted_out:
+        raise ServiceError(opt_out_reason(contact), code="opted_out", field="contactId")
+
+    existing = (
+        Conversation.objects.filter(organization=organization, contact=contact).select_related("phone_number").first()
+    )
+    number = _sender_number(organization, existing)
+    conversation, _ = conversation_get_or_create(organization=organization, contact=contact, phone_number=number)
+    info = segment_info(body)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                organization=organization,
+                conversation=conversation,
+                direction=Direction.OUTBOUND,
+                from_number=str(number.number),
+                to_number=str(contact.phone),
+                body=body,
+                status=MessageStatus.PENDING,
+                num_segments=info.segments,
+                encoding=info.encoding,
+                num_media=len(media_urls),
+                sent_by=sender,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
+        if idempotency_key is None or earlier is None:
+            raise
+        return SendResult(message=earlier, created=False)
+    MessageMedia.objects.bulk_create(
+        MessageMedia(message=message, position=i, url=url) for i, url in enumerate(media_urls)
+    )
+    MessageEvent.objects.create(
+        message=message,
+        event_type=MessageEvent.Type.CREATED,
+        status=MessageStatus.PENDING,
+        payload={"sent_by": sender.pk if sender else None, "segments": info.segments, "encoding": info.encoding},
+    )
+    conversation_touch(conversation=conversation, preview=preview_for(body, has_media=bool(media_urls)))
+    message_deliver_task.enqueue(message.pk)
+
+    conversation = Conversation.objects.select_related("contact").get(pk=conversation.pk)
+    events.publish_on_commit(
+        organization_id=organization.id, event_type=events.MESSAGE_CREATED, payload=message_payload(message)
+    )
+    events.publish_on_commit(
+        organization_id=organization.id,
+        event_type=events.CONVERSATION_UPDATED,
+        payload=conversation_payload(conversation),
+    )
+    logger.info("message %s queued for %s by user %s", message.pk, contact.pk, sender.pk if sender else None)
+    return SendResult(message=message, created=True)

@@ -1,0 +1,201 @@
+"""The one module that calls Twilio's REST API (through the ``twilio`` SDK).
+
+Every call has an explicit HTTP timeout (the SDK has none by default). Failures are sorted
+by what they tell us about the message, which decides between failing, retrying and
+reconciling:
+
+- ``REJECTED``: Twilio answered and refused it (4xx such as 21211, 21610): permanent.
+- ``NOT_SENT``: Twilio certainly did not take it (connection refused, 429/20429, 21611): retry.
+- ``UNKNOWN``: it may have been taken (timeout after connecting, 5xx, connection lost): look
+  it up before any retry, never resend blindly.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+from django.conf import settings
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from messaging.error_codes import TWILIO_ERRORS, error_meaning
+
+REJECTED = "rejected"
+NOT_SENT = "not_sent"
+UNKNOWN = "unknown"
+
+
+class TwilioSendError(Exception):
+    """A request to Twilio failed; ``outcome`` says whether the message may have been taken."""
+
+    def __init__(self, message: str, *, outcome: str, code: int | None = None, http_status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.outcome = outcome
+        self.code = code
+        self.http_status = http_status
+
+    @property
+    def transient(self) -> bool:
+        return self.outcome != REJECTED
+
+
+@dataclass(frozen=True)
+class TwilioMessage:
+    sid: str
+    status: str
+    to: str
+    from_: str
+    body: str
+    num_segments: int | None
+    price: Decimal | None
+    price_unit: str
+    error_code: int | None
+    error_message: str
+    date_created: datetime | None
+
+
+@dataclass(frozen=True)
+class TwilioNumber:
+    sid: str
+    phone_number: str
+    sms_url: str
+    sms_method: str
+    status_callback: str
+
+
+@functools.lru_cache(maxsize=8)
+def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout), environment={})
+    if base_url:
+        client.api.base_url = base_url
+    return client
+
+
+def get_client() -> Client:
+    """The SDK client for the configured account (pointed at ``TWILIO_API_BASE_URL`` when set)."""
+    return _client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        settings.TWILIO_API_BASE_URL,
+        settings.TWILIO_HTTP_TIMEOUT,
+    )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return None if value in (None, "") else Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return None if value in (None, "") else int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _message(resource: Any) -> TwilioMessage:
+    return TwilioMessage(
+        sid=resource.sid,
+        status=str(resource.status or ""),
+        to=str(resource.to or ""),
+        from_=str(getattr(resource, "from_", "") or ""),
+        body=str(resource.body or ""),
+        num_segments=_int(resource.num_segments),
+        price=_decimal(resource.price),
+        price_unit=str(resource.price_unit or "")[:3],
+        error_code=_int(resource.error_code),
+        error_message=str(resource.error_message or ""),
+        date_created=resource.date_created,
+    )
+
+
+def _classify(exc: Exception) -> TwilioSendError:
+    if isinstance(exc, TwilioRestException):
+        code, status = _int(exc.code), exc.status
+        if status == 429 or code == 20429 or (code in TWILIO_ERRORS and TWILIO_ERRORS[code].transient):
+            outcome = NOT_SENT
+        elif status >= 500:
+            outcome = UNKNOWN
+        else:
+            outcome = REJECTED
+        text = error_meaning(code) if code in TWILIO_ERRORS else (exc.msg or f"Twilio answered HTTP {status}")
+        return TwilioSendError(text, outcome=outcome, code=code, http_status=status)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TwilioSendError("Twilio could not be reached (connection timed out).", outcome=NOT_SENT)
+    if isinstance(exc, requests.exceptions.ConnectionError) and "refused" in str(exc).lower():
+        return TwilioSendError("Twilio could not be reached (connection refused).", outcome=NOT_SENT)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return TwilioSendError("Twilio did not answer in time.", outcome=UNKNOWN)
+    return TwilioSendError(f"The request to Twilio failed: {type(exc).__name__}.", outcome=UNKNOWN)
+
+
+def send_message(
+    *, to: str, from_: str, messaging_service_sid: str = "", body: str, media_urls: list[str], status_callback: str
+) -> TwilioMessage:
+    """Create a Message at Twilio; raise ``TwilioSendError`` saying what is known on failure."""
+    params: dict[str, Any] = {"to": to, "body": body, "status_callback": status_callback}
+    if messaging_service_sid:
+        params["messaging_service_sid"] = messaging_service_sid
+    else:
+        params["from_"] = from_
+    if media_urls:
+        params["media_url"] = list(media_urls)
+    try:
+        return _message(get_client().messages.create(**params))
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc
+
+
+def fetch_message(sid: str) -> TwilioMessage:
+    """Fetch one Message resource (for reconciliation)."""
+    try:
+        return _message(get_client().messages(sid).fetch())
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc
+
+
+def find_messages(*, to: str, from_: str, created_after: datetime, limit: int = 50) -> list[TwilioMessage]:
+    """Messages Twilio holds from ``from_`` to ``to`` created since ``created_after`` (newest first).
+
+    Filters on creation time here: Twilio's ``DateSent`` filter misses messages still queued.
+    """
+    try:
+        found = get_client().messages.list(to=to, from_=from_, limit=limit)
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc
+    messages = [_message(m) for m in found]
+    return [m for m in messages if m.date_created is None or m.date_created >= created_after]
+
+
+def list_numbers(*, phone_number: str | None = None) -> list[TwilioNumber]:
+    """The account's IncomingPhoneNumbers (optionally one number)."""
+    kwargs = {"phone_number": phone_number} if phone_number else {}
+    try:
+        found = get_client().incoming_phone_numbers.list(**kwargs)
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc
+    return [
+        TwilioNumber(n.sid, n.phone_number, n.sms_url or "", n.sms_method or "", n.status_callback or "") for n in found
+    ]
+
+
+def update_number_webhooks(*, sid: str, sms_url: str, status_callback: str) -> TwilioNumber:
+    """Point a number's incoming-message webhook (POST) and status callback at us."""
+    try:
+        n = (
+            get_client()
+            .incoming_phone_numbers(sid)
+            .update(sms_url=sms_url, sms_method="POST", status_callback=status_callback)
+        )
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc
+    return TwilioNumber(n.sid, n.phone_number, n.sms_url or "", n.sms_method or "", n.status_callback or "")
