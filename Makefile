@@ -10,6 +10,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+EMULATOR_PORT ?= 8025
+DEMO_NUMBER := +15005550006
 
 .PHONY: help run test lint check-python migrate clean
 
@@ -40,9 +42,13 @@ $(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | check-python
 	@touch $@ $(VENV)/.stamp-run
 
 run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+run: export TWILIO_EMULATOR_PORT ?= $(EMULATOR_PORT)
 run: $(VENV)/.stamp-run
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	@# The local Twilio emulator runs beside the server; the server runs the task worker itself.
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py twilio_emulator --port $(EMULATOR_PORT) --number $(DEMO_NUMBER) & EMU=$$!; \
+	trap 'kill $$EMU 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.stamp-dev

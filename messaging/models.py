@@ -83,7 +83,11 @@ class Message(models.Model):
     dispatch_started_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Set while a request to Twilio may be in flight; cleared when its outcome is known.",
+        help_text="Set while a request to Twilio may be in flight; cleared when it ends.",
+    )
+    needs_lookup = models.BooleanField(
+        default=False,
+        help_text="A request ended without telling whether Twilio took the message: look before resending.",
     )
 
     class Meta:

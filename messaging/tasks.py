@@ -8,6 +8,6 @@ from django_tasks import task
 @task()
 def message_deliver_task(message_id: int) -> str:
     """Hand one stored outbound message to Twilio (see ``message_deliver``)."""
-    from messaging.services.outbound import message_deliver
+    from messaging.services.delivery import message_deliver
 
     return message_deliver(message_id=message_id)

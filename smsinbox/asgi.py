@@ -10,5 +10,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smsinbox.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 application = ProtocolTypeRouter({"http": django_asgi_app})
+
+if settings.TASKS_IN_SERVER_PROCESS:
+    from smsinbox.embedded import EmbeddedWorkerMiddleware
+
+    application = EmbeddedWorkerMiddleware(application)

@@ -8,6 +8,7 @@ open inboxes resync when they reconnect.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -29,12 +30,27 @@ def organization_group(organization_id: int) -> str:
     return f"org.{organization_id}"
 
 
+# The server's event loop, when the in-memory layer is used and tasks run inside the server
+# process: events published from a worker thread must reach the queues on that loop.
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def set_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Record the ASGI server's loop (see ``smsinbox.embedded``)."""
+    global _server_loop
+    _server_loop = loop
+
+
 def _send(group: str, event: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, event)
+        loop = _server_loop
+        if loop is not None and loop.is_running():
+            asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop).result(timeout=5)
+        else:
+            async_to_sync(layer.group_send)(group, event)
     except Exception:  # the layer (Redis) is down or full: the change itself is safely stored
         logger.warning("live event %s to %s not delivered", event.get("type"), group, exc_info=True)
 

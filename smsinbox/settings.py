@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "channels",
     "rest_framework",
+    "rest_framework.authtoken",
     "phonenumber_field",
     "django_tasks",
     "django_tasks_db",
@@ -288,9 +289,14 @@ TASKS_IN_SERVER_PROCESS = env_bool("TASKS_IN_SERVER_PROCESS", not REDIS_URL)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",  # first: anonymous calls get 401
+        "rest_framework.authentication.SessionAuthentication",  # the inbox's own calls (CSRF enforced)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["smsinbox.api.CamelCaseJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["smsinbox.api.CamelCaseJSONParser"],
+    "EXCEPTION_HANDLER": "smsinbox.api.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
 # --- Security (production) -------------------------------------------------------------

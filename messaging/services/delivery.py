@@ -6,12 +6,14 @@ State machine of one delivery (a message stays ``pending`` until Twilio has it):
         request in flight ─Twilio accepted─▶ queued/accepted (SID stored, dispatch cleared)
         request in flight ─rejected (4xx)─▶ failed (code + meaning; 21610 opts the contact out)
         request in flight ─not sent (refused, 429, 21611)─▶ pending, retry later with backoff
-        request in flight ─unknown (timeout, 5xx, lost connection, crashed worker)─▶ pending with
-            dispatch_started_at kept: the next attempt first LOOKS UP the message at Twilio and
-            records it if found; it sends again only if Twilio does not have it.
+        request in flight ─unknown (timeout, 5xx, lost connection)─▶ pending, needs_lookup: the next
+            attempt first LOOKS UP the message at Twilio and records it if found; it sends
+            again only if Twilio does not have it.
+        request in flight, worker killed ─▶ dispatch_started_at stays set; once it is older than
+            the HTTP timeout (+5 s), the next attempt (reconciliation enqueues one) looks it up too.
 
-The claim is a conditional UPDATE, so two workers never both hand the same message over;
-a lookup happens only once a request still "in flight" is older than the HTTP timeout.
+The claim is a conditional UPDATE (compare-and-set on ``dispatch_started_at``), so two
+workers never both hand the same message over.
 Retries are re-enqueued in the same transaction that records the attempt (an outbox).
 After ``SEND_MAX_ATTEMPTS`` attempts the message fails with the last reason.
 """
@@ -94,7 +96,12 @@ def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) 
     message = Message.objects.select_for_update().get(pk=message_id)
     if message.twilio_sid is None:
         message.twilio_sid = found.sid
-    updates = {"twilio_sid": message.twilio_sid, "dispatch_started_at": None, "updated_at": timezone.now()}
+    updates = {
+        "twilio_sid": message.twilio_sid,
+        "dispatch_started_at": None,
+        "needs_lookup": False,
+        "updated_at": timezone.now(),
+    }
     if found.num_segments:
         updates["num_segments"] = found.num_segments
     if found.price is not None:
@@ -115,15 +122,22 @@ def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) 
 
 
 @transaction.atomic
-def _record_failure(message_id: int, error: client.TwilioSendError) -> str:
-    """Fail permanently, or schedule a retry in the same transaction."""
+def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lookup: bool = False) -> str:
+    """Fail permanently, or schedule a retry in the same transaction.
+
+    A failed lookup counts as an attempt and keeps ``needs_lookup``: the earlier request's
+    fate is still unknown, so the next run must look again before sending.
+    """
     message = Message.objects.select_for_update().select_related("conversation__contact").get(pk=message_id)
     if message.status != MessageStatus.PENDING:
         return DONE  # a status callback or a lookup got there first
-    keep_in_flight = error.outcome == client.UNKNOWN
+    unknown = error.outcome == client.UNKNOWN or during_lookup
+    if during_lookup:
+        message.send_attempts += 1
+    Message.objects.filter(pk=message.pk).update(
+        dispatch_started_at=None, needs_lookup=unknown, send_attempts=message.send_attempts, updated_at=timezone.now()
+    )
     if error.transient and message.send_attempts < settings.SEND_MAX_ATTEMPTS:
-        if not keep_in_flight:
-            Message.objects.filter(pk=message.pk).update(dispatch_started_at=None, updated_at=timezone.now())
         at = timezone.now() + _backoff(message.send_attempts)
         _event(message, outcome=RETRY, code=error.code, reason=error.message, retry_at=at.isoformat())
         _enqueue_retry(message, at=at)
@@ -135,11 +149,15 @@ def _record_failure(message_id: int, error: client.TwilioSendError) -> str:
             at.isoformat(),
         )
         return RETRY
-    if keep_in_flight:
-        # The last attempt's fate is unknown: leave it to a lookup rather than guess.
+    if unknown and message.send_attempts < 2 * settings.SEND_MAX_ATTEMPTS:
+        # The last attempt's fate is unknown: more runs look it up (with backoff) rather than guess.
         _event(message, outcome="unknown", code=error.code, reason=error.message)
-        _enqueue_retry(message, at=timezone.now() + _in_flight_grace())
+        _enqueue_retry(message, at=timezone.now() + _backoff(message.send_attempts - settings.SEND_MAX_ATTEMPTS))
         return RETRY
+    if unknown:
+        error = client.TwilioSendError(
+            f"{error.message} Twilio could not confirm whether it was sent.", outcome=client.REJECTED, code=error.code
+        )
     reason = (
         error.message if not error.transient else f"{error.message} Gave up after {message.send_attempts} attempts."
     )
@@ -162,6 +180,7 @@ def _fail(message: Message, *, code: int | None, reason: str) -> None:
         error_code=code,
         error_message=reason or error_meaning(code),
         dispatch_started_at=None,
+        needs_lookup=False,
         updated_at=timezone.now(),
     )
     message.status, message.error_code, message.error_message = MessageStatus.FAILED, code, reason
@@ -191,21 +210,14 @@ def message_deliver(*, message_id: int) -> str:
     )
     if message is None or message.status != MessageStatus.PENDING:
         return DONE
-    contact = message.conversation.contact
-    if contact.is_opted_out:
-        with transaction.atomic():
-            _fail(message, code=21610, reason=error_meaning(21610))
-            _event(message, outcome=FAILED, code=21610, reason="opted out before sending")
-        return FAILED
-
     in_flight_since = message.dispatch_started_at
-    if in_flight_since is not None:
-        if timezone.now() - in_flight_since < _in_flight_grace():
-            return BUSY  # another worker's request may still be running
+    if in_flight_since is not None and timezone.now() - in_flight_since < _in_flight_grace():
+        return BUSY  # another worker's request may still be running
+    if in_flight_since is not None or message.needs_lookup:
         try:
             found = _lookup(message)
         except client.TwilioSendError as exc:
-            return _record_failure(message.pk, exc)
+            return _record_failure(message.pk, exc, during_lookup=True)
         if found is not None:
             return _record_accepted(message.pk, found, how=RECONCILED)
         if message.send_attempts >= settings.SEND_MAX_ATTEMPTS:
@@ -213,6 +225,12 @@ def message_deliver(*, message_id: int) -> str:
                 _fail(message, code=None, reason=f"Twilio did not take it after {message.send_attempts} attempts.")
                 _event(message, outcome=FAILED, reason="not found at Twilio after the last attempt")
             return FAILED
+
+    if message.conversation.contact.is_opted_out:
+        with transaction.atomic():
+            _fail(message, code=21610, reason=error_meaning(21610))
+            _event(message, outcome=FAILED, code=21610, reason="opted out before sending")
+        return FAILED
 
     number = message.conversation.phone_number
     if settings.SEND_RATE_LIMIT:
@@ -229,7 +247,12 @@ def message_deliver(*, message_id: int) -> str:
 
     claimed = Message.objects.filter(
         pk=message.pk, status=MessageStatus.PENDING, dispatch_started_at=in_flight_since
-    ).update(dispatch_started_at=timezone.now(), send_attempts=F("send_attempts") + 1, updated_at=timezone.now())
+    ).update(
+        dispatch_started_at=timezone.now(),
+        needs_lookup=False,
+        send_attempts=F("send_attempts") + 1,
+        updated_at=timezone.now(),
+    )
     if not claimed:
         return BUSY
     media = list(message.media.order_by("position").values_list("url", flat=True))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 
@@ -27,7 +29,9 @@ def phone_number_reserve_send_slot(*, phone_number_id: int, now: datetime, max_w
     slot = max(now, number.send_slot_at or now)
     if (slot - now).total_seconds() > max_wait:
         return None
-    number.send_slot_at = slot + timedelta(seconds=1 / float(number.messages_per_second))
+    # Rounded up to the microsecond, so rounding never lets an extra send into a second.
+    interval = timedelta(microseconds=math.ceil(Decimal(1_000_000) / Decimal(number.messages_per_second)))
+    number.send_slot_at = slot + interval
     number.save(update_fields=["send_slot_at"])
     return slot
 

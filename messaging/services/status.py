@@ -47,14 +47,15 @@ def _find_message(callback: StatusCallback) -> Message | None:
 
 
 @transaction.atomic
-def message_status_update(*, callback: StatusCallback) -> StatusResult:
+def message_status_update(*, callback: StatusCallback, source: str = MessageEvent.Type.STATUS_CALLBACK) -> StatusResult:
     """Record a status callback and move the message's status forward if it is an advance.
 
     State machine in ``messaging.statuses``: a late ``sent`` after ``delivered`` is recorded
     and changes nothing; an unknown status is recorded and changes nothing. An exact
     duplicate (same SID and status) is recorded once (``event_unique_dedupe``) and publishes
     nothing. ``sent_at`` / ``delivered_at`` are set when first reached; failures store the
-    error code and its meaning; error 21610 opts the contact out.
+    error code and its meaning; error 21610 opts the contact out. ``source`` names where the
+    fact came from (a callback, or reconciliation fetching the Message resource).
     """
     message = _find_message(callback)
     if message is None:
@@ -68,7 +69,7 @@ def message_status_update(*, callback: StatusCallback) -> StatusResult:
         with transaction.atomic():
             MessageEvent.objects.create(
                 message=message,
-                event_type=MessageEvent.Type.STATUS_CALLBACK,
+                event_type=source,
                 status=callback.status,
                 error_code=callback.error_code,
                 error_message=callback.error_message,

@@ -75,6 +75,7 @@ def _client(account_sid: str, auth_token: str, base_url: str, timeout: float) ->
     client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout), environment={})
     if base_url:
         client.api.base_url = base_url
+        client.edge = client.region = None  # TWILIO_EDGE/TWILIO_REGION in the environment would rewrite the host
     return client
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smsinbox.demo import DEMO_ORG, demo_seed
+from smsinbox.demo import DEMO_NUMBER, DEMO_ORG, demo_seed
 
 
 class Command(BaseCommand):
@@ -31,6 +31,10 @@ class Command(BaseCommand):
                     f"  Open {url}/ and log in with",
                     f"    username: {login.username}",
                     f"    password: {login.password}",
+                    "",
+                    "  Text the inbox from a pretend phone (the local Twilio emulator):",
+                    f"    .venv/bin/python manage.py twilio_emulator send --from +14155550123 --to {DEMO_NUMBER} \\",
+                    '        --body "Hi, is my order ready?"',
                     "=" * 60,
                     "",
                 ]

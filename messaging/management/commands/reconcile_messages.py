@@ -1,0 +1,30 @@
+"""python manage.py reconcile_messages [--loop SECONDS]: settle outbound messages that went quiet."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from messaging.services.reconcile import messages_reconcile
+
+
+class Command(BaseCommand):
+    help = "Requeue outbound messages stuck before Twilio and refresh quiet ones from Twilio's Message resource."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--loop", type=float, default=0, help="Run every SECONDS until stopped (0: once).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            report = messages_reconcile()
+            self.stdout.write(
+                f"requeued {report.requeued}, fetched {report.fetched}, advanced {report.advanced}, "
+                f"errors {report.errors}"
+            )
+            close_old_connections()
+            if not options["loop"]:
+                return
+            time.sleep(options["loop"])

@@ -1,0 +1,25 @@
+"""A local Twilio: the REST API the inbox calls and the signed webhooks Twilio sends (never for production).
+
+REST (HTTP Basic auth, account SID : auth token), under ``/2010-04-01/Accounts/{AccountSid}``:
+``Messages.json`` (create, list with ``To``/``From``/``DateSent`` filters and paging),
+``Messages/{Sid}.json`` (fetch; cancel with ``Status=canceled``; redact with ``Body=``; delete),
+``Messages/{Sid}/Media[.json]`` and ``Media/{ME…}`` (a generated PNG), ``IncomingPhoneNumbers``
+(list, create, fetch, update ``SmsUrl``/``SmsMethod``/``StatusCallback``, delete). Errors are
+Twilio's JSON (``code``, ``message``, ``more_info``, ``status``) with Twilio's codes, including the
+magic test numbers. Emulator-only magic: To ``+15005550010`` ends ``undelivered`` (30003),
+``+15005550011`` ends ``failed`` (30008).
+
+Webhooks: status callbacks (``sending``, ``sent``, ``delivered`` …) ``callback_delay`` apart, and
+incoming messages via :meth:`TwilioEmulator.send_inbound`, signed like Twilio's over the exact
+URL and all fields. Local control endpoints live under ``/_emulator/`` (see :mod:`.control`).
+
+Point the SDK at it::
+
+    client = Client(account_sid, auth_token)
+    client.api.base_url = emulator.base_url
+"""
+
+from .emulator import EmulatorError, TwilioEmulator
+from .state import FAILED_TO, UNDELIVERED_TO
+
+__all__ = ["FAILED_TO", "UNDELIVERED_TO", "EmulatorError", "TwilioEmulator"]

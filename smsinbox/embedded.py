@@ -1,0 +1,90 @@
+"""The embedded default's background work, inside the server process.
+
+The in-memory channel layer reaches only the process that publishes, so with it the task
+worker (and periodic reconciliation) run as a thread of the ASGI server, and events they
+publish are handed to the server's event loop. Production runs ``manage.py db_worker``
+processes and the Redis layer instead (``TASKS_IN_SERVER_PROCESS=0``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from smsinbox import events
+
+logger = logging.getLogger(__name__)
+
+_started = threading.Event()
+
+ASGIApp = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]]
+
+
+def _run_worker() -> None:
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(
+        queue_names=["default"],
+        interval=0.2,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="embedded",
+        excluded_queue_names=[],
+    )
+    while True:
+        try:
+            worker.run()
+        except Exception:
+            logger.exception("embedded task worker crashed; restarting in 1 s")
+            close_old_connections()
+            time.sleep(1)
+
+
+def _run_reconciler(every: float) -> None:
+    from messaging.services.reconcile import messages_reconcile
+
+    while True:
+        time.sleep(every)
+        try:
+            messages_reconcile()
+        except Exception:
+            logger.exception("embedded reconciliation failed")
+        finally:
+            close_old_connections()
+
+
+def start_in_server(loop: asyncio.AbstractEventLoop) -> None:
+    """Start the worker and reconciler threads once, and route live events to ``loop``."""
+    if _started.is_set():
+        return
+    _started.set()
+    events.set_server_loop(loop)
+    threading.Thread(target=_run_worker, name="embedded-task-worker", daemon=True).start()
+    threading.Thread(
+        target=_run_reconciler,
+        args=(max(settings.RECONCILE_AFTER_SECONDS / 2, 5),),
+        name="embedded-reconciler",
+        daemon=True,
+    ).start()
+    logger.info("task worker running inside the server process (embedded default)")
+
+
+class EmbeddedWorkerMiddleware:
+    """ASGI middleware: on the first connection, start the in-process worker on this server's loop."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if not _started.is_set() and scope["type"] in {"http", "websocket", "lifespan"}:
+            start_in_server(asyncio.get_running_loop())
+        await self.app(scope, receive, send)

@@ -1,0 +1,54 @@
+"""The per-number send pace, with a controllable clock."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from messaging.services.ratelimit import phone_number_next_slot, phone_number_reserve_send_slot
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+def reserve(number, now, max_wait=5.0):
+    return phone_number_reserve_send_slot(phone_number_id=number.pk, now=now, max_wait=max_wait)
+
+
+def test_slots_are_one_over_the_rate_apart(org_a):
+    number = org_a.organization.phone_numbers.get()
+    number.messages_per_second = Decimal("4")
+    number.save()
+    slots = [reserve(number, T0) for _ in range(8)]
+    assert slots == [T0 + timedelta(milliseconds=250 * i) for i in range(8)]
+
+
+def test_an_idle_number_sends_at_once(org_a):
+    number = org_a.organization.phone_numbers.get()
+    reserve(number, T0)
+    later = T0 + timedelta(seconds=30)
+    assert reserve(number, later) == later
+
+
+def test_never_more_than_n_in_any_second(org_a):
+    number = org_a.organization.phone_numbers.get()
+    number.messages_per_second = Decimal("3")
+    number.save()
+    slots = [reserve(number, T0 + timedelta(milliseconds=10 * i), max_wait=60) for i in range(30)]
+    for start in slots:
+        window = [s for s in slots if start <= s < start + timedelta(seconds=1)]
+        assert len(window) <= 3
+    assert slots[-1] - slots[0] <= timedelta(seconds=29 / 3 + 0.001)  # and no slower than the rate
+
+
+def test_a_slot_too_far_away_is_not_reserved(org_a):
+    number = org_a.organization.phone_numbers.get()  # 1 per second
+    assert [reserve(number, T0, max_wait=2) for _ in range(3)] == [T0, T0 + timedelta(seconds=1),
+                                                                   T0 + timedelta(seconds=2)]
+    assert reserve(number, T0, max_wait=2) is None
+    assert phone_number_next_slot(phone_number_id=number.pk) == T0 + timedelta(seconds=3)
+
+
+def test_numbers_are_paced_independently(org_a):
+    org = org_a.organization
+    first = org.phone_numbers.get()
+    second = org.phone_numbers.create(number="+14155550002")
+    assert reserve(first, T0) == T0
+    assert reserve(second, T0) == T0

@@ -1,0 +1,62 @@
+"""Run the outbound pipeline for real in tests: the db_worker drains tasks, the emulator plays Twilio."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from messaging.twilio.emulator import TwilioEmulator
+
+
+def drain_tasks(timeout: float = 20.0) -> int:
+    """Run ready tasks with the real ``db_worker --batch`` until none is left (waiting for deferred ones)."""
+    deadline = time.monotonic() + timeout
+    runs = 0
+    while time.monotonic() < deadline:
+        waiting = DBTaskResult.objects.filter(status="READY")
+        if not waiting.exists():
+            return runs
+        if not DBTaskResult.objects.ready().exists():  # only deferred ones: wait for the first
+            next_at = waiting.order_by("run_after").values_list("run_after", flat=True).first()
+            time.sleep(min(max((next_at - timezone.now()).total_seconds(), 0), 1.0) + 0.01)
+            continue
+        call_command("db_worker", "--batch", "--interval", "0", "--no-startup-delay", "--no-reload", "-v", "0")
+        runs += 1
+    raise AssertionError(f"tasks still waiting after {timeout} s: {list(DBTaskResult.objects.filter(status='READY'))}")
+
+
+@contextmanager
+def running_emulator(settings, *, numbers: list[str], callback_delay: float = 0.02, **options) -> Iterator[
+        TwilioEmulator]:
+    """A Twilio emulator on an ephemeral port, with the SDK client pointed at it."""
+    emulator = TwilioEmulator(
+        account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN, port=0,
+        callback_delay=callback_delay, **options,
+    )
+    emulator.start()
+    settings.TWILIO_API_BASE_URL = emulator.base_url
+    for number in numbers:
+        emulator.add_number(number, sms_url=f"{settings.PUBLIC_BASE_URL}/api/twilio/sms-incoming")
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def long_ago(seconds: float = 3600) -> timezone.datetime:
+    return timezone.now() - timedelta(seconds=seconds)
