@@ -34,11 +34,10 @@ from conversations.models import Contact
 from conversations.services import contact_opt_out
 from messaging.error_codes import TWILIO_ERRORS, error_meaning
 from messaging.models import Message, MessageEvent
-from messaging.payloads import conversation_payload, message_status_payload
+from messaging.services.announce import announce_conversation, announce_status
 from messaging.services.ratelimit import phone_number_next_slot, phone_number_reserve_send_slot
 from messaging.statuses import MessageStatus, can_advance, parse_status, statuses_below
 from messaging.twilio import client
-from smsinbox import events
 
 logger = logging.getLogger(__name__)
 
@@ -69,14 +68,6 @@ def _enqueue_retry(message: Message, *, at: datetime) -> None:
 def _backoff(attempt: int) -> timedelta:
     base = settings.SEND_RETRY_BASE_SECONDS * (2 ** max(attempt - 1, 0))
     return timedelta(seconds=min(base, 600) * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not crypto
-
-
-def _publish_status(message: Message) -> None:
-    events.publish_on_commit(
-        organization_id=message.organization_id,
-        event_type=events.MESSAGE_STATUS_CHANGED,
-        payload=message_status_payload(message),
-    )
 
 
 def _event(message: Message, *, outcome: str, **payload: object) -> None:
@@ -115,7 +106,7 @@ def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) 
     )
     if advanced:
         message.status = status
-        _publish_status(message)
+        announce_status(message)
     _event(message, outcome=how, status=found.status, sid=found.sid)
     logger.info("message %s handed to Twilio as %s (%s)", message.pk, found.sid, how)
     return SENT if how == "accepted" else RECONCILED
@@ -166,11 +157,7 @@ def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lo
     if error.code in TWILIO_ERRORS and TWILIO_ERRORS[error.code].opts_out:
         contact = message.conversation.contact
         if contact_opt_out(contact=contact, method=Contact.OptOutMethod.ERROR_21610, message_id=message.pk):
-            events.publish_on_commit(
-                organization_id=message.organization_id,
-                event_type=events.CONVERSATION_UPDATED,
-                payload=conversation_payload(message.conversation),
-            )
+            announce_conversation(message.conversation)
     return FAILED
 
 
@@ -184,7 +171,7 @@ def _fail(message: Message, *, code: int | None, reason: str) -> None:
         updated_at=timezone.now(),
     )
     message.status, message.error_code, message.error_message = MessageStatus.FAILED, code, reason
-    _publish_status(message)
+    announce_status(message)
     logger.warning("message %s failed: %s", message.pk, reason)
 
 

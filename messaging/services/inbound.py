@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from conversations.models import Contact, Conversation
+from conversations.models import Contact
 from conversations.services import (
     contact_get_or_create,
     contact_opt_in,
@@ -19,11 +19,10 @@ from conversations.services import (
 )
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.optout import keyword_intent
-from messaging.payloads import conversation_payload, message_payload
 from messaging.segments import segment_info
+from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
 from messaging.twilio.payloads import InboundSms
-from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import PhoneNumber
 
@@ -105,15 +104,7 @@ def message_receive(*, sms: InboundSms) -> ReceiveResult:
     conversation_touch(
         conversation=conversation, preview=preview_for(sms.body, has_media=bool(sms.media)), unread_increment=1
     )
-    conversation = Conversation.objects.select_related("contact").get(pk=conversation.pk)
-    events.publish_on_commit(
-        organization_id=organization.id, event_type=events.MESSAGE_CREATED, payload=message_payload(message)
-    )
-    events.publish_on_commit(
-        organization_id=organization.id,
-        event_type=events.CONVERSATION_UPDATED,
-        payload=conversation_payload(conversation),
-    )
+    announce_new_message(message)
     logger.info("inbound %s stored as message %s (org %s)", sms.message_sid, message.pk, organization.id)
     return ReceiveResult(message=message, created=True)
 

@@ -13,11 +13,10 @@ from django.utils import formats, timezone
 from conversations.models import Contact, Conversation
 from conversations.services import conversation_get_or_create, conversation_touch, preview_for
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
-from messaging.payloads import conversation_payload, message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_info
+from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
 from messaging.twilio.payloads import clean_text
-from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, PhoneNumber, User
 
@@ -143,14 +142,6 @@ def message_send(
     conversation_touch(conversation=conversation, preview=preview_for(body, has_media=bool(media_urls)))
     message_deliver_task.enqueue(message.pk)
 
-    conversation = Conversation.objects.select_related("contact").get(pk=conversation.pk)
-    events.publish_on_commit(
-        organization_id=organization.id, event_type=events.MESSAGE_CREATED, payload=message_payload(message)
-    )
-    events.publish_on_commit(
-        organization_id=organization.id,
-        event_type=events.CONVERSATION_UPDATED,
-        payload=conversation_payload(conversation),
-    )
+    announce_new_message(message)
     logger.info("message %s queued for %s by user %s", message.pk, contact.pk, sender.pk if sender else None)
     return SendResult(message=message, created=True)

@@ -13,10 +13,9 @@ from conversations.models import Contact
 from conversations.services import contact_opt_out
 from messaging.error_codes import TWILIO_ERRORS, error_meaning
 from messaging.models import Message, MessageEvent
-from messaging.payloads import conversation_payload, message_status_payload
+from messaging.services.announce import announce_conversation, announce_status
 from messaging.statuses import FAILURE_STATUSES, MessageStatus, can_advance, parse_status, statuses_below
 from messaging.twilio.payloads import StatusCallback
-from smsinbox import events
 
 logger = logging.getLogger(__name__)
 
@@ -103,11 +102,7 @@ def message_status_update(*, callback: StatusCallback, source: str = MessageEven
     for name, value in updates.items():
         setattr(message, name, value)
     logger.info("message %s (%s) is now %s", message.pk, callback.message_sid, status)
-    events.publish_on_commit(
-        organization_id=message.organization_id,
-        event_type=events.MESSAGE_STATUS_CHANGED,
-        payload=message_status_payload(message),
-    )
+    announce_status(message)
     return StatusResult(message=message, recorded=True, changed=True)
 
 
@@ -116,8 +111,4 @@ def _opt_out_after_21610(message: Message) -> None:
     conversation = message.conversation
     if contact_opt_out(contact=conversation.contact, method=Contact.OptOutMethod.ERROR_21610, message_id=message.pk):
         logger.info("message %s hit 21610: contact %s opted out", message.pk, conversation.contact_id)
-        events.publish_on_commit(
-            organization_id=message.organization_id,
-            event_type=events.CONVERSATION_UPDATED,
-            payload=conversation_payload(conversation),
-        )
+        announce_conversation(conversation)

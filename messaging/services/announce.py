@@ -1,0 +1,35 @@
+"""The live events of message changes, built in one place so every service says the same."""
+
+from __future__ import annotations
+
+from conversations.models import Conversation
+from messaging.models import Message
+from messaging.payloads import conversation_payload, message_payload, message_status_payload
+from smsinbox import events
+
+
+def announce_new_message(message: Message) -> None:
+    """After commit: the new message, and its conversation row as it now stands."""
+    conversation = Conversation.objects.select_related("contact").get(pk=message.conversation_id)
+    events.publish_on_commit(
+        organization_id=message.organization_id, event_type=events.MESSAGE_CREATED, payload=message_payload(message)
+    )
+    announce_conversation(conversation)
+
+
+def announce_conversation(conversation: Conversation) -> None:
+    """After commit: a conversation row changed (preview, unread count, opt-out, status…)."""
+    events.publish_on_commit(
+        organization_id=conversation.organization_id,
+        event_type=events.CONVERSATION_UPDATED,
+        payload=conversation_payload(conversation),
+    )
+
+
+def announce_status(message: Message) -> None:
+    """After commit: a message's status moved forward."""
+    events.publish_on_commit(
+        organization_id=message.organization_id,
+        event_type=events.MESSAGE_STATUS_CHANGED,
+        payload=message_status_payload(message),
+    )
