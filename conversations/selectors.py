@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from conversations.models import Contact, Conversation
+from messaging.models import Message
 from smsinbox.models import Organization
+from smsinbox.phones import e164_or_none
 from smsinbox.tenancy import organization_ids_for_user
+
+LIST_FILTERS = ("all", "unread", "open", "closed", "mine", "unassigned")
 
 
 def contact_get_for_user(*, user: AbstractBaseUser, organization: Organization, contact_id: int) -> Contact | None:
@@ -19,7 +28,115 @@ def contact_get_for_user(*, user: AbstractBaseUser, organization: Organization, 
 def conversation_get_for_user(*, user: AbstractBaseUser, conversation_id: int) -> Conversation | None:
     """The conversation if the user is a member of its organization."""
     return (
-        Conversation.objects.select_related("contact", "phone_number", "organization")
+        Conversation.objects.select_related("contact", "phone_number", "organization", "assignee")
         .filter(pk=conversation_id, organization_id__in=organization_ids_for_user(user))
         .first()
     )
+
+
+def phone_search(field: str, text: str) -> Q | None:
+    """Match a phone field against a number typed any common way (exact E.164) or a run of 4+ digits."""
+    e164 = e164_or_none(text)
+    digits = re.sub(r"\D", "", text)
+    condition = Q()
+    if e164:
+        condition |= Q(**{field: e164})
+    if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
+        condition |= Q(**{f"{field}__contains": digits})
+    return condition or None
+
+
+def contact_search(queryset: QuerySet[Contact], text: str, *, prefix: str = "") -> QuerySet[Contact]:
+    """Contacts whose name has every word of ``text``, or whose number matches it."""
+    words = text.split()
+    if not words:
+        return queryset
+    by_name = Q()
+    for word in words:
+        by_name &= Q(**{f"{prefix}first_name__icontains": word}) | Q(**{f"{prefix}last_name__icontains": word})
+    phone = phone_search(f"{prefix}phone", text)
+    return queryset.filter(by_name | phone if phone else by_name)
+
+
+def contact_list(*, organization: Organization, q: str = "") -> QuerySet[Contact]:
+    """An organization's contacts by name, optionally searched by name or number."""
+    return contact_search(Contact.objects.filter(organization=organization), q.strip()).order_by(
+        "last_name", "first_name", "id"
+    )
+
+
+def conversation_list(
+    *, user: AbstractBaseUser, organization: Organization, filter: str = "all", q: str = ""
+) -> QuerySet[Conversation]:
+    """An organization's conversations, newest activity first, filtered and searched.
+
+    Search finds a name (every word), a number typed any common way (``(555) 123-4567``
+    finds ``+15551234567``) or message text. Ordered by (``last_message_at``, ``id``)
+    descending, the keyset of ``conversation_page`` and of the ``inbox_*`` indexes.
+    """
+    qs = Conversation.objects.filter(organization=organization).select_related("contact", "assignee")
+    if filter == "unread":
+        qs = qs.filter(unread_count__gt=0)
+    elif filter in ("open", "closed"):
+        qs = qs.filter(status=filter)
+    elif filter == "mine":
+        qs = qs.filter(assignee_id=user.pk)
+    elif filter == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    text = q.strip()
+    if text:
+        words = text.split()
+        by_name = Q()
+        for word in words:
+            by_name &= Q(contact__first_name__icontains=word) | Q(contact__last_name__icontains=word)
+        by_text = Exists(Message.objects.filter(conversation=OuterRef("pk"), body__icontains=text))
+        condition = by_name | by_text
+        phone = phone_search("contact__phone", text)
+        if phone:
+            condition |= phone
+        qs = qs.filter(condition)
+    return qs.order_by("-last_message_at", "-id")
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    next_cursor: str  # "" when this is the last page
+
+
+def _encode(at: datetime, pk: int) -> str:
+    return f"{at.isoformat()}_{pk}"
+
+
+def _decode(cursor: str) -> tuple[datetime, int] | None:
+    try:
+        at, pk = cursor.rsplit("_", 1)
+        return datetime.fromisoformat(at), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def conversation_page(qs: QuerySet[Conversation], *, cursor: str = "", limit: int = 50) -> Page:
+    """One page of ``conversation_list`` by keyset (constant cost however deep the page)."""
+    after = _decode(cursor) if cursor else None
+    if after is not None:
+        at, pk = after
+        qs = qs.filter(Q(last_message_at__lt=at) | Q(last_message_at=at, id__lt=pk))
+    rows = list(qs[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, _encode(rows[-1].last_message_at, rows[-1].pk) if more and rows else "")
+
+
+def message_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:
+    """A thread's newest messages (oldest first on the page); ``before`` loads older ones by keyset."""
+    qs = Message.objects.filter(conversation=conversation).select_related("sent_by").prefetch_related("media")
+    edge = _decode(before) if before else None
+    if edge is not None:
+        at, pk = edge
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return Page(rows, _encode(rows[0].created_at, rows[0].pk) if more and rows else "")

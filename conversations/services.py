@@ -12,8 +12,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from conversations.models import MEDIA_PREVIEW, PREVIEW_LENGTH, Contact, Conversation
+from conversations.payloads import conversation_payload
+from smsinbox import events
 from smsinbox.errors import ServiceError
-from smsinbox.models import Organization, PhoneNumber
+from smsinbox.models import Membership, Organization, PhoneNumber
 from smsinbox.phones import InvalidPhoneNumber, format_for_people, to_e164
 
 
@@ -109,3 +111,106 @@ def contact_opt_in(*, contact: Contact) -> bool:
     if changed:
         contact.refresh_from_db(fields=["opted_out_at", "opt_out_method", "opt_out_keyword", "opt_out_message"])
     return bool(changed)
+
+
+def conversation_announce(*, conversation: Conversation) -> None:
+    """After commit, tell the organization's open inboxes how this conversation row now looks."""
+    fresh = Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk)
+    events.publish_on_commit(
+        organization_id=fresh.organization_id,
+        event_type=events.CONVERSATION_UPDATED,
+        payload=conversation_payload(fresh),
+    )
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: Contact, first_name: str | None = None, last_name: str | None = None, phone: str | None = None
+) -> Contact:
+    """Rename a contact or correct their number (validated, E.164); refuse a duplicate by naming it."""
+    fields: dict[str, object] = {}
+    if first_name is not None:
+        fields["first_name"] = first_name.strip()[:100]
+    if last_name is not None:
+        fields["last_name"] = last_name.strip()[:100]
+    if phone is not None:
+        try:
+            fields["phone"] = to_e164(phone)
+        except InvalidPhoneNumber as exc:
+            raise ServiceError(str(exc), field="phone") from exc
+        if fields["phone"] != str(contact.phone) and contact.conversations.exists():
+            raise ServiceError(
+                "This contact already has a conversation on their number; create a new contact for the new number.",
+                field="phone",
+            )
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        existing = Contact.objects.filter(organization_id=contact.organization_id, phone=fields.get("phone")).first()
+        if existing is None:
+            raise
+        raise ServiceError(
+            f"{format_for_people(existing.phone)} is already saved as {existing.display_name} "
+            f"(contact #{existing.pk}).",
+            code="duplicate",
+            field="phone",
+        ) from None
+    for conversation in contact.conversations.all():
+        conversation_announce(conversation=conversation)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    """Delete a contact with their conversation and its messages."""
+    contact.delete()
+
+
+@transaction.atomic
+def conversation_mark_read(*, conversation: Conversation) -> bool:
+    """Clear the unread count; every open inbox sees the badge clear. Return whether it changed."""
+    changed = Conversation.objects.filter(pk=conversation.pk, unread_count__gt=0).update(
+        unread_count=0, updated_at=timezone.now()
+    )
+    if changed:
+        conversation.unread_count = 0
+        conversation_announce(conversation=conversation)
+    return bool(changed)
+
+
+@transaction.atomic
+def conversation_set_status(*, conversation: Conversation, status: str) -> Conversation:
+    """Close or reopen a conversation."""
+    if status not in Conversation.Status.values:
+        raise ServiceError(f"Status must be one of: {', '.join(Conversation.Status.values)}.", field="status")
+    if Conversation.objects.filter(pk=conversation.pk).exclude(status=status).update(
+        status=status, updated_at=timezone.now()
+    ):
+        conversation.status = status
+        conversation_announce(conversation=conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_assign(*, conversation: Conversation, assignee_id: int | None) -> Conversation:
+    """Assign a conversation to a member of its organization, or to nobody."""
+    if assignee_id is not None and not Membership.objects.filter(
+        user_id=assignee_id, organization_id=conversation.organization_id, user__is_active=True
+    ).exists():
+        raise ServiceError("The assignee must be an active member of this organization.", field="assignee")
+    Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=timezone.now())
+    conversation.assignee_id = assignee_id
+    conversation_announce(conversation=conversation)
+    return conversation
+
+
+@transaction.atomic
+def contact_opt_out_by_staff(*, contact: Contact) -> bool:
+    """A staff member records that this person asked not to be texted."""
+    changed = contact_opt_out(contact=contact, method=Contact.OptOutMethod.STAFF)
+    for conversation in contact.conversations.all():
+        conversation_announce(conversation=conversation)
+    return changed

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conversations.models import Conversation
 from messaging.error_codes import error_meaning
 from messaging.models import Message
-from smsinbox.phones import format_for_people
 
 
 def _iso(value: Any) -> str | None:
@@ -44,22 +42,4 @@ def message_status_payload(message: Message) -> dict[str, Any]:
         "error_message": message.error_message or error_meaning(message.error_code),
         "sent_at": _iso(message.sent_at),
         "delivered_at": _iso(message.delivered_at),
-    }
-
-
-def conversation_payload(conversation: Conversation) -> dict[str, Any]:
-    """A conversation-list row."""
-    contact = conversation.contact
-    return {
-        "id": conversation.pk,
-        "contact_id": contact.pk,
-        "contact_name": contact.display_name,
-        "contact_phone": str(contact.phone),
-        "contact_phone_display": format_for_people(contact.phone),
-        "opted_out": contact.is_opted_out,
-        "status": conversation.status,
-        "assignee_id": conversation.assignee_id,
-        "unread_count": conversation.unread_count,
-        "last_message_at": _iso(conversation.last_message_at),
-        "last_message_preview": conversation.last_message_preview,
     }

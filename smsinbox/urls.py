@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path
 from django.views.generic import RedirectView
-
-from messaging.apis import ConversationReplyApi, SmsSendApi
 
 admin.site.site_header = "smsinbox administration"
 admin.site.site_title = "smsinbox admin"
@@ -15,10 +13,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/twilio/", include("messaging.urls")),
-    path("api/sms/send", SmsSendApi.as_view(), name="api-sms-send"),
-    re_path(
-        r"^api/conversations/(?P<pk>[0-9]+)/messages/?$",
-        ConversationReplyApi.as_view(),
-        name="api-conversation-messages",
-    ),
+    path("api/", include("smsinbox.api_urls")),
 ]

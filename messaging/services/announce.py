@@ -3,27 +3,23 @@
 from __future__ import annotations
 
 from conversations.models import Conversation
+from conversations.services import conversation_announce
 from messaging.models import Message
-from messaging.payloads import conversation_payload, message_payload, message_status_payload
+from messaging.payloads import message_payload, message_status_payload
 from smsinbox import events
 
 
 def announce_new_message(message: Message) -> None:
     """After commit: the new message, and its conversation row as it now stands."""
-    conversation = Conversation.objects.select_related("contact").get(pk=message.conversation_id)
     events.publish_on_commit(
         organization_id=message.organization_id, event_type=events.MESSAGE_CREATED, payload=message_payload(message)
     )
-    announce_conversation(conversation)
+    conversation_announce(conversation=message.conversation)
 
 
 def announce_conversation(conversation: Conversation) -> None:
     """After commit: a conversation row changed (preview, unread count, opt-out, status…)."""
-    events.publish_on_commit(
-        organization_id=conversation.organization_id,
-        event_type=events.CONVERSATION_UPDATED,
-        payload=conversation_payload(conversation),
-    )
+    conversation_announce(conversation=conversation)
 
 
 def announce_status(message: Message) -> None:

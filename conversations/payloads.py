@@ -1,0 +1,35 @@
+"""The shape of a conversation-list row, for live inboxes and the API alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.models import Conversation
+from smsinbox.phones import format_for_people
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _user_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def conversation_payload(conversation: Conversation) -> dict[str, Any]:
+    """A conversation-list row."""
+    contact = conversation.contact
+    return {
+        "id": conversation.pk,
+        "contact_id": contact.pk,
+        "contact_name": contact.display_name,
+        "contact_phone": str(contact.phone),
+        "contact_phone_display": format_for_people(contact.phone),
+        "opted_out": contact.is_opted_out,
+        "status": conversation.status,
+        "assignee_id": conversation.assignee_id,
+        "assignee_name": _user_name(conversation.assignee) if conversation.assignee_id else "",
+        "unread_count": conversation.unread_count,
+        "last_message_at": _iso(conversation.last_message_at),
+        "last_message_preview": conversation.last_message_preview,
+    }
