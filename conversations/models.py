@@ -75,6 +75,11 @@ class Contact(models.Model):
         return self.full_name or format_for_people(self.phone)
 
     @property
+    def display_name_number(self) -> str:
+        """The number formatted for people."""
+        return format_for_people(self.phone)
+
+    @property
     def is_opted_out(self) -> bool:
         return self.opted_out_at is not None
 
@@ -141,6 +146,8 @@ class Conversation(models.Model):
                 models.F("id").desc(),
                 name="inbox_status_idx",
             ),
+            # Resync after a dropped websocket: what changed since a moment.
+            models.Index(fields=["organization", "updated_at"], name="inbox_sync_idx"),
             # Inbox list, "Mine" / "Unassigned" filters.
             models.Index(
                 "organization",

@@ -21,6 +21,7 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
     contact = conversation.contact
     return {
         "id": conversation.pk,
+        "organization_id": conversation.organization_id,
         "contact_id": contact.pk,
         "contact_name": contact.display_name,
         "contact_phone": str(contact.phone),

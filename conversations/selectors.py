@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -140,3 +141,81 @@ def message_page(*, conversation: Conversation, before: str = "", limit: int = 5
     rows = rows[:limit]
     rows.reverse()
     return Page(rows, _encode(rows[0].created_at, rows[0].pk) if more and rows else "")
+
+
+# --- Reads for the REST API ------------------------------------------------------------
+
+
+def contact_find_for_user(*, user: AbstractBaseUser, contact_id: int) -> Contact | None:
+    """The contact if the user is a member of its organization (whichever of theirs it is)."""
+    return Contact.objects.filter(pk=contact_id, organization_id__in=organization_ids_for_user(user)).first()
+
+
+def _decode_contact_cursor(cursor: str) -> tuple[str, str, int] | None:
+    try:
+        last, first, pk = json.loads(cursor)
+        return str(last), str(first), int(pk)
+    except (ValueError, TypeError):
+        return None
+
+
+def contact_page(qs: QuerySet[Contact], *, cursor: str = "", limit: int = 50) -> Page:
+    """One page of ``contact_list`` by keyset on (last name, first name, id), the list's order.
+
+    ``cursor`` is the ``next_cursor`` of the page before; one that does not parse starts over.
+    """
+    after = _decode_contact_cursor(cursor) if cursor else None
+    if after is not None:
+        last, first, pk = after
+        qs = qs.filter(
+            Q(last_name__gt=last)
+            | Q(last_name=last, first_name__gt=first)
+            | Q(last_name=last, first_name=first, id__gt=pk)
+        )
+    rows = list(qs.order_by("last_name", "first_name", "id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last_row = rows[-1] if more and rows else None
+    return Page(rows, json.dumps([last_row.last_name, last_row.first_name, last_row.pk]) if last_row else "")
+
+
+def conversation_search(
+    *,
+    user: AbstractBaseUser,
+    organization: Organization,
+    status: str | None = None,
+    unread: bool | None = None,
+    assigned: str | int | None = None,
+    q: str = "",
+) -> QuerySet[Conversation]:
+    """``conversation_list`` with its filters combined, as the API offers them.
+
+    ``status``: ``open`` / ``closed``; ``unread``: only threads with (``True``) or without
+    (``False``) unread messages; ``assigned``: ``"me"``, ``"unassigned"`` or a user id;
+    ``q``: name, number in any format, or message text. Newest activity first (keyset order
+    of ``conversation_page``).
+    """
+    qs = conversation_list(user=user, organization=organization, q=q)
+    if status is not None:
+        qs = qs.filter(status=status)
+    if unread is True:
+        qs = qs.filter(unread_count__gt=0)
+    elif unread is False:
+        qs = qs.filter(unread_count=0)
+    if assigned == "me":
+        qs = qs.filter(assignee_id=user.pk)
+    elif assigned == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif assigned is not None:
+        qs = qs.filter(assignee_id=int(assigned))
+    return qs
+
+
+def message_get_for_user(*, user: AbstractBaseUser, message_id: int) -> Message | None:
+    """The message, with its media and events, if the user is a member of its organization."""
+    return (
+        Message.objects.select_related("sent_by")
+        .prefetch_related("media", "events")
+        .filter(pk=message_id, organization_id__in=organization_ids_for_user(user))
+        .first()
+    )

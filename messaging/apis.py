@@ -1,31 +1,88 @@
-"""Sending through the API: ``POST /api/sms/send`` (the seed's route) and replies in a thread."""
+"""Messages through the API: sending (``POST /api/sms/send``, the seed's route), replies and reading a thread.
+
+Every route answers for the caller's organizations only: an id of another organization is a 404.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.selectors import contact_get_for_user, conversation_get_for_user
+from conversations.selectors import (
+    contact_get_for_user,
+    conversation_get_for_user,
+    message_get_for_user,
+    message_page,
+)
+from messaging.models import Direction, Encoding, Message, MessageEvent
+from messaging.payloads import message_payload
 from messaging.services.outbound import SendResult, message_send
-from smsinbox.api import organization_for_request
+from messaging.statuses import MessageStatus
+from smsinbox.api import (
+    ORGANIZATION_PARAMETERS,
+    PageQuerySerializer,
+    StrictCharField,
+    StrictIntegerField,
+    cursor_load,
+    error_responses,
+    id_parameter,
+    organization_for_request,
+    page_response,
+    page_serializer,
+)
 from smsinbox.errors import ServiceError
+
+MESSAGES = ["messages"]
+
+IDEMPOTENCY_KEY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Like `idempotencyKey`: a repeat with the same key returns the first message (200) and sends nothing.",
+)
 
 
 class SendInput(serializers.Serializer):
-    message = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, default="")
-    media_urls = serializers.ListField(child=serializers.CharField(max_length=2000), required=False, default=list)
-    idempotency_key = serializers.CharField(required=False, allow_null=True, default=None, max_length=255)
+    message = StrictCharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        default="",
+        help_text="The text (up to 1600 characters); may be empty when `mediaUrls` is not.",
+    )
+    media_urls = serializers.ListField(
+        child=StrictCharField(max_length=2000),
+        required=False,
+        default=list,
+        help_text="Up to 10 public http(s) URLs of images to send as MMS.",
+    )
+    idempotency_key = StrictCharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=255,
+        help_text="A repeat with the same key returns the first message and sends nothing.",
+    )
 
 
 class SendOutput(serializers.Serializer):
-    success = serializers.BooleanField(default=True)
+    success = serializers.BooleanField(read_only=True, default=True)
     message_id = serializers.IntegerField(source="message.pk")
     conversation_id = serializers.IntegerField(source="message.conversation_id")
-    status = serializers.CharField(source="message.status")
+    status = serializers.CharField(source="message.status", help_text="`pending` until a worker hands it to Twilio.")
+
+
+SEND_RESPONSES = {
+    201: OpenApiResponse(SendOutput, description="Stored and queued for delivery."),
+    200: OpenApiResponse(SendOutput, description="A repeat of an earlier send with the same idempotency key."),
+    **error_responses(400, 401, 403, 404, 409),
+}
 
 
 def _idempotency_key(request: Request, data: dict[str, Any]) -> str | None:
@@ -41,9 +98,28 @@ class SmsSendApi(APIView):
     """Send an SMS/MMS to a contact: stored at once, handed to Twilio by a worker."""
 
     class InputSerializer(SendInput):
-        contact_id = serializers.IntegerField(required=False, allow_null=True, default=None)
-        organization_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+        contact_id = StrictIntegerField(required=False, allow_null=True, default=None, help_text="Required.")
+        organization_id = StrictIntegerField(
+            required=False, allow_null=True, default=None, help_text="For members of several organizations."
+        )
 
+    OutputSerializer = SendOutput
+
+    @extend_schema(
+        operation_id="sms_send",
+        tags=MESSAGES,
+        request=InputSerializer,
+        examples=[
+            OpenApiExample("SMS", {"contactId": 1, "message": "Your table is ready"}, request_only=True),
+            OpenApiExample(
+                "MMS, sent once however often it is retried",
+                {"contactId": 1, "message": "", "mediaUrls": ["https://example.com/menu.png"], "idempotencyKey": "k-1"},
+                request_only=True,
+            ),
+        ],
+        parameters=[IDEMPOTENCY_KEY_HEADER, *ORGANIZATION_PARAMETERS],
+        responses=SEND_RESPONSES,
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -69,7 +145,16 @@ class ConversationReplyApi(APIView):
     """Reply in a thread (``POST /api/conversations/{id}/messages``), through the same service."""
 
     InputSerializer = SendInput
+    OutputSerializer = SendOutput
 
+    @extend_schema(
+        operation_id="conversations_messages_create",
+        tags=MESSAGES,
+        request=InputSerializer,
+        examples=[OpenApiExample("Reply", {"message": "On our way!"}, request_only=True)],
+        parameters=[id_parameter("The conversation's id."), IDEMPOTENCY_KEY_HEADER],
+        responses=SEND_RESPONSES,
+    )
     def post(self, request: Request, pk: int) -> Response:
         conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
         if conversation is None:
@@ -86,3 +171,117 @@ class ConversationReplyApi(APIView):
             idempotency_key=_idempotency_key(request, values),
         )
         return _respond(result)
+
+
+# --- Reading messages -----------------------------------------------------------------------
+
+
+class MessageMediaSerializer(serializers.Serializer):
+    position = serializers.IntegerField(min_value=0, help_text="Order in the message, from 0.")
+    url = serializers.CharField(
+        help_text="Where the media is: Twilio's URL for received media (Twilio may ask for the account's "
+        "credentials), or the URL that was attached to a sent one."
+    )
+    content_type = serializers.CharField(help_text="As Twilio reported it; empty for media we sent.")
+
+
+class MessageSerializer(serializers.Serializer):
+    """A message, as ``message_payload`` builds it for live inboxes too, with its media."""
+
+    id = serializers.IntegerField()
+    organization_id = serializers.IntegerField()
+    conversation_id = serializers.IntegerField()
+    direction = serializers.ChoiceField(choices=Direction.choices, help_text="`in` received, `out` sent.")
+    body = serializers.CharField()
+    status = serializers.ChoiceField(choices=MessageStatus.choices)
+    num_segments = serializers.IntegerField(min_value=0)
+    encoding = serializers.ChoiceField(choices=Encoding.choices, allow_blank=True)
+    num_media = serializers.IntegerField(min_value=0)
+    error_code = serializers.IntegerField(allow_null=True, help_text="Twilio's error code, if any.")
+    error_message = serializers.CharField(help_text="What the error means; empty without one.")
+    sent_by_id = serializers.IntegerField(allow_null=True, help_text="The staff member who sent it.")
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    media = MessageMediaSerializer(many=True)
+
+    def to_representation(self, instance: Message) -> dict[str, Any]:
+        data = {
+            **message_payload(instance),
+            "organization_id": instance.organization_id,
+            "media": MessageMediaSerializer(instance.media.all(), many=True).data,
+            **self.more(instance),
+        }
+        return {name: data[name] for name in self.fields}
+
+    def more(self, instance: Message) -> dict[str, Any]:
+        return {}
+
+
+class MessageEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    event_type = serializers.ChoiceField(choices=MessageEvent.Type.choices)
+    status = serializers.CharField(help_text="As reported, even if unknown to us.")
+    error_code = serializers.IntegerField(allow_null=True)
+    error_message = serializers.CharField()
+    payload = serializers.DictField(help_text="The raw fields of the callback or attempt.")
+    created_at = serializers.DateTimeField()
+
+
+class MessageDetailSerializer(MessageSerializer):
+    """A message with its media and its audit trail of events (callbacks, send attempts, opt-outs…)."""
+
+    events = MessageEventSerializer(many=True, help_text="Oldest first.")
+
+    def more(self, instance: Message) -> dict[str, Any]:
+        return {"events": MessageEventSerializer(instance.events.all(), many=True).data}
+
+
+MessagePage = page_serializer(
+    MessageSerializer,
+    "Oldest first. The first page holds the newest messages; `nextCursor` loads the older ones before them.",
+)
+
+
+class ConversationMessageListApi(APIView):
+    """A thread's messages, oldest first on each page; the first page is the newest, the next ones go back in time."""
+
+    FilterSerializer = PageQuerySerializer
+    OutputSerializer = MessagePage
+
+    @extend_schema(
+        operation_id="conversations_messages_list",
+        tags=MESSAGES,
+        parameters=[id_parameter("The conversation's id."), FilterSerializer],
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+        if conversation is None:
+            raise exceptions.NotFound("Conversation not found.")
+        query = self.FilterSerializer(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        page = message_page(
+            conversation=conversation,
+            before=cursor_load("messages", query.validated_data.get("cursor", "")),
+            limit=query.validated_data["limit"],
+        )
+        return page_response(request, kind="messages", page=page, serializer=MessageSerializer)
+
+
+class MessageDetailApi(APIView):
+    """One message with its media and its events."""
+
+    OutputSerializer = MessageDetailSerializer
+
+    @extend_schema(
+        operation_id="messages_retrieve",
+        tags=MESSAGES,
+        parameters=[id_parameter("The message's id.")],
+        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        message = message_get_for_user(user=request.user, message_id=pk)
+        if message is None:
+            raise exceptions.NotFound("Message not found.")
+        return Response(self.OutputSerializer(message).data)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
 from messaging.error_codes import error_meaning
 from messaging.models import Message
+
+
+def _user_name(user: Any) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def _iso(value: Any) -> str | None:
@@ -16,6 +22,7 @@ def message_payload(message: Message) -> dict[str, Any]:
     """A message as the inbox shows it (media as positions only: the page fetches them through us)."""
     return {
         "id": message.pk,
+        "organization_id": message.organization_id,
         "conversation_id": message.conversation_id,
         "direction": message.direction,
         "body": message.body,
@@ -26,6 +33,16 @@ def message_payload(message: Message) -> dict[str, Any]:
         "error_code": message.error_code,
         "error_message": message.error_message or error_meaning(message.error_code),
         "sent_by_id": message.sent_by_id,
+        "idempotency_key": message.idempotency_key,  # lets the sender's page replace its pending bubble
+        "sent_by_name": _user_name(message.sent_by) if message.sent_by_id else "",
+        "media": [
+            {
+                "position": m.position,
+                "content_type": m.content_type,
+                "url": reverse("message-media", args=[message.pk, m.position]),
+            }
+            for m in message.media.all()
+        ],
         "created_at": _iso(message.created_at),
         "sent_at": _iso(message.sent_at),
         "delivered_at": _iso(message.delivered_at),
@@ -36,6 +53,7 @@ def message_status_payload(message: Message) -> dict[str, Any]:
     """What changed when a status moved forward."""
     return {
         "id": message.pk,
+        "organization_id": message.organization_id,
         "conversation_id": message.conversation_id,
         "status": message.status,
         "error_code": message.error_code,

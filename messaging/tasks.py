@@ -6,8 +6,8 @@ from django_tasks import task
 
 
 @task()
-def message_deliver_task(message_id: int) -> str:
+def message_deliver_task(message_id: int, slot: str | None = None) -> str:
     """Hand one stored outbound message to Twilio (see ``message_deliver``)."""
     from messaging.services.delivery import message_deliver
 
-    return message_deliver(message_id=message_id)
+    return message_deliver(message_id=message_id, slot=slot)

@@ -1,12 +1,71 @@
-"""The REST API's routes, under /api/ (the Twilio webhooks live in messaging/urls.py)."""
+"""The REST API's routes, under /api/ (the Twilio webhooks live in messaging/urls.py).
+
+One API class per operation; a path with several methods serves each by its own class
+(``method_route``). A trailing slash is optional everywhere, so a POST never meets a redirect.
+"""
 
 from django.urls import re_path
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from messaging.apis import ConversationReplyApi, SmsSendApi
+from conversations.apis import (
+    ContactCreateApi,
+    ContactDeleteApi,
+    ContactDetailApi,
+    ContactListApi,
+    ContactUpdateApi,
+    ConversationDetailApi,
+    ConversationListApi,
+    ConversationReadApi,
+    ConversationUpdateApi,
+)
+from messaging.apis import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
+from smsinbox.api import api_not_found, method_route
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from drf-spectacular-sidecar's files (no CDN), its script served from here too."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # Our own policy for this page: only our files; Swagger UI's template has one small <style>.
+        response["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+            "frame-ancestors 'none'"
+        )
+        return response
+
 
 urlpatterns = [
     re_path(r"^sms/send/?$", SmsSendApi.as_view(), name="api-sms-send"),
     re_path(
-        r"^conversations/(?P<pk>[0-9]+)/messages/?$", ConversationReplyApi.as_view(), name="api-conversation-messages"
+        r"^contacts/?$",
+        method_route(get=ContactListApi.as_view(), post=ContactCreateApi.as_view()),
+        name="api-contacts",
     ),
+    re_path(
+        r"^contacts/(?P<pk>[0-9]+)/?$",
+        method_route(
+            get=ContactDetailApi.as_view(), patch=ContactUpdateApi.as_view(), delete=ContactDeleteApi.as_view()
+        ),
+        name="api-contact",
+    ),
+    re_path(r"^conversations/?$", ConversationListApi.as_view(), name="api-conversations"),
+    re_path(
+        r"^conversations/(?P<pk>[0-9]+)/?$",
+        method_route(get=ConversationDetailApi.as_view(), patch=ConversationUpdateApi.as_view()),
+        name="api-conversation",
+    ),
+    re_path(r"^conversations/(?P<pk>[0-9]+)/read/?$", ConversationReadApi.as_view(), name="api-conversation-read"),
+    re_path(
+        r"^conversations/(?P<pk>[0-9]+)/messages/?$",
+        method_route(get=ConversationMessageListApi.as_view(), post=ConversationReplyApi.as_view()),
+        name="api-conversation-messages",
+    ),
+    re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
+    re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
+    re_path(r"^docs/?$", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"", api_not_found),  # any other /api/ path: a JSON 404
 ]

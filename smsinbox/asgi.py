@@ -1,4 +1,8 @@
-"""ASGI entry point: ``uvicorn smsinbox.asgi:application`` (production) or ``manage.py runserver``."""
+"""ASGI entry point: ``uvicorn smsinbox.asgi:application`` (production) or ``manage.py runserver``.
+
+HTTP goes to Django; websockets (``ws/inbox/``) go through the allowed-hosts Origin check and
+the session authentication of Django's auth, to the inbox consumer.
+"""
 
 import os
 
@@ -9,10 +13,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smsinbox.settings")
 # Initialise Django before importing anything that touches models.
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi_app})
+from conversations.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)
 
 if settings.TASKS_IN_SERVER_PROCESS:
     from smsinbox.embedded import EmbeddedWorkerMiddleware

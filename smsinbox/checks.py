@@ -30,9 +30,10 @@ def production_configuration(app_configs: Any = None, **kwargs: Any) -> list:
         problems.append(Warning("Production should run on PostgreSQL (DATABASE_URL).", id="smsinbox.W001"))
     if settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
         problems.append(
-            Warning(
-                "REDIS_URL is not set: live updates reach only browsers connected to the same server process.",
-                id="smsinbox.W002",
+            Error(
+                "REDIS_URL is not set: live updates would reach only browsers of the same server process.",
+                hint="Set REDIS_URL: server processes and task workers share live events through Redis.",
+                id="smsinbox.E003",
             )
         )
     return problems

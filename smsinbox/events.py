@@ -25,6 +25,10 @@ CONVERSATION_UPDATED = "inbox.conversation_updated"
 CONTACT_UPDATED = "inbox.contact_updated"
 
 
+# A stalled Redis must not hold a webhook answer (Twilio waits 15 s) or a worker.
+PUBLISH_TIMEOUT = 2.0
+
+
 def organization_group(organization_id: int) -> str:
     """Name of the Channels group every open inbox of the organization joins."""
     return f"org.{organization_id}"
@@ -47,10 +51,14 @@ def _send(group: str, event: dict[str, Any]) -> None:
         return
     try:
         loop = _server_loop
+
+        async def publish() -> None:
+            await asyncio.wait_for(layer.group_send(group, event), timeout=PUBLISH_TIMEOUT)
+
         if loop is not None and loop.is_running():
-            asyncio.run_coroutine_threadsafe(layer.group_send(group, event), loop).result(timeout=5)
+            asyncio.run_coroutine_threadsafe(publish(), loop).result(timeout=PUBLISH_TIMEOUT + 1)
         else:
-            async_to_sync(layer.group_send)(group, event)
+            async_to_sync(publish)()
     except Exception:  # the layer (Redis) is down or full: the change itself is safely stored
         logger.warning("live event %s to %s not delivered", event.get("type"), group, exc_info=True)
 

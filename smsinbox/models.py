@@ -16,18 +16,19 @@ E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value and value not in zoneinfo.available_timezones():
         raise ValidationError(f"{value!r} is not a known time zone (for example America/New_York).")
 
 
 class User(AbstractUser):
-    """A staff member; sees timestamps in ``time_zone``."""
+    """A staff member; sees timestamps in ``time_zone``, or their browser's zone when it is empty."""
 
     time_zone = models.CharField(
         max_length=64,
-        default="UTC",
+        blank=True,
+        default="",
         validators=[validate_time_zone],
-        help_text="Times are shown in this zone, for example America/New_York.",
+        help_text="Times are shown in this zone (for example America/New_York); empty: the browser's own zone.",
     )
 
     class Meta(AbstractUser.Meta):

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "channels",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files for /api/docs/, served by us (no CDN)
     "phonenumber_field",
     "django_tasks",
     "django_tasks_db",
@@ -114,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "smsinbox.middleware.UserTimezoneMiddleware",
+    "smsinbox.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -215,6 +218,14 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Fetched MMS media, on disk beside the app (bounded), shared by the processes of one machine.
+CACHES["media"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": os.environ.get("MEDIA_CACHE_DIR", str(BASE_DIR / "media-cache")),
+    "TIMEOUT": 7 * 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": env_int("MEDIA_CACHE_MAX_ENTRIES", 2000)},
+}
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -297,6 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["smsinbox.api.CamelCaseJSONParser"],
     "EXCEPTION_HANDLER": "smsinbox.api.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_SCHEMA_CLASS": "smsinbox.api.ApiSchema",  # drf-spectacular, naming nested serializers by API class
 }
 
 # --- Security (production) -------------------------------------------------------------
@@ -334,5 +346,39 @@ LOGGING = {
         "messaging": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         # The SDK logs every request's headers at INFO: keep it quiet.
         "twilio": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
+
+# --- OpenAPI schema (drf-spectacular): /api/schema/ and /api/docs/ ---------------------------
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "smsinbox API",
+    "DESCRIPTION": (
+        "Contacts, conversations and messages of your organization's shared SMS inbox.\n\n"
+        "Authenticate with `Authorization: Token <key>` (`python manage.py drf_create_token <username>`); "
+        "the inbox's own pages use their session and CSRF token. JSON keys are camelCase. Errors are "
+        '`{"error": "…"}`, with `fields` for validation errors. Lists are cursor-paginated: pass a '
+        "page's `nextCursor` as `cursor`. Every route answers only for your organizations: an id of "
+        "another organization is a 404. Members of several organizations name one with `organizationId` "
+        "or the `X-Organization` header on lists and creations.\n\n"
+        "Twilio's webhooks (`POST /api/twilio/sms-incoming`, `POST /api/twilio/sms-status`) are signed "
+        "form posts from Twilio, not part of this API, and are not described here."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "PREPROCESSING_HOOKS": ["smsinbox.api.expand_method_routes"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "smsinbox.api.camelize_schema"],
+    "ENUM_NAME_OVERRIDES": {
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
+        "MessageStatusEnum": "messaging.statuses.MessageStatus",
+        "DirectionEnum": "messaging.models.Direction",
+        "EncodingEnum": "messaging.models.Encoding",
+        "OptOutMethodEnum": "conversations.models.Contact.OptOutMethod",
+        "MessageEventTypeEnum": "messaging.models.MessageEvent.Type",
     },
 }

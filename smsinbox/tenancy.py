@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -33,3 +33,18 @@ def admin_organization_ids(user: AbstractBaseUser | AnonymousUser) -> list[int] 
     if getattr(user, "is_superuser", False) and user.is_active:
         return None
     return organization_ids_for_user(user, role=Membership.Role.ADMIN)
+
+
+SESSION_KEY = "organization_id"
+
+
+def current_organization(request: Any) -> Organization | None:
+    """The organization the signed-in user is looking at: the one they switched to, else their first."""
+    organizations = list(organizations_for_user(request.user))
+    if not organizations:
+        return None
+    chosen = request.session.get(SESSION_KEY)
+    for organization in organizations:
+        if organization.pk == chosen:
+            return organization
+    return organizations[0]

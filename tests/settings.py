@@ -24,3 +24,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TWILIO_ACCOUNT_SID = "AC" + "0" * 31 + "1"
 TWILIO_AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic in tests
+TASKS_IN_SERVER_PROCESS = False  # tests run tasks themselves (tests/pipeline.py drains them with db_worker)
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]  # also read when smsinbox.asgi is imported
+import tempfile  # noqa: E402
+
+CACHES["media"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": tempfile.mkdtemp(prefix="smsinbox-media-cache-"),
+}

@@ -26,7 +26,7 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ from conversations.services import contact_opt_out
 from messaging.error_codes import TWILIO_ERRORS, error_meaning
 from messaging.models import Message, MessageEvent
 from messaging.services.announce import announce_conversation, announce_status
-from messaging.services.ratelimit import phone_number_next_slot, phone_number_reserve_send_slot
+from messaging.services.ratelimit import phone_number_reserve_send_slot
 from messaging.statuses import MessageStatus, can_advance, parse_status, statuses_below
 from messaging.twilio import client
 
@@ -56,13 +56,14 @@ def status_callback_url(message: Message) -> str:
 
 
 def _in_flight_grace() -> timedelta:
-    return timedelta(seconds=settings.TWILIO_HTTP_TIMEOUT + 5)
+    """How long a request may still be running: the SDK's timeout applies per read, not in total."""
+    return timedelta(seconds=max(60.0, 3 * settings.TWILIO_HTTP_TIMEOUT + 10))
 
 
-def _enqueue_retry(message: Message, *, at: datetime) -> None:
+def _enqueue_retry(message: Message, *, at: datetime, slot: datetime | None = None) -> None:
     from messaging.tasks import message_deliver_task
 
-    message_deliver_task.using(run_after=at).enqueue(message.pk)
+    message_deliver_task.using(run_after=at).enqueue(message.pk, slot.isoformat() if slot else None)
 
 
 def _backoff(attempt: int) -> timedelta:
@@ -81,33 +82,41 @@ def _event(message: Message, *, outcome: str, **payload: object) -> None:
     )
 
 
-@transaction.atomic
 def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) -> str:
     """Store what Twilio answered (or what a lookup found): SID, status, segments, price."""
-    message = Message.objects.select_for_update().get(pk=message_id)
-    if message.twilio_sid is None:
-        message.twilio_sid = found.sid
-    updates = {
-        "twilio_sid": message.twilio_sid,
-        "dispatch_started_at": None,
-        "needs_lookup": False,
-        "updated_at": timezone.now(),
-    }
-    if found.num_segments:
-        updates["num_segments"] = found.num_segments
-    if found.price is not None:
-        updates["price"], updates["price_unit"] = found.price, found.price_unit
-    Message.objects.filter(pk=message.pk).update(**updates)
-    status = parse_status(found.status)
-    advanced = (
-        status is not None
-        and can_advance(message.status, status)
-        and Message.objects.filter(pk=message.pk, status__in=statuses_below(status)).update(status=status)
-    )
-    if advanced:
-        message.status = status
-        announce_status(message)
-    _event(message, outcome=how, status=found.status, sid=found.sid)
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.twilio_sid is None:
+            message.twilio_sid = found.sid
+        updates = {
+            "twilio_sid": message.twilio_sid,
+            "dispatch_started_at": None,
+            "needs_lookup": False,
+            "updated_at": timezone.now(),
+        }
+        if found.num_segments:
+            updates["num_segments"] = found.num_segments
+        if found.price is not None:
+            updates["price"], updates["price_unit"] = found.price, found.price_unit
+        try:
+            with transaction.atomic():
+                Message.objects.filter(pk=message.pk).update(**updates)
+        except IntegrityError:
+            # A lookup matched a message another of ours already holds: look again later.
+            Message.objects.filter(pk=message.pk).update(needs_lookup=True, dispatch_started_at=None)
+            _event(message, outcome="sid_conflict", sid=found.sid)
+            _enqueue_retry(message, at=timezone.now() + _backoff(message.send_attempts))
+            return RETRY
+        status = parse_status(found.status)
+        advanced = (
+            status is not None
+            and can_advance(message.status, status)
+            and Message.objects.filter(pk=message.pk, status__in=statuses_below(status)).update(status=status)
+        )
+        if advanced:
+            message.status = status
+            announce_status(message)
+        _event(message, outcome=how, status=found.status, sid=found.sid)
     logger.info("message %s handed to Twilio as %s (%s)", message.pk, found.sid, how)
     return SENT if how == "accepted" else RECONCILED
 
@@ -161,8 +170,9 @@ def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lo
     return FAILED
 
 
-def _fail(message: Message, *, code: int | None, reason: str) -> None:
-    Message.objects.filter(pk=message.pk, status__in=statuses_below(MessageStatus.FAILED)).update(
+def _fail(message: Message, *, code: int | None, reason: str) -> bool:
+    """Fail a message Twilio never took (only from ``pending``); announce it if it changed."""
+    changed = Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
         status=MessageStatus.FAILED,
         error_code=code,
         error_message=reason or error_meaning(code),
@@ -170,25 +180,39 @@ def _fail(message: Message, *, code: int | None, reason: str) -> None:
         needs_lookup=False,
         updated_at=timezone.now(),
     )
-    message.status, message.error_code, message.error_message = MessageStatus.FAILED, code, reason
-    announce_status(message)
-    logger.warning("message %s failed: %s", message.pk, reason)
+    if changed:
+        message.status, message.error_code, message.error_message = MessageStatus.FAILED, code, reason
+        announce_status(message)
+        logger.warning("message %s failed: %s", message.pk, reason)
+    return bool(changed)
+
+
+def _same_body(ours: str, theirs: str) -> bool:
+    """Twilio may prefix a trial notice or re-encode characters; the text we sent is the tail."""
+    ours, theirs = ours.strip(), theirs.strip()
+    return theirs == ours or (bool(ours) and theirs.endswith(ours))
 
 
 def _lookup(message: Message) -> client.TwilioMessage | None:
-    """Find this message at Twilio after an attempt whose outcome is unknown."""
+    """Find this message at Twilio after an attempt whose outcome is unknown.
+
+    With a Messaging Service Twilio picks the sender, so only ``To`` and the time narrow it.
+    """
+    number = message.conversation.phone_number
     since = (message.dispatch_started_at or message.created_at) - timedelta(minutes=1)
-    found = client.find_messages(to=message.to_number, from_=message.from_number, created_after=since)
+    from_ = None if number.messaging_service_sid else message.from_number
+    found = client.find_messages(to=message.to_number, from_=from_, created_after=since)
     known = set(Message.objects.filter(twilio_sid__in=[m.sid for m in found]).values_list("twilio_sid", flat=True))
-    candidates = [m for m in found if m.sid not in known and m.body.strip() == message.body.strip()]
+    candidates = [m for m in found if m.sid not in known and _same_body(message.body, m.body)]
     return min(candidates, key=lambda m: m.date_created or since) if candidates else None
 
 
-def message_deliver(*, message_id: int) -> str:
+def message_deliver(*, message_id: int, slot: str | None = None) -> str:
     """Hand one outbound message to Twilio; return what happened (see the module docstring).
 
     Runs in a task worker. Not one transaction: the claim commits before the HTTP request, so
     a crash mid-request leaves a trace (``dispatch_started_at``) that the next attempt resolves.
+    ``slot``: a send slot this task already holds on the number's pace (from a deferral).
     """
     message = (
         Message.objects.select_related("conversation__phone_number", "conversation__contact")
@@ -209,31 +233,37 @@ def message_deliver(*, message_id: int) -> str:
             return _record_accepted(message.pk, found, how=RECONCILED)
         if message.send_attempts >= settings.SEND_MAX_ATTEMPTS:
             with transaction.atomic():
-                _fail(message, code=None, reason=f"Twilio did not take it after {message.send_attempts} attempts.")
-                _event(message, outcome=FAILED, reason="not found at Twilio after the last attempt")
+                if _fail(message, code=None, reason=f"Twilio did not take it after {message.send_attempts} attempts."):
+                    _event(message, outcome=FAILED, reason="not found at Twilio after the last attempt")
             return FAILED
 
     if message.conversation.contact.is_opted_out:
         with transaction.atomic():
-            _fail(message, code=21610, reason=error_meaning(21610))
-            _event(message, outcome=FAILED, code=21610, reason="opted out before sending")
+            if _fail(message, code=21610, reason=error_meaning(21610)):
+                _event(message, outcome=FAILED, code=21610, reason="opted out before sending")
         return FAILED
 
     number = message.conversation.phone_number
     if settings.SEND_RATE_LIMIT:
-        slot = phone_number_reserve_send_slot(
-            phone_number_id=number.pk, now=timezone.now(), max_wait=settings.SEND_RATE_MAX_WAIT_SECONDS
+        at = datetime.fromisoformat(slot) if slot else phone_number_reserve_send_slot(
+            phone_number_id=number.pk, now=timezone.now()
         )
-        if slot is None:
-            with transaction.atomic():
-                _enqueue_retry(message, at=phone_number_next_slot(phone_number_id=number.pk) or timezone.now())
+        wait = (at - timezone.now()).total_seconds()
+        if wait > settings.SEND_RATE_MAX_WAIT_SECONDS:
+            with transaction.atomic():  # come back when the slot this task now holds opens
+                _enqueue_retry(message, at=at - timedelta(seconds=0.5), slot=at)
             return DEFERRED
-        wait = (slot - timezone.now()).total_seconds()
         if wait > 0:
             time.sleep(wait)
 
+    # Compare-and-set on everything observed above: any other task's claim or attempt since
+    # then (a new dispatch, a lookup flag, one more attempt) makes this one stand down.
     claimed = Message.objects.filter(
-        pk=message.pk, status=MessageStatus.PENDING, dispatch_started_at=in_flight_since
+        pk=message.pk,
+        status=MessageStatus.PENDING,
+        dispatch_started_at=in_flight_since,
+        needs_lookup=message.needs_lookup,
+        send_attempts=message.send_attempts,
     ).update(
         dispatch_started_at=timezone.now(),
         needs_lookup=False,

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from conversations.models import Contact
 from conversations.services import (
@@ -40,14 +39,18 @@ class ReceiveResult:
 
 
 def _phone_number_for(sms: InboundSms) -> PhoneNumber:
-    """The organization's number by ``To`` (E.164, unique) or by Messaging Service."""
-    match = Q(number=sms.to_e164)
-    if sms.messaging_service_sid:
-        match |= Q(messaging_service_sid=sms.messaging_service_sid)
-    numbers = list(PhoneNumber.objects.select_related("organization").filter(match)[:2])
-    exact = [n for n in numbers if str(n.number) == sms.to_e164]
-    if exact or numbers:
-        return (exact or numbers)[0]
+    """The organization's number by ``To`` (E.164, unique), else by its Messaging Service."""
+    numbers = PhoneNumber.objects.select_related("organization")
+    exact = numbers.filter(number=sms.to_e164).first()
+    if exact is not None:
+        return exact
+    by_service = (
+        numbers.filter(messaging_service_sid=sms.messaging_service_sid).order_by("id").first()
+        if (sms.messaging_service_sid)
+        else None
+    )
+    if by_service is not None:
+        return by_service
     raise UnknownNumber(f"no organization owns {sms.to_e164}", code="unknown_number")
 
 

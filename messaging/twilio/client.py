@@ -164,13 +164,14 @@ def fetch_message(sid: str) -> TwilioMessage:
         raise _classify(exc) from exc
 
 
-def find_messages(*, to: str, from_: str, created_after: datetime, limit: int = 50) -> list[TwilioMessage]:
+def find_messages(*, to: str, from_: str | None, created_after: datetime, limit: int = 50) -> list[TwilioMessage]:
     """Messages Twilio holds from ``from_`` to ``to`` created since ``created_after`` (newest first).
 
     Filters on creation time here: Twilio's ``DateSent`` filter misses messages still queued.
     """
     try:
-        found = get_client().messages.list(to=to, from_=from_, limit=limit)
+        filters = {"to": to, **({"from_": from_} if from_ else {})}
+        found = get_client().messages.list(**filters, limit=limit)
     except (TwilioException, requests.exceptions.RequestException) as exc:
         raise _classify(exc) from exc
     messages = [_message(m) for m in found]

@@ -94,7 +94,7 @@ def test_check_deploy_names_what_production_is_missing():
     proc = manage("check", "--deploy", env=env)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    for check in ("smsinbox.E001", "smsinbox.E002", "smsinbox.W001", "smsinbox.W002"):
+    for check in ("smsinbox.E001", "smsinbox.E002", "smsinbox.W001", "smsinbox.E003"):
         assert check in output
 
 

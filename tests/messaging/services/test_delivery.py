@@ -194,3 +194,60 @@ def test_every_attempt_is_an_event(pipeline, org_a):
         .order_by("id").values_list("payload__outcome", flat=True)
     )
     assert outcomes == ["retry", "accepted"]
+
+
+def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, settings):
+    """Task B read the message, then waited for its slot; meanwhile task A made an ambiguous attempt.
+
+    B's claim (compare-and-set on what it read) fails, so B never resends without a lookup.
+    """
+    import threading
+    from datetime import timedelta
+
+    from django.db import connections
+    from django.utils import timezone
+
+    from messaging.services.ratelimit import phone_number_reserve_send_slot
+
+    settings.SEND_RATE_LIMIT = True
+    settings.SEND_RATE_MAX_WAIT_SECONDS = 5
+    message = send(org_a, "+14155550101")
+    number = org_a.organization.phone_numbers.get()
+    phone_number_reserve_send_slot(phone_number_id=number.pk, now=timezone.now() + timedelta(seconds=0.8))
+    outcome = {}
+
+    def task_b():
+        try:
+            outcome["b"] = message_deliver(message_id=message.pk)  # reads, then sleeps ~1 s for its slot
+        finally:
+            connections.close_all()
+
+    b = threading.Thread(target=task_b)
+    b.start()
+    wait_for(lambda: Message.objects.filter(pk=message.pk).exists(), timeout=1)
+    import time
+
+    time.sleep(0.3)
+    Message.objects.filter(pk=message.pk).update(needs_lookup=True, send_attempts=1)  # task A's 502
+    b.join(10)
+    assert outcome["b"] == BUSY
+    assert pipeline.messages() == []
+
+
+def test_rate_limited_backlog_is_deferred_to_reserved_slots(pipeline, org_a, settings):
+    from decimal import Decimal
+
+    from django_tasks_db.models import DBTaskResult
+
+    settings.SEND_RATE_LIMIT = True
+    settings.SEND_RATE_MAX_WAIT_SECONDS = 0.2
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:9"  # no status callbacks racing the worker here
+    number = org_a.organization.phone_numbers.get()
+    number.messages_per_second = Decimal("10")
+    number.save()
+    for i in range(6):
+        send(org_a, "+14155550101", body=f"bulk {i}")
+    drain_tasks()
+    assert len(pipeline.messages()) == 6
+    # each message ran at most twice (once to reserve and defer, once at its slot)
+    assert DBTaskResult.objects.count() <= 12

@@ -1,0 +1,379 @@
+"""The REST API of contacts and conversations: one class per operation, services and selectors underneath.
+
+Every route answers for the caller's organizations only: an id of another organization is
+not found (404), on reads and writes alike. Lists and creations act for the caller's
+organization, named with ``organizationId`` / ``X-Organization`` by members of several.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.validators import RegexValidator
+from django.db import transaction
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from conversations.models import Contact, Conversation
+from conversations.payloads import conversation_payload
+from conversations.selectors import (
+    contact_find_for_user,
+    contact_list,
+    contact_page,
+    conversation_get_for_user,
+    conversation_page,
+    conversation_search,
+)
+from conversations.services import (
+    contact_create,
+    contact_delete,
+    contact_update,
+    conversation_assign,
+    conversation_mark_read,
+    conversation_set_status,
+)
+from smsinbox.api import (
+    MAX_ID,
+    ORGANIZATION_PARAMETERS,
+    PageQuerySerializer,
+    StrictCharField,
+    StrictIntegerField,
+    cursor_load,
+    error_responses,
+    id_parameter,
+    organization_for_request,
+    page_response,
+    page_serializer,
+)
+from smsinbox.phones import format_for_people
+
+CONTACTS = ["contacts"]
+CONVERSATIONS = ["conversations"]
+
+
+# --- Shapes -------------------------------------------------------------------------------
+
+
+class _PeoplePhoneField(serializers.CharField):
+    def to_representation(self, value: Any) -> str:
+        return format_for_people(value)
+
+
+class ContactSerializer(serializers.Serializer):
+    """A contact."""
+
+    id = serializers.IntegerField()
+    organization_id = serializers.IntegerField()
+    phone = serializers.CharField(help_text="E.164, for example +15551234567.")
+    phone_display = _PeoplePhoneField(source="phone", help_text="The number formatted for people.")
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    display_name = serializers.CharField(help_text="The name if known, else the number formatted for people.")
+    opted_out = serializers.BooleanField(source="is_opted_out", help_text="True while they have unsubscribed.")
+    opted_out_at = serializers.DateTimeField(allow_null=True)
+    opt_out_method = serializers.ChoiceField(choices=Contact.OptOutMethod.choices, allow_blank=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ConversationSerializer(serializers.Serializer):
+    """A conversation: the row the inbox lists, as ``conversation_payload`` builds it for live inboxes too."""
+
+    id = serializers.IntegerField()
+    organization_id = serializers.IntegerField()
+    contact_id = serializers.IntegerField()
+    contact_name = serializers.CharField()
+    contact_phone = serializers.CharField(help_text="E.164.")
+    contact_phone_display = serializers.CharField()
+    opted_out = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=Conversation.Status.choices)
+    assignee_id = serializers.IntegerField(allow_null=True)
+    assignee_name = serializers.CharField(help_text="Empty when nobody is assigned.")
+    unread_count = serializers.IntegerField(min_value=0)
+    last_message_at = serializers.DateTimeField(help_text="Newest activity; orders the list.")
+    last_message_preview = serializers.CharField()
+
+    def to_representation(self, instance: Conversation) -> dict[str, Any]:
+        data = {**conversation_payload(instance), "organization_id": instance.organization_id}
+        return {name: data[name] for name in self.fields}
+
+
+ContactPage = page_serializer(ContactSerializer, "Contacts by last name, first name.")
+ConversationPage = page_serializer(ConversationSerializer, "Conversations, newest activity first.")
+
+
+def _contact_or_404(request: Request, pk: int) -> Contact:
+    contact = contact_find_for_user(user=request.user, contact_id=pk)
+    if contact is None:
+        raise exceptions.NotFound("Contact not found.")
+    return contact
+
+
+def _conversation_or_404(request: Request, pk: int) -> Conversation:
+    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
+    if conversation is None:
+        raise exceptions.NotFound("Conversation not found.")
+    return conversation
+
+
+def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    # A plain dict, not the QueryDict: DRF reads a missing boolean of a QueryDict as "false" (HTML forms).
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+# --- Contacts -----------------------------------------------------------------------------
+
+
+class ContactListApi(APIView):
+    """List the organization's contacts, optionally searched by name or by number in any common format."""
+
+    class FilterSerializer(PageQuerySerializer):
+        q = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=200,
+            help_text="Every word in the first or last name, or a number typed any common way.",
+        )
+
+    OutputSerializer = ContactPage
+
+    @extend_schema(
+        operation_id="contacts_list",
+        tags=CONTACTS,
+        parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = _query(self.FilterSerializer, request)
+        organization = organization_for_request(request)
+        page = contact_page(
+            contact_list(organization=organization, q=filters.get("q", "")),
+            cursor=cursor_load("contacts", filters.get("cursor", "")),
+            limit=filters["limit"],
+        )
+        return page_response(request, kind="contacts", page=page, serializer=ContactSerializer)
+
+
+class ContactCreateApi(APIView):
+    """Save a contact. The number is validated and stored in E.164; a number already saved in the
+    organization is a 400 naming that contact."""
+
+    class InputSerializer(serializers.Serializer):
+        phone = StrictCharField(max_length=64, help_text="Any common format; stored in E.164.")
+        first_name = StrictCharField(required=False, allow_blank=True, max_length=100, default="")
+        last_name = StrictCharField(required=False, allow_blank=True, max_length=100, default="")
+        organization_id = StrictIntegerField(
+            required=False, allow_null=True, default=None, min_value=1, max_value=MAX_ID
+        )
+
+    OutputSerializer = ContactSerializer
+
+    @extend_schema(
+        operation_id="contacts_create",
+        tags=CONTACTS,
+        request=InputSerializer,
+        examples=[
+            OpenApiExample(
+                "A number as people type it",
+                {"phone": "(415) 555-0123", "firstName": "Maria", "lastName": "Lopez"},
+                request_only=True,
+            )
+        ],
+        parameters=ORGANIZATION_PARAMETERS,
+        responses={201: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        contact = contact_create(
+            organization=organization_for_request(request, values["organization_id"]),
+            phone=values["phone"],
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+        )
+        return Response(self.OutputSerializer(contact).data, status=status.HTTP_201_CREATED)
+
+
+class ContactDetailApi(APIView):
+    """One contact."""
+
+    OutputSerializer = ContactSerializer
+
+    @extend_schema(
+        operation_id="contacts_retrieve",
+        tags=CONTACTS,
+        parameters=[id_parameter("The contact's id.")],
+        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self.OutputSerializer(_contact_or_404(request, pk)).data)
+
+
+class ContactUpdateApi(APIView):
+    """Rename a contact or correct their number (not once they have a conversation on it)."""
+
+    class InputSerializer(serializers.Serializer):
+        phone = StrictCharField(required=False, max_length=64, help_text="Any common format.")
+        first_name = StrictCharField(required=False, allow_blank=True, max_length=100)
+        last_name = StrictCharField(required=False, allow_blank=True, max_length=100)
+
+    OutputSerializer = ContactSerializer
+
+    @extend_schema(
+        operation_id="contacts_partial_update",
+        tags=CONTACTS,
+        request=InputSerializer,
+        examples=[OpenApiExample("Rename", {"firstName": "Maria", "lastName": "Lopez-Garcia"}, request_only=True)],
+        parameters=[id_parameter("The contact's id.")],
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        contact = _contact_or_404(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = contact_update(contact=contact, **data.validated_data)
+        return Response(self.OutputSerializer(contact).data)
+
+
+class ContactDeleteApi(APIView):
+    """Delete a contact, with their conversation and its messages."""
+
+    @extend_schema(
+        operation_id="contacts_destroy",
+        tags=CONTACTS,
+        parameters=[id_parameter("The contact's id.")],
+        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404)},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        contact_delete(contact=_contact_or_404(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Conversations ------------------------------------------------------------------------
+
+
+class ConversationListApi(APIView):
+    """List the organization's conversations, newest activity first, filtered and searched."""
+
+    class FilterSerializer(PageQuerySerializer):
+        status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False)
+        unread = serializers.BooleanField(
+            required=False, help_text="`true`: only with unread messages; `false`: only without."
+        )
+        assigned = serializers.CharField(
+            required=False,
+            max_length=19,
+            validators=[RegexValidator(r"^(me|unassigned|[1-9][0-9]{0,17})$", "Use me, unassigned or a user id.")],
+            help_text="`me`, `unassigned`, or a user id.",
+        )
+        q = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=200,
+            help_text="A name (every word), a number typed any common way, or text of a message.",
+        )
+
+    OutputSerializer = ConversationPage
+
+    @extend_schema(
+        operation_id="conversations_list",
+        tags=CONVERSATIONS,
+        parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        filters = _query(self.FilterSerializer, request)
+        organization = organization_for_request(request)
+        assigned = filters.get("assigned")
+        page = conversation_page(
+            conversation_search(
+                user=request.user,
+                organization=organization,
+                status=filters.get("status"),
+                unread=filters.get("unread"),
+                assigned=int(assigned) if assigned and assigned.isdigit() else assigned,
+                q=filters.get("q", ""),
+            ),
+            cursor=cursor_load("conversations", filters.get("cursor", "")),
+            limit=filters["limit"],
+        )
+        return page_response(request, kind="conversations", page=page, serializer=ConversationSerializer)
+
+
+class ConversationDetailApi(APIView):
+    """One conversation."""
+
+    OutputSerializer = ConversationSerializer
+
+    @extend_schema(
+        operation_id="conversations_retrieve",
+        tags=CONVERSATIONS,
+        parameters=[id_parameter("The conversation's id.")],
+        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(self.OutputSerializer(_conversation_or_404(request, pk)).data)
+
+
+class ConversationUpdateApi(APIView):
+    """Close or reopen a conversation, and assign it to a member of its organization (or to nobody)."""
+
+    class InputSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False)
+        assignee_id = StrictIntegerField(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            max_value=MAX_ID,
+            help_text="An active member of the conversation's organization, or null for nobody.",
+        )
+
+    OutputSerializer = ConversationSerializer
+
+    @extend_schema(
+        operation_id="conversations_partial_update",
+        tags=CONVERSATIONS,
+        request=InputSerializer,
+        examples=[
+            OpenApiExample("Close and unassign", {"status": "closed", "assigneeId": None}, request_only=True),
+            OpenApiExample("Reopen", {"status": "open"}, request_only=True),
+        ],
+        parameters=[id_parameter("The conversation's id.")],
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        conversation = _conversation_or_404(request, pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        # Two services, all or nothing: the assignee is checked first, and the status is valid already.
+        with transaction.atomic():
+            if "assignee_id" in values:
+                conversation = conversation_assign(conversation=conversation, assignee_id=values["assignee_id"])
+            if "status" in values:
+                conversation = conversation_set_status(conversation=conversation, status=values["status"])
+        return Response(self.OutputSerializer(conversation).data)
+
+
+class ConversationReadApi(APIView):
+    """Mark a conversation read: its unread count goes to zero in every open inbox."""
+
+    OutputSerializer = ConversationSerializer
+
+    @extend_schema(
+        operation_id="conversations_read",
+        tags=CONVERSATIONS,
+        request=None,
+        parameters=[id_parameter("The conversation's id.")],
+        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        conversation = _conversation_or_404(request, pk)
+        conversation_mark_read(conversation=conversation)
+        return Response(self.OutputSerializer(conversation).data)

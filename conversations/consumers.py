@@ -1,0 +1,86 @@
+"""The inbox's websocket: authenticate, join the organization's group, forward events. It writes nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from smsinbox.events import organization_group
+from smsinbox.tenancy import organization_ids_for_user
+
+UNAUTHENTICATED = 4401
+FORBIDDEN = 4403
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    """``ws/inbox/?organization=<id>``: live events of one of the user's organizations (all of them if not named).
+
+    Anonymous users are refused (close code 4401), an organization the user does not belong to
+    too (4403). Each Channels event type maps to a handler that forwards it as
+    ``{"type": "message_created" | "message_status_changed" | "conversation_updated", "payload": …}``.
+    """
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=UNAUTHENTICATED)
+            return
+        allowed = await database_sync_to_async(organization_ids_for_user)(user)
+        wanted = _query_param(self.scope, "organization")
+        if wanted:
+            if not wanted.isdigit() or int(wanted) not in allowed:
+                await self.close(code=FORBIDDEN)
+                return
+            allowed = [int(wanted)]
+        for organization_id in allowed:
+            group = organization_group(organization_id)
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Answer the page's keep-alive ping, re-checking access each time.
+
+        A user removed from an organization (or deactivated, or logged out) stops hearing it at
+        the next ping (4403); group memberships are renewed, so they never lapse in Redis.
+        """
+        if not (isinstance(content, dict) and content.get("type") == "ping"):
+            return
+        user = self.scope.get("user")
+        if user is not None and user.is_authenticated:
+            await database_sync_to_async(user.refresh_from_db)(fields=["is_active"])
+        allowed = await database_sync_to_async(organization_ids_for_user)(user)
+        still = [g for g in self.groups_joined if int(g.rsplit(".", 1)[1]) in allowed]
+        for group in set(self.groups_joined) - set(still):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = still
+        if not still:
+            await self.close(code=FORBIDDEN)
+            return
+        for group in still:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.send_json({"type": "pong"})
+
+    async def _forward(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": event["type"].removeprefix("inbox."), "payload": event["payload"]})
+
+    inbox_message_created = _forward
+    inbox_message_status_changed = _forward
+    inbox_conversation_updated = _forward
+    inbox_contact_updated = _forward
+
+
+def _query_param(scope: dict[str, Any], name: str) -> str:
+    from urllib.parse import parse_qs
+
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name, [])
+    return values[0] if values else ""

@@ -1,0 +1,1 @@
+"""Staff pages: the inbox (list + thread) and contacts."""

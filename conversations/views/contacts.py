@@ -1,0 +1,98 @@
+"""Contacts: list and search, create and edit, start a conversation."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from conversations.models import Contact
+from conversations.selectors import contact_get_for_user, contact_list
+from conversations.services import contact_create, contact_update, conversation_get_or_create
+from smsinbox.errors import ServiceError
+from smsinbox.tenancy import current_organization
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(max_length=100, required=False, label="First name")
+    last_name = forms.CharField(max_length=100, required=False, label="Last name")
+    phone = forms.CharField(
+        max_length=40, label="Phone number", help_text="Any common format: (415) 555-0101 or +44 7911 123456."
+    )
+
+
+def _organization(request: HttpRequest):
+    organization = current_organization(request)
+    if organization is None:
+        raise Http404("You are not a member of any organization.")
+    return organization
+
+
+def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
+    contact = contact_get_for_user(user=request.user, organization=_organization(request), contact_id=contact_id)
+    if contact is None:
+        raise Http404("No such contact.")
+    return contact
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    organization = _organization(request)
+    q = request.GET.get("q", "")[:200]
+    page = Paginator(contact_list(organization=organization, q=q).prefetch_related("conversations"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "contacts/list.html", {"organization": organization, "page": page, "q": q})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest) -> HttpResponse:
+    organization = _organization(request)
+    form = ContactForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = contact_create(organization=organization, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return redirect("contact-edit", contact.pk)
+    return render(request, "contacts/form.html", {"form": form, "contact": None, "organization": organization})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact_or_404(request, contact_id)
+    initial = {"first_name": contact.first_name, "last_name": contact.last_name, "phone": str(contact.phone)}
+    form = ContactForm(request.POST or None, initial=initial)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_update(contact=contact, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            saved = True
+    return render(
+        request,
+        "contacts/form.html",
+        {"form": form, "contact": contact, "saved": saved, "organization": contact.organization},
+    )
+
+
+@login_required
+@require_POST
+def contact_message(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Start (or open) the conversation with this contact."""
+    contact = _contact_or_404(request, contact_id)
+    number = contact.organization.phone_numbers.order_by("id").first()
+    if number is None:
+        raise Http404("This organization has no Twilio number yet.")
+    conversation, _ = conversation_get_or_create(
+        organization=contact.organization, contact=contact, phone_number=number
+    )
+    return redirect("inbox-thread", conversation.pk)

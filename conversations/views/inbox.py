@@ -1,0 +1,223 @@
+"""The inbox: conversation list on the left, the selected thread on the right, live over websockets.
+
+Every view checks membership through selectors; every change goes through one service.
+Forms work without JavaScript; ``static/js/inbox.js`` enhances them (live updates, sending
+without reload, "load older").
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from conversations.models import Contact, Conversation
+from conversations.payloads import conversation_payload
+from conversations.selectors import (
+    LIST_FILTERS,
+    conversation_get_for_user,
+    conversation_list,
+    conversation_page,
+    message_page,
+)
+from conversations.services import (
+    conversation_assign,
+    conversation_mark_read,
+    conversation_set_status,
+)
+from messaging.models import Message
+from messaging.payloads import message_payload
+from messaging.segments import MAX_BODY_CHARACTERS
+from messaging.services.outbound import message_send, opt_out_reason
+from smsinbox.errors import ServiceError
+from smsinbox.models import Membership
+from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
+
+
+def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
+    conversation = conversation_get_for_user(user=request.user, conversation_id=conversation_id)
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation
+
+
+def _back(request: HttpRequest, conversation: Conversation) -> HttpResponse:
+    query = request.POST.get("return_query", "")
+    url = reverse("inbox-thread", args=[conversation.pk])
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
+    """The inbox page; opening a thread marks it read (every open inbox sees the badge clear)."""
+    conversation = _conversation_or_404(request, conversation_id) if conversation_id else None
+    organization = conversation.organization if conversation else current_organization(request)
+    if organization is None:
+        return render(request, "inbox/no_organization.html", status=403)
+    if conversation is not None:
+        request.session[SESSION_KEY] = organization.pk
+        conversation_mark_read(conversation=conversation)
+    active_filter = request.GET.get("filter", "all")
+    if active_filter not in LIST_FILTERS:
+        active_filter = "all"
+    q = request.GET.get("q", "")[:200]
+    page = conversation_page(
+        conversation_list(user=request.user, organization=organization, filter=active_filter, q=q),
+        cursor=request.GET.get("cursor", ""),
+    )
+    thread = message_page(conversation=conversation) if conversation else None
+    list_query = urlencode({k: v for k, v in (("filter", active_filter), ("q", q)) if v and v != "all"})
+    context = {
+        "organization": organization,
+        "organizations": organizations_for_user(request.user),
+        "filters": [(f, f.capitalize()) for f in LIST_FILTERS],
+        "active_filter": active_filter,
+        "q": q,
+        "list_query": list_query,
+        "page": page,
+        "conversation": conversation,
+        "thread": thread,
+        "members": (
+            Membership.objects.filter(organization=organization, user__is_active=True)
+            .select_related("user")
+            .order_by("user__username")
+            if conversation
+            else []
+        ),
+        "opt_out_reason": opt_out_reason(conversation.contact)
+        if conversation and conversation.contact.is_opted_out
+        else "",
+        "max_body": MAX_BODY_CHARACTERS,
+        "time_zone_name": timezone.get_current_timezone_name(),
+        "now_iso": timezone.now().isoformat(),  # the page resyncs from this moment after (re)connecting
+        "idempotency_key": uuid.uuid4().hex,  # one key per composed message: a double submit sends once
+    }
+    return render(request, "inbox/inbox.html", context)
+
+
+@login_required
+@require_GET
+def older_messages(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """ "Load older": the page of messages before ``before``, as list items."""
+    conversation = _conversation_or_404(request, conversation_id)
+    thread = message_page(conversation=conversation, before=request.GET.get("before", ""))
+    return render(request, "inbox/_older.html", {"thread": thread, "conversation": conversation})
+
+
+@login_required
+@require_POST
+def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    conversation_mark_read(conversation=conversation)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"ok": True})
+    return _back(request, conversation)
+
+
+@login_required
+@require_POST
+def set_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    try:
+        conversation_set_status(conversation=conversation, status=request.POST.get("status", ""))
+    except ServiceError as exc:
+        flash.error(request, exc.message)
+    return _back(request, conversation)
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _conversation_or_404(request, conversation_id)
+    raw = request.POST.get("assignee", "")
+    if raw == "me":
+        raw = str(request.user.pk)
+    if raw and not raw.isdigit():
+        return HttpResponseBadRequest("Choose a member.")
+    try:
+        conversation_assign(conversation=conversation, assignee_id=int(raw) if raw else None)
+    except ServiceError as exc:
+        flash.error(request, exc.message)
+    return _back(request, conversation)
+
+
+@login_required
+@require_POST
+def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """The composer without JavaScript (with it, the page posts to the API instead)."""
+    conversation = _conversation_or_404(request, conversation_id)
+    media = [u for u in request.POST.get("media_urls", "").split() if u]
+    try:
+        message_send(
+            organization=conversation.organization,
+            sender=request.user,
+            contact=conversation.contact,
+            body=request.POST.get("body", ""),
+            media_urls=media,
+            idempotency_key=request.POST.get("idempotency_key") or None,
+        )
+    except ServiceError as exc:
+        flash.error(request, exc.message)
+    return _back(request, conversation)
+
+
+@login_required
+@require_POST
+def switch_organization(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("organization", "")
+    if wanted.isdigit() and organizations_for_user(request.user).filter(pk=int(wanted)).exists():
+        request.session[SESSION_KEY] = int(wanted)
+    return redirect("home")
+
+
+@login_required
+@require_GET
+def sync(request: HttpRequest) -> JsonResponse:
+    """What changed since ``since``: the page calls this after a dropped websocket, so nothing is missed."""
+    organization = current_organization(request)
+    try:
+        since = datetime.fromisoformat(request.GET.get("since", ""))
+    except ValueError:
+        return JsonResponse({"error": "since must be an ISO 8601 time."}, status=400)
+    if timezone.is_naive(since):
+        since = timezone.make_aware(since, timezone.utc)
+    if organization is None:
+        return JsonResponse({"conversations": [], "messages": [], "now": timezone.now().isoformat()})
+    now = timezone.now()
+    changed_contacts = Contact.objects.filter(organization=organization, updated_at__gte=since).values("pk")
+    conversations = (
+        (
+            Conversation.objects.filter(organization=organization, updated_at__gte=since)
+            | Conversation.objects.filter(organization=organization, contact__in=changed_contacts)
+        )
+        .select_related("contact", "assignee")
+        .order_by("-last_message_at")[:200]
+    )
+    messages = []
+    wanted = request.GET.get("conversation", "")
+    if wanted.isdigit():
+        open_conversation = conversation_get_for_user(user=request.user, conversation_id=int(wanted))
+        if open_conversation is not None:
+            messages = [
+                message_payload(m)
+                for m in Message.objects.filter(conversation=open_conversation, updated_at__gte=since)
+                .select_related("sent_by")
+                .prefetch_related("media")
+                .order_by("created_at", "id")[:500]
+            ]
+    return JsonResponse(
+        {
+            "conversations": [conversation_payload(c) for c in conversations],
+            "messages": messages,
+            "now": now.isoformat(),
+        }
+    )

@@ -1,0 +1,92 @@
+"""The inbox websocket: anonymous refused, other organizations' events never delivered, events forwarded."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+
+from conversations.consumers import FORBIDDEN, UNAUTHENTICATED, InboxConsumer
+from smsinbox.asgi import application
+from smsinbox.services import organization_setup
+from tests.twilio_posts import post_inbound
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+def setup(name, number, username):
+    return organization_setup(name=name, numbers=[number], username=username, password="pw-" + username)
+
+
+async def connect(user, path="/ws/inbox/"):
+    communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), path)
+    communicator.scope["user"] = user
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+async def test_anonymous_is_refused():
+    _, connected, code = await connect(AnonymousUser())
+    assert not connected
+    assert code == UNAUTHENTICATED
+
+
+async def test_a_new_message_is_forwarded_and_other_organizations_hear_nothing():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    b = await database_sync_to_async(setup)("Bravo", "+12125550002", "bob")
+    alice, _, _ = await connect(a.user)
+    bob, _, _ = await connect(b.user)
+    response = await database_sync_to_async(post_inbound)(Client(), to="+14155550001", body="Hi Acme")
+    assert response.status_code == 200
+    first = await alice.receive_json_from(timeout=2)
+    second = await alice.receive_json_from(timeout=2)
+    assert first["type"] == "message_created"
+    assert first["payload"]["body"] == "Hi Acme"
+    assert second["type"] == "conversation_updated"
+    assert second["payload"]["unread_count"] == 1
+    assert await bob.receive_nothing(timeout=0.3)
+    await alice.disconnect()
+    await bob.disconnect()
+
+
+async def test_naming_a_foreign_organization_is_refused():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    b = await database_sync_to_async(setup)("Bravo", "+12125550002", "bob")
+    _, connected, code = await connect(a.user, f"/ws/inbox/?organization={b.organization.pk}")
+    assert not connected
+    assert code == FORBIDDEN
+    communicator, connected, _ = await connect(a.user, f"/ws/inbox/?organization={a.organization.pk}")
+    assert connected
+    await communicator.disconnect()
+
+
+async def test_ping_is_answered_and_nothing_is_written():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    communicator, _, _ = await connect(a.user)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=1) == {"type": "pong"}
+    await communicator.send_json_to({"type": "message_created", "payload": {"body": "forged"}})
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+async def _session_cookie(user) -> str:
+    client = Client()
+    await database_sync_to_async(client.force_login)(user)
+    return client.cookies["sessionid"].value
+
+
+async def test_the_full_stack_authenticates_by_session_and_checks_the_origin():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    cookie = (b"cookie", f"sessionid={await _session_cookie(a.user)}".encode())
+    good = WebsocketCommunicator(application, "/ws/inbox/", headers=[cookie, (b"origin", b"http://testserver")])
+    connected, _ = await good.connect()
+    assert connected
+    await good.disconnect()
+    foreign = WebsocketCommunicator(application, "/ws/inbox/", headers=[cookie, (b"origin", b"https://evil.example")])
+    connected, _ = await foreign.connect()
+    assert not connected
+    anonymous = WebsocketCommunicator(application, "/ws/inbox/", headers=[(b"origin", b"http://testserver")])
+    connected, code = await anonymous.connect()
+    assert not connected
+    assert code == UNAUTHENTICATED

@@ -1,0 +1,55 @@
+from django.urls import reverse
+
+from conversations.models import Contact, Conversation
+from conversations.services import contact_create
+
+
+def test_create_normalizes_and_edit_renames(client, org_a):
+    client.force_login(org_a.user)
+    response = client.post(
+        reverse("contact-new"), {"first_name": "Maria", "last_name": "Garcia", "phone": "(415) 555-0101"}
+    )
+    contact = Contact.objects.get()
+    assert response["Location"] == reverse("contact-edit", args=[contact.pk])
+    assert str(contact.phone) == "+14155550101"
+    client.post(
+        reverse("contact-edit", args=[contact.pk]),
+        {"first_name": "María", "last_name": "Garcia", "phone": "+1 415 555 0101"},
+    )
+    contact.refresh_from_db()
+    assert contact.first_name == "María"
+
+
+def test_bad_and_duplicate_numbers_are_clear_errors(client, org_a):
+    client.force_login(org_a.user)
+    contact_create(organization=org_a.organization, phone="+14155550101", first_name="Maria")
+    bad = client.post(reverse("contact-new"), {"phone": "12"}).content.decode()
+    assert "wrong number of digits" in bad or "not a phone number" in bad
+    dup = client.post(reverse("contact-new"), {"phone": "415-555-0101"}).content.decode()
+    assert "already saved as Maria" in dup
+    assert Contact.objects.count() == 1
+
+
+def test_list_searches_by_name_or_number(client, org_a):
+    client.force_login(org_a.user)
+    contact_create(organization=org_a.organization, phone="+14155550101", first_name="Maria")
+    contact_create(organization=org_a.organization, phone="+14155550102", first_name="James")
+    page = client.get(reverse("contacts"), {"q": "(415) 555-0101"}).content.decode()
+    assert "Maria" in page
+    assert "James" not in page
+
+
+def test_start_a_conversation(client, org_a):
+    client.force_login(org_a.user)
+    contact = contact_create(organization=org_a.organization, phone="+14155550101")
+    response = client.post(reverse("contact-message", args=[contact.pk]))
+    conversation = Conversation.objects.get()
+    assert response["Location"] == reverse("inbox-thread", args=[conversation.pk])
+
+
+def test_another_organizations_contact_is_a_404(client, org_a, org_b):
+    foreign = contact_create(organization=org_b.organization, phone="+14155550101", first_name="Secret")
+    client.force_login(org_a.user)
+    assert client.get(reverse("contact-edit", args=[foreign.pk])).status_code == 404
+    assert client.post(reverse("contact-message", args=[foreign.pk])).status_code == 404
+    assert "Secret" not in client.get(reverse("contacts")).content.decode()

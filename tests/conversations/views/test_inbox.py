@@ -1,0 +1,240 @@
+"""The inbox page: access, search, filters, read state, escaping, and query counts that stay flat."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from conversations.models import Conversation
+from conversations.services import contact_create, contact_opt_out, conversation_assign
+from messaging.models import Message
+from smsinbox.models import Membership
+from tests.twilio_posts import post_inbound
+
+TO = "+14155550001"
+
+
+@pytest.fixture
+def alice(client, org_a):
+    client.force_login(org_a.user)
+    return client
+
+
+def inbound(client, n, start=0, body="hello"):
+    for i in range(start, start + n):
+        post_inbound(client, to=TO, from_=f"+1415556{i:04d}", body=f"{body} {i}")
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_anonymous_goes_to_login(client, org_a):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_inbox_lists_newest_first(client, alice):
+    inbound(client, 3)
+    page = alice.get(reverse("home")).content.decode()
+    assert page.index("hello 2") < page.index("hello 1") < page.index("hello 0")
+    assert 'aria-label="1 unread"' in page
+
+
+def test_list_and_thread_query_counts_do_not_grow(client, alice):
+    inbound(client, 3)
+    conversation = Conversation.objects.first()
+    for i in range(3):
+        post_inbound(client, to=TO, from_=str(conversation.contact.phone), body=f"more {i}")
+    few_list = queries(alice, reverse("home"))
+    few_thread = queries(alice, reverse("inbox-thread", args=[conversation.pk]))
+    inbound(client, 60, start=100)
+    for i in range(60):
+        post_inbound(client, to=TO, from_=str(conversation.contact.phone), body=f"again {i}")
+    assert queries(alice, reverse("home")) == few_list
+    assert queries(alice, reverse("inbox-thread", args=[conversation.pk])) == few_thread
+
+
+def test_opening_a_thread_marks_it_read(client, alice):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    assert conversation.unread_count == 1
+    alice.get(reverse("inbox-thread", args=[conversation.pk]))
+    conversation.refresh_from_db()
+    assert conversation.unread_count == 0
+
+
+def test_another_organizations_thread_is_a_404(client, org_a, org_b):
+    post_inbound(client, to="+12125550002", body="for Bravo")
+    foreign = Conversation.objects.get()
+    client.force_login(org_a.user)
+    for name in ("inbox-thread", "inbox-older"):
+        assert client.get(reverse(name, args=[foreign.pk])).status_code == 404
+    for name in ("inbox-read", "inbox-status", "inbox-assign", "inbox-send"):
+        assert client.post(reverse(name, args=[foreign.pk]), {"status": "closed", "body": "x"}).status_code == 404
+    assert "for Bravo" not in client.get(reverse("home")).content.decode()
+    foreign.refresh_from_db()
+    assert (foreign.status, foreign.unread_count) == ("open", 1)
+
+
+def test_bodies_are_escaped(client, alice):
+    post_inbound(client, to=TO, body="<img src=x onerror=alert(1)>")
+    conversation = Conversation.objects.get()
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img src=x" not in page
+
+
+def test_no_inline_script_and_a_strict_csp(client, alice):
+    response = alice.get(reverse("home"))
+    page = response.content.decode()
+    assert "<script>" not in page
+    assert "onclick=" not in page
+    assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("typed", ["(415) 556-0007", "415.556.0007", "+1 415 556 0007", "556-0007"])
+def test_search_by_number_in_any_format(client, alice, typed):
+    inbound(client, 10)
+    page = alice.get(reverse("home"), {"q": typed}).content.decode()
+    assert "hello 7" in page
+    assert "hello 6" not in page
+
+
+def test_search_by_name_and_by_message_text(client, alice, org_a):
+    inbound(client, 3)
+    contact = Conversation.objects.get(last_message_preview="hello 1").contact
+    contact.first_name, contact.last_name = "Maria", "Garcia"
+    contact.save()
+    post_inbound(client, to=TO, from_="+14155560000", body="where is my parcel?")
+    by_name = alice.get(reverse("home"), {"q": "maria garcia"}).content.decode()
+    assert "hello 1" in by_name
+    assert "hello 2" not in by_name
+    by_text = alice.get(reverse("home"), {"q": "parcel"}).content.decode()
+    assert "where is my parcel?" in by_text
+    assert "hello 2" not in by_text
+
+
+def test_filters(client, alice, org_a):
+    inbound(client, 3)
+    first, second, third = Conversation.objects.order_by("id")
+    alice.post(reverse("inbox-status", args=[first.pk]), {"status": "closed"})
+    conversation_assign(conversation=second, assignee_id=org_a.user.pk)
+    alice.get(reverse("inbox-thread", args=[third.pk]))  # read
+
+    def listed(name):
+        page = alice.get(reverse("home"), {"filter": name}).content.decode()
+        return {c.pk for c in (first, second, third) if f'data-id="{c.pk}"' in page}
+
+    assert listed("closed") == {first.pk}
+    assert listed("open") == {second.pk, third.pk}
+    assert listed("mine") == {second.pk}
+    assert listed("unassigned") == {first.pk, third.pk}
+    assert listed("unread") == {first.pk, second.pk}
+
+
+def test_keyset_pages(client, alice):
+    inbound(client, 55)
+    first = alice.get(reverse("home"))
+    assert first.context["page"].next_cursor
+    second = alice.get(reverse("home"), {"cursor": first.context["page"].next_cursor})
+    ids = [c.pk for c in first.context["page"].items] + [c.pk for c in second.context["page"].items]
+    assert len(ids) == len(set(ids)) == 55
+
+
+def test_load_older(client, alice):
+    post_inbound(client, to=TO, body="first")
+    conversation = Conversation.objects.get()
+    for i in range(60):
+        post_inbound(client, to=TO, body=f"later {i}")
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk]))
+    assert "first" not in page.content.decode().split('id="messages"')[1]
+    older = alice.get(reverse("inbox-older", args=[conversation.pk]), {"before": page.context["thread"].next_cursor})
+    assert ">first<" in older.content.decode()
+
+
+def test_send_close_reopen_and_assign_without_javascript(client, alice, org_a):
+    contact = contact_create(organization=org_a.organization, phone="+14155550101", first_name="Maria")
+    conversation = alice.post(reverse("contact-message", args=[contact.pk]))
+    conversation = Conversation.objects.get()
+    alice.post(reverse("inbox-send", args=[conversation.pk]), {"body": "Hi Maria", "idempotency_key": "k1"})
+    alice.post(reverse("inbox-send", args=[conversation.pk]), {"body": "Hi Maria", "idempotency_key": "k1"})
+    assert list(Message.objects.values_list("body", "sent_by_id")) == [("Hi Maria", org_a.user.pk)]
+    alice.post(reverse("inbox-status", args=[conversation.pk]), {"status": "closed"})
+    alice.post(reverse("inbox-assign", args=[conversation.pk]), {"assignee": "me"})
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.assignee_id) == ("closed", org_a.user.pk)
+    alice.post(reverse("inbox-status", args=[conversation.pk]), {"status": "open"})
+    alice.post(reverse("inbox-assign", args=[conversation.pk]), {"assignee": ""})
+    conversation.refresh_from_db()
+    assert (conversation.status, conversation.assignee_id) == ("open", None)
+
+
+def test_assigning_an_outsider_is_refused(client, alice, org_a, org_b):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    response = alice.post(
+        reverse("inbox-assign", args=[conversation.pk]), {"assignee": str(org_b.user.pk)}, follow=True
+    )
+    assert "must be an active member" in response.content.decode()
+    conversation.refresh_from_db()
+    assert conversation.assignee_id is None
+
+
+def test_opted_out_contact_disables_the_composer_with_the_reason(client, alice, org_a):
+    post_inbound(client, to=TO, body="STOP")
+    conversation = Conversation.objects.get()
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
+    assert "opted out on" in page
+    assert "by replying STOP" in page
+    assert 'id="body" name="body" rows="3"' in page
+    assert "disabled" in page.split('id="body"')[1].split(">")[0]
+
+
+def test_timestamps_in_the_viewers_time_zone(client, alice, org_a):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    org_a.user.time_zone = "Asia/Tokyo"
+    org_a.user.save()
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk]))
+    assert page.context["time_zone_name"] == "Asia/Tokyo"
+    message = Message.objects.get()
+    import zoneinfo
+
+    from django.utils import timezone
+
+    local = timezone.localtime(message.created_at, zoneinfo.ZoneInfo("Asia/Tokyo"))
+    assert local.strftime("%-I:%M") in page.content.decode()
+
+
+def test_browser_zone_cookie_is_used_when_the_user_chose_none(client, alice, org_a):
+    alice.cookies["tz"] = "America/Los_Angeles"
+    assert alice.get(reverse("home")).context["time_zone_name"] == "America/Los_Angeles"
+    alice.cookies["tz"] = "Not/AZone"
+    assert alice.get(reverse("home")).context["time_zone_name"] == "UTC"
+
+
+def test_sync_returns_what_changed_since(client, alice, org_a):
+    from django.utils import timezone
+
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    since = timezone.now().isoformat()
+    post_inbound(client, to=TO, from_=str(conversation.contact.phone), body="while you were away")
+    contact_opt_out(contact=contact_create(organization=org_a.organization, phone="+14155550199"), method="staff")
+    data = alice.get(reverse("inbox-sync"), {"since": since, "conversation": conversation.pk}).json()
+    assert [c["id"] for c in data["conversations"]] == [conversation.pk]
+    assert [m["body"] for m in data["messages"]] == ["while you were away"]
+    assert alice.get(reverse("inbox-sync"), {"since": "yesterday"}).status_code == 400
+
+
+def test_organization_switcher(client, alice, org_a, org_b):
+    Membership.objects.create(user=org_a.user, organization=org_b.organization, role="agent")
+    page = alice.get(reverse("home")).content.decode()
+    assert 'name="organization"' in page
+    alice.post(reverse("switch-organization"), {"organization": org_b.organization.pk})
+    assert alice.get(reverse("home")).context["organization"] == org_b.organization

@@ -1,0 +1,190 @@
+"""Tenant isolation of the REST API: every route and method, two organizations with the same numbers.
+
+Organization A's token gets a 404 for every id of organization B, on reads and writes alike,
+and organization B is left exactly as it was; the same calls with A's own ids succeed (so the
+404 is isolation, not a broken route); anonymous calls are 401. A test checks that this table
+covers every operation of the OpenAPI schema, so a new route cannot skip it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from conversations.models import Contact, Conversation
+from messaging.models import Message, MessageEvent
+from smsinbox.models import Membership
+from tests.api_client import ApiClient, Tenant, build_tenant
+
+SAME_CONTACT = "+14155550101"  # both organizations text the same person: nothing may leak through the number
+SAME_SPARE = "+14155550102"
+
+Call = tuple[str, str, Any]  # method, path, JSON body
+
+# Every operation of the API, built from one tenant's ids (and organization, on lists and creations).
+ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
+    "contacts_list": (lambda t: ("GET", f"/api/contacts/?organizationId={t.organization.pk}", None), 200),
+    "contacts_create": (
+        lambda t: ("POST", "/api/contacts/", {"phone": "+14155550177", "organizationId": t.organization.pk}),
+        201,
+    ),
+    "contacts_retrieve": (lambda t: ("GET", f"/api/contacts/{t.contact.pk}/", None), 200),
+    "contacts_partial_update": (
+        lambda t: ("PATCH", f"/api/contacts/{t.contact.pk}/", {"firstName": "Renamed", "lastName": "X"}),
+        200,
+    ),
+    "contacts_destroy": (lambda t: ("DELETE", f"/api/contacts/{t.spare.pk}/", None), 204),
+    "conversations_list": (
+        lambda t: ("GET", f"/api/conversations/?organizationId={t.organization.pk}&q=Maria", None),
+        200,
+    ),
+    "conversations_retrieve": (lambda t: ("GET", f"/api/conversations/{t.conversation.pk}/", None), 200),
+    "conversations_partial_update": (
+        lambda t: ("PATCH", f"/api/conversations/{t.conversation.pk}/", {"status": "closed", "assigneeId": None}),
+        200,
+    ),
+    "conversations_read": (lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/read", None), 200),
+    "conversations_messages_list": (
+        lambda t: ("GET", f"/api/conversations/{t.conversation.pk}/messages/", None),
+        200,
+    ),
+    "conversations_messages_create": (
+        lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/messages/", {"message": "Hello"}),
+        201,
+    ),
+    "messages_retrieve": (lambda t: ("GET", f"/api/messages/{t.inbound.pk}/", None), 200),
+    "sms_send": (
+        lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
+        201,
+    ),
+}
+
+
+@pytest.fixture
+def tenants(org_a, org_b) -> tuple[Tenant, Tenant]:
+    twilio = Client()
+    a = build_tenant(org_a, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
+    b = build_tenant(org_b, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
+    return a, b
+
+
+def snapshot(tenant: Tenant) -> tuple:
+    """Everything an API call could change in the tenant's organization."""
+    organization = tenant.organization
+    return (
+        list(
+            Contact.objects.filter(organization=organization)
+            .order_by("pk")
+            .values_list("pk", "phone", "first_name", "last_name", "opted_out_at")
+        ),
+        list(
+            Conversation.objects.filter(organization=organization)
+            .order_by("pk")
+            .values_list("pk", "status", "assignee_id", "unread_count", "last_message_preview")
+        ),
+        list(Message.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "body")),
+        MessageEvent.objects.filter(message__organization=organization).count(),
+    )
+
+
+def _send(client: ApiClient, call: Call, **headers: str):
+    method, path, body = call
+    return client.call(method, path, body, **headers)
+
+
+@pytest.mark.parametrize("operation", ROUTES)
+def test_ids_of_another_organization_are_not_found_and_change_nothing(tenants, operation):
+    a, b = tenants
+    build, _ = ROUTES[operation]
+    before = snapshot(b)
+    response = _send(ApiClient(a.user), build(b))
+    assert response.status_code == 404, response.content
+    assert set(response.json()) <= {"error", "code", "field"}
+    assert "not found" in response.json()["error"].lower()
+    assert snapshot(b) == before
+
+
+@pytest.mark.parametrize("operation", ROUTES)
+def test_the_same_call_with_own_ids_succeeds(tenants, operation):
+    a, b = tenants
+    build, expected = ROUTES[operation]
+    before = snapshot(b)
+    response = _send(ApiClient(a.user), build(a))
+    assert response.status_code == expected, response.content
+    assert snapshot(b) == before
+
+
+@pytest.mark.parametrize("operation", ROUTES)
+@pytest.mark.parametrize("credentials", [{}, {"Authorization": "Token not-a-real-token"}], ids=["none", "bad-token"])
+def test_anonymous_calls_are_401_and_change_nothing(tenants, operation, credentials):
+    a, b = tenants
+    build, _ = ROUTES[operation]
+    before = snapshot(a), snapshot(b)
+    response = _send(ApiClient(**credentials), build(a))
+    assert response.status_code == 401
+    assert response.json()["error"]
+    assert response["WWW-Authenticate"] == "Token"
+    assert (snapshot(a), snapshot(b)) == before
+
+
+@pytest.mark.parametrize("operation", ["contacts_list", "contacts_create", "conversations_list", "sms_send"])
+def test_naming_another_organization_by_header_is_not_found(tenants, operation):
+    a, b = tenants
+    build, _ = ROUTES[operation]
+    method, path, body = build(a)
+    path = re.sub(r"organizationId=\d+&?", "", path)
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k != "organizationId"}
+    before = snapshot(b)
+    response = ApiClient(a.user).call(method, path, body, **{"X-Organization": str(b.organization.pk)})
+    assert response.status_code == 404
+    assert snapshot(b) == before
+
+
+def test_lists_and_searches_show_only_the_callers_organization(tenants):
+    a, b = tenants
+    api = ApiClient(a.user)
+    for path in ("/api/contacts/", f"/api/contacts/?q={SAME_CONTACT}", "/api/contacts/?q=Maria"):
+        ids = {row["id"] for row in api.get(path).json()["results"]}
+        assert ids
+        assert ids <= {a.contact.pk, a.spare.pk}
+    for query in ("", f"?q={SAME_CONTACT}", "?q=order", "?q=Maria", "?assigned=me", f"?assigned={b.user.pk}"):
+        rows = api.get(f"/api/conversations/{query}").json()["results"]
+        assert {row["id"] for row in rows} <= {a.conversation.pk}
+        assert {row["organizationId"] for row in rows} <= {a.organization.pk}
+    messages = api.get(f"/api/conversations/{a.conversation.pk}/messages/").json()["results"]
+    assert {m["id"] for m in messages} == {a.inbound.pk, a.outbound.pk}
+
+
+def test_a_member_of_both_organizations_names_one_on_lists_and_reads_ids_of_both(tenants):
+    a, b = tenants
+    Membership.objects.create(user=a.user, organization=b.organization, role=Membership.Role.AGENT)
+    api = ApiClient(a.user)
+    response = api.get("/api/conversations/")
+    assert response.status_code == 400
+    assert "several organizations" in response.json()["error"]
+    for organization, tenant in ((a.organization, a), (b.organization, b)):
+        rows = api.get(f"/api/conversations/?organizationId={organization.pk}").json()["results"]
+        assert [row["id"] for row in rows] == [tenant.conversation.pk]
+        rows = api.get("/api/contacts/", **{"X-Organization": str(organization.pk)}).json()["results"]
+        assert {row["id"] for row in rows} == {tenant.contact.pk, tenant.spare.pk}
+        assert api.get(f"/api/messages/{tenant.inbound.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "99999999999999999999999999", "abc"])
+def test_an_unusable_organization_id_is_a_4xx_never_a_500(tenants, value):
+    a, _ = tenants
+    response = ApiClient(a.user).get(f"/api/contacts/?organizationId={value}")
+    assert response.status_code == (400 if value == "abc" else 404)
+    response = ApiClient(a.user).get("/api/conversations/", **{"X-Organization": value})
+    assert response.status_code == (400 if value == "abc" else 404)
+
+
+def test_every_operation_of_the_schema_is_in_the_isolation_table(db):
+    schema = Client().get("/api/schema/?format=json").json()
+    operations = {operation["operationId"] for methods in schema["paths"].values() for operation in methods.values()}
+    assert operations == set(ROUTES)
