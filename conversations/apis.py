@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -28,12 +27,12 @@ from conversations.selectors import (
     conversation_search,
 )
 from conversations.services import (
+    UNSET,
     contact_create,
     contact_delete,
     contact_update,
-    conversation_assign,
     conversation_mark_read,
-    conversation_set_status,
+    conversation_update,
 )
 from smsinbox.api import (
     MAX_ID,
@@ -352,12 +351,11 @@ class ConversationUpdateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        # Two services, all or nothing: the assignee is checked first, and the status is valid already.
-        with transaction.atomic():
-            if "assignee_id" in values:
-                conversation = conversation_assign(conversation=conversation, assignee_id=values["assignee_id"])
-            if "status" in values:
-                conversation = conversation_set_status(conversation=conversation, status=values["status"])
+        conversation = conversation_update(
+            conversation=conversation,
+            status=values.get("status"),
+            assignee_id=values.get("assignee_id", UNSET),
+        )
         return Response(self.OutputSerializer(conversation).data)
 
 

@@ -214,3 +214,18 @@ def contact_opt_out_by_staff(*, contact: Contact) -> bool:
     for conversation in contact.conversations.all():
         conversation_announce(conversation=conversation)
     return changed
+
+
+UNSET: object = object()  # "leave as it is", for optional arguments that may also be None
+
+
+@transaction.atomic
+def conversation_update(
+    *, conversation: Conversation, status: str | None = None, assignee_id: int | object | None = UNSET
+) -> Conversation:
+    """Change a conversation's status and/or assignee together, all or nothing."""
+    if assignee_id is not UNSET:
+        conversation = conversation_assign(conversation=conversation, assignee_id=assignee_id)  # type: ignore[arg-type]
+    if status is not None:
+        conversation = conversation_set_status(conversation=conversation, status=status)
+    return conversation

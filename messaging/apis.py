@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -179,10 +180,18 @@ class ConversationReplyApi(APIView):
 class MessageMediaSerializer(serializers.Serializer):
     position = serializers.IntegerField(min_value=0, help_text="Order in the message, from 0.")
     url = serializers.CharField(
-        help_text="Where the media is: Twilio's URL for received media (Twilio may ask for the account's "
-        "credentials), or the URL that was attached to a sent one."
+        help_text="Where to fetch it, with the same token: received media is fetched from Twilio by us "
+        "(Twilio's URL needs the account's credentials, never handed out); sent media redirects to the URL "
+        "that was attached."
     )
     content_type = serializers.CharField(help_text="As Twilio reported it; empty for media we sent.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "position": instance.position,
+            "url": reverse("message-media", args=[instance.message_id, instance.position]),
+            "content_type": instance.content_type,
+        }
 
 
 class MessageSerializer(serializers.Serializer):

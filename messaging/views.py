@@ -14,10 +14,12 @@ import re
 
 import requests
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 
 from messaging.models import Direction, MessageMedia
 from smsinbox.tenancy import organization_ids_for_user
@@ -55,15 +57,30 @@ def _fetch(url: str) -> tuple[str, bytes] | None:
     return None if len(body) > MAX_BYTES else (content_type, body)
 
 
-@login_required
+def _viewer(request: HttpRequest) -> object | None:
+    """The signed-in staff member, or the owner of an API token (``Authorization: Token …``)."""
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
+
+
 @require_GET
 def message_media(request: HttpRequest, message_id: int, position: int) -> HttpResponse:
+    viewer = _viewer(request)
+    if viewer is None:
+        if "HTTP_AUTHORIZATION" in request.META:
+            return HttpResponse("Invalid token.", status=401, content_type="text/plain")
+        return redirect_to_login(request.get_full_path())
     media = (
         MessageMedia.objects.select_related("message")
         .filter(
             message_id=message_id,
             position=position,
-            message__organization_id__in=organization_ids_for_user(request.user),
+            message__organization_id__in=organization_ids_for_user(viewer),
         )
         .first()
     )

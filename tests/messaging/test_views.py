@@ -60,8 +60,9 @@ def test_media_staff_attached_is_redirected_to_never_fetched_with_our_credential
 
     contact = Contact.objects.get()
     attack = f"{mms.base_url}/2010-04-01/Accounts/{org_a.organization.pk}/../Accounts.json"
-    sent = message_send(organization=org_a.organization, sender=org_a.user, contact=contact, body="",
-                        media_urls=[attack]).message
+    sent = message_send(
+        organization=org_a.organization, sender=org_a.user, contact=contact, body="", media_urls=[attack]
+    ).message
     client.force_login(org_a.user)
     response = client.get(reverse("message-media", args=[sent.pk, 0]))
     assert (response.status_code, response["Location"]) == (302, attack)
@@ -80,3 +81,15 @@ def test_only_images_audio_and_video_are_served_inline(client, mms, org_a):
     response = client.get(reverse("message-media", args=[media.message_id, media.position]))
     assert response["Content-Disposition"] == "inline"
     assert "sandbox" in response["Content-Security-Policy"]
+
+
+def test_an_api_token_can_fetch_media_too(client, mms, org_a, org_b):
+    from rest_framework.authtoken.models import Token
+
+    media = MessageMedia.objects.get()
+    url = reverse("message-media", args=[media.message_id, media.position])
+    own = Token.objects.create(user=org_a.user)
+    assert client.get(url, headers={"Authorization": f"Token {own.key}"}).status_code == 200
+    foreign = Token.objects.create(user=org_b.user)
+    assert client.get(url, headers={"Authorization": f"Token {foreign.key}"}).status_code == 404
+    assert client.get(url, headers={"Authorization": "Token nope"}).status_code == 401
