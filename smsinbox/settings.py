@@ -199,18 +199,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Channels, cache, tasks ------------------------------------------------------------
 
 REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+# Organization ids are per database: deployments (or test runs) sharing one Redis must not hear
+# each other's "org.1", so the key prefix names the database unless REDIS_PREFIX says otherwise.
+_db_name = str(DATABASES["default"]["NAME"]).rsplit("/", 1)[-1]
+REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "").strip() or f"smsinbox:{_db_name}"
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "smsinbox", "capacity": 1000, "expiry": 30},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX, "capacity": 1000, "expiry": 30},
         }
     }
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "smsinbox",
+            "KEY_PREFIX": REDIS_PREFIX,
         }
     }
 else:
