@@ -19,6 +19,7 @@ help:
 	@echo "make run   - set up .venv and serve the inbox at http://$(HOST):$(PORT) (SQLite, no services needed)"
 	@echo "make test  - set up .venv with test tools and run the whole test suite"
 	@echo "make lint  - ruff"
+	@echo "make bench - benchmarks against local PostgreSQL and Redis (DATABASE_URL, REDIS_URL); BENCH_QUICK=1 for the <1 min CI size"
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "smsinbox needs Python 3.11 or newer on PATH (python3.11, python3.12, python3.13 or python3)." >&2; exit 1; fi
@@ -56,6 +57,11 @@ test: $(VENV)/.stamp-dev
 
 lint: $(VENV)/.stamp-dev
 	$(VENV)/bin/ruff check .
+
+# Figures are ratios measured in the same run; results in bench-results/latest.json (tests/bench/run.py).
+.PHONY: bench
+bench: $(VENV)/.stamp-run
+	BENCH_QUICK=$(BENCH_QUICK) $(PY) -m tests.bench.run
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

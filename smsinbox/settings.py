@@ -295,6 +295,7 @@ SEND_MAX_ATTEMPTS = env_int("SEND_MAX_ATTEMPTS", 6)
 SEND_RETRY_BASE_SECONDS = float(os.environ.get("SEND_RETRY_BASE_SECONDS", "2"))  # 2, 4, 8, 16, 32 s …
 SEND_RATE_LIMIT = env_bool("SEND_RATE_LIMIT", True)  # pace sends at each number's messages_per_second
 SEND_RATE_MAX_WAIT_SECONDS = float(os.environ.get("SEND_RATE_MAX_WAIT_SECONDS", "5"))
+SEND_RATE_MARGIN = float(os.environ.get("SEND_RATE_MARGIN", "0.03"))  # slots 3 % wider than 1/rate: jitter room
 # Outbound messages whose status has not moved for this long are checked against Twilio.
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 120)
 # Run the task worker inside the server process (needed by the in-memory channel layer).

@@ -3,9 +3,16 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from messaging.services.ratelimit import phone_number_reserve_send_slot
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def exact_pace(settings):
+    settings.SEND_RATE_MARGIN = 0
 
 
 def reserve(number, now):
@@ -51,3 +58,13 @@ def test_numbers_are_paced_independently(org_a):
     second = org.phone_numbers.create(number="+14155550002")
     assert reserve(first, T0) == T0
     assert reserve(second, T0) == T0
+
+
+def test_the_margin_widens_every_slot(org_a, settings):
+    settings.SEND_RATE_MARGIN = 0.03
+    number = org_a.organization.phone_numbers.get()
+    number.messages_per_second = Decimal("20")
+    number.save()
+    slots = [reserve(number, T0) for _ in range(21)]
+    assert slots[1] - slots[0] == timedelta(microseconds=51500)
+    assert slots[20] - slots[0] > timedelta(seconds=1)  # 21 sends never fit in one second
