@@ -88,7 +88,7 @@ def build_tenant(setup: SetupResult, client: Client, *, contact_phone: str, spar
     callback = post_status(
         client, message_id=outbound.pk, sid=new_sid(), status="delivered", to=contact_phone, from_=number
     )
-    assert callback.status_code == 204
+    assert callback.status_code == 200
     outbound.refresh_from_db()
     conversation = Conversation.objects.get(organization=organization, contact=contact)
     conversation_assign(conversation=conversation, assignee_id=setup.user.pk)

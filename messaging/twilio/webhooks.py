@@ -89,4 +89,4 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
 def sms_status(request: HttpRequest) -> HttpResponse:
     callback = parse_status_callback(request.POST, request.GET)
     message_status_update(callback=callback)
-    return HttpResponse(status=204)
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")  # 200: stored, repeated or ignored alike
