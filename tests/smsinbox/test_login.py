@@ -32,3 +32,34 @@ def test_printed_demo_login_reaches_the_seeded_data(client, db):
 def test_anonymous_home_goes_to_login(client, db):
     response = client.get("/", follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("login"))
+
+
+def test_repeated_failed_logins_are_throttled(client, db, settings):
+    login = demo_seed()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post(reverse("login"), {"username": "demo", "password": "wrong"}).status_code == 200
+    assert client.post(reverse("login"), {"username": "demo", "password": "wrong"}).status_code == 429
+    locked = client.post(reverse("login"), {"username": "demo", "password": login.password})
+    assert locked.status_code == 429
+    assert "Too many failed logins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session  # even the right password is refused while locked
+
+
+def test_a_success_resets_the_count(client, db, settings):
+    login = demo_seed()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": "demo", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "demo", "password": login.password}).status_code == 302
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        client.post(reverse("login"), {"username": "demo", "password": "wrong"})
+    assert client.post(reverse("login"), {"username": "demo", "password": login.password}).status_code == 302
+
+
+def test_a_spoofed_forwarded_address_does_not_dodge_the_lockout(client, db, settings):
+    demo_seed()
+    for i in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = client.post(
+            reverse("login"), {"username": "demo", "password": "wrong"}, headers={"X-Forwarded-For": f"10.0.0.{i}"}
+        )
+    assert response.status_code == 429
