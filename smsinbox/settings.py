@@ -51,7 +51,10 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer.") from exc
 
 
-DEBUG = env_bool("DEBUG", False)
+# With nothing configured at all this is the embedded default (a laptop: `manage.py` just works,
+# DEBUG on). Any production variable makes DEBUG default to off, and then a secret is required.
+_PRODUCTION_MARKERS = ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "ALLOWED_HOSTS")
+DEBUG = env_bool("DEBUG", not any(os.environ.get(name, "").strip() for name in _PRODUCTION_MARKERS))
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:

@@ -103,3 +103,14 @@ def test_production_refuses_sqlite_unless_allowed():
     proc = manage("check", env=env)
     assert proc.returncode != 0
     assert "DATABASE_URL is not set" in proc.stderr
+
+
+def test_with_nothing_configured_manage_py_runs_the_embedded_default(tmp_path):
+    got = shell_json("[s.DEBUG, s.DATABASES['default']['ENGINE']]", {"SQLITE_PATH": str(tmp_path / "x.sqlite3")})
+    assert got == [True, "django.db.backends.sqlite3"]
+
+
+def test_any_production_variable_turns_debug_off_by_default():
+    proc = manage("check", env={"DATABASE_URL": PRODUCTION["DATABASE_URL"]})
+    assert proc.returncode != 0
+    assert "SECRET_KEY is not set" in proc.stderr
