@@ -8,11 +8,13 @@ from conversations.models import Conversation
 from smsinbox.phones import format_for_people
 
 
-def _iso(value: Any) -> str | None:
+def iso(value: Any) -> str | None:
+    """A time in ISO 8601, or ``None``."""
     return value.isoformat() if value else None
 
 
-def _user_name(user: Any) -> str:
+def user_name(user: Any) -> str:
+    """How staff are named in payloads: their full name, else their username."""
     return user.get_full_name() or user.get_username()
 
 
@@ -29,8 +31,8 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "opted_out": contact.is_opted_out,
         "status": conversation.status,
         "assignee_id": conversation.assignee_id,
-        "assignee_name": _user_name(conversation.assignee) if conversation.assignee_id else "",
+        "assignee_name": user_name(conversation.assignee) if conversation.assignee_id else "",
         "unread_count": conversation.unread_count,
-        "last_message_at": _iso(conversation.last_message_at),
+        "last_message_at": iso(conversation.last_message_at),
         "last_message_preview": conversation.last_message_preview,
     }

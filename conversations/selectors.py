@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from conversations.models import Contact, Conversation
 from messaging.models import Message
 from smsinbox.models import Organization
-from smsinbox.phones import e164_or_none
+from smsinbox.phones import phone_query
 from smsinbox.tenancy import organization_ids_for_user
 
 LIST_FILTERS = ("all", "unread", "open", "closed", "mine", "unassigned")
@@ -35,27 +34,20 @@ def conversation_get_for_user(*, user: AbstractBaseUser, conversation_id: int) -
     )
 
 
-def phone_search(field: str, text: str) -> Q | None:
-    """Match a phone field against a number typed any common way (exact E.164) or a run of 4+ digits."""
-    e164 = e164_or_none(text)
-    digits = re.sub(r"\D", "", text)
+def _name_has_words(text: str, *, prefix: str = "") -> Q:
+    """Every word of ``text`` in the first or last name."""
     condition = Q()
-    if e164:
-        condition |= Q(**{field: e164})
-    if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
-        condition |= Q(**{f"{field}__contains": digits})
-    return condition or None
+    for word in text.split():
+        condition &= Q(**{f"{prefix}first_name__icontains": word}) | Q(**{f"{prefix}last_name__icontains": word})
+    return condition
 
 
 def contact_search(queryset: QuerySet[Contact], text: str, *, prefix: str = "") -> QuerySet[Contact]:
     """Contacts whose name has every word of ``text``, or whose number matches it."""
-    words = text.split()
-    if not words:
+    if not text.split():
         return queryset
-    by_name = Q()
-    for word in words:
-        by_name &= Q(**{f"{prefix}first_name__icontains": word}) | Q(**{f"{prefix}last_name__icontains": word})
-    phone = phone_search(f"{prefix}phone", text)
+    by_name = _name_has_words(text, prefix=prefix)
+    phone = phone_query(f"{prefix}phone", text)
     return queryset.filter(by_name | phone if phone else by_name)
 
 
@@ -86,13 +78,9 @@ def conversation_list(
         qs = qs.filter(assignee__isnull=True)
     text = q.strip()
     if text:
-        words = text.split()
-        by_name = Q()
-        for word in words:
-            by_name &= Q(contact__first_name__icontains=word) | Q(contact__last_name__icontains=word)
         by_text = Exists(Message.objects.filter(conversation=OuterRef("pk"), body__icontains=text))
-        condition = by_name | by_text
-        phone = phone_search("contact__phone", text)
+        condition = _name_has_words(text, prefix="contact__") | by_text
+        phone = phone_query("contact__phone", text)
         if phone:
             condition |= phone
         qs = qs.filter(condition)

@@ -27,6 +27,19 @@ def preview_for(body: str, *, has_media: bool) -> str:
     return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
 
 
+def _duplicate_contact(*, organization_id: int, e164: str) -> ServiceError | None:
+    """The refusal of a second contact with this number, naming the one already saved (``None``
+    when no contact has it: the constraint that fired was another one)."""
+    existing = Contact.objects.filter(organization_id=organization_id, phone=e164).first()
+    if existing is None:
+        return None
+    return ServiceError(
+        f"{format_for_people(e164)} is already saved as {existing.display_name} (contact #{existing.pk}).",
+        code="duplicate",
+        field="phone",
+    )
+
+
 @transaction.atomic
 def contact_create(*, organization: Organization, phone: str, first_name: str = "", last_name: str = "") -> Contact:
     """Create a contact from a number typed any common way; refuse a duplicate by naming it."""
@@ -40,14 +53,10 @@ def contact_create(*, organization: Organization, phone: str, first_name: str = 
                 organization=organization, phone=e164, first_name=first_name.strip(), last_name=last_name.strip()
             )
     except IntegrityError:
-        existing = Contact.objects.filter(organization=organization, phone=e164).first()
-        if existing is None:
+        duplicate = _duplicate_contact(organization_id=organization.id, e164=e164)
+        if duplicate is None:
             raise
-        raise ServiceError(
-            f"{format_for_people(e164)} is already saved as {existing.display_name} (contact #{existing.pk}).",
-            code="duplicate",
-            field="phone",
-        ) from None
+        raise duplicate from None
 
 
 def contact_get_or_create(*, organization: Organization, e164: str) -> tuple[Contact, bool]:
@@ -72,6 +81,21 @@ def conversation_get_or_create(
     return Conversation.objects.get_or_create(
         organization=organization, contact=contact, defaults={"phone_number": phone_number}
     )
+
+
+@transaction.atomic
+def conversation_start(*, organization: Organization, contact: Contact) -> Conversation:
+    """The organization's conversation with ``contact``; a new one texts from its first number."""
+    existing = (
+        Conversation.objects.filter(organization=organization, contact=contact).select_related("phone_number").first()
+    )
+    if existing is not None:
+        return existing
+    number = organization.phone_numbers.order_by("id").first()
+    if number is None:
+        raise ServiceError("This organization has no Twilio number to send from yet.", code="no_number")
+    conversation, _ = conversation_get_or_create(organization=organization, contact=contact, phone_number=number)
+    return conversation
 
 
 def conversation_touch(*, conversation: Conversation, preview: str, unread_increment: int = 0) -> None:
@@ -149,15 +173,10 @@ def contact_update(
         with transaction.atomic():
             contact.save()
     except IntegrityError:
-        existing = Contact.objects.filter(organization_id=contact.organization_id, phone=fields.get("phone")).first()
-        if existing is None:
+        duplicate = _duplicate_contact(organization_id=contact.organization_id, e164=str(fields.get("phone")))
+        if duplicate is None:
             raise
-        raise ServiceError(
-            f"{format_for_people(existing.phone)} is already saved as {existing.display_name} "
-            f"(contact #{existing.pk}).",
-            code="duplicate",
-            field="phone",
-        ) from None
+        raise duplicate from None
     for conversation in contact.conversations.all():
         conversation_announce(conversation=conversation)
     return contact
@@ -186,8 +205,10 @@ def conversation_set_status(*, conversation: Conversation, status: str) -> Conve
     """Close or reopen a conversation."""
     if status not in Conversation.Status.values:
         raise ServiceError(f"Status must be one of: {', '.join(Conversation.Status.values)}.", field="status")
-    if Conversation.objects.filter(pk=conversation.pk).exclude(status=status).update(
-        status=status, updated_at=timezone.now()
+    if (
+        Conversation.objects.filter(pk=conversation.pk)
+        .exclude(status=status)
+        .update(status=status, updated_at=timezone.now())
     ):
         conversation.status = status
         conversation_announce(conversation=conversation)
@@ -197,9 +218,12 @@ def conversation_set_status(*, conversation: Conversation, status: str) -> Conve
 @transaction.atomic
 def conversation_assign(*, conversation: Conversation, assignee_id: int | None) -> Conversation:
     """Assign a conversation to a member of its organization, or to nobody."""
-    if assignee_id is not None and not Membership.objects.filter(
-        user_id=assignee_id, organization_id=conversation.organization_id, user__is_active=True
-    ).exists():
+    if (
+        assignee_id is not None
+        and not Membership.objects.filter(
+            user_id=assignee_id, organization_id=conversation.organization_id, user__is_active=True
+        ).exists()
+    ):
         raise ServiceError("The assignee must be an active member of this organization.", field="assignee")
     Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=timezone.now())
     conversation.assignee_id = assignee_id

@@ -6,16 +6,9 @@ from typing import Any
 
 from django.urls import reverse
 
+from conversations.payloads import iso, user_name
 from messaging.error_codes import error_meaning
 from messaging.models import Message
-
-
-def _user_name(user: Any) -> str:
-    return user.get_full_name() or user.get_username()
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def message_payload(message: Message) -> dict[str, Any]:
@@ -34,7 +27,7 @@ def message_payload(message: Message) -> dict[str, Any]:
         "error_message": message.error_message or error_meaning(message.error_code),
         "sent_by_id": message.sent_by_id,
         "idempotency_key": message.idempotency_key,  # lets the sender's page replace its pending bubble
-        "sent_by_name": _user_name(message.sent_by) if message.sent_by_id else "",
+        "sent_by_name": user_name(message.sent_by) if message.sent_by_id else "",
         "media": [
             {
                 "position": m.position,
@@ -43,9 +36,9 @@ def message_payload(message: Message) -> dict[str, Any]:
             }
             for m in message.media.all()
         ],
-        "created_at": _iso(message.created_at),
-        "sent_at": _iso(message.sent_at),
-        "delivered_at": _iso(message.delivered_at),
+        "created_at": iso(message.created_at),
+        "sent_at": iso(message.sent_at),
+        "delivered_at": iso(message.delivered_at),
     }
 
 
@@ -58,6 +51,6 @@ def message_status_payload(message: Message) -> dict[str, Any]:
         "status": message.status,
         "error_code": message.error_code,
         "error_message": message.error_message or error_meaning(message.error_code),
-        "sent_at": _iso(message.sent_at),
-        "delivered_at": _iso(message.delivered_at),
+        "sent_at": iso(message.sent_at),
+        "delivered_at": iso(message.delivered_at),
     }

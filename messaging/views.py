@@ -45,8 +45,10 @@ def twilio_media_url_pattern(message_sid: str) -> re.Pattern[str]:
 def _fetch(url: str) -> tuple[str, bytes] | None:
     try:
         with requests.get(
-            url, auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
-            timeout=settings.TWILIO_HTTP_TIMEOUT, stream=True,
+            url,
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            timeout=settings.TWILIO_HTTP_TIMEOUT,
+            stream=True,
         ) as answer:
             if answer.status_code != 200:
                 return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.contrib import admin
@@ -12,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from smsinbox.models import Organization
-from smsinbox.phones import e164_or_none
+from smsinbox.phones import phone_query
 from smsinbox.tenancy import admin_organization_ids
 
 
@@ -104,14 +103,9 @@ class PhoneSearchMixin:
         term = search_term.strip()
         if not term or not self.phone_search_fields:
             return results, may_have_duplicates
-        e164 = e164_or_none(term)
-        digits = re.sub(r"\D", "", term)
         phone_q = models.Q()
         for field in self.phone_search_fields:
-            if e164:
-                phone_q |= models.Q(**{field: e164})
-            if len(digits) >= 4 and len(digits) >= len(re.sub(r"[\s().+-]", "", term)):
-                phone_q |= models.Q(**{f"{field}__contains": digits})
+            phone_q |= phone_query(field, term) or models.Q()
         if phone_q:
             results = results | queryset.filter(phone_q)
         return results, may_have_duplicates

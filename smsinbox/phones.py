@@ -5,8 +5,11 @@ Everything goes through ``phonenumbers`` (libphonenumber); nothing here is hand-
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from django.conf import settings
+from django.db.models import Q
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
 
 
@@ -65,3 +68,16 @@ def format_for_people(value: object) -> str:
     if phonenumbers.region_code_for_number(number) == default_region():
         return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
+def phone_query(field: str, text: str) -> Q | None:
+    """Match a phone field against a number typed any common way: the whole number exactly in
+    E.164 (an index lookup: ``(555) 123-4567`` finds ``+15551234567``), or a run of 4+ digits."""
+    e164 = e164_or_none(text)
+    digits = re.sub(r"\D", "", text)
+    condition = Q()
+    if e164:
+        condition |= Q(**{field: e164})
+    if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
+        condition |= Q(**{f"{field}__contains": digits})
+    return condition or None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from conversations.models import Contact
 from conversations.selectors import contact_get_for_user, contact_list
-from conversations.services import contact_create, contact_update, conversation_get_or_create
+from conversations.services import contact_create, contact_update, conversation_start
 from smsinbox.errors import ServiceError
 from smsinbox.tenancy import current_organization
 
@@ -89,10 +90,9 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 def contact_message(request: HttpRequest, contact_id: int) -> HttpResponse:
     """Start (or open) the conversation with this contact."""
     contact = _contact_or_404(request, contact_id)
-    number = contact.organization.phone_numbers.order_by("id").first()
-    if number is None:
-        raise Http404("This organization has no Twilio number yet.")
-    conversation, _ = conversation_get_or_create(
-        organization=contact.organization, contact=contact, phone_number=number
-    )
+    try:
+        conversation = conversation_start(organization=contact.organization, contact=contact)
+    except ServiceError as exc:
+        flash.error(request, exc.message)
+        return redirect("contact-edit", contact.pk)
     return redirect("inbox-thread", conversation.pk)

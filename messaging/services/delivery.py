@@ -245,8 +245,10 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> str:
 
     number = message.conversation.phone_number
     if settings.SEND_RATE_LIMIT:
-        at = datetime.fromisoformat(slot) if slot else phone_number_reserve_send_slot(
-            phone_number_id=number.pk, now=timezone.now()
+        at = (
+            datetime.fromisoformat(slot)
+            if slot
+            else phone_number_reserve_send_slot(phone_number_id=number.pk, now=timezone.now())
         )
         wait = (at - timezone.now()).total_seconds()
         if wait > settings.SEND_RATE_MAX_WAIT_SECONDS:

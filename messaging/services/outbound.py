@@ -10,15 +10,15 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 
-from conversations.models import Contact, Conversation
-from conversations.services import conversation_get_or_create, conversation_touch, preview_for
+from conversations.models import Contact
+from conversations.services import conversation_start, conversation_touch, preview_for
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.segments import MAX_BODY_CHARACTERS, segment_info
 from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
 from messaging.twilio.payloads import clean_text
 from smsinbox.errors import ServiceError
-from smsinbox.models import Organization, PhoneNumber, User
+from smsinbox.models import Organization, User
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +61,6 @@ def opt_out_reason(contact: Contact) -> str:
     )
 
 
-def _sender_number(organization: Organization, conversation: Conversation | None) -> PhoneNumber:
-    if conversation is not None:
-        return conversation.phone_number
-    number = organization.phone_numbers.order_by("id").first()
-    if number is None:
-        raise ServiceError("This organization has no Twilio number to send from yet.", code="no_number")
-    return number
-
-
 @transaction.atomic
 def message_send(
     *,
@@ -103,11 +94,8 @@ def message_send(
     if contact.is_opted_out:
         raise ServiceError(opt_out_reason(contact), code="opted_out", field="contactId")
 
-    existing = (
-        Conversation.objects.filter(organization=organization, contact=contact).select_related("phone_number").first()
-    )
-    number = _sender_number(organization, existing)
-    conversation, _ = conversation_get_or_create(organization=organization, contact=contact, phone_number=number)
+    conversation = conversation_start(organization=organization, contact=contact)
+    number = conversation.phone_number
     info = segment_info(body)
     try:
         with transaction.atomic():

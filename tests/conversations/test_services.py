@@ -71,3 +71,18 @@ def test_touch_reopens_updates_preview_and_adds_unread(org_a):
 )
 def test_preview(body, has_media, expected):
     assert preview_for(body, has_media=has_media) == expected
+
+
+def test_conversation_start_reuses_the_thread_and_needs_a_number(org_a):
+    from conversations.services import conversation_start
+    from smsinbox.models import Organization
+
+    org = org_a.organization
+    contact, _ = contact_get_or_create(organization=org, e164="+14155550101")
+    first = conversation_start(organization=org, contact=contact)
+    assert first.phone_number == org.phone_numbers.get()
+    assert conversation_start(organization=org, contact=contact).pk == first.pk
+    empty = Organization.objects.create(name="No numbers yet")
+    stranger, _ = contact_get_or_create(organization=empty, e164="+14155550101")
+    with pytest.raises(ServiceError, match="no Twilio number"):
+        conversation_start(organization=empty, contact=stranger)
