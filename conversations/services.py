@@ -99,7 +99,11 @@ def conversation_start(*, organization: Organization, contact: Contact) -> Conve
 
 
 def conversation_touch(*, conversation: Conversation, preview: str, unread_increment: int = 0) -> None:
-    """Record new activity: preview, time, reopen, and add to the unread count atomically (``F()``)."""
+    """Record new activity: preview, time, reopen, and add to the unread count atomically (``F()``).
+
+    The instance gets the same values, its ``unread_count`` included: exact when the caller
+    holds the row lock (``conversation_lock``), a best guess otherwise.
+    """
     now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_preview=preview,
@@ -107,6 +111,22 @@ def conversation_touch(*, conversation: Conversation, preview: str, unread_incre
         unread_count=F("unread_count") + unread_increment,
         status=Conversation.Status.OPEN,
         updated_at=now,
+    )
+    conversation.last_message_preview, conversation.last_message_at = preview, now
+    conversation.status, conversation.updated_at = Conversation.Status.OPEN, now
+    conversation.unread_count += unread_increment
+
+
+def conversation_lock(*, conversation_id: int) -> Conversation:
+    """The conversation row, locked until the transaction ends, with what its live event shows.
+
+    Holding the lock, a caller knows the row exactly after its own updates, so it can
+    announce the conversation without reading it again (``conversation_announce(current=True)``).
+    """
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("contact", "assignee")
+        .get(pk=conversation_id)
     )
 
 
@@ -137,9 +157,15 @@ def contact_opt_in(*, contact: Contact) -> bool:
     return bool(changed)
 
 
-def conversation_announce(*, conversation: Conversation) -> None:
-    """After commit, tell the organization's open inboxes how this conversation row now looks."""
-    fresh = Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk)
+def conversation_announce(*, conversation: Conversation, current: bool = False) -> None:
+    """After commit, tell the organization's open inboxes how this conversation row now looks.
+
+    ``current``: the instance is already exactly the row (the caller locked it with
+    ``conversation_lock`` and applied its own changes), so it is not read again.
+    """
+    fresh = conversation if current else Conversation.objects.select_related("contact", "assignee").get(
+        pk=conversation.pk
+    )
     events.publish_on_commit(
         organization_id=fresh.organization_id,
         event_type=events.CONVERSATION_UPDATED,

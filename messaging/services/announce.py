@@ -9,12 +9,15 @@ from messaging.payloads import message_payload, message_status_payload
 from smsinbox import events
 
 
-def announce_new_message(message: Message) -> None:
-    """After commit: the new message, and its conversation row as it now stands."""
+def announce_new_message(message: Message, *, conversation_current: bool = False) -> None:
+    """After commit: the new message, and its conversation row as it now stands.
+
+    ``conversation_current``: ``message.conversation`` is locked and up to date (no re-read).
+    """
     events.publish_on_commit(
         organization_id=message.organization_id, event_type=events.MESSAGE_CREATED, payload=message_payload(message)
     )
-    conversation_announce(conversation=message.conversation)
+    conversation_announce(conversation=message.conversation, current=conversation_current)
 
 
 def announce_conversation(conversation: Conversation) -> None:

@@ -36,7 +36,7 @@ from messaging.error_codes import TWILIO_ERRORS, error_meaning
 from messaging.models import Message, MessageEvent
 from messaging.services.announce import announce_conversation, announce_status
 from messaging.services.ratelimit import phone_number_reserve_send_slot
-from messaging.statuses import MessageStatus, can_advance, parse_status, statuses_below
+from messaging.statuses import MessageStatus, can_advance, parse_status
 from messaging.twilio import client
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,12 @@ def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) 
             updates["num_segments"] = found.num_segments
         if found.price is not None:
             updates["price"], updates["price_unit"] = found.price, found.price_unit
+        status = parse_status(found.status)
+        # The row is locked: whether Twilio's status is an advance is known here, so one UPDATE
+        # stores the SID and moves the status (the trigger still refuses a move backwards).
+        advanced = status is not None and can_advance(message.status, status)
+        if advanced:
+            updates["status"] = status
         try:
             with transaction.atomic():
                 Message.objects.filter(pk=message.pk).update(**updates)
@@ -107,12 +113,6 @@ def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) 
             _event(message, outcome="sid_conflict", sid=found.sid)
             _enqueue_retry(message, at=timezone.now() + _backoff(message.send_attempts))
             return RETRY
-        status = parse_status(found.status)
-        advanced = (
-            status is not None
-            and can_advance(message.status, status)
-            and Message.objects.filter(pk=message.pk, status__in=statuses_below(status)).update(status=status)
-        )
         if advanced:
             message.status = status
             announce_status(message)
@@ -274,7 +274,7 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> str:
     )
     if not claimed:
         return BUSY
-    media = list(message.media.order_by("position").values_list("url", flat=True))
+    media = list(message.media.order_by("position").values_list("url", flat=True)) if message.num_media else []
     try:
         sent = client.send_message(
             to=message.to_number,

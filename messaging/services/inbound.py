@@ -6,13 +6,15 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
-from conversations.models import Contact
+from conversations.models import Contact, Conversation
 from conversations.services import (
     contact_get_or_create,
     contact_opt_in,
     contact_opt_out,
     conversation_get_or_create,
+    conversation_lock,
     conversation_touch,
     preview_for,
 )
@@ -38,76 +40,92 @@ class ReceiveResult:
     created: bool  # False for a repeated delivery of a stored MessageSid
 
 
-def _phone_number_for(sms: InboundSms) -> PhoneNumber:
-    """The organization's number by ``To`` (E.164, unique), else by its Messaging Service."""
-    numbers = PhoneNumber.objects.select_related("organization")
-    exact = numbers.filter(number=sms.to_e164).first()
-    if exact is not None:
-        return exact
-    by_service = (
-        numbers.filter(messaging_service_sid=sms.messaging_service_sid).order_by("id").first()
-        if (sms.messaging_service_sid)
-        else None
+def _route(sms: InboundSms) -> tuple[PhoneNumber, int | None, int | None]:
+    """The number texted (with its organization), the sender's conversation id and the id of a
+    message already stored under this MessageSid — one indexed query.
+
+    The number is found by ``To`` (E.164, unique), else by its Messaging Service.
+    Raises ``UnknownNumber`` when no organization owns it.
+    """
+    conversation = Conversation.objects.filter(
+        organization=OuterRef("organization"), contact__phone=sms.from_e164
+    ).values("pk")[:1]
+    stored = Message.objects.filter(twilio_sid=sms.message_sid).values("pk")[:1]
+    numbers = PhoneNumber.objects.select_related("organization").annotate(
+        conversation_id=Subquery(conversation), stored_message_id=Subquery(stored)
     )
-    if by_service is not None:
-        return by_service
-    raise UnknownNumber(f"no organization owns {sms.to_e164}", code="unknown_number")
+    found = list(numbers.filter(number=sms.to_e164)[:1])
+    if not found and sms.messaging_service_sid:
+        found = list(numbers.filter(messaging_service_sid=sms.messaging_service_sid).order_by("id")[:1])
+    if not found:
+        raise UnknownNumber(f"no organization owns {sms.to_e164}", code="unknown_number")
+    number = found[0]
+    return number, number.conversation_id, number.stored_message_id  # type: ignore[attr-defined]
 
 
-@transaction.atomic
 def message_receive(*, sms: InboundSms) -> ReceiveResult:
     """Store an inbound message exactly once and update its conversation.
 
     Idempotent on ``MessageSid``: a repeated delivery (even a concurrent one) creates,
     increments and publishes nothing. The unique constraint on ``twilio_sid`` settles races:
-    the losing insert rolls back to a savepoint and the stored message is returned.
-    The contact is found by index on (organization, E.164) or created; the conversation is
-    reopened; ``unread_count`` is incremented with ``F()`` so no increment is lost.
+    the losing transaction rolls back whole and the stored message is returned (called inside
+    an outer transaction, only its savepoint rolls back).
     Raises ``UnknownNumber`` when no organization owns the number texted.
     """
-    existing = Message.objects.filter(twilio_sid=sms.message_sid).first()
-    if existing is not None:
-        return ReceiveResult(message=existing, created=False)
-
-    phone_number = _phone_number_for(sms)
-    organization = phone_number.organization
-    contact, _ = contact_get_or_create(organization=organization, e164=sms.from_e164)
-    conversation, _ = conversation_get_or_create(organization=organization, contact=contact, phone_number=phone_number)
-
     try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                organization=organization,
-                conversation=conversation,
-                direction=Direction.INBOUND,
-                twilio_sid=sms.message_sid,
-                from_number=sms.from_e164,
-                to_number=sms.to_e164,
-                body=sms.body,
-                status=MessageStatus.RECEIVED,
-                num_segments=sms.num_segments,
-                encoding=segment_info(sms.body).encoding,
-                num_media=len(sms.media),
-                geo=sms.geo,
-            )
+        return _receive(sms)
     except IntegrityError:
         existing = Message.objects.filter(twilio_sid=sms.message_sid).first()
         if existing is None:
             raise
         return ReceiveResult(message=existing, created=False)
 
-    MessageMedia.objects.bulk_create(
+
+@transaction.atomic
+def _receive(sms: InboundSms) -> ReceiveResult:
+    """One transaction: find or create the contact and conversation, store, count, announce.
+
+    The contact is found by index on (organization, E.164) or created; the conversation row
+    is locked (``conversation_lock``) so its unread count, raised with ``F()``, is known
+    exactly for the live event without reading it again; the conversation is reopened.
+    """
+    phone_number, conversation_id, stored_id = _route(sms)
+    if stored_id is not None:
+        return ReceiveResult(message=Message.objects.get(pk=stored_id), created=False)
+    organization = phone_number.organization
+    if conversation_id is None:
+        contact, _ = contact_get_or_create(organization=organization, e164=sms.from_e164)
+        created, _ = conversation_get_or_create(organization=organization, contact=contact, phone_number=phone_number)
+        conversation_id = created.pk
+    conversation = conversation_lock(conversation_id=conversation_id)
+
+    message = Message.objects.create(
+        organization=organization,
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        twilio_sid=sms.message_sid,
+        from_number=sms.from_e164,
+        to_number=sms.to_e164,
+        body=sms.body,
+        status=MessageStatus.RECEIVED,
+        num_segments=sms.num_segments,
+        encoding=segment_info(sms.body).encoding,
+        num_media=len(sms.media),
+        geo=sms.geo,
+    )
+    media = MessageMedia.objects.bulk_create(
         MessageMedia(message=message, position=m.position, url=m.url, content_type=m.content_type) for m in sms.media
     )
+    message._prefetched_objects_cache = {"media": media}  # the live event lists them without a query
     MessageEvent.objects.create(
         message=message, event_type=MessageEvent.Type.RECEIVED, status=MessageStatus.RECEIVED, payload=sms.raw
     )
-    _apply_keyword(sms=sms, contact=contact, message=message)
+    _apply_keyword(sms=sms, contact=conversation.contact, message=message)
 
     conversation_touch(
         conversation=conversation, preview=preview_for(sms.body, has_media=bool(sms.media)), unread_increment=1
     )
-    announce_new_message(message)
+    announce_new_message(message, conversation_current=True)
     logger.info("inbound %s stored as message %s (org %s)", sms.message_sid, message.pk, organization.id)
     return ReceiveResult(message=message, created=True)
 
