@@ -1,0 +1,102 @@
+"""The printed table of figures against their targets, and the machine they came from."""
+
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+# --- report --------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    mem_kb = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    return {"nproc": os.cpu_count(), "loadavg_at_end": Path("/proc/loadavg").read_text().split()[:3],
+            "ram_gib": round(mem_kb / 1024 / 1024, 1), "cpu": cpu,
+            "python": platform.python_version(), "kernel": platform.release()}  # fmt: skip
+
+
+def table(res: dict[str, Any]) -> str:
+    rows: list[tuple[str, str, str]] = []
+
+    def add(name: str, value: Any, target: str = "") -> None:
+        rows.append((name, "-" if value is None else str(value), target))
+
+    s1 = res.get("s1_inbound")
+    if s1:
+        b, r = s1["bare"], s1["inbound"]
+        add(f"1 bare view req/s (c={s1['concurrency']})", b["rps"])
+        add("1 bare view p50/p95/p99 ms", f"{b['p50_ms']}/{b['p95_ms']}/{b['p99_ms']}")
+        add("1 inbound webhook req/s", r["rps"])
+        add("1 inbound p50/p95/p99 ms", f"{r['p50_ms']}/{r['p95_ms']}/{r['p99_ms']}")
+        add("1 inbound / bare (ratio)", s1["ratio_rps"], ">= 0.5")
+        if "half_rate" in s1:
+            h = s1["half_rate"]
+            add(f"1 inbound p99 at half max ({h['rate']}/s)", h["p99_ms"], "<= 100 ms")
+    s2 = res.get("s2_status")
+    if s2:
+        add("2 status callback req/s", s2["status"]["rps"])
+        st = s2["status"]
+        add("2 status p50/p95/p99 ms", f"{st['p50_ms']}/{st['p95_ms']}/{st['p99_ms']}")
+        add("2 status / bare (ratio)", s2["ratio_rps"], ">= 0.5")
+    s3 = res.get("s3_costs")
+    if s3 and "ratios" in s3:
+        sm, lg, ra = s3["small"], s3["large"], s3["ratios"]
+        add(f"3 inbound p50 ms ({sm['contacts']} → {lg['contacts']} contacts)",
+            f"{sm['inbound_p50_ms']} → {lg['inbound_p50_ms']}")  # fmt: skip
+        add("3 inbound queries (small → large)", f"{sm['inbound_queries']} → {lg['inbound_queries']}")
+        add("3 inbound p50 large/small (ratio)", ra["inbound_p50"], "<= 1.2")
+        add(f"3 inbox list p50 ms ({sm['conversations']} → {lg['conversations']} convs)",
+            f"{sm['inbox_p50_ms']} → {lg['inbox_p50_ms']}")  # fmt: skip
+        add("3 inbox list large/small (ratio)", ra["inbox_p50"], "<= 1.25")
+        add("3 thread p50 ms (small → large)", f"{sm['thread_p50_ms']} → {lg['thread_p50_ms']}")
+        add("3 thread large/small (ratio)", ra["thread_p50"], "<= 1.25")
+        add("3 inbox/thread queries (small → large)",
+            f"{sm['inbox_queries']}/{sm['thread_queries']} → {lg['inbox_queries']}/{lg['thread_queries']}")  # fmt: skip
+    for n, p in (res.get("s4_push") or {}).items():
+        target = "<= 100 ms" if n == "100" else "<= 250 ms" if n == "500" else ""
+        add(f"4 push p50/p99 ms, {n} clients", f"{p['p50_ms']}/{p['p99_ms']}", f"p99 {target}" if target else "")
+        add(f"4 push missing frames, {n} clients", p["missing_frames"], "0")
+    s5 = res.get("s5_outbound")
+    if s5:
+        add(f"5 outbound msg/s, no limit ({s5['rate_limit_off']['workers']} workers)",
+            s5["rate_limit_off"]["per_s"], ">= 200/s")  # fmt: skip
+        if "rate_limit_off_with_callbacks" in s5:
+            add("5 outbound msg/s, no limit, callbacks on", s5["rate_limit_off_with_callbacks"]["per_s"])
+        lim = s5["rate_limited"]
+        add(
+            f"5 achieved msg/s at limit {lim['limit_per_s']}/s",
+            lim["achieved_per_s"],
+            f">= {0.95 * lim['limit_per_s']:g}",
+        )
+        add("5 max sends in any 1 s window", lim["max_in_any_1s_window"], f"<= {lim['limit_per_s']}")
+    s6 = res.get("s6_pool")
+    if s6:
+        add("6 inbound req/s with pool / without", f"{s6['with_pool']['rps']} / {s6['without_pool']['rps']}")
+        add("6 pool / no pool (ratio)", s6["ratio_rps_pool_over_nopool"])
+    s7 = res.get("s7_memory")
+    if s7:
+        m = s7.get("main_server_end") or s7.get("main_server")
+        add("7 RSS MB per server worker (end)", ", ".join(str(x) for x in m["workers_mb"]), "<= 150 MB")
+        add("7 RSS MB uvicorn master", m["master_mb"])
+        for key, val in s7.items():
+            if key.startswith("db_worker_"):
+                add(f"7 RSS MB {key.removeprefix('db_worker_').removesuffix('_mb')} db_workers",
+                    ", ".join(str(x) for x in val))  # fmt: skip
+    w1 = max(len(r[0]) for r in rows) if rows else 10
+    w2 = max(len(r[1]) for r in rows) if rows else 10
+    lines = [f"{'figure':<{w1}}  {'value':>{w2}}  target", "-" * (w1 + w2 + 12)]
+    lines += [f"{a:<{w1}}  {b:>{w2}}  {c}" for a, b, c in rows]
+    return "\n".join(lines)
