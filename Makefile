@@ -20,6 +20,7 @@ help:
 	@echo "make test  - set up .venv with test tools and run the whole test suite"
 	@echo "make lint  - ruff"
 	@echo "make bench - benchmarks against local PostgreSQL and Redis (DATABASE_URL, REDIS_URL); BENCH_QUICK=1 for the <1 min CI size"
+	@echo "make chaos - fault injection (own PostgreSQL + Redis): lost/duplicated per scenario -> docs/reliability.md; CHAOS_QUICK=1 for ~3 min"
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then echo "smsinbox needs Python 3.11 or newer on PATH (python3.11, python3.12, python3.13 or python3)." >&2; exit 1; fi
@@ -62,6 +63,14 @@ lint: $(VENV)/.stamp-dev
 .PHONY: bench
 bench: $(VENV)/.stamp-run
 	BENCH_QUICK=$(BENCH_QUICK) $(PY) -m tests.bench.run
+
+# Faults injected into real processes; starts its own throwaway PostgreSQL and Redis (never the shared ones).
+# Results in chaos-results/latest.json, the table in docs/reliability.md (tests/chaos/run.py, report.py).
+# Fails on a lost or duplicated message; CHAOS_STRICT=1 also on any other broken promise (e.g. 5xx within 5 s).
+.PHONY: chaos
+chaos: $(VENV)/.stamp-run
+	@CHAOS_QUICK=$(CHAOS_QUICK) $(PY) -m tests.chaos.run; status=$$?; \
+	$(PY) -m tests.chaos.report || status=1; exit $$status
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

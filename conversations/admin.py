@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 
 from conversations.models import Contact, Conversation
+from conversations.services import _duplicate_contact
 from messaging.models import Message
 from smsinbox.admin_scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
 from smsinbox.phones import format_for_people
@@ -28,8 +32,30 @@ class OptedOutFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ContactAdminForm(forms.ModelForm):
+    """Refuse a number another contact of the organization has, naming that contact.
+
+    The organization is read-only on the change form, so Django's own check of the
+    (organization, phone) constraint never runs there: without this, a duplicate is an IntegrityError.
+    ``ContactAdmin`` builds the form (its fields are the admin's).
+    """
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        phone = cleaned.get("phone")
+        organization = cleaned.get("organization")
+        organization_id = organization.pk if organization is not None else self.instance.organization_id
+        unchanged = self.instance.pk is not None and phone == self.instance.phone
+        if phone and organization_id is not None and not unchanged:
+            duplicate = _duplicate_contact(organization_id=organization_id, e164=phone.as_e164)
+            if duplicate is not None:
+                self.add_error("phone", duplicate.message)
+        return cleaned
+
+
 @admin.register(Contact)
 class ContactAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
+    form = ContactAdminForm
     list_display = ("display_name", "phone_display", "organization", "opted_out_at", "created_at")
     list_filter = (OptedOutFilter, "organization")
     list_select_related = ("organization",)

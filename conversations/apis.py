@@ -82,6 +82,13 @@ class ConversationSerializer(serializers.Serializer):
     """A conversation: the row the inbox lists, as ``conversation_payload`` builds it for live inboxes too."""
 
     id = serializers.IntegerField()
+    version = serializers.IntegerField(
+        min_value=0,
+        help_text=(
+            "Raised on every change of the conversation: of two copies of one conversation, the one with the "
+            "lower version is older. Equal versions may differ in the contact's name or opt-out."
+        ),
+    )
     organization_id = serializers.IntegerField()
     contact_id = serializers.IntegerField()
     contact_name = serializers.CharField()

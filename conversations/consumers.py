@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from smsinbox.events import organization_group
+from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import organization_ids_for_user
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         allowed = await database_sync_to_async(organization_ids_for_user)(user)
         wanted = _query_param(self.scope, "organization")
         if wanted:
-            if not wanted.isdigit() or int(wanted) not in allowed:
+            wanted_id = ascii_int(wanted)
+            if wanted_id is None or wanted_id not in allowed:
                 await self.close(code=FORBIDDEN)
                 return
-            allowed = [int(wanted)]
+            allowed = [wanted_id]
         for organization_id in allowed:
             group = organization_group(organization_id)
             await self.channel_layer.group_add(group, self.channel_name)
@@ -82,7 +84,6 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     inbox_message_created = _forward
     inbox_message_status_changed = _forward
     inbox_conversation_updated = _forward
-    inbox_contact_updated = _forward
 
 
 def _query_param(scope: dict[str, Any], name: str) -> str:

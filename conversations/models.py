@@ -91,6 +91,11 @@ class Conversation(models.Model):
     ``contact`` and ``phone_number`` belong to ``organization`` (checked by ``clean`` and
     by the services that create conversations); ``unread_count`` never goes below zero
     and is changed only by ``F()`` updates, so concurrent messages never lose an increment.
+
+    ``version`` counts the row's updates: the database adds one on every UPDATE, whatever the
+    statement set (``smsinbox.db_triggers``), so updates of one row have increasing versions in
+    the order they commit, and no code path can forget it. Live inboxes order the rows they hear
+    by it (``conversations.payloads.conversation_payload``).
     """
 
     class Status(models.TextChoices):
@@ -116,6 +121,9 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(default=timezone.now, help_text="Newest activity; orders the inbox.")
     last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
+    version = models.PositiveBigIntegerField(
+        default=0, editable=False, help_text="Raised by one on every update of the row, by the database."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

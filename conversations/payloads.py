@@ -19,10 +19,22 @@ def user_name(user: Any) -> str:
 
 
 def conversation_payload(conversation: Conversation) -> dict[str, Any]:
-    """A conversation-list row."""
+    """A conversation-list row, with the ``version`` of the conversation it was built from.
+
+    Rows of one conversation are published after their transactions commit, and may arrive in
+    any order. A client applies a row whose ``version`` is at least the one it shows, and drops
+    only a strictly older one (``static/js/inbox.js``, ``upsertConversation``): every update of
+    the conversation raises the version (a database trigger), so an older version is an older row.
+    Equal versions are applied, last heard wins: a change the row shows without updating the
+    conversation (the contact renamed, opted out or back in) is announced with the version the
+    conversation already had, and must not be dropped. So the contact's part of the row is
+    ordered only as far as the conversation's version goes: a contact change racing an update
+    of the conversation may leave the old name or opt-out shown until the row changes again.
+    """
     contact = conversation.contact
     return {
         "id": conversation.pk,
+        "version": conversation.version,
         "organization_id": conversation.organization_id,
         "contact_id": contact.pk,
         "contact_name": contact.display_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from conversations.models import Contact, Conversation
 from messaging.models import Message
 from smsinbox.models import Organization
+from smsinbox.parsing import ascii_int
 from smsinbox.phones import phone_query
 from smsinbox.tenancy import organization_ids_for_user
 
@@ -98,10 +99,14 @@ def _encode(at: datetime, pk: int) -> str:
 
 
 def _decode(cursor: str) -> tuple[datetime, int] | None:
+    # Only what _encode writes: an aware time (a naive one warns and means another moment) and an id.
     try:
         at, pk = cursor.rsplit("_", 1)
-        return datetime.fromisoformat(at), int(pk)
-    except (ValueError, TypeError):
+        moment, number = datetime.fromisoformat(at), ascii_int(pk)
+        if moment.tzinfo is None or number is None:
+            return None
+        return moment.astimezone(UTC), number  # OverflowError at the very edge of the calendar
+    except (ValueError, TypeError, OverflowError):
         return None
 
 

@@ -101,7 +101,8 @@ def conversation_start(*, organization: Organization, contact: Contact) -> Conve
 def conversation_touch(*, conversation: Conversation, preview: str, unread_increment: int = 0) -> None:
     """Record new activity: preview, time, reopen, and add to the unread count atomically (``F()``).
 
-    The instance gets the same values, its ``unread_count`` included: exact when the caller
+    The instance gets the same values, its ``unread_count`` and ``version`` included (the
+    database raises the version by one for the one UPDATE issued here): exact when the caller
     holds the row lock (``conversation_lock``), a best guess otherwise.
     """
     now = timezone.now()
@@ -115,6 +116,7 @@ def conversation_touch(*, conversation: Conversation, preview: str, unread_incre
     conversation.last_message_preview, conversation.last_message_at = preview, now
     conversation.status, conversation.updated_at = Conversation.Status.OPEN, now
     conversation.unread_count += unread_increment
+    conversation.version += 1
 
 
 def conversation_lock(*, conversation_id: int) -> Conversation:
@@ -160,16 +162,21 @@ def contact_opt_in(*, contact: Contact) -> bool:
 def conversation_announce(*, conversation: Conversation, current: bool = False) -> None:
     """After commit, tell the organization's open inboxes how this conversation row now looks.
 
-    ``current``: the instance is already exactly the row (the caller locked it with
-    ``conversation_lock`` and applied its own changes), so it is not read again.
+    The row carries its ``version``, by which inboxes order the rows they hear
+    (``conversation_payload``). ``current``: the instance is already exactly the row, version
+    included (the caller locked it with ``conversation_lock`` and changed it only through
+    ``conversation_touch``), so it is not read again. Otherwise the row is read, and the
+    instance takes what was read, so the caller holds the row it announced.
     """
-    fresh = conversation if current else Conversation.objects.select_related("contact", "assignee").get(
-        pk=conversation.pk
-    )
+    if not current:
+        fresh = Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk)
+        for field in Conversation._meta.concrete_fields:
+            setattr(conversation, field.attname, getattr(fresh, field.attname))
+        conversation.contact, conversation.assignee = fresh.contact, fresh.assignee
     events.publish_on_commit(
-        organization_id=fresh.organization_id,
+        organization_id=conversation.organization_id,
         event_type=events.CONVERSATION_UPDATED,
-        payload=conversation_payload(fresh),
+        payload=conversation_payload(conversation),
     )
 
 

@@ -1,21 +1,24 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from conversations.views import contacts, inbox
 from messaging.views import message_media
+from smsinbox.parsing import IdConverter
+
+register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
 urlpatterns = [
     path("", inbox.inbox, name="home"),
-    path("c/<int:conversation_id>/", inbox.inbox, name="inbox-thread"),
-    path("c/<int:conversation_id>/older/", inbox.older_messages, name="inbox-older"),
-    path("c/<int:conversation_id>/read/", inbox.mark_read, name="inbox-read"),
-    path("c/<int:conversation_id>/status/", inbox.set_status, name="inbox-status"),
-    path("c/<int:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
-    path("c/<int:conversation_id>/send/", inbox.send, name="inbox-send"),
+    path("c/<id:conversation_id>/", inbox.inbox, name="inbox-thread"),
+    path("c/<id:conversation_id>/older/", inbox.older_messages, name="inbox-older"),
+    path("c/<id:conversation_id>/read/", inbox.mark_read, name="inbox-read"),
+    path("c/<id:conversation_id>/status/", inbox.set_status, name="inbox-status"),
+    path("c/<id:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
+    path("c/<id:conversation_id>/send/", inbox.send, name="inbox-send"),
     path("inbox/sync/", inbox.sync, name="inbox-sync"),
     path("organization/", inbox.switch_organization, name="switch-organization"),
     path("contacts/", contacts.contacts, name="contacts"),
     path("contacts/new/", contacts.contact_new, name="contact-new"),
-    path("contacts/<int:contact_id>/", contacts.contact_edit, name="contact-edit"),
-    path("contacts/<int:contact_id>/message/", contacts.contact_message, name="contact-message"),
-    path("media/<int:message_id>/<int:position>/", message_media, name="message-media"),
+    path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
+    path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
+    path("media/<id:message_id>/<id:position>/", message_media, name="message-media"),
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from smsinbox.parsing import ascii_int
+
 
 @dataclass(frozen=True)
 class TwilioError:
@@ -46,5 +48,4 @@ def error_meaning(code: int | None) -> str:
 
 def parse_error_code(raw: object) -> int | None:
     """Return a Twilio error code from a webhook field, or ``None`` when absent or not a number."""
-    text = str(raw or "").strip()
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return ascii_int(str(raw or "").strip(), max_value=999_999_999)

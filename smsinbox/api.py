@@ -21,8 +21,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
-
-MAX_ID = 2**63 - 1  # the largest id a BigAutoField holds; larger numbers name nothing
+from smsinbox.parsing import MAX_ID
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
 
@@ -44,18 +43,38 @@ def _convert(data: Any, convert_key: Any) -> Any:
     return data
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a Python str, any of these stands alone
+
+
+def _without_lone_surrogates(data: Any) -> Any:
+    if isinstance(data, str):
+        return _LONE_SURROGATE.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_without_lone_surrogates(item) for item in data]
+    return data
+
+
 class CamelCaseJSONRenderer(JSONRenderer):
     """Render snake_case keys as camelCase, once for the whole API."""
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
-        return super().render(_convert(data, to_camel), accepted_media_type, renderer_context)
+        data = _convert(data, to_camel)
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:  # a lone surrogate, e.g. echoed by an error ('"\ud800" is not a valid choice.')
+            return super().render(_without_lone_surrogates(data), accepted_media_type, renderer_context)
 
 
 class CamelCaseJSONParser(JSONParser):
     """Parse camelCase keys into snake_case for the serializers."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        return _convert(super().parse(stream, media_type, parser_context), to_snake)
+        try:
+            return _convert(super().parse(stream, media_type, parser_context), to_snake)
+        except RecursionError:  # "[[[[…": json.loads (or _convert) runs out of stack, which DRF would let through
+            raise exceptions.ParseError("JSON parse error - the body is nested too deeply.") from None
 
 
 def _first_message(detail: Any) -> str:

@@ -28,25 +28,9 @@ ASGIApp = Callable[[dict[str, Any], Callable[..., Awaitable[Any]], Callable[...,
 
 
 def _run_worker() -> None:
-    from django_tasks_db.management.commands.db_worker import Worker
+    from smsinbox.workers import run_task_worker  # imports task models: only once apps are ready
 
-    worker = Worker(
-        queue_names=["default"],
-        interval=0.2,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="embedded",
-        excluded_queue_names=[],
-    )
-    while True:
-        try:
-            worker.run()
-        except Exception:
-            logger.exception("embedded task worker crashed; restarting in 1 s")
-            close_old_connections()
-            time.sleep(1)
+    run_task_worker(worker_id="embedded", interval=0.2)
 
 
 def _run_reconciler(every: float) -> None:

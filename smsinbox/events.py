@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 MESSAGE_CREATED = "inbox.message_created"
 MESSAGE_STATUS_CHANGED = "inbox.message_status_changed"
 CONVERSATION_UPDATED = "inbox.conversation_updated"
-CONTACT_UPDATED = "inbox.contact_updated"
 
 
 # A stalled Redis must not hold a webhook answer (Twilio waits 15 s) or a worker.

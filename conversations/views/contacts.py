@@ -6,13 +6,14 @@ from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from conversations.models import Contact
 from conversations.selectors import contact_get_for_user, contact_list
 from conversations.services import contact_create, contact_update, conversation_start
+from conversations.views import NUL_IN_SEARCH
 from smsinbox.errors import ServiceError
 from smsinbox.tenancy import current_organization
 
@@ -43,6 +44,8 @@ def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
 def contacts(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
     q = request.GET.get("q", "")[:200]
+    if "\x00" in q:
+        return HttpResponseBadRequest(NUL_IN_SEARCH)
     page = Paginator(contact_list(organization=organization, q=q).prefetch_related("conversations"), 50).get_page(
         request.GET.get("page")
     )

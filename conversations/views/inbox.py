@@ -8,7 +8,7 @@ without reload, "load older").
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages as flash
@@ -33,12 +33,14 @@ from conversations.services import (
     conversation_mark_read,
     conversation_set_status,
 )
+from conversations.views import NUL_IN_SEARCH
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS
 from messaging.services.outbound import message_send, opt_out_reason
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership
+from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 
 
@@ -59,6 +61,8 @@ def _back(request: HttpRequest, conversation: Conversation) -> HttpResponse:
 @require_GET
 def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
     """The inbox page; opening a thread marks it read (every open inbox sees the badge clear)."""
+    if "\x00" in request.GET.get("q", ""):  # refused as the API refuses it (PostgreSQL cannot search for it)
+        return HttpResponseBadRequest(NUL_IN_SEARCH)
     conversation = _conversation_or_404(request, conversation_id) if conversation_id else None
     organization = conversation.organization if conversation else current_organization(request)
     if organization is None:
@@ -141,10 +145,11 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
     raw = request.POST.get("assignee", "")
     if raw == "me":
         raw = str(request.user.pk)
-    if raw and not raw.isdigit():
+    assignee_id = ascii_int(raw) if raw else None
+    if raw and assignee_id is None:
         return HttpResponseBadRequest("Choose a member.")
     try:
-        conversation_assign(conversation=conversation, assignee_id=int(raw) if raw else None)
+        conversation_assign(conversation=conversation, assignee_id=assignee_id)
     except ServiceError as exc:
         flash.error(request, exc.message)
     return _back(request, conversation)
@@ -173,9 +178,9 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def switch_organization(request: HttpRequest) -> HttpResponse:
-    wanted = request.POST.get("organization", "")
-    if wanted.isdigit() and organizations_for_user(request.user).filter(pk=int(wanted)).exists():
-        request.session[SESSION_KEY] = int(wanted)
+    wanted = ascii_int(request.POST.get("organization", ""))
+    if wanted is not None and organizations_for_user(request.user).filter(pk=wanted).exists():
+        request.session[SESSION_KEY] = wanted
     return redirect("home")
 
 
@@ -186,10 +191,10 @@ def sync(request: HttpRequest) -> JsonResponse:
     organization = current_organization(request)
     try:
         since = datetime.fromisoformat(request.GET.get("since", ""))
-    except ValueError:
+        # Without an offset: UTC. Then in UTC, which a time at the very edge of the calendar is not.
+        since = (timezone.make_aware(since, UTC) if timezone.is_naive(since) else since).astimezone(UTC)
+    except (ValueError, OverflowError):
         return JsonResponse({"error": "since must be an ISO 8601 time."}, status=400)
-    if timezone.is_naive(since):
-        since = timezone.make_aware(since, timezone.utc)
     if organization is None:
         return JsonResponse({"conversations": [], "messages": [], "now": timezone.now().isoformat()})
     now = timezone.now()
@@ -203,9 +208,9 @@ def sync(request: HttpRequest) -> JsonResponse:
         .order_by("-last_message_at")[:200]
     )
     messages = []
-    wanted = request.GET.get("conversation", "")
-    if wanted.isdigit():
-        open_conversation = conversation_get_for_user(user=request.user, conversation_id=int(wanted))
+    wanted = ascii_int(request.GET.get("conversation", ""))
+    if wanted is not None:
+        open_conversation = conversation_get_for_user(user=request.user, conversation_id=wanted)
         if open_conversation is not None:
             messages = [
                 message_payload(m)

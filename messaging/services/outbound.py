@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
@@ -19,6 +18,7 @@ from messaging.statuses import MessageStatus
 from messaging.twilio.payloads import clean_text
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, User
+from smsinbox.parsing import is_http_url
 
 logger = logging.getLogger(__name__)
 
@@ -40,11 +40,12 @@ def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | No
     if len(media_urls) > MAX_MEDIA:
         raise ServiceError(f"Too many attachments. Maximum {MAX_MEDIA} images.", field="mediaUrls")
     for url in media_urls:
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc or len(url) > 1000:
+        if not is_http_url(url):
             raise ServiceError(f"Media URL {url[:80]!r} must be an http(s) URL.", field="mediaUrls")
     if idempotency_key is not None and not (0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY):
         raise ServiceError(f"idempotencyKey must be 1 to {MAX_IDEMPOTENCY_KEY} characters.", field="idempotencyKey")
+    if idempotency_key is not None and "\x00" in idempotency_key:
+        raise ServiceError("idempotencyKey must not contain null characters.", field="idempotencyKey")
 
 
 def opt_out_reason(contact: Contact) -> str:

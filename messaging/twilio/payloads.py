@@ -10,17 +10,16 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from messaging.error_codes import parse_error_code
+from smsinbox.parsing import ascii_int, is_http_url
 from smsinbox.phones import InvalidPhoneNumber, to_e164
 
 MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
-MEDIA_URL_FIELD = re.compile(r"^MediaUrl(\d{1,2})$")
+MEDIA_URL_FIELD = re.compile(r"MediaUrl(0|[1-9][0-9]?)")  # what Twilio sends (fullmatch): one name per position
 GEO_FIELDS = ("FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry")
 MAX_MEDIA = 10
-MAX_URL_LENGTH = 1000
 
 
 class MalformedWebhook(ValueError):
@@ -60,13 +59,13 @@ class StatusCallback:
 
 
 def raw_fields(post: Mapping[str, Any]) -> dict[str, Any]:
-    """All posted fields as a JSON-able dict (repeated fields become lists)."""
+    """All posted fields as a JSON-able dict, names and values cleaned (repeated fields become lists)."""
     getlist = getattr(post, "getlist", None)
-    out: dict[str, Any] = {}
+    collected: dict[str, list[str]] = {}
     for key in post:
         values = getlist(key) if getlist else [post[key]]
-        out[key] = clean_text(values[0]) if len(values) == 1 else [clean_text(v) for v in values]
-    return out
+        collected.setdefault(clean_text(key), []).extend(clean_text(v) for v in values)
+    return {key: values[0] if len(values) == 1 else values for key, values in collected.items()}
 
 
 def clean_text(value: object) -> str:
@@ -90,21 +89,16 @@ def _phone(post: Mapping[str, Any], name: str) -> str:
         raise MalformedWebhook(f"{name} {raw[:40]!r} is not a phone number") from exc
 
 
-def _http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in {"http", "https"} and bool(parts.netloc) and len(value) <= MAX_URL_LENGTH
-
-
 def parse_inbound(post: Mapping[str, Any]) -> InboundSms:
     """Parse an incoming-message webhook."""
     sid = _message_sid(post)
-    segments_raw = str(post.get("NumSegments") or "1").strip()
-    num_segments = min(max(int(segments_raw), 1), 255) if segments_raw.isdigit() and len(segments_raw) < 6 else 1
+    segments = ascii_int(str(post.get("NumSegments") or "1").strip())
+    num_segments = min(max(segments, 1), 255) if segments is not None else 1
     media: list[InboundMedia] = []
-    positions = sorted(int(m.group(1)) for key in post if (m := MEDIA_URL_FIELD.match(key)))
+    positions = sorted(int(m[1]) for key in post if (m := MEDIA_URL_FIELD.fullmatch(key)))
     for position in positions:
         url = clean_text(post.get(f"MediaUrl{position}")).strip()
-        if not _http_url(url) or len(media) >= MAX_MEDIA:
+        if not is_http_url(url) or len(media) >= MAX_MEDIA:
             continue
         content_type = clean_text(post.get(f"MediaContentType{position}")).strip()[:100]
         media.append(InboundMedia(position=position, url=url, content_type=content_type))
@@ -130,12 +124,12 @@ def parse_status_callback(post: Mapping[str, Any], query: Mapping[str, Any]) -> 
     status = clean_text(post.get("MessageStatus") or post.get("SmsStatus")).strip().lower()[:40]
     if not status:
         raise MalformedWebhook("MessageStatus is missing")
-    our_id = str(query.get("m") or "").strip()
+    our_id = ascii_int(str(query.get("m") or "").strip())
     return StatusCallback(
         message_sid=sid,
         status=status,
         error_code=parse_error_code(post.get("ErrorCode")),
         error_message=clean_text(post.get("ErrorMessage")).strip()[:500],
-        our_message_id=int(our_id) if our_id.isdigit() and len(our_id) < 19 else None,
+        our_message_id=our_id,
         raw=raw_fields(post),
     )

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from messaging.services import UnknownNumber, message_receive, message_status_update
 from messaging.twilio.payloads import MalformedWebhook, parse_inbound, parse_status_callback
 from messaging.twilio.signatures import request_is_signed
+from smsinbox.parsing import ascii_int
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
     @require_POST
     def wrapper(request: HttpRequest) -> HttpResponse:
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        size = ascii_int(length)
+        if size is None or size > MAX_BODY_BYTES:
             logger.warning("twilio webhook %s refused: body of %s bytes", request.path, length[:12])
             return _refusal("Request body too large.", 413)
         if not request_is_signed(request):

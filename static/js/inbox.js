@@ -112,15 +112,23 @@ if (root) {
     );
     return el("li", {
       className: `conversation${c.unread_count ? " unread" : ""}${selected ? " selected" : ""}`,
-      "data-id": c.id, "data-last": c.last_message_at,
+      "data-id": c.id, "data-version": c.version, "data-last": c.last_message_at,
     }, el("a", { href, "aria-current": selected ? "true" : null },
       el("span", { className: "row-top" },
         el("span", { className: "name", text: c.contact_name }),
         el("time", { className: "when", datetime: c.last_message_at, title: timeFormat.format(last), text: relativeText(last) })),
       el("span", { className: "row-bottom" }, el("span", { className: "preview", text: c.last_message_preview }), badges)));
   }
+  // The newest version heard of each conversation, shown or not (a filter may hide it now and match it
+  // later). Rows arrive in any order: a row strictly older than one already heard is dropped; an equal
+  // version is applied, since a contact's rename or opt-out changes the row without a new version
+  // (conversations/payloads.py, conversation_payload). The page renders each row's version.
+  const versions = new Map();
+  list.querySelectorAll("li.conversation").forEach((row) => versions.set(Number(row.dataset.id), Number(row.dataset.version)));
   function upsertConversation(c) {
     if (c.organization_id !== state.organization) return;
+    if (c.version < (versions.get(c.id) ?? -1)) return; // a late row: a newer one is already applied
+    versions.set(c.id, c.version);
     const existing = list.querySelector(`li.conversation[data-id="${c.id}"]`);
     if (!existing && (state.q || !matchesFilter(c))) return; // a search or filter decides membership on reload
     const row = rowFor(c);
@@ -220,7 +228,8 @@ if (root) {
       root.dataset.live = "lost";
       if (event.code === 4401) { setLive("Signed out: reload to log in."); return; }
       setLive("Reconnecting…");
-      const delay = Math.min(30000, 500 * 2 ** state.retry) * (0.8 + Math.random() * 0.4);
+      // Capped at 5 s: after an outage every inbox is back within seconds; jitter spreads the reconnects.
+      const delay = Math.min(5000, 500 * 2 ** state.retry) * (0.8 + Math.random() * 0.4);
       state.retry += 1;
       setTimeout(connect, delay);
     });

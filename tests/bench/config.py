@@ -58,7 +58,7 @@ FULL = Sizes(
 )  # fmt: skip
 
 
-OUTBOUND_WORKERS = 4  # db_worker processes for S5: two per core (a send waits on Twilio and on commits)
+OUTBOUND_WORKERS = 4  # task_worker processes for S5: two per core (a send waits on Twilio and on commits)
 
 
 def log(text: str) -> None:

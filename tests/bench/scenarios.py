@@ -312,17 +312,7 @@ class Bench:
         procs = [
             Proc(
                 f"worker-{tag}-{w}",
-                [
-                    PY,
-                    "manage.py",
-                    "db_worker",
-                    "--no-startup-delay",
-                    "--no-reload",
-                    "--interval",
-                    "0.1",
-                    "--worker-id",
-                    f"bench-{tag}-{w}",
-                ],
+                [PY, "manage.py", "task_worker", "--interval", "0.1", "--worker-id", f"bench-{tag}-{w}"],
                 env,
             )
             for w in range(workers)

@@ -369,3 +369,48 @@ def test_another_organization_sees_none_of_it(inbox_server, new_tab):
     assert time.monotonic() - started < LIVE_BUDGET_MS / 1000
     assert any(mine in frame for frame in bob_tab.ws_frames[frames_before:])
     assert display_number(a_contact) not in bob.locator("#conversation-list").inner_text()
+
+
+# --- 9. a row heard late never replaces a newer one ------------------------------------------------
+
+
+def test_a_row_older_than_the_one_shown_is_dropped_and_an_equal_one_applied(inbox_server, new_tab):
+    """Rows of one conversation may arrive in any order (each request publishes after its commit):
+    the page keeps the newest ``version`` (``conversation_payload``), and applies an equal one."""
+    contact, other = new_contact(), new_contact()
+    inbox_server.post_inbound(from_=contact, body="first")
+    inbox_server.post_inbound(from_=contact, body="second")
+    inbox_server.post_inbound(from_=other, body="hello")
+
+    page = new_tab().page
+    sockets = []
+
+    def pass_through(ws):  # the server's events still reach the page; the test can add its own
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r"/ws/inbox/"), pass_through)
+    login(page, inbox_server, ALICE)
+    ids = {number: conversation_row(page, number).get_attribute("data-id") for number in (contact, other)}
+    row, other_row = (page.locator(f'#conversation-list li.conversation[data-id="{ids[n]}"]') for n in (contact, other))
+    expect(row).to_have_attribute("data-version", "2")  # created, then two messages: rendered by the server
+    since = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    synced = page.request.get(f"{inbox_server.url}/inbox/sync/", params={"since": since}).json()
+    current = {c["id"]: c for c in synced["conversations"]}
+    shown, other_shown = current[int(ids[contact])], current[int(ids[other])]
+    assert (shown["version"], shown["last_message_preview"], shown["unread_count"]) == (2, "second", 2)
+
+    def hear(payload: dict) -> None:
+        sockets[-1].send(json.dumps({"type": "conversation_updated", "payload": payload}))
+
+    hear({**shown, "version": 1, "last_message_preview": "first", "unread_count": 1})  # the first message's row, late
+    renamed = f"Renamed {token()}"
+    hear({**other_shown, "contact_name": renamed})  # a contact change: its conversation's version unchanged
+    expect(other_row.locator(".name")).to_have_text(renamed, timeout=LIVE_BUDGET_MS)  # heard after the late row
+    expect(row.locator(".preview")).to_have_text("second")
+    expect(row.locator(".unread-badge")).to_have_text("2")
+    expect(row).to_have_attribute("data-version", "2")
+
+    inbox_server.post_inbound(from_=contact, body="third")  # a newer row, from the server, applies
+    expect(row.locator(".preview")).to_have_text("third", timeout=LIVE_BUDGET_MS)
+    expect(row).to_have_attribute("data-version", "3")

@@ -336,6 +336,15 @@ def test_close_assign_reopen_and_unassign(api, org_a, inbox):
     assert (conversation.status, conversation.assignee_id) == ("open", None)
 
 
+def test_a_changed_conversation_answers_as_stored_version_included(api, org_a, inbox):
+    maria = inbox["Maria"]
+    before = Conversation.objects.get(pk=maria.pk).version
+    body = api.patch(f"{CONVERSATIONS}{maria.pk}/", {"status": "closed", "assigneeId": org_a.user.pk}).json()
+    stored = Conversation.objects.select_related("contact", "assignee").get(pk=maria.pk)
+    assert body == {to_camel(key): value for key, value in conversation_payload(stored).items()}
+    assert body["version"] == before + 2  # assigned, then closed: two updates
+
+
 @pytest.mark.parametrize(
     "body", [{"status": "archived"}, {"assigneeId": "me"}, {"assigneeId": 0}, {"status": None}, ["closed"]]
 )
@@ -357,6 +366,7 @@ def test_mark_read(api, inbox):
     for _ in range(2):  # marking a read thread read again is fine
         response = api.post(f"{CONVERSATIONS}{maria.pk}/read")
         assert (response.status_code, response.json()["unreadCount"]) == (200, 0)
+        assert response.json()["version"] == Conversation.objects.get(pk=maria.pk).version
     assert Conversation.objects.get(pk=maria.pk).unread_count == 0
     assert Message.objects.filter(conversation=maria).count() == 1
 

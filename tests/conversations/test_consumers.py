@@ -1,5 +1,7 @@
 """The inbox websocket: anonymous refused, other organizations' events never delivered, events forwarded."""
 
+from urllib.parse import urlencode
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -58,6 +60,14 @@ async def test_naming_a_foreign_organization_is_refused():
     communicator, connected, _ = await connect(a.user, f"/ws/inbox/?organization={a.organization.pk}")
     assert connected
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize("named", ["²", "\u0663", "9" * 23, "-1"])
+async def test_naming_an_organization_by_anything_but_an_id_is_refused(named):
+    """'²'.isdigit() is true but int('²') raises (the connection failed); int('٣') is 3."""
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    _, connected, code = await connect(a.user, f"/ws/inbox/?{urlencode({'organization': named})}")
+    assert (connected, code) == (False, FORBIDDEN)
 
 
 async def test_ping_is_answered_and_nothing_is_written():

@@ -1,14 +1,31 @@
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from django.db import transaction
 
 from conversations.models import Conversation
+from conversations.payloads import conversation_payload
 from conversations.services import (
     contact_create,
     contact_get_or_create,
+    contact_opt_out_by_staff,
+    contact_update,
+    conversation_announce,
+    conversation_assign,
     conversation_get_or_create,
+    conversation_lock,
+    conversation_mark_read,
+    conversation_set_status,
     conversation_touch,
+    conversation_update,
     preview_for,
 )
+from messaging.services import message_receive
+from messaging.twilio.payloads import parse_inbound
+from smsinbox import events
 from smsinbox.errors import ServiceError
+from tests.twilio_posts import collect_live_events, inbound_params
 
 
 def test_contact_create_normalizes_the_number(org_a):
@@ -86,3 +103,80 @@ def test_conversation_start_reuses_the_thread_and_needs_a_number(org_a):
     stranger, _ = contact_get_or_create(organization=empty, e164="+14155550101")
     with pytest.raises(ServiceError, match="no Twilio number"):
         conversation_start(organization=empty, contact=stranger)
+
+
+# --- The row live inboxes hear, and its version ---------------------------------------------
+
+
+@pytest.fixture
+def announced(django_capture_on_commit_callbacks) -> Callable[[int, Callable[[], Any]], list[dict[str, Any]]]:
+    """Run an action, commit it, and return the conversation rows the organization's inboxes heard."""
+
+    def run(organization_id: int, action: Callable[[], Any]) -> list[dict[str, Any]]:
+        def committed() -> None:
+            with django_capture_on_commit_callbacks(execute=True):
+                action()
+
+        heard = collect_live_events(organization_id, committed, quiet=0.2)
+        return [event["payload"] for event in heard if event["type"] == events.CONVERSATION_UPDATED]
+
+    return run
+
+
+def stored_row(conversation: Conversation) -> dict[str, Any]:
+    return conversation_payload(Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk))
+
+
+def test_a_locked_and_touched_conversation_announces_the_version_it_stores(conversation_a, announced):
+    def receive_twice() -> None:
+        with transaction.atomic():
+            locked = conversation_lock(conversation_id=conversation_a.pk)
+            conversation_touch(conversation=locked, preview="hi", unread_increment=1)
+            conversation_touch(conversation=locked, preview="again", unread_increment=1)
+            conversation_announce(conversation=locked, current=True)  # not read again: the instance is the row
+
+    rows = announced(conversation_a.organization_id, receive_twice)
+    assert rows == [stored_row(conversation_a)]
+    assert (rows[0]["version"], rows[0]["unread_count"]) == (2, 2)
+
+
+def test_an_inbound_message_announces_the_stored_row_version_included(org_a, announced):
+    def receive(body: str) -> None:
+        message_receive(sms=parse_inbound(inbound_params(to="+14155550001", from_="+14155550101", body=body)))
+
+    first = announced(org_a.organization.pk, lambda: receive("hello"))
+    conversation = Conversation.objects.get()
+    assert first == [stored_row(conversation)]
+    stop = announced(org_a.organization.pk, lambda: receive("STOP"))  # the contact changes in the same transaction
+    assert stop == [stored_row(conversation)]
+    assert (first[0]["version"], stop[0]["version"], stop[0]["opted_out"]) == (1, 2, True)
+
+
+def test_each_change_announces_the_stored_row_with_a_newer_version(conversation_a, org_a, announced):
+    conversation_touch(conversation=conversation_a, preview="hi", unread_increment=1)
+    changes: list[Callable[[], Any]] = [
+        lambda: conversation_mark_read(conversation=conversation_a),
+        lambda: conversation_set_status(conversation=conversation_a, status="closed"),
+        lambda: conversation_assign(conversation=conversation_a, assignee_id=org_a.user.pk),
+        lambda: conversation_update(conversation=conversation_a, status="open", assignee_id=None),
+    ]
+    versions = [conversation_a.version]
+    for change in changes:
+        rows = announced(conversation_a.organization_id, change)
+        assert rows[-1] == stored_row(conversation_a)
+        assert rows[-1]["version"] > versions[-1]
+        assert conversation_a.version == rows[-1]["version"]  # the caller holds the row it announced
+        versions.append(rows[-1]["version"])
+    assert versions == [1, 2, 3, 4, 6]  # conversation_update: two updates, each announced
+
+
+def test_a_contact_change_announces_the_conversation_at_the_version_it_has(conversation_a, announced):
+    """The conversation row is not updated, so its version stays: inboxes apply rows of an equal version."""
+    conversation_touch(conversation=conversation_a, preview="hi", unread_increment=1)
+    contact = conversation_a.contact
+    renamed = announced(conversation_a.organization_id, lambda: contact_update(contact=contact, first_name="Maria"))
+    opted_out = announced(conversation_a.organization_id, lambda: contact_opt_out_by_staff(contact=contact))
+    assert renamed[0]["version"] == opted_out[0]["version"] == stored_row(conversation_a)["version"] == 1
+    assert (renamed[0]["contact_name"], renamed[0]["opted_out"]) == ("Maria", False)
+    assert opted_out == [stored_row(conversation_a)]
+    assert opted_out[0]["opted_out"]

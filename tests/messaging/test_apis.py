@@ -64,6 +64,7 @@ def test_mms_with_media_only(api, maria):
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": ["https://e.com/i.png"] * 11},
          "Too many attachments. Maximum 10 images."),
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": ["ftp://e.com/i.png"]}, "must be an http(s) URL"),
+        ({"contactId": "CONTACT", "message": "hi", "mediaUrls": ["http://[x/i.png"]}, "must be an http(s) URL"),
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": "https://e.com/i.png"}, "mediaUrls:"),
         ({"contactId": "abc", "message": "hi"}, "contactId: A valid integer is required."),
     ],

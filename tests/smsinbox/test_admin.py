@@ -179,6 +179,24 @@ def test_org_admin_cannot_move_a_contact_into_another_organization(client, org_a
     assert contact.organization_id == org_a.organization.pk
 
 
+def test_renumbering_a_contact_onto_another_is_a_form_error_naming_it(client, org_a):
+    """The organization is read-only on the change form, so Django does not check (organization, phone)
+    there: the form does, with the services' message (it was an IntegrityError, a 500)."""
+    client.force_login(org_a.user)
+    maria, _ = contact_get_or_create(organization=org_a.organization, e164="+14155550101")
+    james, _ = contact_get_or_create(organization=org_a.organization, e164="+14155550102")
+    url = reverse("admin:conversations_contact_change", args=[maria.pk])
+    response = client.post(url, {"phone": "(415) 555-0102", "first_name": "Maria", "last_name": ""})
+    assert response.status_code == 200
+    assert f"(415) 555-0102 is already saved as (415) 555-0102 (contact #{james.pk})." in response.content.decode()
+    maria.refresh_from_db()
+    assert (str(maria.phone), maria.first_name) == ("+14155550101", "")
+    kept = client.post(url, {"phone": "+1 415 555 0101", "first_name": "Maria", "last_name": ""})  # its own number
+    assert kept.status_code == 302
+    maria.refresh_from_db()
+    assert (str(maria.phone), maria.first_name) == ("+14155550101", "Maria")
+
+
 def test_add_form_offers_only_own_organizations(client, org_a, org_b):
     client.force_login(org_a.user)
     response = client.post(

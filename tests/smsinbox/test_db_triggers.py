@@ -2,14 +2,15 @@
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 from conversations.models import Contact, Conversation
 from conversations.services import contact_get_or_create
 from messaging.models import Message
-from smsinbox.db_triggers import install, installed_names, triggers
+from smsinbox.db_triggers import install, installed_names, triggers, version_bumps
 from smsinbox.models import PhoneNumber
 
-EXPECTED = {t.name for t in triggers()}
+EXPECTED = {t.name for t in triggers()} | {b.name for b in version_bumps()}
 
 
 def refused():
@@ -30,6 +31,19 @@ def test_a_dropped_trigger_comes_back_on_install(db):
     assert "message_same_organization" not in installed_names(connection)
     install(connection)
     assert installed_names(connection) >= EXPECTED
+
+
+def test_a_dropped_version_bump_comes_back_on_install(conversation_a):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER conversation_version_bump_0")
+        else:
+            cursor.execute("DROP TRIGGER conversation_version_bump ON conversations_conversation")
+    Conversation.objects.filter(pk=conversation_a.pk).update(unread_count=1)
+    assert version_of(conversation_a) == 0
+    install(connection)
+    Conversation.objects.filter(pk=conversation_a.pk).update(unread_count=2)
+    assert version_of(conversation_a) == 1
 
 
 def test_conversation_with_a_contact_of_another_organization_is_refused(org_a, org_b):
@@ -101,3 +115,49 @@ def test_status_read_only_after_reaching_the_handset(conversation_a):
     )
     with refused(), transaction.atomic():
         Message.objects.filter(pk=message.pk).update(status="read")
+
+
+def version_of(conversation: Conversation) -> int:
+    return Conversation.objects.values_list("version", flat=True).get(pk=conversation.pk)
+
+
+def test_every_update_of_a_conversation_raises_its_version_by_one(conversation_a, org_a):
+    assert version_of(conversation_a) == 0  # an INSERT starts at the default
+    Conversation.objects.filter(pk=conversation_a.pk).update(unread_count=F("unread_count") + 1)
+    assert version_of(conversation_a) == 1
+    Conversation.objects.filter(pk=conversation_a.pk).update(status="open")  # the same value: still an update
+    assert version_of(conversation_a) == 2
+    conversation_a.save()  # the whole row, with the version the instance had (0)
+    assert version_of(conversation_a) == 3
+    Conversation.objects.filter(pk=conversation_a.pk).update(version=42)  # whatever the statement sets
+    assert version_of(conversation_a) == 4
+    Conversation.objects.filter(pk=conversation_a.pk).update(version=F("version") + 10)
+    assert version_of(conversation_a) == 5
+
+
+def test_the_version_counts_the_rows_own_updates_only(conversation_a, org_a):
+    other_contact, _ = contact_get_or_create(organization=org_a.organization, e164="+14155550102")
+    other = Conversation.objects.create(
+        organization=org_a.organization, contact=other_contact, phone_number=conversation_a.phone_number
+    )
+    Conversation.objects.filter(pk=other.pk).update(unread_count=3)
+    assert Conversation.objects.filter(organization=org_a.organization).update(status="closed") == 2
+    assert (version_of(conversation_a), version_of(other)) == (1, 2)
+    # A conditional UPDATE that matches no row changes nothing and still counts 0 (mark-read relies on it):
+    assert Conversation.objects.filter(pk=conversation_a.pk, unread_count__gt=0).update(unread_count=0) == 0
+    assert version_of(conversation_a) == 1
+
+
+def test_a_refused_update_does_not_raise_the_version(conversation_a, org_b):
+    with refused(), transaction.atomic():
+        Conversation.objects.filter(pk=conversation_a.pk).update(organization=org_b.organization)
+    assert version_of(conversation_a) == 0
+
+
+def test_sqlite_runs_the_version_bump_once_per_update(db):
+    """The SQLite bump is an UPDATE inside an AFTER UPDATE trigger: it must not fire itself again."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA recursive_triggers")
+        assert cursor.fetchone()[0] == 0

@@ -34,7 +34,9 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def shell_json(expression: str, env: dict[str, str]) -> object:
     proc = manage(
-        "shell", "-c", f"import json; from django.conf import settings as s; print(json.dumps({expression}))", env=env
+        "shell", "-c",
+        f"import json; from django.conf import settings as s; print(json.dumps({expression}, default=repr))",
+        env=env,
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -57,7 +59,8 @@ def test_database_url_enables_the_pool_without_persistent_connections():
     db = shell_json("s.DATABASES['default']", PRODUCTION)
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert db["CONN_MAX_AGE"] == 0
-    assert db["OPTIONS"]["pool"]["timeout"] <= 5
+    assert db["OPTIONS"]["pool"]["timeout"] <= 4
+    assert db["CONN_HEALTH_CHECKS"] is True  # the pool replaces broken connections at checkout
     assert (db["HOST"], db["NAME"]) == ("db.internal", "smsinbox")
 
 

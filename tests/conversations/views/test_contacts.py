@@ -53,3 +53,9 @@ def test_another_organizations_contact_is_a_404(client, org_a, org_b):
     assert client.get(reverse("contact-edit", args=[foreign.pk])).status_code == 404
     assert client.post(reverse("contact-message", args=[foreign.pk])).status_code == 404
     assert "Secret" not in client.get(reverse("contacts")).content.decode()
+
+
+def test_a_nul_in_the_search_is_a_400_as_in_the_api(client, org_a):
+    client.force_login(org_a.user)
+    assert client.get(reverse("contacts"), {"q": "a\x00b"}).status_code == 400
+    assert client.get(reverse("contacts"), {"q": "ab"}).status_code == 200

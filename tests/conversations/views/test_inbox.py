@@ -68,6 +68,16 @@ def test_opening_a_thread_marks_it_read(client, alice):
     assert conversation.unread_count == 0
 
 
+def test_each_row_renders_the_version_live_rows_are_ordered_by(client, alice):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    post_inbound(client, to=TO, from_=str(conversation.contact.phone), body="again")
+    page = alice.get(reverse("home")).content.decode()
+    assert f'data-id="{conversation.pk}" data-version="2"' in page
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()  # marks it read first
+    assert f'data-id="{conversation.pk}" data-version="3"' in page
+
+
 def test_another_organizations_thread_is_a_404(client, org_a, org_b):
     post_inbound(client, to="+12125550002", body="for Bravo")
     foreign = Conversation.objects.get()
@@ -228,6 +238,7 @@ def test_sync_returns_what_changed_since(client, alice, org_a):
     contact_opt_out(contact=contact_create(organization=org_a.organization, phone="+14155550199"), method="staff")
     data = alice.get(reverse("inbox-sync"), {"since": since, "conversation": conversation.pk}).json()
     assert [c["id"] for c in data["conversations"]] == [conversation.pk]
+    assert data["conversations"][0]["version"] == Conversation.objects.get().version == 2
     assert [m["body"] for m in data["messages"]] == ["while you were away"]
     assert alice.get(reverse("inbox-sync"), {"since": "yesterday"}).status_code == 400
 
@@ -238,3 +249,80 @@ def test_organization_switcher(client, alice, org_a, org_b):
     assert 'name="organization"' in page
     alice.post(reverse("switch-organization"), {"organization": org_b.organization.pk})
     assert alice.get(reverse("home")).context["organization"] == org_b.organization
+
+
+@pytest.mark.parametrize("assignee", ["²", "\u0663", "9" * 23, "-1"])
+def test_assigning_anything_but_an_id_is_a_400_and_changes_nothing(client, alice, assignee):
+    """'²'.isdigit() is true (int('²') raises); 23 nines overflow SQLite: neither names a member."""
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    assert alice.post(reverse("inbox-assign", args=[conversation.pk]), {"assignee": assignee}).status_code == 400
+    conversation.refresh_from_db()
+    assert conversation.assignee_id is None
+
+
+def test_switching_to_anything_but_an_organization_id_changes_nothing(client, alice, org_a):
+    for wanted in ("²", "9" * 23, ""):
+        assert alice.post(reverse("switch-organization"), {"organization": wanted}).status_code == 302
+    assert alice.get(reverse("home")).context["organization"] == org_a.organization
+
+
+def test_sync_reads_a_time_without_an_offset_as_utc(client, alice):
+    """It was a 500 (``timezone.utc`` is gone since Django 5); ``conversation=²`` names no thread."""
+    from datetime import UTC, timedelta
+
+    from django.utils import timezone
+
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    now = timezone.now().astimezone(UTC).replace(tzinfo=None)
+    before = (now - timedelta(minutes=5)).isoformat()
+    data = alice.get(reverse("inbox-sync"), {"since": before, "conversation": "²"}).json()
+    assert ([c["id"] for c in data["conversations"]], data["messages"]) == ([conversation.pk], [])
+    later = (now + timedelta(minutes=5)).isoformat()
+    assert alice.get(reverse("inbox-sync"), {"since": later}).json()["conversations"] == []
+    for edge in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):  # no such time in UTC
+        assert alice.get(reverse("inbox-sync"), {"since": edge}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "cursor", ["2026-01-01T00:00:00_1", "0001-01-01T00:00:00+14:00_1", "2026-01-01T00:00:00+00:00_²", "x_1"]
+)
+def test_a_cursor_the_page_did_not_write_starts_over(client, alice, cursor):
+    inbound(client, 2)
+    assert len(alice.get(reverse("home"), {"cursor": cursor}).context["page"].items) == 2
+    conversation = Conversation.objects.first()
+    assert alice.get(reverse("inbox-older", args=[conversation.pk]), {"before": cursor}).status_code == 200
+
+
+def test_a_nul_in_the_search_is_a_400_as_in_the_api(client, alice):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    assert alice.get(reverse("home"), {"q": "a\x00b"}).status_code == 400
+    assert alice.get(reverse("inbox-thread", args=[conversation.pk]), {"q": "a\x00b"}).status_code == 400
+    assert Conversation.objects.get().unread_count == 1  # refused before the thread was marked read
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"idempotency_key": "k\x00"}, "idempotencyKey must not contain null characters."),
+        ({"media_urls": "https://media.example/a\x00b"}, "must be an http(s) URL."),
+        ({"media_urls": "http://[x/a.png"}, "must be an http(s) URL."),
+    ],
+)
+def test_the_composer_refuses_a_nul_or_a_broken_url_with_a_message(client, alice, fields, error):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    response = alice.post(reverse("inbox-send", args=[conversation.pk]), {"body": "hi", **fields}, follow=True)
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Message.objects.filter(direction="out").exists()
+
+
+@pytest.mark.parametrize(
+    "path", ["/c/{huge}/", "/c/{huge}/read/", "/contacts/{huge}/", "/media/{huge}/0/", "/media/1/{huge}/"]
+)
+def test_ids_no_row_can_have_are_a_404(client, alice, path):
+    """Past 2**63-1 a foreign-key lookup overflows on SQLite (it was a 500): such a path matches no route."""
+    assert alice.get(path.format(huge="9" * 23)).status_code == 404

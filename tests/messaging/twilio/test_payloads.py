@@ -1,5 +1,7 @@
 """Parsing Twilio's form posts: anything malformed is a MalformedWebhook, never another error."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.http import QueryDict
 from hypothesis import given, settings
@@ -39,6 +41,37 @@ def test_at_most_ten_media():
     params = inbound_params(to="+14155550001")
     params.update({f"MediaUrl{i}": f"https://a.example/{i}" for i in range(15)})
     assert len(parse_inbound(params).media) == 10
+
+
+@pytest.mark.parametrize("twin", ["MediaUrl07", "MediaUrl\u0667", "MediaUrl７", "MediaUrl7\n", " MediaUrl7"])
+def test_only_twilios_own_field_names_are_media(twin):
+    """A twin naming position 7 again would be a second row at one position: an IntegrityError, a 503."""
+    params = inbound_params(to="+14155550001", MediaUrl7="https://a.example/7")
+    params[twin] = "https://a.example/twin"
+    assert [(m.position, m.url) for m in parse_inbound(params).media] == [(7, "https://a.example/7")]
+
+
+def test_an_invalid_ipv6_media_url_is_skipped():
+    params = inbound_params(to="+14155550001", MediaUrl0="http://[x/a.jpg", MediaUrl1="https://a.example/1")
+    assert [(m.position, m.url) for m in parse_inbound(params).media] == [(1, "https://a.example/1")]
+
+
+def test_field_names_are_cleaned_like_values():
+    """PostgreSQL's jsonb refuses \\u0000 anywhere, names included; two names that clean alike keep both values."""
+    params = {**inbound_params(to="+14155550001"), "Add\x00Ons": "x\x00", "AddOns": "y"}
+    raw = parse_inbound(params).raw
+    assert raw["AddOns"] == ["x", "y"]
+    assert "\x00" not in str(raw)
+
+
+@pytest.mark.parametrize("digits", ["²", "\u0663", "１"])
+def test_digits_that_are_not_ascii_are_not_numbers(digits):
+    """'²'.isdigit() is true but int('²') raises; int('٣') is 3: neither is read as a number."""
+    assert parse_inbound(inbound_params(to="+14155550001", NumSegments=digits)).num_segments == 1
+    callback = parse_status_callback(
+        status_params(sid=new_sid(), status="failed", ErrorCode=digits), QueryDict(urlencode({"m": digits}))
+    )
+    assert (callback.error_code, callback.our_message_id) == (None, None)
 
 
 def test_invalid_messaging_service_sid_is_ignored():

@@ -129,6 +129,17 @@ def test_oversized_body_is_413_before_anything_else(client, org_a):
     assert not Message.objects.exists()
 
 
+@pytest.mark.parametrize("length", ["²", "\u0663", "1" * 5000])
+def test_a_content_length_that_is_not_ascii_digits_is_413(client, org_a, length):
+    """'²'.isdigit() is true but int('²') raises: refused like any unreadable length, before the signature."""
+    params = inbound_params(to=ORG_A_NUMBER)
+    response = client.post(
+        reverse("twilio:sms-incoming"), data=params, headers={"X-Twilio-Signature": "x"}, CONTENT_LENGTH=length
+    )
+    assert response.status_code == 413
+    assert not Message.objects.exists()
+
+
 def test_get_is_not_allowed(client, org_a):
     assert client.get(reverse("twilio:sms-incoming")).status_code == 405
     assert client.get(reverse("twilio:sms-status")).status_code == 405

@@ -1,0 +1,71 @@
+"""The probes' world: organization A with data everywhere, organization B's admin as the stranger."""
+
+from __future__ import annotations
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
+from rest_framework.authtoken.admin import TokenProxy
+from rest_framework.authtoken.models import Token
+
+from conversations.models import Contact, Conversation
+from conversations.services import contact_update
+from messaging.models import Message, MessageEvent, MessageMedia
+from smsinbox.models import Membership, Organization, PhoneNumber, User
+from smsinbox.services import ORG_ADMINS_GROUP
+from tests.api_client import Tenant, build_tenant
+from tests.reliability.security.world import ORG_A_NUMBER, World
+from tests.twilio_posts import post_inbound
+
+
+@pytest.fixture
+def acme(org_a) -> Tenant:
+    """Organization A's data: a thread with an MMS in and a reply out, a spare contact, names to spot."""
+    twilio = Client()
+    a = build_tenant(org_a, twilio, contact_phone="+14155550163", spare_phone="+14155550164")
+    contact_update(contact=a.contact, first_name="Zelda", last_name="Quixote")
+    contact_update(contact=a.spare, first_name="Yolanda", last_name="Xenakis")
+    assert post_inbound(twilio, to=ORG_A_NUMBER, from_="+14155550163", body="acme-secret-body").status_code == 200
+    return a
+
+
+@pytest.fixture
+def world(acme, org_b) -> World:
+    a = acme
+    (a_task,) = DBTaskResult.objects.all()  # the delivery of organization A's reply
+    b = build_tenant(org_b, Client(), contact_phone="+12125550177", spare_phone="+12125550178")
+    token = Token.objects.create(user=a.user)
+    browser = Client()  # django-axes' rows of alice: a failed and a successful login through the real form
+    assert browser.post(reverse("login"), {"username": "alice", "password": "pw-alice-1"}).status_code == 302
+    Client().post(reverse("login"), {"username": "alice", "password": "wrong"})  # after: a success resets it
+    failure = AccessFailureLog.objects.filter(username="alice").first() or AccessFailureLog.objects.create(
+        username="alice", ip_address="127.0.0.1", user_agent="probe", http_accept="*/*", path_info="/accounts/login/"
+    )
+    objects = {
+        model._meta.label_lower: obj
+        for model, obj in [
+            (Group, Group.objects.get(name=ORG_ADMINS_GROUP)),  # shared, superusers only
+            (TokenProxy, TokenProxy.objects.get(pk=token.pk)),
+            (DBTaskResult, a_task),
+            (AccessAttempt, AccessAttempt.objects.get(username="alice")),
+            (AccessLog, AccessLog.objects.filter(username="alice").first()),
+            (AccessFailureLog, failure),
+            (User, a.user),
+            (Organization, a.organization),
+            (Membership, Membership.objects.get(user=a.user, organization=a.organization)),
+            (PhoneNumber, a.organization.phone_numbers.get()),
+            (Contact, a.contact),
+            (Conversation, a.conversation),
+            (Message, a.inbound),
+            (MessageMedia, a.inbound.media.get()),
+            (MessageEvent, a.inbound.events.first()),
+        ]
+    }
+    assert all(objects.values())
+    markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "alice"]
+    markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
+    markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key]
+    return World(a=a, b=b, token=token, markers=markers, objects=objects)

@@ -1,0 +1,228 @@
+"""Every URL pattern of the project, walked recursively and classified, and how to fill and call each.
+
+A pattern the tables do not classify fails ``test_every_url_pattern_is_classified_…`` (test_url_walk.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from conversations.models import Contact
+from tests.reliability.security.world import World
+
+
+@dataclass(frozen=True)
+class Route:
+    key: str  # the URL's name, or its pattern when it has none
+    pattern: str
+    name: str | None
+    params: tuple[str, ...]
+
+
+def all_routes() -> list[Route]:
+    """Every URL pattern of the project, walked recursively through every include."""
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str, params: tuple[str, ...]) -> Iterator[Route]:
+        for entry in resolver.url_patterns:
+            here = (*params, *entry.pattern.regex.groupindex)
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                yield from walk(entry, prefix + str(entry.pattern), inner, here)
+            else:
+                assert isinstance(entry, URLPattern)
+                name = f"{namespace}{entry.name}" if entry.name else None
+                pattern = prefix + str(entry.pattern)
+                yield Route(key=name or pattern, pattern=pattern, name=name, params=here)
+
+    return list(walk(get_resolver(), "", "", ()))
+
+
+ROUTES = all_routes()
+WEBHOOKS = {"twilio:sms-incoming", "twilio:sms-status"}  # signed by Twilio: test_forged_and_replayed_webhooks_…
+PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A's data
+    "login",
+    "logout",
+    "api-schema",
+    "api-docs",
+    "api/",  # any other /api/ path: a JSON 404
+    "admin:login",
+    "admin:logout",
+    "admin:view_on_site",  # contenttypes' redirect helper: none of our models has a URL of its own (404)
+}
+PAGES = {
+    "home",
+    "inbox-thread",
+    "inbox-older",
+    "inbox-read",
+    "inbox-status",
+    "inbox-assign",
+    "inbox-send",
+    "inbox-sync",
+    "switch-organization",
+    "contacts",
+    "contact-new",
+    "contact-edit",
+    "contact-message",
+    "message-media",
+}
+API = {
+    "api-sms-send",
+    "api-contacts",
+    "api-contact",
+    "api-conversations",
+    "api-conversation",
+    "api-conversation-read",
+    "api-conversation-messages",
+    "api-message",
+}
+ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
+    "admin:index",
+    "admin:password_change",
+    "admin:password_change_done",
+    "admin:autocomplete",
+    "admin:jsi18n",
+    "admin:app_list",
+    "admin:auth_user_password_change",
+    "admin/(?P<url>.*)$",  # the admin's catch-all
+}
+ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
+FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "pk", "object_id", "id"}
+METHODS = {
+    "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
+    "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
+    "admin": ("GET", "POST"),
+    "public": ("GET", "POST"),
+}
+
+
+def admin_model(route: Route) -> type | None:
+    """The registered model an admin route belongs to (by name, or by path for the unnamed redirects)."""
+    for model in admin.site._registry:
+        opts = model._meta
+        if route.name and any(route.name == f"admin:{opts.app_label}_{opts.model_name}_{a}" for a in ADMIN_ACTIONS):
+            return model
+        if route.name is None and route.pattern == f"admin/{opts.app_label}/{opts.model_name}/<path:object_id>/":
+            return model
+    return None
+
+
+def kind(route: Route) -> str | None:
+    """How a route is probed: page, api, admin, public or webhook; ``None`` when nobody classified it."""
+    for name, table in (("webhook", WEBHOOKS), ("public", PUBLIC), ("page", PAGES), ("api", API)):
+        if route.key in table:
+            return name
+    if route.key in ADMIN_SITE or admin_model(route) is not None:
+        return "admin"
+    return None
+
+
+def url_for(route: Route, world: World) -> str:
+    """The route's URL with organization A's ids in its path (``KeyError`` when a parameter is unknown)."""
+    a = world.a
+    api_pk = {
+        "api-contact": a.contact.pk,
+        "api-conversation": a.conversation.pk,
+        "api-conversation-read": a.conversation.pk,
+        "api-conversation-messages": a.conversation.pk,
+        "api-message": a.inbound.pk,
+    }
+    values: dict[str, Any] = {}
+    for param in route.params:
+        if param == "pk":
+            values[param] = api_pk[route.key]
+        elif param == "object_id":
+            model = Contact if route.key == "admin:view_on_site" else admin_model(route)
+            values[param] = world.admin_object(model).pk
+        else:
+            values[param] = {
+                "conversation_id": a.conversation.pk,
+                "contact_id": a.contact.pk,
+                "message_id": a.inbound.pk,
+                "position": 0,
+                "content_type_id": ContentType.objects.get_for_model(Contact).pk,
+                "id": a.user.pk,
+                "app_label": "conversations",
+                "url": "no-such-page/",
+            }[param]
+    if route.key == "admin/(?P<url>.*)$":
+        return f"/admin/{values['url']}"
+    if route.key == "api/":
+        return "/api/no-such-route/"
+    if route.name:
+        return reverse(route.name, kwargs=values)
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda match: str(values[match[1]]), route.pattern)
+
+
+def names_a_foreign_object(route: Route) -> bool:
+    return bool(FOREIGN_ID_PARAMS.intersection(route.params))
+
+
+def form_data(world: World) -> dict[str, Any]:
+    """A form post that would write to organization A if a route forgot to check who asks."""
+    a, b = world.a, world.b
+    return {
+        "status": "closed",
+        "assignee": "me",
+        "body": "probe",
+        "organization": a.organization.pk,
+        "user": b.user.pk,
+        "role": "admin",
+        "phone": "+14155550199",
+        "number": "+14155550188",
+        "name": "Hijacked",
+        "first_name": "Probe",
+        "last_name": "Probe",
+        "contact": a.contact.pk,
+        "conversation": a.conversation.pk,
+        "post": "yes",  # confirms an admin deletion
+        "username": "probe-user",  # the login forms echo the username typed
+        "password": "wrong",
+    }
+
+
+def json_data(world: World) -> dict[str, Any]:
+    a, b = world.a, world.b
+    return {
+        "message": "probe",
+        "contactId": a.contact.pk,
+        "organizationId": a.organization.pk,
+        "firstName": "Probe",
+        "phone": "+14155550199",
+        "status": "closed",
+        "assigneeId": b.user.pk,
+    }
+
+
+def foreign_query(world: World) -> str:
+    """Organization A named in the query string as well: lists, filters, the sync and admin filters."""
+    a = world.a
+    return urlencode(
+        {
+            "organizationId": a.organization.pk,
+            "organization": a.organization.pk,
+            "conversation": a.conversation.pk,
+            "since": "2000-01-01T00:00:00+00:00",
+            "q": "Quix",  # finds organization A's contact Quixote (a page echoes what was searched)
+            "organization__id__exact": a.organization.pk,
+        }
+    )
+
+
+def send(client: Client, method: str, url: str, route_kind: str, world: World, *, follow: bool = False):
+    if method == "GET":
+        return client.get(url, follow=follow)
+    if route_kind == "api":
+        body = json.dumps(json_data(world))
+        return client.generic(method, url, body, content_type="application/json", follow=follow)
+    if method == "POST":
+        return client.post(url, form_data(world), follow=follow)
+    return client.generic(method, url, urlencode(form_data(world)), "application/x-www-form-urlencoded", follow=follow)

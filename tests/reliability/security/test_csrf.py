@@ -1,0 +1,206 @@
+"""CSRF wherever a session writes: every page and admin post, each form with and without its token, and
+the API's session calls (token calls need none)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+
+from conversations.models import Contact, Conversation
+from messaging.models import Message
+from tests.api_client import Tenant
+from tests.reliability.security.routes import PAGES, ROUTES, form_data, kind, url_for
+from tests.reliability.security.world import all_rows, csrf_client, tenant_snapshot
+from tests.test_api_isolation import ROUTES as API_OPERATIONS
+
+
+def test_every_page_and_admin_post_without_a_csrf_token_is_403_and_writes_nothing(world):
+    """Signed in, every non-API route refuses a POST without the token (before the view runs)."""
+    before = all_rows(), tenant_snapshot(world.a), tenant_snapshot(world.b)
+    failures = []
+    for route in ROUTES:
+        route_kind = kind(route)
+        if route_kind == "webhook" or route.pattern.startswith("api/"):  # API: test_session_api_writes_need_…
+            continue
+        client = csrf_client(world.a.user)
+        client.get("/")  # the page sets the CSRF cookie; the post forgets the token
+        url = url_for(route, world)
+        response = client.post(url, form_data(world))
+        if response.status_code != 403:
+            failures.append(f"POST {url} -> {response.status_code}")
+        if "_auth_user_id" not in client.session:
+            failures.append(f"POST {url} logged the user out without a token")
+    assert failures == [], "\n".join(failures)
+    assert (all_rows(), tenant_snapshot(world.a), tenant_snapshot(world.b)) == before
+
+
+@dataclass
+class Form:
+    """A form post of the inbox or the admin, and how to tell it took effect."""
+
+    url: str
+    data: dict[str, Any]
+    done: Callable[[Client], Any]  # true once the post took effect (given the client that posted)
+    user: str = "alice"  # "" for an anonymous form (the login)
+
+
+def page_forms(a: Tenant) -> dict[str, Form]:
+    conversation, contact = a.conversation, a.contact
+
+    def conversation_now() -> Conversation:
+        return Conversation.objects.get(pk=conversation.pk)
+
+    return {
+        "inbox-read": Form(f"/c/{conversation.pk}/read/", {}, lambda c: conversation_now().unread_count == 0),
+        "inbox-status": Form(
+            f"/c/{conversation.pk}/status/", {"status": "closed"}, lambda c: conversation_now().status == "closed"
+        ),
+        "inbox-assign": Form(
+            f"/c/{conversation.pk}/assign/", {"assignee": ""}, lambda c: conversation_now().assignee_id is None
+        ),
+        "inbox-send": Form(
+            f"/c/{conversation.pk}/send/",
+            {"body": "csrf-probe", "idempotency_key": "csrf-1"},
+            lambda c: Message.objects.filter(body="csrf-probe").exists(),
+        ),
+        "switch-organization": Form(
+            "/organization/", {"organization": a.organization.pk}, lambda c: c.session.get("organization_id")
+        ),
+        "contact-new": Form(
+            "/contacts/new/", {"phone": "+14155550155"}, lambda c: Contact.objects.filter(phone="+14155550155").exists()
+        ),
+        "contact-edit": Form(
+            f"/contacts/{contact.pk}/",
+            {"first_name": "Renamed", "last_name": "", "phone": str(contact.phone)},
+            lambda c: Contact.objects.get(pk=contact.pk).first_name == "Renamed",
+        ),
+        "contact-message": Form(
+            f"/contacts/{a.spare.pk}/message/", {}, lambda c: Conversation.objects.filter(contact=a.spare).exists()
+        ),
+        "logout": Form(reverse("logout"), {}, lambda c: "_auth_user_id" not in c.session),
+        "login": Form(
+            reverse("login"),
+            {"username": "alice", "password": "pw-alice-1"},
+            lambda c: "_auth_user_id" in c.session,
+            user="",
+        ),
+        "admin-contact-add": Form(
+            reverse("admin:conversations_contact_add"),
+            {"organization": a.organization.pk, "phone": "+14155550156", "first_name": "", "last_name": ""},
+            lambda c: Contact.objects.filter(phone="+14155550156").exists(),
+        ),
+        "admin-contact-delete": Form(
+            reverse("admin:conversations_contact_delete", args=[a.spare.pk]),
+            {"post": "yes"},
+            lambda c: not Contact.objects.filter(pk=a.spare.pk).exists(),
+        ),
+        "admin-logout": Form(reverse("admin:logout"), {}, lambda c: "_auth_user_id" not in c.session),
+    }
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "inbox-read",
+        "inbox-status",
+        "inbox-assign",
+        "inbox-send",
+        "switch-organization",
+        "contact-new",
+        "contact-edit",
+        "contact-message",
+        "logout",
+        "login",
+        "admin-contact-add",
+        "admin-contact-delete",
+        "admin-logout",
+    ],
+)
+def test_a_page_form_is_refused_without_its_csrf_token_and_accepted_with_it(acme, form):
+    spec = page_forms(acme)[form]
+    user = acme.user if spec.user else None
+    before = all_rows(), tenant_snapshot(acme)
+    client = csrf_client(user)
+    client.get(reverse("login") if user is None else "/contacts/new/")  # a page with a form sets the cookie
+    token = client.cookies["csrftoken"].value
+    refused = client.post(spec.url, spec.data)
+    assert refused.status_code == 403
+    assert (all_rows(), tenant_snapshot(acme)) == before
+    assert ("_auth_user_id" in client.session) == (user is not None)
+    wrong = client.post(spec.url, {**spec.data, "csrfmiddlewaretoken": "x" * 32})
+    assert wrong.status_code == 403
+    accepted = client.post(spec.url, {**spec.data, "csrfmiddlewaretoken": token})
+    assert accepted.status_code in {200, 302}, accepted.content[:300]
+    assert spec.done(client), form
+
+
+POST_IGNORED = {"contacts"}  # the contact list answers a POST like a GET and writes nothing
+
+
+def test_every_page_that_takes_a_post_has_a_csrf_form_probe(world):
+    """Meta: a page route that accepts a POST (not 405) must be in the with-token/without-token table above."""
+    probed = set(page_forms(world.a))
+    missing = []
+    for route in ROUTES:
+        if route.key not in PAGES | {"login", "logout"} or route.key in POST_IGNORED:
+            continue
+        client = Client()
+        client.force_login(world.a.user)
+        with transaction.atomic():
+            accepts = client.post(url_for(route, world), {}).status_code != 405
+            transaction.set_rollback(True)
+        if accepts and route.key not in probed:
+            missing.append(route.key)
+    assert missing == []
+
+
+def api_write_operations(a: Tenant) -> dict[str, tuple[str, str, Any, int]]:
+    """Every write of the API (from the isolation table, so a new one is covered), with A's ids."""
+    writes = {}
+    for name, (build, expected) in API_OPERATIONS.items():
+        method, path, body = build(a)
+        if method != "GET":
+            writes[name] = (method, path, body, expected)
+    return writes
+
+
+@pytest.mark.parametrize("operation", [name for name in API_OPERATIONS if not name.endswith(("_list", "_retrieve"))])
+def test_session_api_writes_need_the_csrf_header_and_token_writes_do_not(acme, operation):
+    method, path, body, expected = api_write_operations(acme)[operation]
+    data = json.dumps(body) if body is not None else ""
+    before = all_rows(), tenant_snapshot(acme)
+    browser = csrf_client(acme.user)
+    secret = "s" * 32
+    browser.cookies["csrftoken"] = secret
+    for headers in ({}, {"X-CSRFToken": "t" * 32}, {"X-CSRFToken": secret, "Origin": "https://evil.example"}):
+        refused = browser.generic(method, path, data, content_type="application/json", headers=headers)
+        assert refused.status_code == 403, (headers, refused.content)
+        assert "CSRF" in refused.json()["error"]
+        assert (all_rows(), tenant_snapshot(acme)) == before
+    with transaction.atomic():
+        accepted = browser.generic(method, path, data, content_type="application/json", headers={"X-CSRFToken": secret})
+        assert accepted.status_code == expected, accepted.content
+        transaction.set_rollback(True)
+    token, _ = Token.objects.get_or_create(user=acme.user)
+    integrator = Client(enforce_csrf_checks=True, headers={"Authorization": f"Token {token.key}"})
+    response = integrator.generic(method, path, data, content_type="application/json")
+    assert response.status_code == expected, response.content
+
+
+def test_the_write_table_covers_every_write_of_the_schema(db):
+    schema = Client().get("/api/schema/?format=json").json()
+    writes = {
+        operation["operationId"]
+        for methods in schema["paths"].values()
+        for method, operation in methods.items()
+        if method != "get"
+    }
+    assert writes == {name for name in API_OPERATIONS if not name.endswith(("_list", "_retrieve"))}
