@@ -162,6 +162,9 @@ DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 3)
 # A statement waiting this long for a row or table lock gives up, so a webhook answers 503
 # (and Twilio delivers it again) instead of hanging past Twilio's 15 s.
 DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 3000)
+# A webhook whose database work (pool wait included) is still running after this many seconds
+# has its connection cut and answers 503: a paused or partitioned server cannot hold it (smsinbox.deadline).
+WEBHOOK_DATABASE_DEADLINE_SECONDS = float(os.environ.get("WEBHOOK_DATABASE_DEADLINE_SECONDS", "3.5"))
 if DB_POOL_TIMEOUT > 4:
     raise ImproperlyConfigured("DB_POOL_TIMEOUT must be at most 4 seconds (a webhook answers within 5 s).")
 
@@ -177,9 +180,6 @@ if DATABASE_URL:
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": DB_POOL_TIMEOUT,
     }
-    # The pool checks a connection at checkout: one broken by a PostgreSQL restart is replaced,
-    # not handed to a request.
-    _db["CONN_HEALTH_CHECKS"] = True
     _db["OPTIONS"].setdefault("connect_timeout", 5)
     _db["OPTIONS"]["options"] = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
     _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}

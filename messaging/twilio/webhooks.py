@@ -4,8 +4,10 @@ Failure policy (deliberately unlike the seed's "always 200"):
 - unsigned or wrongly signed → 403, nothing written, one warning naming the MessageSid;
 - signed but unusable for a permanent reason (unknown number, malformed fields) → 200 and a
   log line, so Twilio stops retrying;
-- a transient failure (database unavailable, lock or pool timeout) → 503 within seconds, so
-  Twilio's retry or fallback URL delivers it again. Never 200 for a message we did not store.
+- a transient failure (database unavailable, lock or pool timeout, or a database that stops
+  answering: ``smsinbox.deadline`` cuts it after ``WEBHOOK_DATABASE_DEADLINE_SECONDS``) → 503
+  within seconds, so Twilio's retry or fallback URL delivers it again. Never 200 for a message
+  we did not store.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +24,7 @@ from django.views.decorators.http import require_POST
 from messaging.services import UnknownNumber, message_receive, message_status_update
 from messaging.twilio.payloads import MalformedWebhook, parse_inbound, parse_status_callback
 from messaging.twilio.signatures import request_is_signed
+from smsinbox.deadline import database_deadline
 from smsinbox.parsing import ascii_int
 
 logger = logging.getLogger(__name__)
@@ -61,7 +65,8 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
             )
             return _refusal("Invalid Twilio signature.", 403)
         try:
-            return view(request)
+            with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
+                return view(request)
         except MalformedWebhook as exc:
             logger.warning("twilio webhook %s ignored (MessageSid %s): %s", request.path, _sid_for_log(request), exc)
             return _twiml()

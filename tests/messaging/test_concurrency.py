@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -88,18 +89,46 @@ def test_shuffled_concurrent_status_callbacks_end_in_the_true_status(org_a, conv
         assert message.events.count() == distinct
 
 
-def test_locked_database_answers_503_within_seconds_then_redelivery_stores_once(org_a):
-    """A transient failure: Twilio gets a 5xx quickly and retries; nothing half-written."""
+def _blocker() -> psycopg.Connection:
+    """A second connection to the test database, outside Django (it holds locks against the webhook)."""
     settings_dict = connection.settings_dict
-    sid = new_sid()
-    with psycopg.connect(
+    return psycopg.connect(
         host=settings_dict["HOST"] or "127.0.0.1",
         port=settings_dict["PORT"] or 5432,
         user=settings_dict["USER"],
         password=settings_dict["PASSWORD"] or None,
         dbname=settings_dict["NAME"],
         autocommit=False,
-    ) as blocker:
+    )
+
+
+def test_a_database_that_stops_answering_gets_a_503_at_the_deadline_then_redelivery_stores_once(org_a, settings):
+    """A server that never answers (paused, partitioned) cannot enforce timeouts; our deadline cuts it."""
+    settings.WEBHOOK_DATABASE_DEADLINE_SECONDS = 1.0
+    sid = new_sid()
+    with _blocker() as blocker:
+        blocker.execute("SET idle_in_transaction_session_timeout = '6s'")  # without a deadline: fail, not hang
+        blocker.execute("LOCK TABLE messaging_message IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = 0")  # the server would wait for ever, as a stalled one does
+        started = time.monotonic()
+        response = post_inbound(Client(), to=TO, sid=sid)
+        elapsed = time.monotonic() - started
+        with contextlib.suppress(psycopg.Error):
+            blocker.rollback()
+    connection.close()  # cut by the deadline (were it not, this drops the session's lock_timeout = 0)
+    assert response.status_code == 503
+    assert 1.0 <= elapsed < 3
+    assert Message.objects.count() == 0
+    assert post_inbound(Client(), to=TO, sid=sid).status_code == 200
+    assert Message.objects.filter(twilio_sid=sid).count() == 1
+    assert Conversation.objects.get().unread_count == 1
+
+
+def test_locked_database_answers_503_within_seconds_then_redelivery_stores_once(org_a):
+    """A transient failure: Twilio gets a 5xx quickly and retries; nothing half-written."""
+    sid = new_sid()
+    with _blocker() as blocker:
         blocker.execute("LOCK TABLE messaging_message IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         response = post_inbound(Client(), to=TO, sid=sid)
