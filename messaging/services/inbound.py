@@ -47,8 +47,11 @@ def _route(sms: InboundSms) -> tuple[PhoneNumber, int | None, int | None]:
     The number is found by ``To`` (E.164, unique), else by its Messaging Service.
     Raises ``UnknownNumber`` when no organization owns it.
     """
+    # The contact's own (organization, phone) pair, so its unique index finds it among millions.
     conversation = Conversation.objects.filter(
-        organization=OuterRef("organization"), contact__phone=sms.from_e164
+        organization=OuterRef("organization"),
+        contact__organization=OuterRef("organization"),
+        contact__phone=sms.from_e164,
     ).values("pk")[:1]
     stored = Message.objects.filter(twilio_sid=sms.message_sid).values("pk")[:1]
     numbers = PhoneNumber.objects.select_related("organization").annotate(
