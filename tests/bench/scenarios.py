@@ -256,6 +256,7 @@ class Bench:
         readers = [asyncio.ensure_future(reader(i, ws)) for i, ws in enumerate(sockets)]
         await asyncio.sleep(0.3)
         latencies, same, cross, missing, retried = [], [], [], 0, 0
+        slowest: list[float | None] = []  # per webhook: its last client's frame (is a tail one webhook or all?)
         for k in range(s.push_webhooks):
             marker = f"push-{uuid.uuid4().hex[:12]}"
             arrivals[marker] = {}
@@ -277,6 +278,7 @@ class Bench:
                 ms = (at - t0) * 1000
                 latencies.append(ms)
                 (same if i % 2 == 0 else cross).append(ms)
+            slowest.append(round2(max(((at - t0) * 1000 for at in seen.values()), default=0)))
             await asyncio.sleep(0.1)
         for ws in sockets:
             await ws.close()
@@ -287,7 +289,7 @@ class Bench:
             "p50_ms": round2(pct(latencies, 50)), "p99_ms": round2(pct(latencies, 99)),
             "max_ms": round2(max(latencies or [0])),
             "p50_on_posting_server_ms": round2(pct(same, 50)), "p50_on_other_server_ms": round2(pct(cross, 50)),
-            "missing_frames": missing, "webhooks_posted_again": retried,
+            "missing_frames": missing, "webhooks_posted_again": retried, "slowest_client_ms_per_webhook": slowest,
         }  # fmt: skip
 
     def enqueue(self, n: int, tag: str) -> None:
