@@ -52,7 +52,7 @@ QUICK = Sizes(
 )  # fmt: skip
 FULL = Sizes(
     duration=10.0, warmup=1.0, concurrency=16, contacts_small=1_000, contacts_large=1_000_000,
-    conversations_small=100, conversations_large=100_000, outbound_seeded=40_000, latency_requests=300,
+    conversations_small=100, conversations_large=100_000, outbound_seeded=40_000, latency_requests=600,
     render_requests=60, push_clients=[100, 500], push_webhooks=20, outbound_messages=600, rate_limit=20,
     rate_limited_messages=200,
 )  # fmt: skip
