@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -62,3 +64,26 @@ def conversation_a(org_a):
         organization=org, contact=contact, phone_number=org.phone_numbers.get()
     )
     return conversation
+
+
+class LogCapture(logging.Handler):
+    """Every record, formatted, from every logger the settings configure (at their levels)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(logging.Formatter("%(name)s %(levelname)s %(message)s").format(record))
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[LogCapture]:
+    """What the application logs during the test, as production would log it."""
+    capture = LogCapture()
+    names = ["", *settings.LOGGING["loggers"]]
+    for name in names:
+        logging.getLogger(name).addHandler(capture)
+    yield capture
+    for name in names:
+        logging.getLogger(name).removeHandler(capture)

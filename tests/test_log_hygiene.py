@@ -6,10 +6,8 @@ twilio SDK to the emulator with its status callbacks, a login, API calls and the
 """
 
 import base64
-import logging
 
 import pytest
-from django.conf import settings
 from rest_framework.authtoken.models import Token
 
 from conversations.services import contact_create
@@ -20,27 +18,7 @@ from tests.twilio_posts import inbound_params, post_inbound
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(logging.Formatter("%(name)s %(message)s").format(record))
-
-
-@pytest.fixture
-def captured():
-    capture = Capture()
-    names = ["", *settings.LOGGING["loggers"]]
-    for name in names:
-        logging.getLogger(name).addHandler(capture)
-    yield capture
-    for name in names:
-        logging.getLogger(name).removeHandler(capture)
-
-
-def test_no_secret_is_ever_logged(captured, client, live_server, settings, org_a):
+def test_no_secret_is_ever_logged(captured_logs, client, live_server, settings, org_a):
     settings.PUBLIC_BASE_URL = live_server.url
     settings.SEND_RATE_LIMIT = False
     token = Token.objects.create(user=org_a.user)
@@ -62,7 +40,7 @@ def test_no_secret_is_ever_logged(captured, client, live_server, settings, org_a
         client.get(f"/media/{message.pk}/0/")
         client.get("/api/conversations/", headers={"Authorization": f"Token {token.key}"})
         client.get("/api/conversations/", headers={"Authorization": "Token not-a-real-token"})
-    log = "\n".join(captured.lines)
+    log = "\n".join(captured_logs.lines)
     assert log  # the flows did log (the capture works)
     basic = base64.b64encode(f"{settings.TWILIO_ACCOUNT_SID}:{settings.TWILIO_AUTH_TOKEN}".encode()).decode()
     session = client.cookies["sessionid"].value

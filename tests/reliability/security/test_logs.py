@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import base64
-import logging
-from collections.abc import Iterator
 
-import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
@@ -15,27 +11,7 @@ from tests.reliability.security.world import INCOMING, ORG_A_NUMBER, csrf_client
 from tests.twilio_posts import inbound_params
 
 
-class Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(logging.Formatter("%(name)s %(levelname)s %(message)s").format(record))
-
-
-@pytest.fixture
-def captured() -> Iterator[Capture]:
-    capture = Capture()
-    names = ["", *settings.LOGGING["loggers"]]
-    for name in names:
-        logging.getLogger(name).addHandler(capture)
-    yield capture
-    for name in names:
-        logging.getLogger(name).removeHandler(capture)
-
-
-def test_refused_requests_log_no_credential(world, captured, settings):
+def test_refused_requests_log_no_credential(world, captured_logs, settings):
     """The refusals log a line each (401, 403, 404, 405, CSRF, bad signature, lockout); none of them
     carries the Twilio auth token, a Basic-auth header, a session cookie, a CSRF secret or an API token."""
     twilio_basic = base64.b64encode(f"{settings.TWILIO_ACCOUNT_SID}:{settings.TWILIO_AUTH_TOKEN}".encode()).decode()
@@ -57,7 +33,7 @@ def test_refused_requests_log_no_credential(world, captured, settings):
     browser.get(f"/c/{world.b.conversation.pk}/")
     for _ in range(settings.AXES_FAILURE_LIMIT + 1):
         Client().post(reverse("admin:login"), {"username": "alice", "password": "pw-alice-1-wrong"})
-    log = "\n".join(captured.lines)
+    log = "\n".join(captured_logs.lines)
     assert "Forbidden (CSRF" in log
     assert "bad signature" in log
     secrets = [settings.TWILIO_AUTH_TOKEN, twilio_basic, user_basic, session, csrf, world.token.key, "pw-alice-1"]
