@@ -196,6 +196,8 @@ def rss_mb(pid: int) -> float | None:
 class Server:
     """``uvicorn smsinbox.asgi:application`` on a free port of 127.0.0.1."""
 
+    process: type[Proc] = Proc  # how it is run (``make chaos`` runs it in a process group of its own)
+
     def __init__(self, label: str, env: dict[str, str], workers: int, port: int = 0) -> None:
         self.label, self.env, self.workers = label, env, workers
         self.port = port or free_port()
@@ -206,7 +208,7 @@ class Server:
         env = {**self.env, "PUBLIC_BASE_URL": self.url}
         args = [PY, "-m", "uvicorn", "smsinbox.asgi:application", "--host", "127.0.0.1", "--port", str(self.port),
                 "--workers", str(self.workers), "--no-access-log", "--timeout-graceful-shutdown", "3"]  # fmt: skip
-        self.proc = Proc(f"server-{self.label}", args, env)
+        self.proc = self.process(f"server-{self.label}", args, env)
         return self
 
     async def ready(self, session: aiohttp.ClientSession, timeout: float = 40) -> None:

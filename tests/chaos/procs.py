@@ -69,12 +69,7 @@ class Proc(bench.Proc):
 class Server(bench.Server):
     """``uvicorn smsinbox.asgi:application --workers N`` (tests.bench.settings: production + /bench/bare)."""
 
-    def start(self) -> Server:
-        env = {**self.env, "PUBLIC_BASE_URL": self.url}
-        args = [PY, "-m", "uvicorn", "smsinbox.asgi:application", "--host", "127.0.0.1", "--port", str(self.port),
-                "--workers", str(self.workers), "--no-access-log", "--timeout-graceful-shutdown", "3"]  # fmt: skip
-        self.proc = Proc(f"server-{self.label}", args, env)
-        return self
+    process = Proc
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.alive() and len(bench.children(self.proc.pid)) >= self.workers
