@@ -9,7 +9,7 @@ from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 
 from conversations.models import Contact, Conversation
-from conversations.services import _duplicate_contact
+from conversations.services import contact_duplicate_error
 from messaging.models import Message
 from smsinbox.admin_scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
 from smsinbox.phones import format_for_people
@@ -47,7 +47,7 @@ class ContactAdminForm(forms.ModelForm):
         organization_id = organization.pk if organization is not None else self.instance.organization_id
         unchanged = self.instance.pk is not None and phone == self.instance.phone
         if phone and organization_id is not None and not unchanged:
-            duplicate = _duplicate_contact(organization_id=organization_id, e164=phone.as_e164)
+            duplicate = contact_duplicate_error(organization_id=organization_id, e164=phone.as_e164)
             if duplicate is not None:
                 self.add_error("phone", duplicate.message)
         return cleaned

@@ -27,7 +27,7 @@ def preview_for(body: str, *, has_media: bool) -> str:
     return text if len(text) <= PREVIEW_LENGTH else text[: PREVIEW_LENGTH - 1] + "…"
 
 
-def _duplicate_contact(*, organization_id: int, e164: str) -> ServiceError | None:
+def contact_duplicate_error(*, organization_id: int, e164: str) -> ServiceError | None:
     """The refusal of a second contact with this number, naming the one already saved (``None``
     when no contact has it: the constraint that fired was another one)."""
     existing = Contact.objects.filter(organization_id=organization_id, phone=e164).first()
@@ -53,7 +53,7 @@ def contact_create(*, organization: Organization, phone: str, first_name: str = 
                 organization=organization, phone=e164, first_name=first_name.strip(), last_name=last_name.strip()
             )
     except IntegrityError:
-        duplicate = _duplicate_contact(organization_id=organization.id, e164=e164)
+        duplicate = contact_duplicate_error(organization_id=organization.id, e164=e164)
         if duplicate is None:
             raise
         raise duplicate from None
@@ -206,7 +206,7 @@ def contact_update(
         with transaction.atomic():
             contact.save()
     except IntegrityError:
-        duplicate = _duplicate_contact(organization_id=contact.organization_id, e164=str(fields.get("phone")))
+        duplicate = contact_duplicate_error(organization_id=contact.organization_id, e164=str(fields.get("phone")))
         if duplicate is None:
             raise
         raise duplicate from None
