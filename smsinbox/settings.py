@@ -180,6 +180,8 @@ if DATABASE_URL:
         "max_size": DB_POOL_MAX_SIZE,
         "timeout": DB_POOL_TIMEOUT,
     }
+    # No CONN_HEALTH_CHECKS: its check at checkout can wait on a stalled server outside the webhook's
+    # deadline. A connection broken by a restart fails one request (503, Twilio retries) and is discarded.
     _db["OPTIONS"].setdefault("connect_timeout", 5)
     _db["OPTIONS"]["options"] = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
     _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
