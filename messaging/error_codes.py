@@ -46,6 +46,15 @@ def error_meaning(code: int | None) -> str:
     return known.meaning if known else f"Twilio error {code} (see twilio.com/docs/api/errors/{code})."
 
 
+def error_text(code: int | None, said: str = "") -> str:
+    """What staff read for an error Twilio reported with ``said``: our meaning for a code we know
+    (whichever way Twilio worded it, so every source of the fact shows the same), else Twilio's
+    words, else the generic pointer to Twilio's documentation."""
+    if code in TWILIO_ERRORS:
+        return error_meaning(code)
+    return said.strip() or error_meaning(code)
+
+
 def parse_error_code(raw: object) -> int | None:
     """Return a Twilio error code from a webhook field, or ``None`` when absent or not a number."""
     return ascii_int(str(raw or "").strip(), max_value=999_999_999)

@@ -16,11 +16,11 @@ from conversations.services import (
     contact_get_or_create,
     conversation_get_or_create,
 )
+from messaging.inputs import IncomingMessage
 from messaging.models import Direction, Encoding, Message
 from messaging.segments import segment_info
 from messaging.services import message_receive
 from messaging.statuses import MessageStatus
-from messaging.twilio.payloads import InboundSms
 from smsinbox.models import Organization
 from smsinbox.services import organization_setup
 
@@ -102,7 +102,7 @@ def demo_seed() -> DemoLogin:
             inbound = direction == Direction.INBOUND
             if inbound:  # through the same service as a real webhook
                 message_receive(
-                    sms=InboundSms(
+                    sms=IncomingMessage(
                         message_sid=_sid(),
                         account_sid=settings.TWILIO_ACCOUNT_SID,
                         from_e164=str(contact.phone),

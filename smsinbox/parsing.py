@@ -38,6 +38,12 @@ def is_http_url(value: str) -> bool:
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
+def clean_text(value: object) -> str:
+    """Text safe for every database: no NUL bytes, no lone surrogates."""
+    text = str(value or "").replace("\x00", "")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 class IdConverter:
     """``<id:name>`` in a URL: ASCII digits naming an id a row can have (up to ``MAX_ID``); else a 404."""
 

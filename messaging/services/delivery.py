@@ -30,13 +30,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from conversations.models import Contact
-from conversations.services import contact_opt_out
-from messaging.error_codes import TWILIO_ERRORS, error_meaning
+from messaging.error_codes import error_meaning
+from messaging.inputs import MessageReport
 from messaging.models import Message, MessageEvent
-from messaging.services.announce import announce_conversation, announce_status
 from messaging.services.ratelimit import phone_number_reserve_send_slot
-from messaging.statuses import MessageStatus, can_advance, parse_status
+from messaging.services.status import message_apply_report
+from messaging.statuses import MessageStatus
 from messaging.twilio import client
 
 logger = logging.getLogger(__name__)
@@ -83,40 +82,27 @@ def _event(message: Message, *, outcome: str, **payload: object) -> None:
 
 
 def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) -> str:
-    """Store what Twilio answered (or what a lookup found): SID, status, segments, price."""
+    """Store what Twilio answered (or what a lookup found): the SID, then its facts through
+    ``message_apply_report``, the one path every source of those facts takes."""
     with transaction.atomic():
-        message = Message.objects.select_for_update().get(pk=message_id)
-        if message.twilio_sid is None:
-            message.twilio_sid = found.sid
-        updates = {
-            "twilio_sid": message.twilio_sid,
-            "dispatch_started_at": None,
-            "needs_lookup": False,
-            "updated_at": timezone.now(),
-        }
-        if found.num_segments:
-            updates["num_segments"] = found.num_segments
-        if found.price is not None:
-            updates["price"], updates["price_unit"] = found.price, found.price_unit
-        status = parse_status(found.status)
-        # The row is locked: whether Twilio's status is an advance is known here, so one UPDATE
-        # stores the SID and moves the status (the trigger still refuses a move backwards).
-        advanced = status is not None and can_advance(message.status, status)
-        if advanced:
-            updates["status"] = status
+        message = (
+            Message.objects.select_for_update(of=("self",)).select_related("conversation__contact").get(pk=message_id)
+        )
+        sid = message.twilio_sid or found.sid
         try:
             with transaction.atomic():
-                Message.objects.filter(pk=message.pk).update(**updates)
+                Message.objects.filter(pk=message.pk).update(
+                    twilio_sid=sid, dispatch_started_at=None, needs_lookup=False, updated_at=timezone.now()
+                )
         except IntegrityError:
             # A lookup matched a message another of ours already holds: look again later.
             Message.objects.filter(pk=message.pk).update(needs_lookup=True, dispatch_started_at=None)
             _event(message, outcome="sid_conflict", sid=found.sid)
             _enqueue_retry(message, at=timezone.now() + _backoff(message.send_attempts))
             return RETRY
-        if advanced:
-            message.status = status
-            announce_status(message)
-        _event(message, outcome=how, status=found.status, sid=found.sid)
+        message.twilio_sid, message.dispatch_started_at, message.needs_lookup = sid, None, False
+        message_apply_report(message=message, report=found.report(source=how))
+        _event(message, outcome=how, status=found.status, sid=found.sid, code=found.error_code)
     logger.info("message %s handed to Twilio as %s (%s)", message.pk, found.sid, how)
     return SENT if how == "accepted" else RECONCILED
 
@@ -163,28 +149,33 @@ def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lo
     )
     _fail(message, code=error.code, reason=reason)
     _event(message, outcome=FAILED, code=error.code, reason=reason)
-    if error.code in TWILIO_ERRORS and TWILIO_ERRORS[error.code].opts_out:
-        contact = message.conversation.contact
-        if contact_opt_out(contact=contact, method=Contact.OptOutMethod.ERROR_21610, message_id=message.pk):
-            announce_conversation(message.conversation)
     return FAILED
 
 
 def _fail(message: Message, *, code: int | None, reason: str) -> bool:
-    """Fail a message Twilio never took (only from ``pending``); announce it if it changed."""
-    changed = Message.objects.filter(pk=message.pk, status=MessageStatus.PENDING).update(
-        status=MessageStatus.FAILED,
-        error_code=code,
-        error_message=reason or error_meaning(code),
-        dispatch_started_at=None,
-        needs_lookup=False,
-        updated_at=timezone.now(),
+    """Fail a message Twilio never took (only from ``pending``); return whether it changed.
+
+    Recorded like any other fact about the message, by ``message_apply_report``: the error's
+    meaning, the 21610 opt-out and the live event come from the same rules as a callback's.
+    Runs inside the caller's transaction (the row is locked).
+    """
+    locked = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("conversation__contact")
+        .filter(pk=message.pk, status=MessageStatus.PENDING)
+        .first()
     )
-    if changed:
-        message.status, message.error_code, message.error_message = MessageStatus.FAILED, code, reason
-        announce_status(message)
-        logger.warning("message %s failed: %s", message.pk, reason)
-    return bool(changed)
+    if locked is None:
+        return False
+    Message.objects.filter(pk=message.pk).update(dispatch_started_at=None, needs_lookup=False)
+    report = MessageReport(
+        sid=locked.twilio_sid or "", status=MessageStatus.FAILED, error_code=code, error_message=reason
+    )
+    if not message_apply_report(message=locked, report=report):
+        return False
+    message.status, message.error_code, message.error_message = locked.status, locked.error_code, locked.error_message
+    logger.warning("message %s failed: %s", message.pk, reason)
+    return True
 
 
 def _same_body(ours: str, theirs: str) -> bool:

@@ -18,12 +18,12 @@ from conversations.services import (
     conversation_touch,
     preview_for,
 )
+from messaging.inputs import IncomingMessage
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.optout import keyword_intent
 from messaging.segments import segment_info
 from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
-from messaging.twilio.payloads import InboundSms
 from smsinbox.errors import ServiceError
 from smsinbox.models import PhoneNumber
 
@@ -40,7 +40,7 @@ class ReceiveResult:
     created: bool  # False for a repeated delivery of a stored MessageSid
 
 
-def _route(sms: InboundSms) -> tuple[PhoneNumber, int | None, int | None]:
+def _route(sms: IncomingMessage) -> tuple[PhoneNumber, int | None, int | None]:
     """The number texted (with its organization), the sender's conversation id and the id of a
     message already stored under this MessageSid — one indexed query.
 
@@ -66,7 +66,7 @@ def _route(sms: InboundSms) -> tuple[PhoneNumber, int | None, int | None]:
     return number, number.conversation_id, number.stored_message_id  # type: ignore[attr-defined]
 
 
-def message_receive(*, sms: InboundSms) -> ReceiveResult:
+def message_receive(*, sms: IncomingMessage) -> ReceiveResult:
     """Store an inbound message exactly once and update its conversation.
 
     Idempotent on ``MessageSid``: a repeated delivery (even a concurrent one) creates,
@@ -85,7 +85,7 @@ def message_receive(*, sms: InboundSms) -> ReceiveResult:
 
 
 @transaction.atomic
-def _receive(sms: InboundSms) -> ReceiveResult:
+def _receive(sms: IncomingMessage) -> ReceiveResult:
     """One transaction: find or create the contact and conversation, store, count, announce.
 
     The contact is found by index on (organization, E.164) or created; the conversation row
@@ -133,7 +133,7 @@ def _receive(sms: InboundSms) -> ReceiveResult:
     return ReceiveResult(message=message, created=True)
 
 
-def _apply_keyword(*, sms: InboundSms, contact: Contact, message: Message) -> None:
+def _apply_keyword(*, sms: IncomingMessage, contact: Contact, message: Message) -> None:
     """Opt the contact out (STOP), back in (START), or record a HELP request, as a MessageEvent."""
     intent, keyword = keyword_intent(body=sms.body, opt_out_type=sms.opt_out_type)
     if intent == "STOP":

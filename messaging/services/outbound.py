@@ -15,10 +15,9 @@ from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.segments import MAX_BODY_CHARACTERS, segment_info
 from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
-from messaging.twilio.payloads import clean_text
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, User
-from smsinbox.parsing import is_http_url
+from smsinbox.parsing import clean_text, is_http_url
 
 logger = logging.getLogger(__name__)
 

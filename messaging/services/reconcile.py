@@ -26,7 +26,6 @@ from messaging.models import Message, MessageEvent
 from messaging.services.status import message_status_update
 from messaging.statuses import MessageStatus
 from messaging.twilio import client
-from messaging.twilio.payloads import StatusCallback
 
 logger = logging.getLogger(__name__)
 
@@ -88,14 +87,7 @@ def messages_reconcile(*, now: datetime | None = None) -> ReconcileReport:
             logger.warning("reconcile: fetching %s failed: %s", sid, exc.message)
             continue
         report.fetched += 1
-        callback = StatusCallback(
-            message_sid=sid,
-            status=found.status.lower(),
-            error_code=found.error_code,
-            error_message=found.error_message,
-            our_message_id=None,
-            raw={"source": "reconcile", "status": found.status, "error_code": found.error_code},
-        )
-        if message_status_update(callback=callback, source=MessageEvent.Type.RECONCILED).changed:
+        facts = found.report(source=MessageEvent.Type.RECONCILED)
+        if message_status_update(report=facts, source=MessageEvent.Type.RECONCILED).changed:
             report.advanced += 1
     return report

@@ -24,7 +24,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from messaging.error_codes import TWILIO_ERRORS, error_meaning
+from messaging.error_codes import TWILIO_ERRORS, error_meaning, error_text
+from messaging.inputs import MessageReport
 
 REJECTED = "rejected"
 NOT_SENT = "not_sent"
@@ -59,6 +60,19 @@ class TwilioMessage:
     error_code: int | None
     error_message: str
     date_created: datetime | None
+
+    def report(self, *, source: str) -> MessageReport:
+        """What this resource says about the message, as the services take it (``source`` names the call)."""
+        return MessageReport(
+            sid=self.sid,
+            status=self.status.strip().lower(),
+            error_code=self.error_code,
+            error_message=error_text(self.error_code, self.error_message) if self.error_code is not None else "",
+            num_segments=self.num_segments,
+            price=self.price,
+            price_unit=self.price_unit,
+            raw={"source": source, "status": self.status, "error_code": self.error_code},
+        )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Parse Twilio's form posts into typed values; anything malformed raises ``MalformedWebhook``.
+"""Parse Twilio's form posts into the domain's inputs; anything malformed raises ``MalformedWebhook``.
 
 Parsing trusts only the fields actually sent: media are the ``MediaUrl{N}`` fields present,
 whatever ``NumMedia`` claims.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from messaging.error_codes import parse_error_code
-from smsinbox.parsing import ascii_int, is_http_url
+from messaging.error_codes import error_text, parse_error_code
+from messaging.inputs import IncomingMedia, IncomingMessage, MessageReport
+from smsinbox.parsing import ascii_int, clean_text, is_http_url
 from smsinbox.phones import InvalidPhoneNumber, to_e164
 
 MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
@@ -26,38 +26,6 @@ class MalformedWebhook(ValueError):
     """A signed request we cannot use: a permanent problem, answered 200 so Twilio stops."""
 
 
-@dataclass(frozen=True)
-class InboundMedia:
-    position: int
-    url: str
-    content_type: str
-
-
-@dataclass(frozen=True)
-class InboundSms:
-    message_sid: str
-    account_sid: str
-    from_e164: str
-    to_e164: str
-    body: str
-    num_segments: int
-    messaging_service_sid: str = ""
-    media: tuple[InboundMedia, ...] = ()
-    geo: dict[str, str] = field(default_factory=dict)
-    opt_out_type: str = ""
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StatusCallback:
-    message_sid: str
-    status: str  # as sent, lower-cased; may be a value we do not know
-    error_code: int | None
-    error_message: str
-    our_message_id: int | None  # from ``?m=`` on the callback URL
-    raw: dict[str, Any] = field(default_factory=dict)
-
-
 def raw_fields(post: Mapping[str, Any]) -> dict[str, Any]:
     """All posted fields as a JSON-able dict, names and values cleaned (repeated fields become lists)."""
     getlist = getattr(post, "getlist", None)
@@ -66,12 +34,6 @@ def raw_fields(post: Mapping[str, Any]) -> dict[str, Any]:
         values = getlist(key) if getlist else [post[key]]
         collected.setdefault(clean_text(key), []).extend(clean_text(v) for v in values)
     return {key: values[0] if len(values) == 1 else values for key, values in collected.items()}
-
-
-def clean_text(value: object) -> str:
-    """Text safe for every database: no NUL bytes, no lone surrogates."""
-    text = str(value or "").replace("\x00", "")
-    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _message_sid(post: Mapping[str, Any]) -> str:
@@ -89,21 +51,21 @@ def _phone(post: Mapping[str, Any], name: str) -> str:
         raise MalformedWebhook(f"{name} {raw[:40]!r} is not a phone number") from exc
 
 
-def parse_inbound(post: Mapping[str, Any]) -> InboundSms:
+def parse_inbound(post: Mapping[str, Any]) -> IncomingMessage:
     """Parse an incoming-message webhook."""
     sid = _message_sid(post)
     segments = ascii_int(str(post.get("NumSegments") or "1").strip())
     num_segments = min(max(segments, 1), 255) if segments is not None else 1
-    media: list[InboundMedia] = []
+    media: list[IncomingMedia] = []
     positions = sorted(int(m[1]) for key in post if (m := MEDIA_URL_FIELD.fullmatch(key)))
     for position in positions:
         url = clean_text(post.get(f"MediaUrl{position}")).strip()
         if not is_http_url(url) or len(media) >= MAX_MEDIA:
             continue
         content_type = clean_text(post.get(f"MediaContentType{position}")).strip()[:100]
-        media.append(InboundMedia(position=position, url=url, content_type=content_type))
+        media.append(IncomingMedia(position=position, url=url, content_type=content_type))
     service = clean_text(post.get("MessagingServiceSid")).strip()
-    return InboundSms(
+    return IncomingMessage(
         message_sid=sid,
         account_sid=clean_text(post.get("AccountSid")).strip(),
         from_e164=_phone(post, "From"),
@@ -118,18 +80,19 @@ def parse_inbound(post: Mapping[str, Any]) -> InboundSms:
     )
 
 
-def parse_status_callback(post: Mapping[str, Any], query: Mapping[str, Any]) -> StatusCallback:
+def parse_status_callback(post: Mapping[str, Any], query: Mapping[str, Any]) -> MessageReport:
     """Parse a status callback; ``query`` is the callback URL's query (our ``m`` id)."""
     sid = _message_sid(post)
     status = clean_text(post.get("MessageStatus") or post.get("SmsStatus")).strip().lower()[:40]
     if not status:
         raise MalformedWebhook("MessageStatus is missing")
     our_id = ascii_int(str(query.get("m") or "").strip())
-    return StatusCallback(
-        message_sid=sid,
+    code = parse_error_code(post.get("ErrorCode"))
+    return MessageReport(
+        sid=sid,
         status=status,
-        error_code=parse_error_code(post.get("ErrorCode")),
-        error_message=clean_text(post.get("ErrorMessage")).strip()[:500],
+        error_code=code,
+        error_message=error_text(code, clean_text(post.get("ErrorMessage"))[:500]) if code is not None else "",
         our_message_id=our_id,
         raw=raw_fields(post),
     )

@@ -94,6 +94,6 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
 
 @twilio_webhook
 def sms_status(request: HttpRequest) -> HttpResponse:
-    callback = parse_status_callback(request.POST, request.GET)
-    message_status_update(callback=callback)
+    report = parse_status_callback(request.POST, request.GET)
+    message_status_update(report=report)
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")  # 200: stored, repeated or ignored alike

@@ -101,6 +101,8 @@ class Message:
     status_callback: str = ""
     media: list[Media] = field(default_factory=list)
     error_code: int | None = None
+    error_message: str | None = None
+    price: str | None = None  # set once sent, negative as Twilio bills it
     date_created: datetime = field(default_factory=utcnow)
     date_updated: datetime = field(default_factory=utcnow)
     date_sent: datetime | None = None
@@ -125,12 +127,12 @@ class Message:
             "date_updated": rfc2822(self.date_updated),
             "direction": self.direction,
             "error_code": self.error_code,
-            "error_message": None,
+            "error_message": self.error_message,
             "from": self.from_,
             "messaging_service_sid": self.messaging_service_sid,
             "num_media": str(len(self.media)),
             "num_segments": str(self.num_segments),
-            "price": None,
+            "price": self.price,
             "price_unit": "USD",
             "sid": self.sid,
             "status": self.status,

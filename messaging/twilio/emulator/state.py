@@ -34,6 +34,16 @@ from .validation import MAX_MEDIA, CreateRequest, is_possible_number, parse_crea
 # Emulator-specific magic "To" numbers: accepted, then fail in delivery.
 UNDELIVERED_TO = "+15005550010"  # sending, sent, undelivered (30003 unreachable handset)
 FAILED_TO = "+15005550011"  # sending, failed (30008 unknown error)
+UNKNOWN_HANDSET_TO = "+15005550012"  # sending, sent, undelivered (30005 unknown destination handset)
+UNSUBSCRIBED_LATER_TO = "+15005550013"  # failed 21610 after acceptance (a Messaging Service's opt-out check)
+# Twilio's ErrorMessage texts for the codes the emulator's lifecycles end in.
+ERROR_MESSAGES = {
+    30003: "Unreachable destination handset",
+    30005: "Unknown destination handset",
+    30008: "Unknown error",
+    21610: "Attempt to send to unsubscribed recipient",
+}
+PRICE_PER_SEGMENT = "0.00790"  # US SMS, billed once the message leaves Twilio
 CANCELABLE = frozenset({"scheduled", "accepted", "queued"})
 EMULATOR_MEDIA = "emulator"  # in send_inbound(media_urls=…): an image served by this emulator
 
@@ -63,6 +73,10 @@ def lifecycle(message: Message) -> list[Step]:
         return [*steps, Step("sending"), Step("sent"), Step("undelivered", 30003)]
     if message.to == FAILED_TO:
         return [*steps, Step("sending"), Step("failed", 30008)]
+    if message.to == UNKNOWN_HANDSET_TO:
+        return [*steps, Step("sending"), Step("sent"), Step("undelivered", 30005)]
+    if message.to == UNSUBSCRIBED_LATER_TO:
+        return [*steps, Step("failed", 21610)]
     return [*steps, Step("sending"), Step("sent"), Step("delivered")]
 
 
@@ -333,6 +347,9 @@ class EmulatorState:
                 message.from_ = next(iter(self._numbers.values())).phone_number
             message.status = step.status
             message.error_code = step.error_code
+            message.error_message = ERROR_MESSAGES.get(step.error_code) if step.error_code else None
+            if step.status in {"sent", "delivered", "undelivered"} and message.price is None:
+                message.price = f"-{float(PRICE_PER_SEGMENT) * message.num_segments:.5f}"
             message.date_updated = utcnow()
             if step.status == "sending" and message.date_sent is None:
                 message.date_sent = message.date_updated

@@ -17,7 +17,7 @@ from conversations.models import Contact
 from conversations.services import contact_create
 from messaging.models import Message
 from messaging.segments import GSM7_BASIC, GSM7_EXTENSION, segment_info
-from messaging.twilio.payloads import clean_text
+from smsinbox.parsing import clean_text
 from smsinbox.phones import InvalidPhoneNumber, e164_or_none, format_for_people, phone_query, to_e164
 from tests.api_client import ApiClient
 from tests.reliability.bad_input.helpers import E164, FUZZ, PURE, any_text, phoneish_text, rolled_back
