@@ -109,8 +109,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",  # throttles repeated failed logins
     "smsinbox",
+    # The layers, lowest first: core (smsinbox) ← conversations ← messaging ← the faces (smsinbox.web).
     "conversations",
     "messaging",
+    "smsinbox.web",
 ]
 
 MIDDLEWARE = [
@@ -335,11 +337,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",  # the inbox's own calls (CSRF enforced)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["smsinbox.api.CamelCaseJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["smsinbox.api.CamelCaseJSONParser"],
-    "EXCEPTION_HANDLER": "smsinbox.api.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["smsinbox.web.api.conventions.CamelCaseJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["smsinbox.web.api.conventions.CamelCaseJSONParser"],
+    "EXCEPTION_HANDLER": "smsinbox.web.api.conventions.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "DEFAULT_SCHEMA_CLASS": "smsinbox.api.ApiSchema",  # drf-spectacular, naming nested serializers by API class
+    # drf-spectacular, naming nested serializers by API class
+    "DEFAULT_SCHEMA_CLASS": "smsinbox.web.api.conventions.ApiSchema",
 }
 
 # --- Security (production) -------------------------------------------------------------
@@ -402,8 +405,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
-    "PREPROCESSING_HOOKS": ["smsinbox.api.expand_method_routes"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "smsinbox.api.camelize_schema"],
+    "PREPROCESSING_HOOKS": ["smsinbox.web.api.conventions.expand_method_routes"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smsinbox.web.api.conventions.camelize_schema",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",
         "MessageStatusEnum": "messaging.statuses.MessageStatus",

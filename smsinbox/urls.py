@@ -10,7 +10,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/twilio/", include("messaging.urls")),
-    path("api/", include("smsinbox.api_urls")),
-    path("", include("conversations.urls")),
+    path("api/twilio/", include("messaging.twilio.urls")),
+    path("api/", include("smsinbox.web.api.urls")),
+    path("", include("smsinbox.web.urls")),
 ]

@@ -13,6 +13,7 @@ reconciling:
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -215,3 +216,39 @@ def update_number_webhooks(*, sid: str, sms_url: str, status_callback: str) -> T
     except (TwilioException, requests.exceptions.RequestException) as exc:
         raise _classify(exc) from exc
     return TwilioNumber(n.sid, n.phone_number, n.sms_url or "", n.sms_method or "", n.status_callback or "")
+
+
+MAX_MEDIA_BYTES = 5 * 1024 * 1024  # Twilio's MMS limit
+
+
+def is_account_media_url(url: str, *, message_sid: str) -> bool:
+    """Whether ``url`` is one of this message's Media resources on our account: the only URLs ever
+    fetched with our credentials (so no URL anyone typed is fetched with them)."""
+    bases = ["https://api.twilio.com"]
+    if settings.TWILIO_API_BASE_URL:
+        bases.append(settings.TWILIO_API_BASE_URL.rstrip("/"))
+    prefix = "|".join(re.escape(b) for b in bases)
+    account = re.escape(settings.TWILIO_ACCOUNT_SID)
+    pattern = (
+        rf"^(?:{prefix})/2010-04-01/Accounts/{account}/Messages/{re.escape(message_sid)}/Media/ME[0-9a-fA-F]{{32}}$"
+    )
+    return re.match(pattern, url) is not None
+
+
+def fetch_media(url: str) -> tuple[str, bytes] | None:
+    """The content type and bytes of a Media resource (``is_account_media_url``), or ``None`` when
+    Twilio does not answer 200 in time or the file is over Twilio's 5 MB limit."""
+    try:
+        with requests.get(
+            url,
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            timeout=settings.TWILIO_HTTP_TIMEOUT,
+            stream=True,
+        ) as answer:
+            if answer.status_code != 200:
+                return None
+            body = answer.raw.read(MAX_MEDIA_BYTES + 1, decode_content=True)
+            content_type = answer.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip()
+    except requests.RequestException:
+        return None
+    return None if len(body) > MAX_MEDIA_BYTES else (content_type, body)

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from smsinbox.demo import demo_seed
+from messaging.demo import demo_seed
 
 
 def test_login_page_is_accessible_and_phone_friendly(client, db):

@@ -135,7 +135,7 @@ def test_undelivered_30005_is_recorded_with_its_code_from_every_source(source, o
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_failed_21610_opts_the_contact_out_from_every_source(source, org_a, emulator, client):
-    facts, events, message = _run(source, UNSUBSCRIBED_LATER_TO, org_a, emulator, client)
+    facts, events, _message = _run(source, UNSUBSCRIBED_LATER_TO, org_a, emulator, client)
     assert (facts["status"], facts["error_code"]) == ("failed", 21610)
     assert "unsubscribed" in facts["error_message"]
     assert facts["opt_out_method"] == "error_21610"
@@ -156,7 +156,8 @@ def test_every_source_records_identical_rows_and_events(to, org_a, emulator, cli
     priced = {s: tuple(getattr(results[s][2], n) for n in PRICED_FACTS) for s in ("lookup", "reconcile")}
     if to == UNKNOWN_HANDSET_TO:
         assert priced["lookup"] == priced["reconcile"]
-        assert priced["lookup"][1] is not None and priced["lookup"][1] < 0
+        assert priced["lookup"][1] is not None
+        assert priced["lookup"][1] < 0
 
 
 def test_the_create_answer_records_the_same_facts_as_a_lookup(org_a, emulator):

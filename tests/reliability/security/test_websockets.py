@@ -12,10 +12,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 from django.urls import reverse
 
-from conversations.consumers import FORBIDDEN, UNAUTHENTICATED
 from conversations.models import Conversation
 from smsinbox.models import Membership, User
 from smsinbox.services import organization_setup
+from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from tests.api_client import ApiClient
 from tests.reliability.security.world import ORG_A_NUMBER, STATUS
 from tests.twilio_posts import new_sid, post_inbound, post_signed, status_params

@@ -6,7 +6,7 @@ import json
 import pytest
 from rest_framework.exceptions import ErrorDetail, ParseError
 
-from smsinbox.api import CamelCaseJSONParser, CamelCaseJSONRenderer
+from smsinbox.web.api.conventions import CamelCaseJSONParser, CamelCaseJSONRenderer
 
 
 def test_a_lone_surrogate_is_rendered_as_a_replacement_character():

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from conversations.apis import ConversationSerializer
 from conversations.models import Contact, Conversation
 from conversations.payloads import conversation_payload
 from conversations.services import (
@@ -20,8 +19,9 @@ from conversations.services import (
 )
 from messaging.models import Message
 from messaging.services.outbound import message_send
-from smsinbox.api import to_camel
 from smsinbox.models import Membership, User
+from smsinbox.web.api.conventions import to_camel
+from smsinbox.web.api.conversations import ConversationSerializer
 from tests.api_client import ApiClient
 from tests.twilio_posts import post_inbound
 

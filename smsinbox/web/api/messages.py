@@ -14,17 +14,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.selectors import (
-    contact_get_for_user,
-    conversation_get_for_user,
-    message_get_for_user,
-    message_page,
-)
+from conversations.selectors import contact_get_for_user, conversation_get_for_user
 from messaging.models import Direction, Encoding, Message, MessageEvent
 from messaging.payloads import message_payload
+from messaging.selectors import message_get_for_user, message_page
 from messaging.services.outbound import SendResult, message_send
 from messaging.statuses import MessageStatus
-from smsinbox.api import (
+from smsinbox.errors import ServiceError
+from smsinbox.web.api.conventions import (
     ORGANIZATION_PARAMETERS,
     PageQuerySerializer,
     StrictCharField,
@@ -36,7 +33,6 @@ from smsinbox.api import (
     page_response,
     page_serializer,
 )
-from smsinbox.errors import ServiceError
 
 MESSAGES = ["messages"]
 

@@ -21,27 +21,32 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conversations.models import Contact, Conversation
 from conversations.payloads import conversation_payload
-from conversations.selectors import (
-    LIST_FILTERS,
-    conversation_get_for_user,
-    conversation_list,
-    conversation_page,
-    message_page,
-)
+from conversations.selectors import conversation_get_for_user, conversation_page
 from conversations.services import (
     conversation_assign,
     conversation_mark_read,
     conversation_set_status,
 )
-from conversations.views import NUL_IN_SEARCH
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS
+from messaging.selectors import conversation_list, message_page
 from messaging.services.outbound import message_send, opt_out_reason
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership
 from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
+from smsinbox.web.pages import NUL_IN_SEARCH
+
+# The list's filter tabs, as arguments of ``conversation_list``.
+LIST_FILTERS: dict[str, dict[str, object]] = {
+    "all": {},
+    "unread": {"unread": True},
+    "open": {"status": "open"},
+    "closed": {"status": "closed"},
+    "mine": {"assigned": "me"},
+    "unassigned": {"assigned": "unassigned"},
+}
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
@@ -75,7 +80,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         active_filter = "all"
     q = request.GET.get("q", "")[:200]
     page = conversation_page(
-        conversation_list(user=request.user, organization=organization, filter=active_filter, q=q),
+        conversation_list(user=request.user, organization=organization, q=q, **LIST_FILTERS[active_filter]),
         cursor=request.GET.get("cursor", ""),
     )
     thread = message_page(conversation=conversation) if conversation else None

@@ -1,8 +1,8 @@
 from django.urls import path, register_converter
 
-from conversations.views import contacts, inbox
-from messaging.views import message_media
 from smsinbox.parsing import IdConverter
+from smsinbox.web.media import message_media
+from smsinbox.web.pages import contacts, inbox
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 

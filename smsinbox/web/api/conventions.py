@@ -222,7 +222,7 @@ MAX_PAGE_SIZE = 100
 
 
 def _cursor_signer(kind: str) -> Signer:
-    return Signer(salt=f"smsinbox.api.cursor.{kind}")
+    return Signer(salt=f"smsinbox.web.api.conventions.cursor.{kind}")
 
 
 def cursor_dump(kind: str, position: str) -> str | None:

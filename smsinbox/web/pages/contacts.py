@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from conversations.models import Contact
 from conversations.selectors import contact_get_for_user, contact_list
 from conversations.services import contact_create, contact_update, conversation_start
-from conversations.views import NUL_IN_SEARCH
 from smsinbox.errors import ServiceError
 from smsinbox.tenancy import current_organization
+from smsinbox.web.pages import NUL_IN_SEARCH
 
 
 class ContactForm(forms.Form):

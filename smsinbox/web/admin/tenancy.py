@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
-from smsinbox.admin_scoping import OrganizationScopedAdmin, PhoneSearchMixin, ScopedFormFieldsMixin
 from smsinbox.models import Membership, Organization, PhoneNumber, User
+from smsinbox.web.admin.scoping import OrganizationScopedAdmin, PhoneSearchMixin, ScopedFormFieldsMixin
 
 
 @admin.register(User)

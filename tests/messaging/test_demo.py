@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from conversations.models import Contact, Conversation
+from messaging.demo import DEMO_ORG, demo_seed
 from messaging.models import Message
-from smsinbox.demo import DEMO_ORG, demo_seed
 
 
 def test_seed_creates_threads_once_and_resets_the_password(db):

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from conversations.models import Contact, Conversation
 from conversations.services import contact_duplicate_error
 from messaging.models import Message
-from smsinbox.admin_scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
 from smsinbox.phones import format_for_people
+from smsinbox.web.admin.scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
 
 THREAD_INLINE_LIMIT = 50
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from smsinbox.demo import DEMO_NUMBER, DEMO_ORG, demo_seed
+from messaging.demo import DEMO_NUMBER, DEMO_ORG, demo_seed
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from messaging.models import Message, MessageEvent, MessageMedia
-from smsinbox.admin_scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
+from smsinbox.web.admin.scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
 
 
 class MessageMediaInline(ReadOnlyInline):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from conversations.consumers import InboxConsumer
+from smsinbox.web.consumers import InboxConsumer
 
 websocket_urlpatterns = [
     path("ws/inbox/", InboxConsumer.as_asgi()),

@@ -1,4 +1,4 @@
-"""The REST API's routes, under /api/ (the Twilio webhooks live in messaging/urls.py).
+"""The REST API's routes, under /api/ (the Twilio webhooks live in messaging/twilio/urls.py).
 
 One API class per operation; a path with several methods serves each by its own class
 (``method_route``). A trailing slash is optional everywhere, so a POST never meets a redirect.
@@ -8,7 +8,8 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from conversations.apis import (
+from smsinbox.web.api.conventions import api_not_found, method_route
+from smsinbox.web.api.conversations import (
     ContactCreateApi,
     ContactDeleteApi,
     ContactDetailApi,
@@ -19,8 +20,7 @@ from conversations.apis import (
     ConversationReadApi,
     ConversationUpdateApi,
 )
-from messaging.apis import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
-from smsinbox.api import api_not_found, method_route
+from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

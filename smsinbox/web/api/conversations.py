@@ -19,12 +19,11 @@ from rest_framework.views import APIView
 from conversations.models import Contact, Conversation
 from conversations.payloads import conversation_payload
 from conversations.selectors import (
-    contact_find_for_user,
+    contact_get_for_user,
     contact_list,
     contact_page,
     conversation_get_for_user,
     conversation_page,
-    conversation_search,
 )
 from conversations.services import (
     UNSET,
@@ -34,7 +33,9 @@ from conversations.services import (
     conversation_mark_read,
     conversation_update,
 )
-from smsinbox.api import (
+from messaging.selectors import conversation_list
+from smsinbox.phones import format_for_people
+from smsinbox.web.api.conventions import (
     MAX_ID,
     ORGANIZATION_PARAMETERS,
     PageQuerySerializer,
@@ -47,7 +48,6 @@ from smsinbox.api import (
     page_response,
     page_serializer,
 )
-from smsinbox.phones import format_for_people
 
 CONTACTS = ["contacts"]
 CONVERSATIONS = ["conversations"]
@@ -112,7 +112,7 @@ ConversationPage = page_serializer(ConversationSerializer, "Conversations, newes
 
 
 def _contact_or_404(request: Request, pk: int) -> Contact:
-    contact = contact_find_for_user(user=request.user, contact_id=pk)
+    contact = contact_get_for_user(user=request.user, contact_id=pk)
     if contact is None:
         raise exceptions.NotFound("Contact not found.")
     return contact
@@ -298,7 +298,7 @@ class ConversationListApi(APIView):
         organization = organization_for_request(request)
         assigned = filters.get("assigned")
         page = conversation_page(
-            conversation_search(
+            conversation_list(
                 user=request.user,
                 organization=organization,
                 status=filters.get("status"),

@@ -8,9 +8,9 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
-from conversations.consumers import FORBIDDEN, UNAUTHENTICATED, InboxConsumer
 from smsinbox.asgi import application
 from smsinbox.services import organization_setup
+from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED, InboxConsumer
 from tests.twilio_posts import post_inbound
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]

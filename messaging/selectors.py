@@ -1,0 +1,91 @@
+"""Reads of messages, and of conversations searched by what their messages say; access checked.
+
+A row of another organization is simply not found. The conversation list lives here, not in
+``conversations``, because its search reaches into message text.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from conversations.models import Conversation
+from conversations.selectors import Page, keyset_decode, keyset_encode, name_has_words
+from messaging.models import Message, MessageMedia
+from smsinbox.models import Organization
+from smsinbox.phones import phone_query
+from smsinbox.tenancy import organization_ids_for_user
+
+
+def conversation_list(
+    *,
+    user: AbstractBaseUser,
+    organization: Organization,
+    status: str | None = None,
+    unread: bool | None = None,
+    assigned: str | int | None = None,
+    q: str = "",
+) -> QuerySet[Conversation]:
+    """An organization's conversations, newest activity first, filtered and searched.
+
+    ``status``: ``open`` / ``closed``; ``unread``: only threads with (``True``) or without
+    (``False``) unread messages; ``assigned``: ``"me"``, ``"unassigned"`` or a user id;
+    ``q``: a name (every word), a number typed any common way (``(555) 123-4567`` finds
+    ``+15551234567``) or message text. Ordered by (``last_message_at``, ``id``) descending,
+    the keyset of ``conversation_page`` and of the ``inbox_*`` indexes.
+    """
+    qs = Conversation.objects.filter(organization=organization).select_related("contact", "assignee")
+    if status is not None:
+        qs = qs.filter(status=status)
+    if unread is True:
+        qs = qs.filter(unread_count__gt=0)
+    elif unread is False:
+        qs = qs.filter(unread_count=0)
+    if assigned == "me":
+        qs = qs.filter(assignee_id=user.pk)
+    elif assigned == "unassigned":
+        qs = qs.filter(assignee__isnull=True)
+    elif assigned is not None:
+        qs = qs.filter(assignee_id=int(assigned))
+    text = q.strip()
+    if text:
+        by_text = Exists(Message.objects.filter(conversation=OuterRef("pk"), body__icontains=text))
+        condition = name_has_words(text, prefix="contact__") | by_text
+        phone = phone_query("contact__phone", text)
+        if phone:
+            condition |= phone
+        qs = qs.filter(condition)
+    return qs.order_by("-last_message_at", "-id")
+
+
+def message_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:
+    """A thread's newest messages (oldest first on the page); ``before`` loads older ones by keyset."""
+    qs = Message.objects.filter(conversation=conversation).select_related("sent_by").prefetch_related("media")
+    edge = keyset_decode(before) if before else None
+    if edge is not None:
+        at, pk = edge
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return Page(rows, keyset_encode(rows[0].created_at, rows[0].pk) if more and rows else "")
+
+
+def message_get_for_user(*, user: AbstractBaseUser, message_id: int) -> Message | None:
+    """The message, with its media and events, if the user is a member of its organization."""
+    return (
+        Message.objects.select_related("sent_by")
+        .prefetch_related("media", "events")
+        .filter(pk=message_id, organization_id__in=organization_ids_for_user(user))
+        .first()
+    )
+
+
+def message_media_get_for_user(*, user: AbstractBaseUser, message_id: int, position: int) -> MessageMedia | None:
+    """One media item of a message, with its message, if the user is a member of its organization."""
+    return (
+        MessageMedia.objects.select_related("message")
+        .filter(message_id=message_id, position=position, message__organization_id__in=organization_ids_for_user(user))
+        .first()
+    )

@@ -1,0 +1,6 @@
+"""Django admin for every model, scoped to the organizations a staff member administers.
+
+Autodiscovered as the ``web`` app's admin module; each domain's admin lives in its own module.
+"""
+
+from smsinbox.web.admin import conversations, messages, tenancy  # noqa: F401  (registers the ModelAdmins)

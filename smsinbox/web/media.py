@@ -1,0 +1,59 @@
+"""``/media/<message>/<position>/``: MMS media for the inbox and the API, never a raw Twilio URL.
+
+The viewer must belong to the message's organization (a session, or an API token). Inbound
+media is served from ``messaging.media`` (fetched from Twilio with credentials, cached); media
+staff attached to an outbound MMS is redirected to.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.views.decorators.http import require_GET
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from messaging.media import MediaUnavailable, media_content, media_is_public
+from messaging.selectors import message_media_get_for_user
+
+INLINE_TYPES = re.compile(r"^(image|video|audio)/[\w.+-]+$")
+
+
+def _viewer(request: HttpRequest) -> object | None:
+    """The signed-in staff member, or the owner of an API token (``Authorization: Token …``)."""
+    if request.user.is_authenticated:
+        return request.user
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None
+
+
+@require_GET
+def message_media(request: HttpRequest, message_id: int, position: int) -> HttpResponse:
+    viewer = _viewer(request)
+    if viewer is None:
+        if "HTTP_AUTHORIZATION" in request.META:
+            return HttpResponse("Invalid token.", status=401, content_type="text/plain")
+        return redirect_to_login(request.get_full_path())
+    media = message_media_get_for_user(user=viewer, message_id=message_id, position=position)
+    if media is None:
+        raise Http404("No such media.")
+    if media_is_public(media):
+        return HttpResponseRedirect(media.url)
+    try:
+        content = media_content(media=media)
+    except MediaUnavailable as exc:
+        if exc.reason == "not_ours":
+            raise Http404("This media is not available.") from exc
+        return HttpResponse("The media could not be fetched from Twilio.", status=502, content_type="text/plain")
+    response = HttpResponse(content.body, content_type=content.content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    inline = INLINE_TYPES.match(content.content_type) and content.content_type != "image/svg+xml"
+    response["Content-Disposition"] = "inline" if inline else f'attachment; filename="media-{message_id}-{position}"'
+    return response
