@@ -13,12 +13,21 @@ PORT ?= 8000
 EMULATOR_PORT ?= 8025
 DEMO_NUMBER := +15005550006
 
-.PHONY: help run test lint check-python migrate clean
+# The locks: every direct and transitive dependency pinned with the hashes of all its files, for
+# any platform and Python >= 3.11. `make lock` compiles the dev lock from requirements-dev.txt, then
+# the runtime lock from requirements.txt constrained by it (shared packages: the same versions).
+# UPGRADE=1 moves every package to the newest release its range allows; without it, pins the
+# ranges still allow are kept.
+LOCK_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" $(if $(filter 1,$(UPGRADE)),--upgrade)
+
+.PHONY: help run test lint lock check-python migrate clean
 
 help:
 	@echo "make run   - set up .venv and serve the inbox at http://$(HOST):$(PORT) (SQLite, no services needed)"
 	@echo "make test  - set up .venv with test tools and run the whole test suite"
 	@echo "make lint  - ruff"
+	@echo "make lock  - recompile requirements.lock and requirements-dev.lock from requirements*.txt (UPGRADE=1: newest allowed)"
 	@echo "make bench - benchmarks against local PostgreSQL and Redis (DATABASE_URL, REDIS_URL); BENCH_QUICK=1 for the <1 min CI size"
 	@echo "make chaos - fault injection (own PostgreSQL + Redis): lost/duplicated per scenario -> docs/reliability.md; CHAOS_QUICK=1 for ~3 min"
 
@@ -31,17 +40,24 @@ define ensure_venv
 		{ echo "Could not create $(VENV): install your Python's venv module (e.g. apt-get install python3-venv)." >&2; exit 1; }
 endef
 
-$(VENV)/.stamp-run: requirements.txt | check-python
+# Installs come from the locks only (exact versions, hashes checked), never from the ranges.
+$(VENV)/.stamp-run: requirements.lock | check-python
 	$(ensure_venv)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	@touch $@
 
-$(VENV)/.stamp-dev: requirements.txt requirements-dev.txt | check-python
+# The dev lock holds the runtime lock's versions plus the tools, so it stands for both stamps.
+$(VENV)/.stamp-dev: requirements.lock requirements-dev.lock | check-python
 	$(ensure_venv)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	@touch $@ $(VENV)/.stamp-run
+
+# Needs PyPI. Then run the whole suite (`make test`, and with services) before committing the locks.
+lock: $(VENV)/.stamp-dev
+	$(LOCK_COMPILE) requirements-dev.txt -o requirements-dev.lock
+	$(LOCK_COMPILE) requirements.txt -c requirements-dev.lock -o requirements.lock
 
 run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: export TWILIO_EMULATOR_PORT ?= $(EMULATOR_PORT)

@@ -217,11 +217,35 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 # each other's "org.1", so the key prefix names the database unless REDIS_PREFIX says otherwise.
 _db_name = str(DATABASES["default"]["NAME"]).rsplit("/", 1)[-1]
 REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "").strip() or f"smsinbox:{_db_name}"
+# Redis connections name their timeouts instead of taking redis-py's defaults (none before 8.x, 5 s
+# since). Invariant: the channel layer's socket reads outlast its blocking reads. channels_redis
+# waits for a websocket's next event with BZPOPMIN for REDIS_BLOCKING_READ_SECONDS
+# (RedisChannelLayer.brpop_timeout; a test holds them equal) and loops; a read timeout equal to
+# that wait fires just before Redis answers "nothing yet", and the consumer dies with
+# TimeoutError, dropping a quiet websocket every 5 s. Reads stay bounded: a Redis that stops
+# answering is still noticed within REDIS_SOCKET_TIMEOUT_SECONDS (TCP keepalive finds dead peers
+# of idle connections). Publishing is bounded separately (smsinbox.events.PUBLISH_TIMEOUT).
+REDIS_BLOCKING_READ_SECONDS = 5
+REDIS_SOCKET_TIMEOUT_SECONDS = REDIS_BLOCKING_READ_SECONDS + 5
+REDIS_CONNECT_TIMEOUT_SECONDS = 3
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX, "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                # Options in REDIS_URL's query string (?socket_timeout=…) override these.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                        "socket_keepalive": True,
+                    }
+                ],
+                "prefix": REDIS_PREFIX,
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
@@ -229,6 +253,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_PREFIX,
+            "OPTIONS": {
+                "socket_timeout": 5,  # no blocking commands here: every read answers at once
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+                "socket_keepalive": True,
+            },
         }
     }
 else:
