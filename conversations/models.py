@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from smsinbox.db_triggers import Trigger, VersionBump
 from smsinbox.models import E164_REGEX, Organization, PhoneNumber
 from smsinbox.phones import format_for_people
 
@@ -93,7 +94,7 @@ class Conversation(models.Model):
     and is changed only by ``F()`` updates, so concurrent messages never lose an increment.
 
     ``version`` counts the row's updates: the database adds one on every UPDATE, whatever the
-    statement set (``smsinbox.db_triggers``), so updates of one row have increasing versions in
+    statement set (``TRIGGERS`` below), so updates of one row have increasing versions in
     the order they commit, and no code path can forget it. Live inboxes order the rows they hear
     by it (``conversations.payloads.conversation_payload``).
     """
@@ -177,3 +178,36 @@ class Conversation(models.Model):
             errors["phone_number"] = "This number belongs to another organization."
         if errors:
             raise ValidationError(errors)
+
+
+# Installed by migrations and after every migrate (``smsinbox.db_triggers``).
+TRIGGERS = [
+    Trigger(
+        "conversation_same_organization",
+        "conversations_conversation",
+        ("INSERT", "UPDATE"),
+        "(SELECT organization_id FROM conversations_contact WHERE id = NEW.contact_id) <> NEW.organization_id "
+        "OR (SELECT organization_id FROM smsinbox_phonenumber WHERE id = NEW.phone_number_id) "
+        "<> NEW.organization_id"
+        " OR (OLD.organization_id IS NOT NULL AND OLD.organization_id <> NEW.organization_id)",
+        "a conversation's contact and number belong to its organization, which never changes",
+    ),
+    Trigger(
+        "contact_organization_fixed",
+        "conversations_contact",
+        ("UPDATE OF organization_id",),
+        "NEW.organization_id <> OLD.organization_id "
+        "AND EXISTS (SELECT 1 FROM conversations_conversation WHERE contact_id = OLD.id)",
+        "a contact with conversations cannot move to another organization",
+    ),
+    # On the number's table, but about the conversations that use it: defined beside them.
+    Trigger(
+        "phonenumber_organization_fixed",
+        "smsinbox_phonenumber",
+        ("UPDATE OF organization_id",),
+        "NEW.organization_id <> OLD.organization_id "
+        "AND EXISTS (SELECT 1 FROM conversations_conversation WHERE phone_number_id = OLD.id)",
+        "a number with conversations cannot move to another organization",
+    ),
+    VersionBump("conversation_version_bump", "conversations_conversation"),
+]

@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from conversations.models import Conversation
-from messaging.statuses import INBOUND_STATUSES, STATUS_RANK, MessageStatus
+from messaging.statuses import INBOUND_STATUSES, NOT_READABLE, STATUS_RANK, MessageStatus
+from smsinbox.db_triggers import Trigger
 from smsinbox.models import E164_REGEX, Organization
 
 
@@ -44,7 +45,7 @@ class Message(models.Model):
     - ``twilio_sid`` is unique when set; an inbound message always has one.
     - ``idempotency_key`` is unique per organization when set.
     - ``status`` is one of ``MessageStatus``; ``status_rank`` is derived from it, and a
-      trigger (``smsinbox.db_triggers``) rejects any UPDATE that lowers the rank, moves sideways,
+      trigger (``TRIGGERS`` below) rejects any UPDATE that lowers the rank, moves sideways,
       or leaves ``canceled``. Services update with ``status__in=statuses_below(new)``
       so a racing late callback updates nothing instead of failing.
     - only outbound messages have a ``sent_by`` user or an idempotency key.
@@ -141,6 +142,30 @@ class Message(models.Model):
     def __str__(self) -> str:
         arrow = "←" if self.direction == Direction.INBOUND else "→"
         return f"{arrow} {self.twilio_sid or f'#{self.pk}'} ({self.status})"
+
+
+_UNREADABLE = ", ".join(f"'{s}'" for s in sorted(NOT_READABLE))
+
+# Installed by migrations and after every migrate (``smsinbox.db_triggers``).
+TRIGGERS = [
+    Trigger(
+        "messaging_message_status_forward_only",
+        "messaging_message",
+        ("UPDATE OF status",),
+        "NEW.status <> OLD.status AND (NEW.status_rank <= OLD.status_rank OR OLD.status = 'canceled' "
+        f"OR (NEW.status = 'read' AND OLD.status IN ({_UNREADABLE})))",
+        "message status may only move forward",
+        timing="AFTER",
+    ),
+    Trigger(
+        "message_same_organization",
+        "messaging_message",
+        ("INSERT", "UPDATE"),
+        "(SELECT organization_id FROM conversations_conversation WHERE id = NEW.conversation_id) "
+        "<> NEW.organization_id",
+        "a message belongs to its conversation's organization",
+    ),
+]
 
 
 class MessageMedia(models.Model):

@@ -15,7 +15,7 @@ share one rank, so none replaces another; only ``read`` follows them, and nothin
 follows ``canceled``.
 
 The rank table below is the single source of truth: the database derives
-``Message.status_rank`` from it and a trigger (``smsinbox.db_triggers``) refuses any
+``Message.status_rank`` from it and a trigger (``messaging.models.TRIGGERS``) refuses any
 update that is not an advance.
 """
 

@@ -1,29 +1,38 @@
-"""Invariants the database enforces with triggers, where a constraint cannot reach.
+"""Invariants the database enforces with triggers, where a constraint cannot reach: the mechanism.
 
-- A message's status only moves forward (ranks from ``messaging.statuses``).
-- A conversation's contact and number belong to the conversation's organization; a
-  message belongs to its conversation's organization; a contact, number or conversation
-  cannot move to another organization once it has conversations or messages.
-- A Messaging Service SID routes to one organization only.
+Each trigger is defined once, next to its model, in the model module's ``TRIGGERS`` list:
 
-And one the application must not be trusted to keep:
+- ``messaging.models``: a message's status only moves forward (ranks from ``messaging.statuses``);
+  a message belongs to its conversation's organization.
+- ``conversations.models``: a conversation's contact and number belong to its organization; a
+  contact or number with conversations cannot move to another organization; a conversation's
+  ``version`` goes up by one on every UPDATE of its row, whatever the statement set it to, so
+  live inboxes can order the rows they hear (one the application must not be trusted to keep).
+- ``smsinbox.models``: a Messaging Service SID routes to one organization only.
 
-- A conversation's ``version`` goes up by one on every UPDATE of its row, whatever the
-  statement set it to, so live inboxes can order the rows they hear (``Conversation``).
-
-Installed after every ``migrate`` (``post_migrate``), idempotently, for PostgreSQL and SQLite,
-so a table that SQLite rebuilds during a later migration gets its triggers back.
+A migration installs each definition (``InstallTriggers``, whose arguments show the definition
+in the migration file, as Django shows a constraint's), and ``tests/smsinbox/test_db_triggers.py``
+fails when a model module's definition and its app's migrations disagree (run ``manage.py
+makemigrations APP --empty`` and add ``InstallTriggers([…])`` with the new definitions).
+Every trigger is also reinstalled after every ``migrate`` (``post_migrate``), idempotently, for
+PostgreSQL and SQLite, so a table that SQLite rebuilds during a later migration gets it back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.apps import apps as global_apps
+from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @dataclass(frozen=True)
 class Trigger:
+    """Refuse a write: ``when`` is a boolean SQL condition over NEW/OLD that means "refuse"."""
+
     name: str
     table: str
     events: tuple[str, ...]  # "INSERT", "UPDATE", or "UPDATE OF col"
@@ -31,71 +40,9 @@ class Trigger:
     message: str
     timing: str = "BEFORE"
 
-
-def _status_condition() -> str:
-    from messaging.statuses import NOT_READABLE
-
-    unreadable = ", ".join(f"'{s}'" for s in sorted(NOT_READABLE))
-    return (
-        "NEW.status <> OLD.status AND (NEW.status_rank <= OLD.status_rank OR OLD.status = 'canceled' "
-        f"OR (NEW.status = 'read' AND OLD.status IN ({unreadable})))"
-    )
-
-
-def triggers() -> list[Trigger]:
-    return [
-        Trigger(
-            "messaging_message_status_forward_only",
-            "messaging_message",
-            ("UPDATE OF status",),
-            _status_condition(),
-            "message status may only move forward",
-            timing="AFTER",
-        ),
-        Trigger(
-            "conversation_same_organization",
-            "conversations_conversation",
-            ("INSERT", "UPDATE"),
-            "(SELECT organization_id FROM conversations_contact WHERE id = NEW.contact_id) <> NEW.organization_id "
-            "OR (SELECT organization_id FROM smsinbox_phonenumber WHERE id = NEW.phone_number_id) "
-            "<> NEW.organization_id"
-            " OR (OLD.organization_id IS NOT NULL AND OLD.organization_id <> NEW.organization_id)",
-            "a conversation's contact and number belong to its organization, which never changes",
-        ),
-        Trigger(
-            "message_same_organization",
-            "messaging_message",
-            ("INSERT", "UPDATE"),
-            "(SELECT organization_id FROM conversations_conversation WHERE id = NEW.conversation_id) "
-            "<> NEW.organization_id",
-            "a message belongs to its conversation's organization",
-        ),
-        Trigger(
-            "contact_organization_fixed",
-            "conversations_contact",
-            ("UPDATE OF organization_id",),
-            "NEW.organization_id <> OLD.organization_id "
-            "AND EXISTS (SELECT 1 FROM conversations_conversation WHERE contact_id = OLD.id)",
-            "a contact with conversations cannot move to another organization",
-        ),
-        Trigger(
-            "phonenumber_organization_fixed",
-            "smsinbox_phonenumber",
-            ("UPDATE OF organization_id",),
-            "NEW.organization_id <> OLD.organization_id "
-            "AND EXISTS (SELECT 1 FROM conversations_conversation WHERE phone_number_id = OLD.id)",
-            "a number with conversations cannot move to another organization",
-        ),
-        Trigger(
-            "phonenumber_service_one_organization",
-            "smsinbox_phonenumber",
-            ("INSERT", "UPDATE"),
-            "NEW.messaging_service_sid <> '' AND EXISTS (SELECT 1 FROM smsinbox_phonenumber other "
-            "WHERE other.messaging_service_sid = NEW.messaging_service_sid "
-            "AND other.organization_id <> NEW.organization_id)",
-            "this Messaging Service belongs to another organization",
-        ),
-    ]
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        """How a migration file writes this definition out."""
+        return "smsinbox.db_triggers.Trigger", [], _fields(self)
 
 
 @dataclass(frozen=True)
@@ -106,9 +53,14 @@ class VersionBump:
     table: str
     column: str = "version"
 
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return "smsinbox.db_triggers.VersionBump", [], _fields(self)
 
-def version_bumps() -> list[VersionBump]:
-    return [VersionBump("conversation_version_bump", "conversations_conversation")]
+
+def _fields(definition: object) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(definition)  # type: ignore[call-overload]
 
 
 def _sqlite_sql(t: Trigger) -> list[str]:
@@ -176,25 +128,77 @@ $fn$ LANGUAGE plpgsql""",
     ]
 
 
-def install(connection: BaseDatabaseWrapper) -> list[str]:
-    """(Re)create every trigger whose table exists; return their names."""
+Definition = Trigger | VersionBump
+
+
+def defined_triggers() -> list[Definition]:
+    """Every trigger of every installed app: the ``TRIGGERS`` list of its models module."""
+    found: list[Definition] = []
+    for app in global_apps.get_app_configs():
+        found.extend(getattr(app.models_module, "TRIGGERS", ()))
+    return found
+
+
+def _sql(connection: BaseDatabaseWrapper, definition: Definition) -> list[str]:
+    if isinstance(definition, VersionBump):
+        return {"postgresql": _postgres_bump_sql, "sqlite": _sqlite_bump_sql}[connection.vendor](definition)
+    return {"postgresql": _postgres_sql, "sqlite": _sqlite_sql}[connection.vendor](definition)
+
+
+def install(connection: BaseDatabaseWrapper, definitions: Iterable[Definition] | None = None) -> list[str]:
+    """(Re)create each trigger (all defined ones by default) whose table exists; return their names."""
     tables = set(connection.introspection.table_names())
     installed = []
     with connection.cursor() as cursor:
-        for t in triggers():
-            if t.table not in tables:
+        for definition in defined_triggers() if definitions is None else definitions:
+            if definition.table not in tables:
                 continue
-            sql = {"postgresql": _postgres_sql, "sqlite": _sqlite_sql}[connection.vendor](t)
-            for statement in sql:
+            for statement in _sql(connection, definition):
                 cursor.execute(statement, None)  # no placeholders: RAISE formats with % itself
-            installed.append(t.name)
-        for b in version_bumps():
-            if b.table not in tables:
-                continue
-            for statement in {"postgresql": _postgres_bump_sql, "sqlite": _sqlite_bump_sql}[connection.vendor](b):
-                cursor.execute(statement, None)
-            installed.append(b.name)
+            installed.append(definition.name)
     return installed
+
+
+def _drop_sql(connection: BaseDatabaseWrapper, definition: Definition) -> list[str]:
+    if connection.vendor == "sqlite":
+        events = 1 if isinstance(definition, VersionBump) else len(definition.events)
+        return [f"DROP TRIGGER IF EXISTS {definition.name}_{i}" for i in range(events)]
+    return [
+        f"DROP TRIGGER IF EXISTS {definition.name} ON {definition.table}",
+        f"DROP FUNCTION IF EXISTS {definition.name}()",
+    ]
+
+
+class InstallTriggers(migrations.operations.base.Operation):
+    """A migration operation that installs triggers, written out in full in the migration file.
+
+    The definitions in a migration are a frozen copy of the ``TRIGGERS`` of the model module at
+    the time, as Django freezes fields and constraints. Reversing drops them.
+    """
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, definitions: list[Definition]) -> None:
+        self.definitions = list(definitions)
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return self.__class__.__name__, [], {"definitions": self.definitions}
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass  # triggers are not part of Django's model state
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        install(schema_editor.connection, self.definitions)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        with schema_editor.connection.cursor() as cursor:
+            for definition in self.definitions:
+                for statement in _drop_sql(schema_editor.connection, definition):
+                    cursor.execute(statement, None)
+
+    def describe(self) -> str:
+        return "Install triggers " + ", ".join(d.name for d in self.definitions)
 
 
 def installed_names(connection: BaseDatabaseWrapper) -> set[str]:

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from phonenumber_field.modelfields import PhoneNumberField
 
+from smsinbox.db_triggers import Trigger
+
 # E.164: a plus, a non-zero country digit, at most 15 digits in all. Checked by the database.
 E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
 
@@ -128,3 +130,17 @@ class PhoneNumber(models.Model):
             .exists()
         ):
             raise ValidationError({"messaging_service_sid": "This Messaging Service belongs to another organization."})
+
+
+# Installed by migrations and after every migrate (``smsinbox.db_triggers``).
+TRIGGERS = [
+    Trigger(
+        "phonenumber_service_one_organization",
+        "smsinbox_phonenumber",
+        ("INSERT", "UPDATE"),
+        "NEW.messaging_service_sid <> '' AND EXISTS (SELECT 1 FROM smsinbox_phonenumber other "
+        "WHERE other.messaging_service_sid = NEW.messaging_service_sid "
+        "AND other.organization_id <> NEW.organization_id)",
+        "this Messaging Service belongs to another organization",
+    ),
+]

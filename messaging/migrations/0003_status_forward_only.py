@@ -1,4 +1,5 @@
-"""A trigger that makes the database refuse any status change that is not forward.
+"""A trigger that makes the database refuse any status change that is not forward (history:
+the definition in force is `messaging.models.TRIGGERS`, installed by 0007_triggers).
 
 Forward means a strictly higher ``status_rank`` (derived from ``messaging.statuses``) and
 never out of ``canceled``. Services already update conditionally, so this only fires on a

@@ -1,16 +1,18 @@
 """Invariants held by database triggers, on SQLite and PostgreSQL alike."""
 
 import pytest
+from django.apps import apps
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.db.models import F
 
 from conversations.models import Contact, Conversation
 from conversations.services import contact_get_or_create
 from messaging.models import Message
-from smsinbox.db_triggers import install, installed_names, triggers, version_bumps
+from smsinbox.db_triggers import InstallTriggers, Trigger, defined_triggers, install, installed_names
 from smsinbox.models import PhoneNumber
 
-EXPECTED = {t.name for t in triggers()} | {b.name for b in version_bumps()}
+EXPECTED = {t.name for t in defined_triggers()}
 
 
 def refused():
@@ -19,6 +21,39 @@ def refused():
 
 def test_every_trigger_is_installed_after_migrate(db):
     assert installed_names(connection) >= EXPECTED
+
+
+def _migrated_definitions(app_label: str) -> dict[str, object]:
+    """The triggers an app's migrations install, as the last migration to name each left it."""
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    found: dict[str, object] = {}
+    for key in loader.graph.forwards_plan(loader.graph.leaf_nodes(app_label)[0]):
+        if key[0] != app_label:
+            continue
+        for operation in loader.graph.nodes[key].operations:
+            if isinstance(operation, InstallTriggers):
+                found.update({d.name: d for d in operation.definitions})
+    return found
+
+
+@pytest.mark.parametrize("app_label", ["smsinbox", "conversations", "messaging"])
+def test_each_apps_triggers_are_defined_once_and_migrated_as_defined(app_label):
+    """A change to a model module's ``TRIGGERS`` needs a migration, as a changed constraint does."""
+    defined = {d.name: d for d in apps.get_app_config(app_label).models_module.TRIGGERS}
+    assert defined
+    assert _migrated_definitions(app_label) == defined
+
+
+def test_a_trigger_name_belongs_to_one_app():
+    names = [d.name for d in defined_triggers()]
+    assert len(names) == len(set(names))
+
+
+def test_the_migration_check_sees_a_changed_definition():
+    defined = {d.name: d for d in apps.get_app_config("messaging").models_module.TRIGGERS}
+    first = next(iter(defined.values()))
+    changed = {**defined, first.name: Trigger(first.name, first.table, first.events, "FALSE", first.message)}
+    assert _migrated_definitions("messaging") != changed
 
 
 def test_a_dropped_trigger_comes_back_on_install(db):
