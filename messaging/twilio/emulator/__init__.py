@@ -13,6 +13,10 @@ Webhooks: status callbacks (``sending``, ``sent``, ``delivered`` …) ``callback
 incoming messages via :meth:`TwilioEmulator.send_inbound`, signed like Twilio's over the exact
 URL and all fields. Local control endpoints live under ``/_emulator/`` (see :mod:`.control`).
 
+It imports nothing of the product (``tests/test_layers.py`` checks): Twilio's rules (encoding, segment
+splitting, the 1,600-character limit, opt-out keywords) are its own copy in :mod:`.rules`, written from
+Twilio's documentation, so that it can disagree with the product's.
+
 Point the SDK at it::
 
     client = Client(account_sid, auth_token)

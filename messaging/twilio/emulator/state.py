@@ -14,9 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from messaging.optout import OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
-from messaging.segments import MAX_BODY_CHARACTERS, segment_info
-
 from .resources import (
     API_VERSION,
     Media,
@@ -29,6 +26,7 @@ from .resources import (
     new_sid,
     utcnow,
 )
+from .rules import MAX_BODY_LENGTH, body_too_long, keyword_of, segment_count
 from .validation import MAX_MEDIA, CreateRequest, is_possible_number, parse_create
 
 # Emulator-specific magic "To" numbers: accepted, then fail in delivery.
@@ -226,7 +224,7 @@ class EmulatorState:
                 to=request.to,
                 body=request.body,
                 status=status,
-                num_segments=segment_info(request.body).segments,
+                num_segments=segment_count(request.body),
                 messaging_service_sid=request.messaging_service_sid,
                 status_callback=request.status_callback,
                 media=[Media(new_sid("ME"), _content_type(url), url, now) for url in request.media_urls],
@@ -242,8 +240,8 @@ class EmulatorState:
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Store an incoming message and return ``(resource, webhook params)`` (REFERENCE §2)."""
         urls = list(media_urls)
-        if len(urls) > MAX_MEDIA or len(body) > MAX_BODY_CHARACTERS:
-            raise ValueError(f"Twilio delivers at most {MAX_MEDIA} media and {MAX_BODY_CHARACTERS} characters")
+        if len(urls) > MAX_MEDIA or body_too_long(body):
+            raise ValueError(f"Twilio delivers at most {MAX_MEDIA} media and {MAX_BODY_LENGTH} characters")
         now = utcnow()
         with self._lock:
             if self._number_by_e164(to) is None:
@@ -256,7 +254,7 @@ class EmulatorState:
                 to=to,
                 body=body,
                 status="received",
-                num_segments=segment_info(body).segments,
+                num_segments=segment_count(body),
                 date_created=now,
                 date_updated=now,
                 date_sent=now,
@@ -268,10 +266,10 @@ class EmulatorState:
                 )
                 message.media.append(media)
             self._messages[message.sid] = message
-            keyword = body.strip().upper()
-            if keyword in OPT_OUT_KEYWORDS:
+            keyword = keyword_of(body)  # HELP changes nothing: Twilio only answers it
+            if keyword == "STOP":
                 self._opted_out.add((to, from_))
-            elif keyword in OPT_IN_KEYWORDS:
+            elif keyword == "START":
                 self._opted_out.discard((to, from_))
             params = {
                 "ToCountry": country_of(to),

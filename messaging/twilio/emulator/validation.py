@@ -10,9 +10,8 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from messaging.segments import MAX_BODY_CHARACTERS
-
 from .resources import TwilioApiError
+from .rules import body_too_long
 
 MAX_MEDIA = 10
 SCHEDULE_MIN = timedelta(minutes=5)
@@ -104,7 +103,7 @@ def parse_create(
         )
     if not body and not media:
         raise _bad(21619, "A text message body or media urls must be specified.")
-    if len(body) > MAX_BODY_CHARACTERS:
+    if body_too_long(body):  # counted as Twilio counts it: an emoji is two
         raise _bad(21617, "The concatenated message body exceeds the 1600 character limit.")
     if len(media) > MAX_MEDIA:
         raise _bad(21623, "Number of media files exceeds allowed limit")
