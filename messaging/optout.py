@@ -18,9 +18,11 @@ def keyword_intent(*, body: str, opt_out_type: str = "") -> tuple[Intent | None,
     body must be exactly one keyword, trimmed and case-insensitive: ``sToP`` counts,
     ``stop please`` does not.
     """
-    word = body.strip().upper()
+    text = body.strip()
     if opt_out_type in {"STOP", "START", "HELP"}:
-        return opt_out_type, word[:20] or opt_out_type  # type: ignore[return-value]
+        return opt_out_type, text.upper()[:20] or opt_out_type  # type: ignore[return-value]
+    # Twilio's keywords are ASCII words; Unicode upper-casing would read "ſtop" (long s) as STOP.
+    word = text.upper() if text.isascii() else ""
     if word in OPT_OUT_KEYWORDS:
         return "STOP", word
     if word in OPT_IN_KEYWORDS:

@@ -3,7 +3,12 @@
 GSM-7: 160 characters in one segment, 153 per segment when split; the extension characters
 ``^ { } [ ] ~ \\ | €`` and form feed cost two septets each. One character outside the GSM-7
 sets makes the whole message UCS-2: 70 code units in one segment, 67 per segment when split,
-counted in UTF-16 code units (an emoji costs two). The inbox composer mirrors these rules.
+counted in UTF-16 code units (an emoji costs two). A character is never split across two
+segments: an escape pair or a surrogate pair that does not fit in what is left of a segment
+starts the next one (Twilio's segment calculator), so ``{`` × 153 is three segments, not two.
+
+The 1,600 limit counts UTF-16 code units too (an emoji counts two, as Twilio's 21617 does and
+as a browser's ``maxlength`` does). The inbox composer mirrors these rules.
 """
 
 from __future__ import annotations
@@ -31,12 +36,27 @@ def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
 
 
+def body_length(body: str) -> int:
+    """The length the 1,600 limit counts: UTF-16 code units (an emoji is two)."""
+    return len(body.encode("utf-16-le")) // 2
+
+
+def is_too_long(body: str) -> bool:
+    return body_length(body) > MAX_BODY_CHARACTERS
+
+
 def segment_info(body: str) -> SegmentInfo:
     """Return encoding, length and segment count of ``body`` as Twilio will bill it."""
     if is_gsm7(body):
-        encoding, units, single, multi = "GSM-7", sum(2 if ch in GSM7_EXTENSION else 1 for ch in body), 160, 153
+        encoding, costs, single, multi = "GSM-7", [2 if ch in GSM7_EXTENSION else 1 for ch in body], 160, 153
     else:
-        encoding, units, single, multi = "UCS-2", len(body.encode("utf-16-le")) // 2, 70, 67
+        encoding, costs, single, multi = "UCS-2", [2 if ord(ch) > 0xFFFF else 1 for ch in body], 70, 67
+    units = sum(costs)
     if units <= single:
         return SegmentInfo(encoding, len(body), units, 1, single)
-    return SegmentInfo(encoding, len(body), units, -(-units // multi), multi)
+    segments, used = 1, 0
+    for cost in costs:  # fill each segment; a character that does not fit starts the next one
+        if used + cost > multi:
+            segments, used = segments + 1, 0
+        used += cost
+    return SegmentInfo(encoding, len(body), units, segments, multi)

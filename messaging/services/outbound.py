@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from conversations.models import Contact
 from conversations.services import conversation_start, conversation_touch, preview_for
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
-from messaging.segments import MAX_BODY_CHARACTERS, segment_info
+from messaging.segments import MAX_BODY_CHARACTERS, is_too_long, segment_info
 from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
@@ -34,7 +34,7 @@ class SendResult:
 def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | None) -> None:
     if not body.strip() and not media_urls:
         raise ServiceError("Missing required fields: contactId and message", field="message")
-    if len(body) > MAX_BODY_CHARACTERS:
+    if is_too_long(body):
         raise ServiceError(f"Message too long. Maximum {MAX_BODY_CHARACTERS} characters.", field="message")
     if len(media_urls) > MAX_MEDIA:
         raise ServiceError(f"Too many attachments. Maximum {MAX_MEDIA} images.", field="mediaUrls")

@@ -11,7 +11,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from messaging.optout import keyword_intent
-from messaging.segments import segment_info
+from messaging.segments import is_too_long, segment_info
 from messaging.twilio.emulator import rules
 from messaging.twilio.emulator.rules import body_length, body_too_long, keyword_of, segment
 
@@ -197,12 +197,6 @@ def test_inbound_keywords_drive_the_opt_out(client, emulator):
 
 # --- the emulator and the product, side by side -----------------------------------------------------
 
-PRODUCT_SPLITS_CHARACTERS = pytest.mark.xfail(
-    strict=True,
-    reason="product bug: messaging.segments divides the total by 153/67, as if an escape pair or a surrogate "
-    "pair could straddle two segments; Twilio never splits a character",
-)
-
 # (body, Twilio's segment count): vectors from Twilio's calculator and the boundaries around them.
 TRICKY = [
     pytest.param("", 1, id="empty"),
@@ -231,18 +225,14 @@ TRICKY = [
     pytest.param("👍🏽" * 17, 1, id="skin-tone-68-units"),
     pytest.param("it’s " * 14, 1, id="smart-quotes-70"),
     pytest.param("x" * 1600, 11, id="1600-digits"),
-    pytest.param("a" * 152 + "€" + "a" * 152, 3, marks=PRODUCT_SPLITS_CHARACTERS, id="euro-straddles-153"),
-    pytest.param("{" * 153, 3, marks=PRODUCT_SPLITS_CHARACTERS, id="153-braces"),
-    pytest.param("1" * 66 + EMOJI + "1" * 66, 3, marks=PRODUCT_SPLITS_CHARACTERS, id="emoji-straddles-67"),
-    pytest.param(EMOJI * 67, 3, marks=PRODUCT_SPLITS_CHARACTERS, id="67-emoji"),
+    pytest.param("a" * 152 + "€" + "a" * 152, 3, id="euro-straddles-153"),
+    pytest.param("{" * 153, 3, id="153-braces"),
+    pytest.param("1" * 66 + EMOJI + "1" * 66, 3, id="emoji-straddles-67"),
+    pytest.param(EMOJI * 67, 3, id="67-emoji"),
 ]
 
 
-def _without_marks(params):
-    return [pytest.param(*p.values, id=p.id) for p in params]
-
-
-@pytest.mark.parametrize(("body", "twilio"), _without_marks(TRICKY))
+@pytest.mark.parametrize(("body", "twilio"), TRICKY)
 def test_the_emulator_counts_as_twilio_documents(body, twilio):
     assert segment(body).count == twilio
 
@@ -268,15 +258,17 @@ def test_the_product_counts_segments_like_the_emulator(body, twilio):
         "unstop",
         "info",
         "",
-        pytest.param(
-            "ſtop",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="messaging.optout upper-cases with Unicode rules: 'ſtop' (long s) becomes STOP; "
-                "Twilio's keywords are ASCII words",
-            ),
-        ),
+        "ſtop",  # long s: Unicode upper-casing makes it STOP; Twilio's keywords are ASCII words
+        "ﬆop",
     ],
 )
 def test_the_product_reads_keywords_like_the_emulator(body):
     assert keyword_intent(body=body)[0] == keyword_of(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["x" * 1600, "x" * 1601, EMOJI * 800, EMOJI * 801, "x" * 1599 + EMOJI, "ж" * 1600, "€" * 1600],
+)
+def test_the_product_applies_the_1600_limit_like_the_emulator(body):
+    assert is_too_long(body) == body_too_long(body)
