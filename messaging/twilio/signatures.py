@@ -54,14 +54,19 @@ def signature_is_valid(*, url: str, params: Mapping[str, Any], signature: str, a
     return bool(RequestValidator(auth_token).validate(url, params, signature))
 
 
-def request_is_signed(request: HttpRequest) -> bool:
-    """Whether ``request`` carries a valid ``X-Twilio-Signature`` over all its POST fields."""
-    token = auth_token_for_account(request.POST.get("AccountSid"))
+def request_is_signed(request: HttpRequest, params: Mapping[str, Any] | None = None) -> bool:
+    """Whether ``request`` carries a valid ``X-Twilio-Signature`` over all its POST fields.
+
+    ``params``: those fields when the caller has already read them (the webhook views' parser);
+    ``request.POST`` otherwise.
+    """
+    params = request.POST if params is None else params
+    token = auth_token_for_account(params.get("AccountSid"))
     if token is None:
         return False
     return signature_is_valid(
         url=public_url(request),
-        params=request.POST,
+        params=params,
         signature=request.headers.get("X-Twilio-Signature", ""),
         auth_token=token,
     )

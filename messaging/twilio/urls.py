@@ -5,6 +5,6 @@ from messaging.twilio import webhooks
 app_name = "twilio"
 
 urlpatterns = [
-    path("sms-incoming", webhooks.sms_incoming, name="sms-incoming"),
-    path("sms-status", webhooks.sms_status, name="sms-status"),
+    path("sms-incoming", webhooks.SmsIncomingView.as_view(), name="sms-incoming"),
+    path("sms-status", webhooks.SmsStatusView.as_view(), name="sms-status"),
 ]

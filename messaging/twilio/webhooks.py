@@ -1,99 +1,173 @@
-"""Twilio's webhooks: ``POST /api/twilio/sms-incoming`` and ``POST /api/twilio/sms-status``.
+"""Twilio's webhooks: ``POST /api/twilio/sms-incoming`` and ``POST /api/twilio/sms-status``, as DRF views.
 
-Failure policy (deliberately unlike the seed's "always 200"):
+``TwilioWebhookView`` reads the post with DRF's ``FormParser``, checks the signature as its
+authentication (``drf.TwilioSignatureAuthentication``, required by ``drf.HasTwilioSignature``),
+answers TwiML (``drf.TwimlRenderer``) and holds the whole failure policy — deliberately unlike the
+seed's "always 200" — in one place: ``initial`` refuses before anything is read,
+``handle_exception`` maps every other outcome to its answer.
+
+- not a POST → 405, answered and logged as Django's ``require_POST`` does;
+- a body over 64 kB (or a ``Content-Length`` that is not ASCII digits) → 413, before the body is
+  read or the signature checked;
 - unsigned or wrongly signed → 403, nothing written, one warning naming the MessageSid;
-- signed but unusable for a permanent reason (unknown number, malformed fields) → 200 and a
-  log line, so Twilio stops retrying;
+- signed but unusable for a permanent reason (unknown number, malformed fields) → 200 and a log
+  line, so Twilio stops retrying;
 - a transient failure (database unavailable, lock or pool timeout, or a database that stops
   answering: ``smsinbox.deadline`` cuts it after ``WEBHOOK_DATABASE_DEADLINE_SECONDS``) → 503
   within seconds, so Twilio's retry or fallback URL delivers it again. Never 200 for a message
-  we did not store.
+  we did not store;
+- anything else is Django's to answer: a 400 for a body Django refuses to parse, a 500 for a bug.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.utils.log import log_response
+from rest_framework import status
+from rest_framework.exceptions import (
+    APIException,
+    AuthenticationFailed,
+    MethodNotAllowed,
+    NotAuthenticated,
+    PermissionDenied,
+)
+from rest_framework.parsers import FormParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from messaging.services import UnknownNumber, message_receive, message_status_update
+from messaging.twilio.drf import (
+    EMPTY_TWIML,
+    SIGNATURE_REFUSED,
+    HasTwilioSignature,
+    TwilioSignatureAuthentication,
+    TwimlOnly,
+    TwimlRenderer,
+    posted_fields,
+)
 from messaging.twilio.payloads import MalformedWebhook, parse_inbound, parse_status_callback
-from messaging.twilio.signatures import request_is_signed
 from smsinbox.deadline import database_deadline
 from smsinbox.parsing import ascii_int
 
+__all__ = ["EMPTY_TWIML", "MAX_BODY_BYTES", "SmsIncomingView", "SmsStatusView", "TwilioWebhookView"]
+
 logger = logging.getLogger(__name__)
 
-EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_BODY_BYTES = 64 * 1024  # Twilio's own limit (error 11750)
 
 
-def _twiml() -> HttpResponse:
-    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+class BodyTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body too large."
+
+    def __init__(self, length: str) -> None:
+        super().__init__()
+        self.length = length
 
 
-def _refusal(text: str, status: int) -> HttpResponse:
+def _refusal(text: str, status_code: int) -> HttpResponse:
     """A 4xx we have already logged in one line (Django's request logger then stays quiet)."""
-    response = HttpResponse(text, status=status, content_type="text/plain")
+    response = HttpResponse(text, status=status_code, content_type="text/plain")
     response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
-def _sid_for_log(request: HttpRequest) -> str:
-    return str(request.POST.get("MessageSid") or request.POST.get("SmsSid") or "-")[:40]
+class TwilioWebhookView(APIView):
+    """A signed form post from Twilio, stored by ``receive`` and answered with empty TwiML.
 
+    Every DRF policy is named here, so none of the global ``REST_FRAMEWORK`` settings (the REST
+    API's camelCase JSON, token and session authentication with CSRF, its exception handler,
+    throttles, schema) applies.
+    """
 
-def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
-    """Size limit, signature check and the transient-failure policy shared by both webhooks."""
+    http_method_names = ["post"]
+    parser_classes = [FormParser]
+    renderer_classes = [TwimlRenderer]
+    authentication_classes = [TwilioSignatureAuthentication]
+    permission_classes = [HasTwilioSignature]
+    throttle_classes = []
+    content_negotiation_class = TwimlOnly
+    versioning_class = None
+    metadata_class = None  # OPTIONS is a 405 like any other method but POST
+    schema = None  # signed posts from Twilio, not part of the REST API's OpenAPI schema
 
-    @csrf_exempt
-    @require_POST
-    def wrapper(request: HttpRequest) -> HttpResponse:
+    @property
+    def default_response_headers(self) -> dict[str, str]:
+        return {}  # no "Allow"/"Vary" on every answer: the 405 names its "Allow: POST" itself
+
+    def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
+        """Store what Twilio says; raise ``MalformedWebhook`` (or ``UnknownNumber``) to ignore it."""
+        raise NotImplementedError
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        """What is refused before the body is read; then DRF's negotiation, authentication, permission."""
+        if request.method != "POST":
+            raise MethodNotAllowed(request.method)
         length = request.META.get("CONTENT_LENGTH") or "0"
         size = ascii_int(length)
         if size is None or size > MAX_BODY_BYTES:
-            logger.warning("twilio webhook %s refused: body of %s bytes", request.path, length[:12])
-            return _refusal("Request body too large.", 413)
-        if not request_is_signed(request):
-            logger.warning(
-                "twilio webhook %s refused: bad signature (MessageSid %s)", request.path, _sid_for_log(request)
+            raise BodyTooLarge(length)
+        super().initial(request, *args, **kwargs)
+
+    def post(self, request: Request) -> Response:
+        with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
+            self.receive(request, posted_fields(request))
+        return Response()  # 200 and empty TwiML: stored, repeated or ignored alike
+
+    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+        """The failure policy: every refusal, ignore and transient failure, of every step, answered here."""
+        request = self.request
+        path = request.path
+        if isinstance(exc, MethodNotAllowed):
+            response = HttpResponseNotAllowed(["POST"])
+            log_response(
+                "Method Not Allowed (%s): %s", request.method, path, response=response, request=request._request
             )
-            return _refusal("Invalid Twilio signature.", 403)
-        try:
-            with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
-                return view(request)
-        except MalformedWebhook as exc:
-            logger.warning("twilio webhook %s ignored (MessageSid %s): %s", request.path, _sid_for_log(request), exc)
-            return _twiml()
-        except DatabaseError:
-            logger.exception(
-                "twilio webhook %s failed, Twilio will retry (MessageSid %s)", request.path, _sid_for_log(request)
-            )
+            return response
+        if isinstance(exc, BodyTooLarge):
+            logger.warning("twilio webhook %s refused: body of %s bytes", path, exc.length[:12])
+            return _refusal(str(exc.detail), exc.status_code)
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed | PermissionDenied):
+            logger.warning("twilio webhook %s refused: bad signature (MessageSid %s)", path, self._sid_for_log())
+            return _refusal(SIGNATURE_REFUSED, status.HTTP_403_FORBIDDEN)
+        if isinstance(exc, MalformedWebhook):
+            logger.warning("twilio webhook %s ignored (MessageSid %s): %s", path, self._sid_for_log(), exc)
+            return Response()
+        if isinstance(exc, UnknownNumber):
+            logger.warning("inbound %s ignored: %s", self._sid_for_log(), exc.message)
+            return Response()
+        if isinstance(exc, DatabaseError):
+            logger.exception("twilio webhook %s failed, Twilio will retry (MessageSid %s)", path, self._sid_for_log())
             return HttpResponse("Temporarily unavailable.", status=503, content_type="text/plain")
+        if isinstance(exc, APIException):  # none is expected (no throttle, no other parser); never JSON
+            return HttpResponse(str(exc.detail), status=exc.status_code, content_type="text/plain")
+        raise exc  # Django's to answer: a 400 for a body it refuses to parse, a 500 for a bug
 
-    return wrapper
+    def _sid_for_log(self) -> str:
+        fields = posted_fields(self.request)
+        return str(fields.get("MessageSid") or fields.get("SmsSid") or "-")[:40]
 
 
-@twilio_webhook
-def sms_incoming(request: HttpRequest) -> HttpResponse:
-    sms = parse_inbound(request.POST)
-    try:
+class SmsIncomingView(TwilioWebhookView):
+    """A message comes in: stored exactly once (a repeated delivery is answered 200 too)."""
+
+    def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
+        sms = parse_inbound(fields)
         result = message_receive(sms=sms)
-    except UnknownNumber as exc:
-        logger.warning("inbound %s ignored: %s", sms.message_sid, exc.message)
-        return _twiml()
-    if not result.created:
-        logger.info("inbound %s repeated: already stored as message %s", sms.message_sid, result.message.pk)
-    return _twiml()
+        if not result.created:
+            logger.info("inbound %s repeated: already stored as message %s", sms.message_sid, result.message.pk)
 
 
-@twilio_webhook
-def sms_status(request: HttpRequest) -> HttpResponse:
-    report = parse_status_callback(request.POST, request.GET)
-    message_status_update(report=report)
-    return HttpResponse(EMPTY_TWIML, content_type="text/xml")  # 200: stored, repeated or ignored alike
+class SmsStatusView(TwilioWebhookView):
+    """Status callback of a message we sent (``?m=<id>`` names it): stored, repeated or ignored alike."""
+
+    def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
+        message_status_update(report=parse_status_callback(fields, request.query_params))

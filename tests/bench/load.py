@@ -25,6 +25,7 @@ class Load:
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
+    answered: int = 0  # every answer, warmup and stragglers included (the denominator of CPU per request)
 
     def summary(self) -> dict[str, Any]:
         ok = sum(n for s, n in self.statuses.items() if 200 <= s < 300)
@@ -82,6 +83,7 @@ async def closed_loop(
                 return
             measuring = time.perf_counter() >= measure_from
             status, ms, _ = await post_once(session, req, None)
+            load.answered += status >= 0
             if measuring and time.perf_counter() <= stop:
                 if status < 0:
                     load.errors += 1

@@ -39,8 +39,19 @@ def table(res: dict[str, Any]) -> str:
         b, r = s1["bare"], s1["inbound"]
         add(f"1 bare view req/s (c={s1['concurrency']})", b["rps"])
         add("1 bare view p50/p95/p99 ms", f"{b['p50_ms']}/{b['p95_ms']}/{b['p99_ms']}")
+        add("1 bare view CPU ms/request", b.get("cpu_ms_per_request"))
+        signed = s1.get("signed")
+        if signed:
+            for key, name in (("django", "Django"), ("drf", "DRF")):
+                v = signed[key]
+                add(f"1 signed {name} view, no DB: req/s, p50 ms, CPU ms/req",
+                    f"{v['rps']}, {v['p50_ms']}, {v['cpu_ms_per_request']}")  # fmt: skip
+            add("1 signed DRF / signed Django (ratio)", signed["ratio_rps_drf_over_django"])
+            add("1 signed DRF / bare (ratio)", signed["ratio_rps_drf_over_bare"])
+            add("1 DRF machinery, CPU ms/request", signed["drf_cpu_ms_per_request_more"])
         add("1 inbound webhook req/s", r["rps"])
         add("1 inbound p50/p95/p99 ms", f"{r['p50_ms']}/{r['p95_ms']}/{r['p99_ms']}")
+        add("1 inbound CPU ms/request", r.get("cpu_ms_per_request"))
         add("1 inbound / bare (ratio)", s1["ratio_rps"], ">= 0.5")
         if "half_rate" in s1:
             h = s1["half_rate"]
@@ -50,6 +61,7 @@ def table(res: dict[str, Any]) -> str:
         add("2 status callback req/s", s2["status"]["rps"])
         st = s2["status"]
         add("2 status p50/p95/p99 ms", f"{st['p50_ms']}/{st['p95_ms']}/{st['p99_ms']}")
+        add("2 status CPU ms/request", st.get("cpu_ms_per_request"))
         add("2 status / bare (ratio)", s2["ratio_rps"], ">= 0.5")
     s3 = res.get("s3_costs")
     if s3 and "ratios" in s3:

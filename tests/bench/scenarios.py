@@ -39,6 +39,8 @@ from tests.bench.harness import (
     Database,
     Proc,
     Server,
+    children,
+    cpu_seconds,
     rss_mb,
     seed_contacts,
     seed_conversations,
@@ -137,16 +139,37 @@ class Bench:
             return [contact_phone(self.rng.randint(lo, hi)) for _ in range(n)]
         return [contact_phone(self.rng.randint(1, self.conversations)) for _ in range(n)]
 
+    async def measured(self, session: aiohttp.ClientSession, main: Server, requests: list) -> dict[str, Any]:
+        """A closed loop, with the CPU time the server's workers spent per answer (warmup included)."""
+        s = self.sizes
+        assert main.proc is not None
+        workers = children(main.proc.pid)
+        before = cpu_seconds(workers)
+        load = await closed_loop(session, requests, s.concurrency, s.duration, s.warmup)
+        spent = cpu_seconds(workers) - before
+        per_request = round(spent * 1000 / load.answered, 2) if load.answered else None
+        return {**load.summary(), "cpu_ms_per_request": per_request}
+
     async def s1_inbound(self, session: aiohttp.ClientSession, main: Server) -> None:
         s = self.sizes
         budget = int((s.duration + s.warmup) * 1500)  # more than the server answers in the window (checked)
-        bare = [inbound(main.url, p, path="/bench/bare") for p in self.contacts_with_thread(budget)]
-        real = [inbound(main.url, p) for p in self.contacts_with_thread(budget)]
-        log("S1 inbound webhook vs bare view …")
-        b = (await closed_loop(session, bare, s.concurrency, s.duration, s.warmup)).summary()
-        r = (await closed_loop(session, real, s.concurrency, s.duration, s.warmup)).summary()
+
+        def posts(path: str) -> list:
+            return [inbound(main.url, p, path=path) for p in self.contacts_with_thread(budget)]
+
+        log("S1 inbound webhook vs bare view; the webhooks' checks without the database, Django vs DRF …")
+        b = await self.measured(session, main, posts("/bench/bare"))
+        dj = await self.measured(session, main, posts("/bench/django-signed"))
+        drf = await self.measured(session, main, posts("/bench/drf-signed"))
+        r = await self.measured(session, main, posts("/api/twilio/sms-incoming"))
+        cpu = (dj["cpu_ms_per_request"], drf["cpu_ms_per_request"])
         out = {"concurrency": s.concurrency, "seconds": s.duration, "bare": b, "inbound": r,
-               "ratio_rps": ratio(r["rps"], b["rps"])}  # fmt: skip
+               "ratio_rps": ratio(r["rps"], b["rps"]),
+               "signed": {"django": dj, "drf": drf, "ratio_rps_drf_over_django": ratio(drf["rps"], dj["rps"]),
+                          "ratio_rps_drf_over_bare": ratio(drf["rps"], b["rps"]),
+                          "drf_cpu_ms_per_request_more": round(cpu[1] - cpu[0], 2) if None not in cpu else None,
+                          "what": "no database work: /bench/django-signed (the checks as before DRF) vs "
+                                  "/bench/drf-signed (the webhooks' DRF base class); tests/bench/urls.py"}}  # fmt: skip
         if r["rps"]:
             half = r["rps"] / 2
             more = [inbound(main.url, p) for p in self.contacts_with_thread(int(half * s.duration) + 1)]
@@ -161,8 +184,8 @@ class Bench:
         bare = [inbound(main.url, p, path="/bench/bare") for p in self.contacts_with_thread(len(rows))]
         reqs = [status_callback(main.url, mid, sid, to) for mid, sid, to in rows]
         log("S2 status callbacks vs bare view …")
-        b = (await closed_loop(session, bare, s.concurrency, s.duration, s.warmup)).summary()
-        r = (await closed_loop(session, reqs, s.concurrency, s.duration, s.warmup)).summary()
+        b = await self.measured(session, main, bare)
+        r = await self.measured(session, main, reqs)
         self.results["s2_status"] = {
             "concurrency": s.concurrency, "seconds": s.duration, "bare": b, "status": r,
             "ratio_rps": ratio(r["rps"], b["rps"]),

@@ -1,14 +1,19 @@
 """The webhook endpoints end to end: signed real-shaped posts through the Django test client."""
 
+import json
 import logging
+from urllib.parse import urlencode
 
 import pytest
+from django.db import OperationalError
+from django.test import Client
 from django.urls import reverse
 
 from conversations.models import Contact, Conversation
 from messaging.models import Message, MessageEvent
+from messaging.twilio import webhooks
 from messaging.twilio.webhooks import EMPTY_TWIML
-from tests.twilio_posts import inbound_params, new_sid, post_inbound, post_signed, post_status, sign
+from tests.twilio_posts import inbound_params, new_sid, post_inbound, post_signed, post_status, sign, status_params
 
 ORG_A_NUMBER = "+14155550001"
 
@@ -175,3 +180,106 @@ def test_status_callback_for_an_unknown_sid_is_200_class(client, org_a):
 def test_status_callback_without_a_status_is_ignored(client, org_a):
     response = post_status(client, sid=new_sid(), status="")
     assert response.status_code == 200
+
+
+# --- DRF views, today's answers: what the move to DRF must not have changed ----------------------------
+
+INCOMING = "/api/twilio/sms-incoming"
+STATUS = "/api/twilio/sms-status"
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_a_json_body_with_a_valid_signature_is_ignored_as_before(client, org_a, caplog):
+    """Only FormParser reads the body: JSON carries no fields, as it never did. Signed over its fields it is
+    403; signed over the URL alone (what Django and DRF read of it: nothing) it is ignored with a 200."""
+    body = json.dumps(inbound_params(to=ORG_A_NUMBER))
+    before = row_counts()
+
+    def post(signed_fields):
+        signature = sign(f"http://testserver{INCOMING}", signed_fields)
+        return client.generic(
+            "POST", INCOMING, body, content_type="application/json", headers={"X-Twilio-Signature": signature}
+        )
+
+    assert post(json.loads(body)).status_code == 403
+    with caplog.at_level(logging.WARNING, logger="messaging"):
+        ignored = post({})
+    assert (ignored.status_code, ignored["Content-Type"], ignored.content.decode()) == (200, "text/xml", EMPTY_TWIML)
+    assert any("ignored (MessageSid -)" in r.getMessage() for r in caplog.records)
+    assert row_counts() == before
+
+
+def test_a_signed_multipart_post_is_stored_as_before(client, org_a):
+    params = inbound_params(to=ORG_A_NUMBER, body="multipart")
+    signature = sign(f"http://testserver{INCOMING}", params)
+    response = client.post(INCOMING, data=params, headers={"X-Twilio-Signature": signature})  # multipart
+    assert response.status_code == 200
+    assert Message.objects.get().body == "multipart"
+
+
+@pytest.mark.parametrize(("query", "accept"), [("", "application/json"), ("format=json", "*/*"), ("format=api", "")])
+def test_the_answer_is_twiml_whatever_accept_or_format_say(client, org_a, query, accept):
+    headers = {"Accept": accept} if accept else {}
+    response = post_signed(client, INCOMING, inbound_params(to=ORG_A_NUMBER), query=query, headers=headers)
+    assert (response.status_code, response["Content-Type"], response.content.decode()) == (200, "text/xml", EMPTY_TWIML)
+    assert "Allow" not in response  # DRF's default headers are not added: the answer is what it was
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize("path", [INCOMING, STATUS])
+def test_every_method_but_post_is_405_as_django_answers_and_logs_it(client, org_a, captured_logs, method, path):
+    response = client.generic(method, path, "x" * 70_000)  # refused before the size and the signature
+    assert (response.status_code, response["Allow"], response.content) == (405, "POST", b"")
+    assert captured_logs.lines == [f"django.request WARNING Method Not Allowed ({method}): {path}"]
+
+
+def test_a_refusal_is_logged_once_by_us_and_not_again_by_django(client, org_a, captured_logs):
+    """_has_been_logged: the 403 and the 413 are one line each; Django's request logger stays quiet."""
+    params = inbound_params(to=ORG_A_NUMBER)
+    response = client.post(INCOMING, data=urlencode(params), content_type=FORM, headers={"X-Twilio-Signature": "x"})
+    assert (response.status_code, response["Content-Type"]) == (403, "text/plain")
+    assert response.content == b"Invalid Twilio signature."
+    assert captured_logs.lines == [
+        f"messaging.twilio.webhooks WARNING twilio webhook {INCOMING} refused: bad signature "
+        f"(MessageSid {params['MessageSid']})"
+    ]
+    captured_logs.lines.clear()
+    response = client.post(STATUS, data=urlencode({"Body": "x" * 70_000}), content_type=FORM)
+    assert (response.status_code, response["Content-Type"]) == (413, "text/plain")
+    assert response.content == b"Request body too large."
+    assert captured_logs.lines == [
+        f"messaging.twilio.webhooks WARNING twilio webhook {STATUS} refused: body of 70005 bytes"
+    ]
+
+
+@pytest.mark.parametrize("path", [INCOMING, STATUS])
+def test_a_database_error_is_a_503_logged_with_the_message_sid(client, org_a, monkeypatch, captured_logs, path):
+    def unavailable(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(webhooks, "message_receive", unavailable)
+    monkeypatch.setattr(webhooks, "message_status_update", unavailable)
+    params = inbound_params(to=ORG_A_NUMBER) if path == INCOMING else status_params(sid=new_sid(), status="sent")
+    response = post_signed(client, path, params)
+    assert (response.status_code, response["Content-Type"]) == (503, "text/plain")
+    assert response.content == b"Temporarily unavailable."
+    (ours,) = [line for line in captured_logs.lines if line.startswith("messaging.twilio.webhooks")]
+    assert ours.splitlines()[0] == (
+        f"messaging.twilio.webhooks ERROR twilio webhook {path} failed, Twilio will retry "
+        f"(MessageSid {params['MessageSid']})"
+    )
+    assert ours.splitlines()[-1] == "django.db.utils.OperationalError: connection refused"  # with its traceback
+    assert f"django.request ERROR Service Unavailable: {path}" in captured_logs.lines  # as before: not a 4xx
+    assert not Message.objects.exists()
+
+
+def test_no_csrf_and_no_session_authentication(org_a):
+    """A signed post from a browser holding a session but no CSRF token is Twilio's; an unsigned one with a
+    session is refused: the session authenticates nothing here, and nothing answers in the REST API's JSON."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(org_a.user)
+    assert post_inbound(browser, to=ORG_A_NUMBER).status_code == 200
+    response = browser.post(INCOMING, data=urlencode(inbound_params(to=ORG_A_NUMBER)), content_type=FORM)
+    assert (response.status_code, response.content) == (403, b"Invalid Twilio signature.")
+    assert Message.objects.count() == 1
