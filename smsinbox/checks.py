@@ -26,7 +26,7 @@ def production_configuration(app_configs: Any = None, **kwargs: Any) -> list:
                 id="smsinbox.E002",
             )
         )
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):  # Django's or smsinbox.postgresql
         problems.append(Warning("Production should run on PostgreSQL (DATABASE_URL).", id="smsinbox.W001"))
     if settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer":
         problems.append(

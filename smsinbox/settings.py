@@ -164,8 +164,9 @@ DB_POOL_TIMEOUT = env_int("DB_POOL_TIMEOUT", 3)
 # A statement waiting this long for a row or table lock gives up, so a webhook answers 503
 # (and Twilio delivers it again) instead of hanging past Twilio's 15 s.
 DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 3000)
-# A webhook whose database work (pool wait included) is still running after this many seconds
-# has its connection cut and answers 503: a paused or partitioned server cannot hold it (smsinbox.deadline).
+# A webhook's database work ends this many seconds after it starts, pool waits included: a statement
+# still running has its connection cut, no connection is waited for past it, and the webhook answers
+# 503; a paused or partitioned server cannot hold it (smsinbox.deadline, smsinbox.postgresql).
 WEBHOOK_DATABASE_DEADLINE_SECONDS = float(os.environ.get("WEBHOOK_DATABASE_DEADLINE_SECONDS", "3.5"))
 if DB_POOL_TIMEOUT > 4:
     raise ImproperlyConfigured("DB_POOL_TIMEOUT must be at most 4 seconds (a webhook answers within 5 s).")
@@ -176,6 +177,8 @@ if DATABASE_URL:
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (or unset for the embedded SQLite).")
     # Persistent connections leak under ASGI; the pool reuses connections instead.
     _db["CONN_MAX_AGE"] = 0
+    # Django's PostgreSQL backend whose pool wait ends at a request's database deadline (smsinbox.deadline).
+    _db["ENGINE"] = "smsinbox.postgresql"
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"]["pool"] = {
         "min_size": DB_POOL_MIN_SIZE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -16,6 +17,10 @@ logger = logging.getLogger(__name__)
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
+# Tries at joining a group, and the time they may take in all, before the websocket is refused
+# (``InboxConsumer._join``).
+JOIN_ATTEMPTS = 3
+JOIN_SECONDS = 5.0
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
@@ -24,6 +29,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     Anonymous users are refused (close code 4401), an organization the user does not belong to
     too (4403). Each Channels event type maps to a handler that forwards it as
     ``{"type": "message_created" | "message_status_changed" | "conversation_updated", "payload": …}``.
+
+    Invariant: a websocket is accepted only once it has joined every group it listens to — an inbox
+    that says "live" hears every event from then on, and resyncs what came before. When the channel
+    layer (Redis) cannot take the membership, the handshake is refused and the page tries again.
     """
 
     groups_joined: list[str]
@@ -44,9 +53,35 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             allowed = [wanted_id]
         for organization_id in allowed:
             group = organization_group(organization_id)
-            await self.channel_layer.group_add(group, self.channel_name)
+            if not await self._join(group):
+                await self.close()
+                return
             self.groups_joined.append(group)
         await self.accept()
+
+    async def _join(self, group: str) -> bool:
+        """Join ``group``; False when the channel layer refused ``JOIN_ATTEMPTS`` tries or took ``JOIN_SECONDS``.
+
+        Why more than one try: after Redis restarts, each connection the layer's pool kept from
+        before fails its first command ("Connection closed by server") and is reconnected by
+        redis-py, so the next try works. Refusing on that first failure sent the page into its
+        reconnect backoff (up to 4 s) again, seconds after Redis was back. Redis down refuses each
+        try at once (connection refused); one that does not answer at all is bounded by ``JOIN_SECONDS``.
+        """
+        failure: BaseException | None = None
+        try:
+            async with asyncio.timeout(JOIN_SECONDS):
+                for _ in range(JOIN_ATTEMPTS):
+                    try:
+                        await self.channel_layer.group_add(group, self.channel_name)
+                    except Exception as exc:  # whatever the layer raises when its backend is unreachable
+                        failure = exc
+                    else:
+                        return True
+        except TimeoutError as exc:
+            failure = exc
+        logger.warning("websocket refused: could not join %s (%s: %s)", group, type(failure).__name__, failure)
+        return False
 
     async def disconnect(self, code: int) -> None:
         for group in self.groups_joined:

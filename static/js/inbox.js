@@ -1,5 +1,6 @@
 // The inbox page: live updates over the websocket, the composer, "load older", time zones.
 // No third-party code; every message body is inserted as text, never as HTML.
+import { reconnectDelay } from "./reconnect.js";
 import { segmentInfo } from "./segments.js";
 
 const MAX_BODY = 1600;
@@ -228,10 +229,9 @@ if (root) {
       root.dataset.live = "lost";
       if (event.code === 4401) { setLive("Signed out: reload to log in."); return; }
       setLive("Reconnecting…");
-      // Capped at 5 s: after an outage every inbox is back within seconds; jitter spreads the reconnects.
-      const delay = Math.min(5000, 500 * 2 ** state.retry) * (0.8 + Math.random() * 0.4);
+      // At most 4 s apart (reconnect.js): after an outage every inbox is back and resynced within 5 s.
+      setTimeout(connect, reconnectDelay(state.retry));
       state.retry += 1;
-      setTimeout(connect, delay);
     });
   }
   connect();

@@ -27,8 +27,8 @@ PROMISES = [
     ("PostgreSQL stopped (`pg_ctl stop -m immediate`) or paused (SIGSTOP) during webhook load",
      "webhooks answer 5xx within 5 s, nothing half-written; after it returns, Twilio's redeliveries are stored "
      "exactly once and the same server processes serve again (no restart)"),
-    ("Redis killed", "webhooks still answer 2xx and store; inbox websocket clients reconnect and resync when it "
-     "returns; nothing missing in any inbox"),
+    ("Redis killed", "webhooks still answer 2xx and store; within 5 s of its return every inbox websocket client "
+     "has reconnected and resynced; nothing missing in any inbox"),
     ("Twilio failing or slow (500, 503, 429, answers after our timeout with or without creating the message, "
      "slow answers, an outage)", "sends are retried and end delivered, or failed with a reason; none lost, none "
      "sent twice"),

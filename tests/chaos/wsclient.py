@@ -2,8 +2,9 @@
 
 It loads a thread page (``/c/<id>/``: the messages shown and the server's ``data-now``), connects to
 ``ws/inbox/?organization=<id>``, and on every (re)connection asks ``/inbox/sync/?since=…&conversation=…``
-for what it missed, moving ``since`` to the answer's ``now`` minus 5 s, as the page does. After a close it
-waits ``min(30 s, 0.5 s × 2^retry) × (0.8…1.2)`` and connects again; it pings every 25 s.
+for what it missed, moving ``since`` to the answer's ``now`` minus 5 s, as the page does. After a close or a
+failed attempt it waits ``reconnect_delay(retry)`` — ``static/js/reconnect.js``'s rule: ``min(4 s, 0.5 s ×
+2^retry) × (0.75…1)`` — and connects again; it pings every 25 s.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ import aiohttp
 import websockets
 
 PING_EVERY = 25.0
+RECONNECT_FIRST = 0.5  # seconds: static/js/reconnect.js's RECONNECT_FIRST_MS
+RECONNECT_MAX = 4.0  # RECONNECT_MAX_MS: the longest wait between attempts, jitter included
 _NOW = re.compile(r'data-now="([^"]+)"')
 _MESSAGE = re.compile(r'<li class="message [a-z]+" data-id="(\d+)"')
+
+
+def reconnect_delay(retry: int, random: float) -> float:
+    """Seconds to wait before attempt ``retry + 1`` (``random`` in [0, 1)): ``reconnectDelay`` of reconnect.js."""
+    return min(RECONNECT_MAX, RECONNECT_FIRST * 2**retry) * (0.75 + 0.25 * random)
 
 
 class InboxClient:
@@ -129,7 +137,7 @@ class InboxClient:
                 await ws.send(json.dumps({"type": "ping"}))
 
     async def _backoff(self) -> None:
-        delay = min(5.0, 0.5 * 2**self.retry) * (0.8 + self.rng.random() * 0.4)
+        delay = reconnect_delay(self.retry, self.rng.random())
         self.retry += 1
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), timeout=delay)

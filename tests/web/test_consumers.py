@@ -3,12 +3,15 @@
 from urllib.parse import urlencode
 
 import pytest
+import redis
 from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 
 from smsinbox.asgi import application
+from smsinbox.events import organization_group
 from smsinbox.services import organization_setup
 from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED, InboxConsumer
 from tests.twilio_posts import post_inbound
@@ -100,3 +103,31 @@ async def test_the_full_stack_authenticates_by_session_and_checks_the_origin():
     connected, code = await anonymous.connect()
     assert not connected
     assert code == UNAUTHENTICATED
+
+
+@pytest.mark.redis
+async def test_layer_connections_left_dead_by_a_redis_restart_do_not_refuse_the_websocket(settings):
+    """After Redis restarts, each connection the layer's pool kept fails its first command; a page must not
+    be refused for that (it would wait up to 4 s before trying again, past the 5 s resync promise)."""
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    watcher, connected, _ = await connect(a.user)  # its channel receive holds one connection (BZPOPMIN)
+    assert connected
+    layer = get_channel_layer()
+    pool = layer.connection(layer.consistent_hash(organization_group(a.organization.pk))).connection_pool
+    idle = [c for c in pool._available_connections if c.is_connected]  # redis-py's idle connections, kept
+    assert idle
+    admin = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        for conn in idle:  # the server ends them, as a restart does; the pool finds out on their next command
+            host, port = conn._writer.get_extra_info("sockname")[:2]
+            assert admin.client_kill(f"{host}:{port}")
+    finally:
+        admin.close()
+    second, connected, _ = await connect(a.user)
+    assert connected
+    response = await database_sync_to_async(post_inbound)(Client(), to="+14155550001", body="after the restart")
+    assert response.status_code == 200
+    assert (await second.receive_json_from(timeout=2))["payload"]["body"] == "after the restart"
+    await second.disconnect()
+    await watcher.disconnect()
+
