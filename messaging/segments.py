@@ -3,18 +3,25 @@
 GSM-7: 160 characters in one segment, 153 per segment when split; the extension characters
 ``^ { } [ ] ~ \\ | €`` and form feed cost two septets each. One character outside the GSM-7
 sets makes the whole message UCS-2: 70 code units in one segment, 67 per segment when split,
-counted in UTF-16 code units (an emoji costs two). The inbox composer mirrors these rules.
+counted in UTF-16 code units (an emoji costs two). The inbox composer counts with the same
+rules: ``static/js/segments.js`` is handed these tables and sizes (``segment_rules``), and a
+browser test compares the two on the same texts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-GSM7_BASIC = frozenset(
+GSM7_BASIC_CHARACTERS = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7_EXTENSION_CHARACTERS = "\f^{}\\[~]|€"
+GSM7_BASIC = frozenset(GSM7_BASIC_CHARACTERS)
+GSM7_EXTENSION = frozenset(GSM7_EXTENSION_CHARACTERS)
+# Capacity of one segment alone, and of each segment of a split message.
+GSM7_SINGLE, GSM7_MULTI = 160, 153
+UCS2_SINGLE, UCS2_MULTI = 70, 67
 MAX_BODY_CHARACTERS = 1600
 
 
@@ -34,9 +41,21 @@ def is_gsm7(text: str) -> bool:
 def segment_info(body: str) -> SegmentInfo:
     """Return encoding, length and segment count of ``body`` as Twilio will bill it."""
     if is_gsm7(body):
-        encoding, units, single, multi = "GSM-7", sum(2 if ch in GSM7_EXTENSION else 1 for ch in body), 160, 153
+        encoding, units = "GSM-7", sum(2 if ch in GSM7_EXTENSION else 1 for ch in body)
+        single, multi = GSM7_SINGLE, GSM7_MULTI
     else:
-        encoding, units, single, multi = "UCS-2", len(body.encode("utf-16-le")) // 2, 70, 67
+        encoding, units = "UCS-2", len(body.encode("utf-16-le")) // 2
+        single, multi = UCS2_SINGLE, UCS2_MULTI
     if units <= single:
         return SegmentInfo(encoding, len(body), units, 1, single)
     return SegmentInfo(encoding, len(body), units, -(-units // multi), multi)
+
+
+def segment_rules() -> dict[str, object]:
+    """These rules as data, for the composer's counter (``static/js/segments.js``)."""
+    return {
+        "gsm7_basic": GSM7_BASIC_CHARACTERS,
+        "gsm7_extension": GSM7_EXTENSION_CHARACTERS,
+        "gsm7": {"single": GSM7_SINGLE, "multi": GSM7_MULTI},
+        "ucs2": {"single": UCS2_SINGLE, "multi": UCS2_MULTI},
+    }

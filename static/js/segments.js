@@ -1,25 +1,28 @@
-// SMS segments and encoding, the same rules as messaging/segments.py (keep them in step).
-const GSM7_BASIC = new Set(
-  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
-  "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-);
-const GSM7_EXTENSION = new Set("\f^{}\\[~]|€");
+// SMS segments and encoding, by the rules messaging/segments.py bills with: the server hands the tables and
+// sizes over (the config's "segments", segment_rules()); tests/browser compares the two on the same texts.
 
-export function segmentInfo(body) {
+export function compileRules(rules) {
+  return {
+    basic: new Set(Array.from(rules.gsm7Basic)),
+    extension: new Set(Array.from(rules.gsm7Extension)),
+    gsm7: rules.gsm7,
+    ucs2: rules.ucs2,
+  };
+}
+
+export function segmentInfo(body, rules) {
   const chars = Array.from(body);
-  const gsm = chars.every((ch) => GSM7_BASIC.has(ch) || GSM7_EXTENSION.has(ch));
-  let units, single, multi, encoding;
+  const gsm = chars.every((ch) => rules.basic.has(ch) || rules.extension.has(ch));
+  let units, sizes, encoding;
   if (gsm) {
     encoding = "GSM-7";
-    units = chars.reduce((n, ch) => n + (GSM7_EXTENSION.has(ch) ? 2 : 1), 0);
-    single = 160;
-    multi = 153;
+    units = chars.reduce((n, ch) => n + (rules.extension.has(ch) ? 2 : 1), 0);
+    sizes = rules.gsm7;
   } else {
     encoding = "UCS-2";
     units = body.length; // JavaScript strings are UTF-16 code units, as UCS-2 segments count them
-    single = 70;
-    multi = 67;
+    sizes = rules.ucs2;
   }
-  const segments = units <= single ? 1 : Math.ceil(units / multi);
+  const segments = units <= sizes.single ? 1 : Math.ceil(units / sizes.multi);
   return { encoding, characters: chars.length, units, segments };
 }

@@ -242,7 +242,7 @@ def test_a_body_with_html_renders_literally(inbox_server, new_tab):
     login(page, inbox_server, ALICE)
     open_thread(page, inbox_server, contact)
 
-    inbox_server.post_inbound(from_=contact, body=XSS)  # arrives live: inserted by inbox.js
+    inbox_server.post_inbound(from_=contact, body=XSS)  # arrives live: inserted by static/js/thread.js
     bubble = message_bubble(page, XSS)
     expect(bubble.locator(".body")).to_have_text(XSS, timeout=LIVE_BUDGET_MS)
     expect(conversation_row(page, contact).locator(".preview")).to_have_text(XSS)
@@ -398,14 +398,14 @@ def test_a_row_older_than_the_one_shown_is_dropped_and_an_equal_one_applied(inbo
     synced = page.request.get(f"{inbox_server.url}/inbox/sync/", params={"since": since}).json()
     current = {c["id"]: c for c in synced["conversations"]}
     shown, other_shown = current[int(ids[contact])], current[int(ids[other])]
-    assert (shown["version"], shown["last_message_preview"], shown["unread_count"]) == (2, "second", 2)
+    assert (shown["version"], shown["lastMessagePreview"], shown["unreadCount"]) == (2, "second", 2)
 
     def hear(payload: dict) -> None:
-        sockets[-1].send(json.dumps({"type": "conversation_updated", "payload": payload}))
+        sockets[-1].send(json.dumps({"type": "conversation.updated", "payload": payload}))
 
-    hear({**shown, "version": 1, "last_message_preview": "first", "unread_count": 1})  # the first message's row, late
+    hear({**shown, "version": 1, "lastMessagePreview": "first", "unreadCount": 1})  # the first message's row, late
     renamed = f"Renamed {token()}"
-    hear({**other_shown, "contact_name": renamed})  # a contact change: its conversation's version unchanged
+    hear({**other_shown, "contactName": renamed})  # a contact change: its conversation's version unchanged
     expect(other_row.locator(".name")).to_have_text(renamed, timeout=LIVE_BUDGET_MS)  # heard after the late row
     expect(row.locator(".preview")).to_have_text("second")
     expect(row.locator(".unread-badge")).to_have_text("2")

@@ -12,15 +12,15 @@ from tests.twilio_posts import collect_live_events
 def test_event_reaches_the_group_after_commit(db, django_capture_on_commit_callbacks):
     def publish():
         with django_capture_on_commit_callbacks(execute=True):
-            events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={"id": 1})
+            events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={"id": 1})
 
-    assert collect_live_events(7, publish) == [{"type": events.MESSAGE_CREATED, "payload": {"id": 1}}]
+    assert collect_live_events(7, publish) == [{"type": events.Event.MESSAGE_CREATED, "payload": {"id": 1}}]
 
 
 def test_rolled_back_change_is_never_announced(db, django_capture_on_commit_callbacks):
     def failing_change():
         with transaction.atomic():
-            events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={})
+            events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={})
             raise RuntimeError("rolled back")
 
     def publish_then_fail():
@@ -34,7 +34,7 @@ def test_rolled_back_change_is_never_announced(db, django_capture_on_commit_call
 def test_other_groups_hear_nothing(db, django_capture_on_commit_callbacks):
     def publish():
         with django_capture_on_commit_callbacks(execute=True):
-            events.publish_on_commit(organization_id=8, event_type=events.MESSAGE_CREATED, payload={})
+            events.publish_on_commit(organization_id=8, event=events.Event.MESSAGE_CREATED, payload={})
 
     assert collect_live_events(7, publish) == []
 
@@ -44,7 +44,7 @@ def test_unreachable_layer_is_logged_not_raised(db, settings, caplog, django_cap
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
     }
     with django_capture_on_commit_callbacks(execute=True):
-        events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={})
+        events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={})
     assert "not delivered" in caplog.text
 
 
@@ -58,7 +58,7 @@ def test_threads_without_a_server_loop_publish_through_one_loop_per_process():
 
     def publish(i: int) -> None:
         try:
-            events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={"id": i})
+            events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={"id": i})
         finally:
             connection.close()
 

@@ -42,10 +42,11 @@ async def test_a_new_message_is_forwarded_and_other_organizations_hear_nothing()
     assert response.status_code == 200
     first = await alice.receive_json_from(timeout=2)
     second = await alice.receive_json_from(timeout=2)
-    assert first["type"] == "message_created"
+    assert first["type"] == "message.created"
     assert first["payload"]["body"] == "Hi Acme"
-    assert second["type"] == "conversation_updated"
-    assert second["payload"]["unread_count"] == 1
+    assert first["payload"]["conversationId"] == second["payload"]["id"]  # camelCase, as the REST API
+    assert second["type"] == "conversation.updated"
+    assert second["payload"]["unreadCount"] == 1
     assert await bob.receive_nothing(timeout=0.3)
     await alice.disconnect()
     await bob.disconnect()
@@ -75,7 +76,7 @@ async def test_ping_is_answered_and_nothing_is_written():
     communicator, _, _ = await connect(a.user)
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=1) == {"type": "pong"}
-    await communicator.send_json_to({"type": "message_created", "payload": {"body": "forged"}})
+    await communicator.send_json_to({"type": "message.created", "payload": {"body": "forged"}})
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
 
