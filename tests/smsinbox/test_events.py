@@ -72,3 +72,45 @@ def test_threads_without_a_server_loop_publish_through_one_loop_per_process():
     publish_from_threads()
     assert events._publisher_loop() is loop
     assert sum(t.name == "smsinbox-live-events" for t in threading.enumerate()) == 1
+
+
+# --- The contract: names, the one Channels type, the frame, camelCase ---------------------------
+
+
+def test_an_event_travels_as_the_one_channels_type_with_a_camelcase_payload(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(events, "_send", lambda group, message: sent.append((group, message)))
+    payload = {"conversation_id": 3, "media": [{"content_type": "image/png"}], "idempotency_key": None}
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload=payload)
+    assert sent == [
+        (
+            "org.7",
+            {
+                "type": "inbox.event",
+                "event": "message.created",
+                "payload": {"conversationId": 3, "media": [{"contentType": "image/png"}], "idempotencyKey": None},
+            },
+        )
+    ]
+    assert type(sent[0][1]["event"]) is str  # a plain string on the wire (msgpack for Redis)
+    assert events.frame(sent[0][1]) == {"type": "message.created", "payload": sent[0][1]["payload"]}
+
+
+def test_only_listed_events_are_published_or_framed(db):
+    with pytest.raises(ValueError, match=r"message\.deleted"):
+        events.publish_on_commit(organization_id=7, event="message.deleted", payload={})
+    assert events.frame({"type": "inbox.event", "event": "message.deleted", "payload": {}}) is None
+    assert events.frame({"type": "inbox.message_created", "payload": {}}) is None
+    assert events.frame({"type": "websocket.receive", "text": "{}"}) is None
+
+
+def test_the_names_the_page_is_given_are_the_events():
+    assert events.event_names() == {
+        "message_created": "message.created",
+        "message_status_changed": "message.status_changed",
+        "conversation_updated": "conversation.updated",
+    }
+    assert set(events.event_names().values()) == set(events.Event)

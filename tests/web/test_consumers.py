@@ -101,3 +101,23 @@ async def test_the_full_stack_authenticates_by_session_and_checks_the_origin():
     connected, code = await anonymous.connect()
     assert not connected
     assert code == UNAUTHENTICATED
+
+
+async def test_every_listed_event_is_forwarded_unchanged_and_nothing_else():
+    """One handler, named after the one Channels type every event travels as (``smsinbox.events``)."""
+    from channels.layers import get_channel_layer
+
+    from smsinbox import events
+
+    assert callable(getattr(InboxConsumer, events.CHANNEL_TYPE.replace(".", "_")))
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    alice, _, _ = await connect(a.user)
+    group = events.organization_group(a.organization.pk)
+    layer = get_channel_layer()
+    await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": "message.deleted", "payload": {"id": 1}})
+    assert await alice.receive_nothing(timeout=0.2)
+    for event in events.Event:
+        payload = {"id": 1, "someKey": [{"nestedKey": None}]}
+        await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": event.value, "payload": payload})
+        assert await alice.receive_json_from(timeout=1) == {"type": event.value, "payload": payload}
+    await alice.disconnect()
