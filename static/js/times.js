@@ -33,10 +33,16 @@ export function refreshRelativeTimes(root, format) {
   root.querySelectorAll(".conversation time.when").forEach((node) => showRelative(node, node.getAttribute("datetime"), format));
 }
 
+// The cookie that tells the server the browser's zone: "tz=America/New_York". Written as it is (IANA names are
+// cookie-safe): Django reads cookie values without percent-decoding, so "America%2FNew_York" named no zone.
+export function timeZoneCookie(zone) {
+  return zone && /^[A-Za-z0-9_+\-\/]+$/.test(zone) ? `tz=${zone}; path=/; max-age=31536000; samesite=lax` : null;
+}
+
 // The server shows times in the browser's own zone unless the user chose one: tell it the zone.
 export function rememberTimeZone() {
   try {
-    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone) document.cookie = `tz=${encodeURIComponent(zone)}; path=/; max-age=31536000; samesite=lax`;
+    const cookie = timeZoneCookie(Intl.DateTimeFormat().resolvedOptions().timeZone);
+    if (cookie) document.cookie = cookie;
   } catch (e) { /* old browsers keep UTC */ }
 }
