@@ -1,16 +1,12 @@
-"""The shape of a conversation-list row, for live inboxes and the API alike."""
+"""The shape of a conversation-list row, for live inboxes and the API alike: declared once, built once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
 from conversations.models import Conversation
 from smsinbox.phones import format_for_people
-
-
-def iso(value: Any) -> str | None:
-    """A time in ISO 8601, or ``None``."""
-    return value.isoformat() if value else None
+from smsinbox.shapes import Field, Timestamp, timestamp
 
 
 def user_name(user: Any) -> str:
@@ -18,13 +14,39 @@ def user_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def conversation_payload(conversation: Conversation) -> dict[str, Any]:
+class ConversationPayload(TypedDict):
+    """A conversation: the row the inbox lists, as ``conversation_payload`` builds it for live inboxes too."""
+
+    id: int
+    version: Annotated[
+        int,
+        Field(
+            "Raised on every change of the conversation: of two copies of one conversation, the one with the "
+            "lower version is older. Equal versions may differ in the contact's name or opt-out.",
+            min_value=0,
+        ),
+    ]
+    organization_id: int
+    contact_id: int
+    contact_name: str
+    contact_phone: Annotated[str, Field("E.164.")]
+    contact_phone_display: str
+    opted_out: bool
+    status: Annotated[str, Field(choices=Conversation.Status.choices)]
+    assignee_id: int | None
+    assignee_name: Annotated[str, Field("Empty when nobody is assigned.")]
+    unread_count: Annotated[int, Field(min_value=0)]
+    last_message_at: Annotated[Timestamp, Field("Newest activity; orders the list.")]
+    last_message_preview: str
+
+
+def conversation_payload(conversation: Conversation) -> ConversationPayload:
     """A conversation-list row, with the ``version`` of the conversation it was built from.
 
     Rows of one conversation are published after their transactions commit, and may arrive in
     any order. A client applies a row whose ``version`` is at least the one it shows, and drops
-    only a strictly older one (``static/js/inbox.js``, ``upsertConversation``): every update of
-    the conversation raises the version (a database trigger), so an older version is an older row.
+    only a strictly older one (``static/js/list.js``, ``shouldApply``): every update of the
+    conversation raises the version (a database trigger), so an older version is an older row.
     Equal versions are applied, last heard wins: a change the row shows without updating the
     conversation (the contact renamed, opted out or back in) is announced with the version the
     conversation already had, and must not be dropped. So the contact's part of the row is
@@ -45,6 +67,6 @@ def conversation_payload(conversation: Conversation) -> dict[str, Any]:
         "assignee_id": conversation.assignee_id,
         "assignee_name": user_name(conversation.assignee) if conversation.assignee_id else "",
         "unread_count": conversation.unread_count,
-        "last_message_at": iso(conversation.last_message_at),
+        "last_message_at": timestamp(conversation.last_message_at),
         "last_message_preview": conversation.last_message_preview,
     }

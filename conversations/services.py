@@ -175,7 +175,7 @@ def conversation_announce(*, conversation: Conversation, current: bool = False) 
         conversation.contact, conversation.assignee = fresh.contact, fresh.assignee
     events.publish_on_commit(
         organization_id=conversation.organization_id,
-        event_type=events.CONVERSATION_UPDATED,
+        event=events.Event.CONVERSATION_UPDATED,
         payload=conversation_payload(conversation),
     )
 

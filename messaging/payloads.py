@@ -1,18 +1,77 @@
-"""The shapes of messages and conversations sent to live inboxes (and, later, the API)."""
+"""The shapes of messages for live inboxes and the API alike: declared once, built once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, TypedDict
 
 from django.urls import reverse
 
-from conversations.payloads import iso, user_name
+from conversations.payloads import user_name
 from messaging.error_codes import error_meaning
-from messaging.models import Message
+from messaging.models import Direction, Encoding, Message
+from messaging.statuses import MessageStatus
+from smsinbox.shapes import Field, Timestamp, iso, timestamp
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """A message as the inbox shows it (media as positions only: the page fetches them through us)."""
+class MessageMediaPayload(TypedDict):
+    position: Annotated[int, Field("Order in the message, from 0.", min_value=0)]
+    url: Annotated[
+        str,
+        Field(
+            "Where to fetch it, with the same token: received media is fetched from Twilio by us "
+            "(Twilio's URL needs the account's credentials, never handed out); sent media redirects to the URL "
+            "that was attached."
+        ),
+    ]
+    content_type: Annotated[str, Field("As Twilio reported it; empty for media we sent.")]
+
+
+class MessagePayload(TypedDict):
+    """A message, as ``message_payload`` builds it for live inboxes too, with its media."""
+
+    id: int
+    organization_id: int
+    conversation_id: int
+    direction: Annotated[str, Field("`in` received, `out` sent.", choices=Direction.choices)]
+    body: str
+    status: Annotated[str, Field(choices=MessageStatus.choices)]
+    num_segments: Annotated[int, Field(min_value=0)]
+    encoding: Annotated[str, Field(choices=Encoding.choices, allow_blank=True)]
+    num_media: Annotated[int, Field(min_value=0)]
+    error_code: Annotated[int | None, Field("Twilio's error code, if any.")]
+    error_message: Annotated[str, Field("What the error means; empty without one.")]
+    sent_by_id: Annotated[int | None, Field("The staff member who sent it.")]
+    created_at: Timestamp
+    sent_at: Timestamp | None
+    delivered_at: Timestamp | None
+    media: list[MessageMediaPayload]
+
+
+class InboxMessagePayload(MessagePayload):
+    """A message as the live inbox shows it: what the API gives, and what the page needs besides."""
+
+    sent_by_name: str  # the sender as the thread names them
+    idempotency_key: str | None  # lets the sender's page replace its pending bubble
+
+
+class MessageStatusPayload(TypedDict):
+    """What changed when a message's status moved forward (live inboxes only)."""
+
+    id: int
+    organization_id: int
+    conversation_id: int
+    status: str
+    error_code: int | None
+    error_message: str
+    sent_at: Timestamp | None
+    delivered_at: Timestamp | None
+
+
+def message_payload(message: Message) -> InboxMessagePayload:
+    """A message as the inbox shows it (media as our ``/media/…`` route only: the page fetches them through us).
+
+    The API gives the ``MessagePayload`` part of it.
+    """
     return {
         "id": message.pk,
         "organization_id": message.organization_id,
@@ -26,23 +85,23 @@ def message_payload(message: Message) -> dict[str, Any]:
         "error_code": message.error_code,
         "error_message": message.error_message or error_meaning(message.error_code),
         "sent_by_id": message.sent_by_id,
-        "idempotency_key": message.idempotency_key,  # lets the sender's page replace its pending bubble
-        "sent_by_name": user_name(message.sent_by) if message.sent_by_id else "",
+        "created_at": timestamp(message.created_at),
+        "sent_at": iso(message.sent_at),
+        "delivered_at": iso(message.delivered_at),
         "media": [
             {
                 "position": m.position,
-                "content_type": m.content_type,
                 "url": reverse("message-media", args=[message.pk, m.position]),
+                "content_type": m.content_type,
             }
             for m in message.media.all()
         ],
-        "created_at": iso(message.created_at),
-        "sent_at": iso(message.sent_at),
-        "delivered_at": iso(message.delivered_at),
+        "sent_by_name": user_name(message.sent_by) if message.sent_by_id else "",
+        "idempotency_key": message.idempotency_key,
     }
 
 
-def message_status_payload(message: Message) -> dict[str, Any]:
+def message_status_payload(message: Message) -> MessageStatusPayload:
     """What changed when a status moved forward."""
     return {
         "id": message.pk,

@@ -8,18 +8,25 @@ segments: an escape pair or a surrogate pair that does not fit in what is left o
 starts the next one (Twilio's segment calculator), so ``{`` × 153 is three segments, not two.
 
 The 1,600 limit counts UTF-16 code units too (an emoji counts two, as Twilio's 21617 does and
-as a browser's ``maxlength`` does). The inbox composer mirrors these rules.
+as a browser's ``maxlength`` does). The inbox composer counts with the same rules:
+``static/js/segments.js`` is handed these tables and sizes (``segment_rules``), and a browser test
+compares the two on the same texts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-GSM7_BASIC = frozenset(
+GSM7_BASIC_CHARACTERS = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7_EXTENSION_CHARACTERS = "\f^{}\\[~]|€"
+GSM7_BASIC = frozenset(GSM7_BASIC_CHARACTERS)
+GSM7_EXTENSION = frozenset(GSM7_EXTENSION_CHARACTERS)
+# Capacity of one segment alone, and of each segment of a split message.
+GSM7_SINGLE, GSM7_MULTI = 160, 153
+UCS2_SINGLE, UCS2_MULTI = 70, 67
 MAX_BODY_CHARACTERS = 1600
 
 
@@ -48,9 +55,11 @@ def is_too_long(body: str) -> bool:
 def segment_info(body: str) -> SegmentInfo:
     """Return encoding, length and segment count of ``body`` as Twilio will bill it."""
     if is_gsm7(body):
-        encoding, costs, single, multi = "GSM-7", [2 if ch in GSM7_EXTENSION else 1 for ch in body], 160, 153
+        encoding, costs = "GSM-7", [2 if ch in GSM7_EXTENSION else 1 for ch in body]
+        single, multi = GSM7_SINGLE, GSM7_MULTI
     else:
-        encoding, costs, single, multi = "UCS-2", [2 if ord(ch) > 0xFFFF else 1 for ch in body], 70, 67
+        encoding, costs = "UCS-2", [2 if ord(ch) > 0xFFFF else 1 for ch in body]
+        single, multi = UCS2_SINGLE, UCS2_MULTI
     units = sum(costs)
     if units <= single:
         return SegmentInfo(encoding, len(body), units, 1, single)
@@ -60,3 +69,13 @@ def segment_info(body: str) -> SegmentInfo:
             segments, used = segments + 1, 0
         used += cost
     return SegmentInfo(encoding, len(body), units, segments, multi)
+
+
+def segment_rules() -> dict[str, object]:
+    """These rules as data, for the composer's counter (``static/js/segments.js``)."""
+    return {
+        "gsm7_basic": GSM7_BASIC_CHARACTERS,
+        "gsm7_extension": GSM7_EXTENSION_CHARACTERS,
+        "gsm7": {"single": GSM7_SINGLE, "multi": GSM7_MULTI},
+        "ucs2": {"single": UCS2_SINGLE, "multi": UCS2_MULTI},
+    }

@@ -1,4 +1,15 @@
-"""The only way live updates leave the app: a Channels group event, sent after commit.
+"""The only way live updates leave the app, and the whole live-event contract, stated once.
+
+The contract, between services and the inbox page (``static/js/live.js``):
+
+- **Names**: the members of ``Event``, ``<entity>.<change>`` in lowercase (the page is handed
+  them in its configuration, it keeps no copy).
+- **Payloads**: the domain's payload of that shape (``conversation_payload``,
+  ``message_payload``, ``message_status_payload``) with its keys in camelCase
+  (``smsinbox.casing.camelize``), exactly as the REST API writes the same shapes.
+- **On the channel layer**: ``{"type": "inbox.event", "event": <name>, "payload": …}``: one
+  Channels type, so the consumer has one handler (``InboxConsumer.inbox_event``).
+- **On the websocket**: ``{"type": <name>, "payload": …}`` (``frame``), forwarded unchanged.
 
 Only services call ``publish_on_commit``. The event goes to the organization's group after
 the surrounding transaction commits, so a rolled-back change is never announced. If the
@@ -12,18 +23,43 @@ import asyncio
 import logging
 import os
 import threading
+from enum import StrEnum
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
+from smsinbox.casing import camelize
+
 logger = logging.getLogger(__name__)
 
-# Event types (Channels handler names follow them: "inbox.message_created" -> inbox_message_created).
-MESSAGE_CREATED = "inbox.message_created"
-MESSAGE_STATUS_CHANGED = "inbox.message_status_changed"
-CONVERSATION_UPDATED = "inbox.conversation_updated"
+
+class Event(StrEnum):
+    """Every live event there is."""
+
+    MESSAGE_CREATED = "message.created"  # payload: message_payload
+    MESSAGE_STATUS_CHANGED = "message.status_changed"  # payload: message_status_payload
+    CONVERSATION_UPDATED = "conversation.updated"  # payload: conversation_payload
+
+
+_NAMES = frozenset(event.value for event in Event)
+
+# The Channels type every event travels as; the consumer's handler is named after it.
+CHANNEL_TYPE = "inbox.event"
+
+
+def event_names() -> dict[str, str]:
+    """The names by key, for the page's configuration: ``{"message_created": "message.created", …}``."""
+    return {event.name.lower(): event.value for event in Event}
+
+
+def frame(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The websocket frame for a channel-layer message: ``{"type": <name>, "payload": …}``, or ``None``
+    for anything that is not one of our events."""
+    if message.get("type") != CHANNEL_TYPE or message.get("event") not in _NAMES:
+        return None
+    return {"type": message["event"], "payload": message["payload"]}
 
 
 # A stalled Redis must not hold a webhook answer (Twilio waits 15 s) or a worker.
@@ -72,7 +108,7 @@ def _publisher_loop() -> asyncio.AbstractEventLoop:
         return _publisher[1]
 
 
-def _send(group: str, event: dict[str, Any]) -> None:
+def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
@@ -80,7 +116,7 @@ def _send(group: str, event: dict[str, Any]) -> None:
         loop = _server_loop
 
         async def publish() -> None:
-            await asyncio.wait_for(layer.group_send(group, event), timeout=PUBLISH_TIMEOUT)
+            await asyncio.wait_for(layer.group_send(group, message), timeout=PUBLISH_TIMEOUT)
 
         if (loop is None or not loop.is_running()) and not isinstance(layer, InMemoryChannelLayer):
             loop = _publisher_loop()
@@ -89,11 +125,12 @@ def _send(group: str, event: dict[str, Any]) -> None:
         else:  # the in-memory layer outside a server (tests, management commands)
             async_to_sync(publish)()
     except Exception:  # the layer (Redis) is down or full: the change itself is safely stored
-        logger.warning("live event %s to %s not delivered", event.get("type"), group, exc_info=True)
+        logger.warning("live event %s to %s not delivered", message.get("event"), group, exc_info=True)
 
 
-def publish_on_commit(*, organization_id: int, event_type: str, payload: dict[str, Any]) -> None:
-    """Send ``event_type`` with ``payload`` to the organization's inboxes once the transaction commits."""
-    event = {"type": event_type, "payload": payload}
+def publish_on_commit(*, organization_id: int, event: Event, payload: dict[str, Any]) -> None:
+    """Send ``event`` with ``payload`` (snake_case, camelized here) to the organization's inboxes once
+    the transaction commits."""
+    message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
     group = organization_group(organization_id)
-    transaction.on_commit(lambda: _send(group, event), robust=True)
+    transaction.on_commit(lambda: _send(group, message), robust=True)

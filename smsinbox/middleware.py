@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-TZ_COOKIE = "tz"  # set by static/js/inbox.js from the browser's Intl time zone
+TZ_COOKIE = "tz"  # set by static/js/times.js from the browser's Intl time zone
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo | None:

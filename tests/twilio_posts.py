@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
-from smsinbox.events import organization_group
+from smsinbox.events import frame, organization_group
 
 _counter = itertools.count(1)
 
@@ -131,7 +131,8 @@ def post_status(client: Client, *, message_id: int | None = None, **kwargs: Any)
 def collect_live_events(organization_id: int, action: Callable[[], Any], *, quiet: float = 0.3) -> list[dict]:
     """Run ``action`` while listening to the organization's group on the real channel layer.
 
-    Returns every event that arrived until the group was quiet for ``quiet`` seconds.
+    Returns every event that arrived until the group was quiet for ``quiet`` seconds, as the inbox's
+    websocket forwards it: ``{"type": <event name>, "payload": <camelCase payload>}`` (``events.frame``).
     """
 
     async def scenario() -> list[dict]:
@@ -144,7 +145,8 @@ def collect_live_events(organization_id: int, action: Callable[[], Any], *, quie
             received = []
             while True:
                 try:
-                    received.append(await asyncio.wait_for(layer.receive(channel), timeout=quiet))
+                    message = await asyncio.wait_for(layer.receive(channel), timeout=quiet)
+                    received.append(frame(message) or message)
                 except TimeoutError:
                     return received
         finally:

@@ -15,7 +15,7 @@ def announce_new_message(message: Message, *, conversation_current: bool = False
     ``conversation_current``: ``message.conversation`` is locked and up to date (no re-read).
     """
     events.publish_on_commit(
-        organization_id=message.organization_id, event_type=events.MESSAGE_CREATED, payload=message_payload(message)
+        organization_id=message.organization_id, event=events.Event.MESSAGE_CREATED, payload=message_payload(message)
     )
     conversation_announce(conversation=message.conversation, current=conversation_current)
 
@@ -29,6 +29,6 @@ def announce_status(message: Message) -> None:
     """After commit: a message's status moved forward."""
     events.publish_on_commit(
         organization_id=message.organization_id,
-        event_type=events.MESSAGE_STATUS_CHANGED,
+        event=events.Event.MESSAGE_STATUS_CHANGED,
         payload=message_status_payload(message),
     )

@@ -9,6 +9,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from smsinbox import events
 from smsinbox.events import organization_group
 from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import organization_ids_for_user
@@ -27,8 +28,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     """``ws/inbox/?organization=<id>``: live events of one of the user's organizations (all of them if not named).
 
     Anonymous users are refused (close code 4401), an organization the user does not belong to
-    too (4403). Each Channels event type maps to a handler that forwards it as
-    ``{"type": "message_created" | "message_status_changed" | "conversation_updated", "payload": …}``.
+    too (4403). Every live event arrives as the one Channels type ``inbox.event`` and leaves as the
+    frame ``{"type": <event name>, "payload": …}`` (the contract: ``smsinbox.events``).
 
     Invariant: a websocket is accepted only once it has joined every group it listens to — an inbox
     that says "live" hears every event from then on, and resyncs what came before. When the channel
@@ -113,12 +114,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "pong"})
 
-    async def _forward(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": event["type"].removeprefix("inbox."), "payload": event["payload"]})
-
-    inbox_message_created = _forward
-    inbox_message_status_changed = _forward
-    inbox_conversation_updated = _forward
+    async def inbox_event(self, message: dict[str, Any]) -> None:
+        """Forward a live event (Channels type ``events.CHANNEL_TYPE``) to the page, unchanged."""
+        frame = events.frame(message)
+        if frame is not None:
+            await self.send_json(frame)
 
 
 def _query_param(scope: dict[str, Any], name: str) -> str:

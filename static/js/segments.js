@@ -1,25 +1,36 @@
-// SMS segments and encoding, the same rules as messaging/segments.py (keep them in step).
-const GSM7_BASIC = new Set(
-  "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
-  "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-);
-const GSM7_EXTENSION = new Set("\f^{}\\[~]|€");
+// SMS segments and encoding, by the rules messaging/segments.py bills with: the server hands the tables and
+// sizes over (the config's "segments", segment_rules()); tests/browser compares the two on the same texts.
 
-export function segmentInfo(body) {
+export function compileRules(rules) {
+  return {
+    basic: new Set(Array.from(rules.gsm7Basic)),
+    extension: new Set(Array.from(rules.gsm7Extension)),
+    gsm7: rules.gsm7,
+    ucs2: rules.ucs2,
+  };
+}
+
+// A character is never split across two segments: an escape pair or a surrogate pair that does not fit in what is
+// left of a segment starts the next one. `length` is what the 1,600 limit counts: UTF-16 code units, as a
+// textarea's maxlength and Twilio's 21617 count them (an emoji is two).
+export function segmentInfo(body, rules) {
   const chars = Array.from(body);
-  const gsm = chars.every((ch) => GSM7_BASIC.has(ch) || GSM7_EXTENSION.has(ch));
-  let units, single, multi, encoding;
-  if (gsm) {
-    encoding = "GSM-7";
-    units = chars.reduce((n, ch) => n + (GSM7_EXTENSION.has(ch) ? 2 : 1), 0);
-    single = 160;
-    multi = 153;
-  } else {
-    encoding = "UCS-2";
-    units = body.length; // JavaScript strings are UTF-16 code units, as UCS-2 segments count them
-    single = 70;
-    multi = 67;
+  const gsm = chars.every((ch) => rules.basic.has(ch) || rules.extension.has(ch));
+  const encoding = gsm ? "GSM-7" : "UCS-2";
+  const sizes = gsm ? rules.gsm7 : rules.ucs2;
+  // GSM-7: extension characters cost two septets; UCS-2: a character outside the BMP is two code units.
+  const costs = chars.map((ch) => (gsm ? (rules.extension.has(ch) ? 2 : 1) : ch.length));
+  const units = costs.reduce((n, cost) => n + cost, 0);
+  let segments = 1;
+  if (units > sizes.single) {
+    let used = 0;
+    for (const cost of costs) {
+      if (used + cost > sizes.multi) {
+        segments += 1;
+        used = 0;
+      }
+      used += cost;
+    }
   }
-  const segments = units <= single ? 1 : Math.ceil(units / multi);
-  return { encoding, characters: chars.length, units, segments };
+  return { encoding, characters: chars.length, length: body.length, units, segments };
 }

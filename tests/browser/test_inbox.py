@@ -242,7 +242,7 @@ def test_a_body_with_html_renders_literally(inbox_server, new_tab):
     login(page, inbox_server, ALICE)
     open_thread(page, inbox_server, contact)
 
-    inbox_server.post_inbound(from_=contact, body=XSS)  # arrives live: inserted by inbox.js
+    inbox_server.post_inbound(from_=contact, body=XSS)  # arrives live: inserted by static/js/thread.js
     bubble = message_bubble(page, XSS)
     expect(bubble.locator(".body")).to_have_text(XSS, timeout=LIVE_BUDGET_MS)
     expect(conversation_row(page, contact).locator(".preview")).to_have_text(XSS)
@@ -398,14 +398,14 @@ def test_a_row_older_than_the_one_shown_is_dropped_and_an_equal_one_applied(inbo
     synced = page.request.get(f"{inbox_server.url}/inbox/sync/", params={"since": since}).json()
     current = {c["id"]: c for c in synced["conversations"]}
     shown, other_shown = current[int(ids[contact])], current[int(ids[other])]
-    assert (shown["version"], shown["last_message_preview"], shown["unread_count"]) == (2, "second", 2)
+    assert (shown["version"], shown["lastMessagePreview"], shown["unreadCount"]) == (2, "second", 2)
 
     def hear(payload: dict) -> None:
-        sockets[-1].send(json.dumps({"type": "conversation_updated", "payload": payload}))
+        sockets[-1].send(json.dumps({"type": "conversation.updated", "payload": payload}))
 
-    hear({**shown, "version": 1, "last_message_preview": "first", "unread_count": 1})  # the first message's row, late
+    hear({**shown, "version": 1, "lastMessagePreview": "first", "unreadCount": 1})  # the first message's row, late
     renamed = f"Renamed {token()}"
-    hear({**other_shown, "contact_name": renamed})  # a contact change: its conversation's version unchanged
+    hear({**other_shown, "contactName": renamed})  # a contact change: its conversation's version unchanged
     expect(other_row.locator(".name")).to_have_text(renamed, timeout=LIVE_BUDGET_MS)  # heard after the late row
     expect(row.locator(".preview")).to_have_text("second")
     expect(row.locator(".unread-badge")).to_have_text("2")
@@ -414,3 +414,67 @@ def test_a_row_older_than_the_one_shown_is_dropped_and_an_equal_one_applied(inbo
     inbox_server.post_inbound(from_=contact, body="third")  # a newer row, from the server, applies
     expect(row.locator(".preview")).to_have_text("third", timeout=LIVE_BUDGET_MS)
     expect(row).to_have_attribute("data-version", "3")
+
+
+# --- 10. two members of staff, one sends, the other sees it live (desktop and phone) ---------------
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 800), (375, 812)], ids=["desktop", "phone"])
+def test_two_members_of_staff_see_each_others_messages_live(inbox_server, emulator, new_tab, width, height):
+    """Rows and bubbles that arrive live are clones of the server's partials (``<template>``s): text,
+    sender, status, MMS thumbnail through ``/media/…``. Screenshots of both screens go to test-artifacts/."""
+    contact = new_contact()
+    inbox_server.post_inbound(from_=contact, body="Hi! Can I book a cleaning next week?")
+    alice, carol = new_tab(width=width, height=height).page, new_tab(width=width, height=height).page
+    login(alice, inbox_server, ALICE)
+    login(carol, inbox_server, CAROL)
+    conversation_id = open_thread(alice, inbox_server, contact)
+    carol_row = conversation_row(carol, contact)
+    expect(carol_row.locator(".unread-badge")).to_be_hidden(timeout=LIVE_BUDGET_MS)  # alice read it
+    with alice.expect_navigation():
+        alice.locator("#assignee").select_option(label=f"{ALICE.username} (me)")  # submits itself
+    expect(alice).to_have_url(f"{inbox_server.url}/c/{conversation_id}/")
+    wait_live(alice)
+    tag = carol_row.locator(".tag.assignee")
+    expect(tag).to_have_text(ALICE.username, timeout=LIVE_BUDGET_MS)  # a row cloned from the template, live
+    expect(tag).to_have_attribute("title", f"Assigned to {ALICE.username}")
+
+    first = f"Of course! Thursday at 10 or Friday at 2? {token()}"
+    alice.locator("#body").fill(first)
+    alice.locator("#body").press("Control+Enter")
+    expect(carol_row.locator(".preview")).to_have_text(first, timeout=LIVE_BUDGET_MS)  # carol's list, live
+    expect(tag).to_have_text(ALICE.username)
+    expect(conversation_rows(carol).first).to_have_attribute("data-id", carol_row.get_attribute("data-id"))
+    expect(carol_row.locator(".when")).to_have_text("just now")
+    ARTIFACTS.mkdir(exist_ok=True)
+    carol.screenshot(path=str(ARTIFACTS / f"two-staff-{width}-carol-list.png"))
+
+    card = f"Thursday please. Here is my insurance card {token()}"
+    emulator.send_inbound(from_=contact, to=NUMBER_A, body=card, media_urls=["emulator"])
+    picture = message_bubble(alice, card)
+    expect(picture.locator("img")).to_have_attribute("alt", "Attachment 1 (image/png)", timeout=LIVE_BUDGET_MS)
+    expect(picture.locator("a.media")).to_have_attribute("href", re.compile(r"^/media/\d+/0/$"))
+    alice.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=picture.locator("img").element_handle()
+    )
+    expect(carol_row.locator(".preview")).to_have_text(card, timeout=LIVE_BUDGET_MS)
+
+    open_thread(carol, inbox_server, contact)
+    # Loaded after the first page told the server the browser's zone: times are shown in it (tz cookie).
+    zone = "JSON.parse(document.getElementById('inbox-config').textContent).timeZone"
+    assert carol.evaluate(zone) == "America/New_York"
+    second = f"Booked: Thursday 10:00 with Dr. Lee. See you then! {token()}"
+    alice.locator("#body").fill(second)
+    alice.locator("#body").press("Control+Enter")
+    seen = message_bubble(carol, second, "out")
+    expect(seen).to_be_visible(timeout=LIVE_BUDGET_MS)  # carol's open thread, live
+    expect(seen.locator(".sender")).to_have_text(ALICE.username)
+    expect(seen.locator(".status")).to_have_text("Delivered", timeout=10_000)
+    expect(seen.locator(".meta time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+    expect(message_bubble(alice, second, "out:not(.pending)").locator(".status")).to_have_text("Delivered")
+    expect(message_bubble(alice, second, "out")).to_have_count(1)
+    for name, page in (("alice", alice), ("carol", carol)):
+        page.wait_for_timeout(200)  # let the thread settle at its end before the picture
+        page.screenshot(path=str(ARTIFACTS / f"two-staff-{width}-{name}-thread.png"))
+        scroll = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, f"{name}'s page scrolls sideways at {width} px: {scroll}"

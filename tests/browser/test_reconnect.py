@@ -1,7 +1,7 @@
 """The inbox's reconnection in a real browser: after an outage, back and resynced within 5 s.
 
 ``make chaos`` measures this with Redis killed under 20 inboxes (``tests/chaos/redis_outage.py``), through
-``tests/chaos/wsclient.py``; here the page itself (``static/js/inbox.js``, ``reconnect.js``) is held to the
+``tests/chaos/wsclient.py``; here the page itself (``static/js/live.js``) is held to the
 same bound, the outage played by Playwright refusing its websockets. A module of its own: the outage
 leaves the server without websockets for ~12 s, so it gets a server of its own.
 """
@@ -65,19 +65,20 @@ def test_after_an_outage_the_page_tries_again_within_4_s_and_is_resynced_within_
 
 
 def test_the_chaos_client_waits_between_attempts_as_the_page_does(inbox_server, new_tab):
-    """``make chaos`` measures resync times with ``tests/chaos/wsclient.py``: it must follow reconnect.js."""
+    """``make chaos`` measures resync times with ``tests/chaos/wsclient.py``: it must follow live.js."""
     from tests.chaos.wsclient import reconnect_delay
 
     page = new_tab().page
     login(page, inbox_server, ALICE)
     cases = [(retry, random) for retry in range(12) for random in (0.0, 0.5, 0.999999)]
+    live = page.evaluate("JSON.parse(document.getElementById('inbox-config').textContent).live")
     got = page.evaluate(
-        """async (cases) => {
+        """async ([cases, live]) => {
             const script = document.querySelector('script[type="module"][src*="inbox"]').src;
-            const { reconnectDelay } = await import(new URL("reconnect.js", script).href);
-            return cases.map(([retry, random]) => reconnectDelay(retry, () => random));
+            const { backoffDelay } = await import(new URL("live.js", script).href);
+            return cases.map(([retry, random]) => backoffDelay(retry, live, () => random));
         }""",
-        cases,
+        [cases, live],
     )
-    assert got == pytest.approx([reconnect_delay(retry, random) * 1000 for retry, random in cases])
+    assert got == pytest.approx([reconnect_delay(retry, random, live) * 1000 for retry, random in cases])
     assert max(got) <= 4000

@@ -29,7 +29,7 @@ PROMISE_RESYNC_WITHIN = 5.0  # seconds after Redis answers again
 
 def _stale(row: dict[str, Any] | None, latest: datetime) -> bool:
     """Whether a conversation row on screen is older than the thread's last message."""
-    shown = (row or {}).get("last_message_at")
+    shown = (row or {}).get("lastMessageAt")  # as the page hears it (camelCase)
     return not shown or datetime.fromisoformat(shown) < latest
 
 

@@ -1,10 +1,13 @@
-"""An inbox client that behaves like ``static/js/inbox.js``: websocket, reconnect with backoff, resync since.
+"""An inbox client that behaves like the inbox page (``static/js/live.js``): websocket, reconnect with backoff,
+resync since.
 
-It loads a thread page (``/c/<id>/``: the messages shown and the server's ``data-now``), connects to
-``ws/inbox/?organization=<id>``, and on every (re)connection asks ``/inbox/sync/?since=…&conversation=…``
-for what it missed, moving ``since`` to the answer's ``now`` minus 5 s, as the page does. After a close or a
-failed attempt it waits ``reconnect_delay(retry)`` — ``static/js/reconnect.js``'s rule: ``min(4 s, 0.5 s ×
-2^retry) × (0.75…1)`` — and connects again; it pings every 25 s.
+It loads a thread page (``/c/<id>/``: the messages shown, and the page's configuration ``#inbox-config``
+with the server's ``now``, the URLs, the event names and the connection's timings), connects to the
+socket URL it names, and on every (re)connection asks the sync URL (``?since=…&conversation=…``) for what it
+missed, moving ``since`` to the answer's ``now`` minus the resync margin (5 s), as the page does. After a
+close or a failed attempt it waits ``reconnect_delay`` — ``static/js/live.js``'s ``backoffDelay`` on the
+page's own timings: ``min(max, base × 2^retry) × (1 − jitter × random)`` — and connects again; it pings as
+often as the page does.
 """
 
 from __future__ import annotations
@@ -22,10 +25,15 @@ from urllib.parse import urlencode
 import aiohttp
 import websockets
 
-PING_EVERY = 25.0
-RECONNECT_FIRST = 0.5  # seconds: static/js/reconnect.js's RECONNECT_FIRST_MS
-RECONNECT_MAX = 4.0  # RECONNECT_MAX_MS: the longest wait between attempts, jitter included
-_NOW = re.compile(r'data-now="([^"]+)"')
+_CONFIG = re.compile(r'<script id="inbox-config" type="application/json">(.*?)</script>', re.S)
+_TEMPLATE = re.compile(r"<template\b.*?</template>", re.S)  # rows and bubbles the page clones: not shown
+
+
+def reconnect_delay(retry: int, random: float, live: dict) -> float:
+    """Seconds to wait after the ``retry``-th failed attempt: ``static/js/live.js``'s ``backoffDelay``."""
+    return min(live["reconnectMaxMs"], live["reconnectBaseMs"] * 2**retry) * (1 - live["reconnectJitter"] * random) / 1000
+
+
 _MESSAGE = re.compile(r'<li class="message [a-z]+" data-id="(\d+)"')
 
 
@@ -39,7 +47,9 @@ class InboxClient:
 
     def __init__(self, base: str, cookie: str, organization_id: int, conversation_id: int, seed: int) -> None:
         self.base, self.cookie = base, cookie
-        self.ws_url = base.replace("http://", "ws://") + f"/ws/inbox/?organization={organization_id}"
+        self.organization_id = organization_id
+        self.ws_url = ""  # from the page's configuration (load_page), as all the rest of what the page is told
+        self.config: dict[str, Any] = {}
         self.conversation_id = conversation_id
         self.rng = random.Random(seed)  # backoff jitter
         self.seen: set[int] = set()  # message ids of the open thread on screen
@@ -54,22 +64,27 @@ class InboxClient:
         self._stop = asyncio.Event()
 
     async def load_page(self, session: aiohttp.ClientSession) -> None:
-        """GET the thread page: what it shows, and the server time the page resyncs from."""
+        """GET the thread page: what it shows, and its configuration (the server time it resyncs from…)."""
         async with session.get(f"{self.base}/c/{self.conversation_id}/", headers={"Cookie": self.cookie}) as response:
             html = await response.text()
             if response.status != 200:
                 raise RuntimeError(f"thread page answered {response.status}")
-        found = _NOW.search(html)
+        found = _CONFIG.search(html)
         if found is None:
-            raise RuntimeError("no data-now on the thread page")
-        self.last_sync = found.group(1)
-        self.seen.update(int(x) for x in _MESSAGE.findall(html))
+            raise RuntimeError("no #inbox-config on the thread page")
+        self.config = json.loads(found.group(1))
+        if self.config["organization"] != self.organization_id:
+            raise RuntimeError(f"the page is of organization {self.config['organization']}")
+        self.ws_url = self.base.replace("http://", "ws://") + self.config["urls"]["socket"]
+        self.last_sync = self.config["now"]
+        self.seen.update(int(x) for x in _MESSAGE.findall(_TEMPLATE.sub("", html)))
 
     async def resync(self, session: aiohttp.ClientSession) -> None:
         """Ask what changed since the last sync (once; a failure waits for the next reconnection, as the page)."""
         query = urlencode({"since": self.last_sync, "conversation": self.conversation_id})
+        sync_url = f"{self.base}{self.config['urls']['sync']}?{query}"
         with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError, KeyError):
-            async with session.get(f"{self.base}/inbox/sync/?{query}", headers={"Cookie": self.cookie}) as response:
+            async with session.get(sync_url, headers={"Cookie": self.cookie}) as response:
                 if response.status != 200:
                     return
                 data = await response.json()
@@ -78,20 +93,20 @@ class InboxClient:
             for message in data["messages"]:
                 self._message(message)
             now = datetime.fromisoformat(data["now"])
-            self.last_sync = (now - timedelta(seconds=5)).isoformat()
+            self.last_sync = (now - timedelta(milliseconds=self.config["live"]["resyncMarginMs"])).isoformat()
             self.synced.append(time.monotonic())
 
     def _message(self, payload: dict[str, Any]) -> None:
-        if payload.get("conversation_id") == self.conversation_id:
+        if payload.get("conversationId") == self.conversation_id:
             self.seen.add(int(payload["id"]))
 
     def _frame(self, text: str) -> None:
         self.frames += 1
         event = json.loads(text)
         kind, payload = event.get("type"), event.get("payload") or {}
-        if kind == "message_created":
+        if kind == self.config["events"]["messageCreated"]:
             self._message(payload)
-        elif kind == "conversation_updated":
+        elif kind == self.config["events"]["conversationUpdated"]:
             self.rows[payload["id"]] = payload
 
     async def run(self, session: aiohttp.ClientSession) -> None:
@@ -133,11 +148,11 @@ class InboxClient:
     async def _ping(self, ws: Any) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
             while True:
-                await asyncio.sleep(PING_EVERY)
+                await asyncio.sleep(self.config["live"]["pingMs"] / 1000)
                 await ws.send(json.dumps({"type": "ping"}))
 
     async def _backoff(self) -> None:
-        delay = reconnect_delay(self.retry, self.rng.random())
+        delay = reconnect_delay(self.retry, self.rng.random(), self.config["live"])
         self.retry += 1
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop.wait(), timeout=delay)

@@ -24,6 +24,7 @@ from conversations.services import (
 from messaging.services import message_receive
 from messaging.twilio.payloads import parse_inbound
 from smsinbox import events
+from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
 from tests.twilio_posts import collect_live_events, inbound_params
 
@@ -118,13 +119,16 @@ def announced(django_capture_on_commit_callbacks) -> Callable[[int, Callable[[],
                 action()
 
         heard = collect_live_events(organization_id, committed, quiet=0.2)
-        return [event["payload"] for event in heard if event["type"] == events.CONVERSATION_UPDATED]
+        return [event["payload"] for event in heard if event["type"] == events.Event.CONVERSATION_UPDATED]
 
     return run
 
 
 def stored_row(conversation: Conversation) -> dict[str, Any]:
-    return conversation_payload(Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk))
+    """The row as stored, as inboxes hear it (camelCase)."""
+    return camelize(
+        conversation_payload(Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk))
+    )
 
 
 def test_a_locked_and_touched_conversation_announces_the_version_it_stores(conversation_a, announced):
@@ -137,7 +141,7 @@ def test_a_locked_and_touched_conversation_announces_the_version_it_stores(conve
 
     rows = announced(conversation_a.organization_id, receive_twice)
     assert rows == [stored_row(conversation_a)]
-    assert (rows[0]["version"], rows[0]["unread_count"]) == (2, 2)
+    assert (rows[0]["version"], rows[0]["unreadCount"]) == (2, 2)
 
 
 def test_an_inbound_message_announces_the_stored_row_version_included(org_a, announced):
@@ -149,7 +153,7 @@ def test_an_inbound_message_announces_the_stored_row_version_included(org_a, ann
     assert first == [stored_row(conversation)]
     stop = announced(org_a.organization.pk, lambda: receive("STOP"))  # the contact changes in the same transaction
     assert stop == [stored_row(conversation)]
-    assert (first[0]["version"], stop[0]["version"], stop[0]["opted_out"]) == (1, 2, True)
+    assert (first[0]["version"], stop[0]["version"], stop[0]["optedOut"]) == (1, 2, True)
 
 
 def test_each_change_announces_the_stored_row_with_a_newer_version(conversation_a, org_a, announced):
@@ -177,6 +181,6 @@ def test_a_contact_change_announces_the_conversation_at_the_version_it_has(conve
     renamed = announced(conversation_a.organization_id, lambda: contact_update(contact=contact, first_name="Maria"))
     opted_out = announced(conversation_a.organization_id, lambda: contact_opt_out_by_staff(contact=contact))
     assert renamed[0]["version"] == opted_out[0]["version"] == stored_row(conversation_a)["version"] == 1
-    assert (renamed[0]["contact_name"], renamed[0]["opted_out"]) == ("Maria", False)
+    assert (renamed[0]["contactName"], renamed[0]["optedOut"]) == ("Maria", False)
     assert opted_out == [stored_row(conversation_a)]
-    assert opted_out[0]["opted_out"]
+    assert opted_out[0]["optedOut"]

@@ -11,11 +11,14 @@ from typing import Any
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from smsinbox import events
-from smsinbox.events import organization_group
+from smsinbox.events import frame, organization_group
 
 
 class LiveRecorder:
     """Listen to the organization's group on a thread of its own, as an open inbox does, until stopped.
+
+    It records each event as the inbox's websocket forwards it (``events.frame``): ``{"type": <event
+    name>, "payload": <camelCase payload>}``.
 
     The listener drains its channel continuously (the layer drops what exceeds its capacity, so a
     listener that waits until the end would lose events) and never cancels a pending ``receive``
@@ -88,7 +91,8 @@ class LiveRecorder:
                     pending = asyncio.ensure_future(layer.receive(channel))
                 done, _ = await asyncio.wait({pending}, timeout=0.1)
                 if done:
-                    self.received.append(pending.result())
+                    message = pending.result()
+                    self.received.append(frame(message) or message)
                     pending = None
                     last_heard = time.monotonic()
                 elif self._stopping.is_set() and time.monotonic() - max(last_heard, self._stopped_at) >= self.quiet:

@@ -6,7 +6,7 @@ a stale row (unread count, preview) until something else changed. Here the inter
 made certain: request B runs from start to end between request A's commit and A's publish —
 what a descheduled thread or a slow Redis round-trip does by chance in the storm. Rows carry
 the conversation's ``version`` (raised by the database on every update), and an inbox drops a
-row strictly older than the one it shows (``conversation_payload``; ``static/js/inbox.js``).
+row strictly older than the one it shows (``conversation_payload``; ``static/js/list.js``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from conversations.models import Conversation
 from conversations.payloads import conversation_payload
 from messaging.services import message_receive
 from messaging.twilio.payloads import parse_inbound
-from smsinbox.events import CONVERSATION_UPDATED
+from smsinbox.casing import camelize
+from smsinbox.events import Event
 from tests.reliability.live import LiveRecorder
 from tests.twilio_posts import inbound_params, post_inbound
 
@@ -32,7 +33,7 @@ FROM = "+14155550177"
 
 def shown_rows(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """The row an open inbox shows for each conversation after hearing ``rows`` in this order: as
-    ``upsertConversation`` in static/js/inbox.js, it drops a row strictly older than the one shown."""
+    ``upsert`` in static/js/list.js (``shouldApply``), it drops a row strictly older than the one shown."""
     shown: dict[int, dict[str, Any]] = {}
     for row in rows:
         if row["id"] not in shown or row["version"] >= shown[row["id"]]["version"]:
@@ -64,14 +65,16 @@ def test_the_last_conversation_row_an_inbox_hears_is_the_current_one(org_a) -> N
         heard = recorder.stop()
 
     conversation = Conversation.objects.get(organization=org_a.organization)
-    rows = [event["payload"] for event in heard if event["type"] == CONVERSATION_UPDATED]
+    rows = [event["payload"] for event in heard if event["type"] == Event.CONVERSATION_UPDATED]
     assert answers == [200]
     assert conversation.unread_count == 2
     assert conversation.last_message_preview == "second"
     assert len(rows) == 2  # one per change
     # The race happened: B's row was heard first, A's older row last.
-    assert [(row["unread_count"], row["last_message_preview"]) for row in rows] == [(2, "second"), (1, "first")]
+    assert [(row["unreadCount"], row["lastMessagePreview"]) for row in rows] == [(2, "second"), (1, "first")]
     assert [row["version"] for row in rows] == [2, 1]
     # An open inbox keeps B's row, which is the row as stored, version included:
-    stored = conversation_payload(Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk))
+    stored = camelize(
+        conversation_payload(Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk))
+    )
     assert shown_rows(rows) == {conversation.pk: stored}

@@ -52,7 +52,7 @@ def test_retry_storm_on_postgres_and_redis() -> None:
     assert result.raced_outbound > 0  # callbacks of one message really were in flight together
     assert result.status_posts >= 2 * result.outbound
     assert result.status_changes >= result.outbound  # every message moved at least once
-    assert result.events_expected["inbox.message_status_changed"] == result.status_changes
+    assert result.events_expected["message.status_changed"] == result.status_changes
 
 
 @pytest.mark.django_db(transaction=True)
@@ -70,7 +70,7 @@ def test_inbound_retry_storm_on_any_database(tmp_path: Path) -> None:
     _report(result)
     _assert_survived(result)
     assert result.events_expected == {
-        "inbox.message_created": inbound,
-        "inbox.conversation_updated": inbound,
-        "inbox.message_status_changed": 0,
+        "message.created": inbound,
+        "conversation.updated": inbound,
+        "message.status_changed": 0,
     }

@@ -123,11 +123,11 @@ def check_outbound(plan: Plan, result: StormResult, changes: list[tuple[int, str
 
 def _event_key(event: dict[str, Any]) -> tuple[str, Any]:
     kind, payload = event.get("type", ""), event.get("payload") or {}
-    if kind == events.MESSAGE_CREATED and payload.get("direction") == Direction.INBOUND:
+    if kind == events.Event.MESSAGE_CREATED and payload.get("direction") == Direction.INBOUND:
         return kind, payload.get("id")
-    if kind == events.CONVERSATION_UPDATED:
+    if kind == events.Event.CONVERSATION_UPDATED:
         return kind, payload.get("id")
-    if kind == events.MESSAGE_STATUS_CHANGED:
+    if kind == events.Event.MESSAGE_STATUS_CHANGED:
         return kind, (payload.get("id"), payload.get("status"))
     return kind or "?", repr(payload)[:120]
 
@@ -141,20 +141,20 @@ def check_events(
 ) -> None:
     """Exactly one live event per real change: per stored message, per conversation touch, per committed move."""
     expected: dict[str, Counter[Any]] = {
-        events.MESSAGE_CREATED: Counter(stored.keys()),
-        events.CONVERSATION_UPDATED: Counter(stored.values()),
-        events.MESSAGE_STATUS_CHANGED: Counter((message_id, new) for message_id, _, new in changes),
+        events.Event.MESSAGE_CREATED: Counter(stored.keys()),
+        events.Event.CONVERSATION_UPDATED: Counter(stored.values()),
+        events.Event.MESSAGE_STATUS_CHANGED: Counter((message_id, new) for message_id, _, new in changes),
     }
     got: dict[str, Counter[Any]] = defaultdict(Counter)
     highest_unread: dict[int, int] = {}
-    # What an open inbox shows: the rows it applied by the client's rule (inbox.js, and
+    # What an open inbox shows: the rows it applied by the client's rule (static/js/list.js, and
     # ``conversation_payload``): a row replaces the shown one unless its version is strictly older.
     shown: dict[int, tuple[int, int]] = {}  # conversation id -> (version, unread count)
     for event in received:
         kind, key = _event_key(event)
         got[kind][key] += 1
-        if kind == events.CONVERSATION_UPDATED:
-            unread, version = int(event["payload"].get("unread_count") or 0), int(event["payload"]["version"])
+        if kind == events.Event.CONVERSATION_UPDATED:
+            unread, version = int(event["payload"].get("unreadCount") or 0), int(event["payload"]["version"])
             if key not in shown or version >= shown[key][0]:
                 shown[key] = (version, unread)
             highest_unread[key] = max(highest_unread.get(key, 0), unread)

@@ -110,7 +110,7 @@ def test_a_websocket_idle_for_30_s_stays_open_and_receives_the_next_event(redis_
 
         body = f"Still there after {IDLE_SECONDS} s? {secrets.token_hex(3)}"
         server.post_inbound(from_="+14155550190", body=body, to=NUMBER)
-        event = next_event(ws, "message_created", timeout=5)
+        event = next_event(ws, "message.created", timeout=5)
         assert event["payload"]["body"] == body
 
     log = server.log_path.read_text(errors="replace")

@@ -12,15 +12,15 @@ from tests.twilio_posts import collect_live_events
 def test_event_reaches_the_group_after_commit(db, django_capture_on_commit_callbacks):
     def publish():
         with django_capture_on_commit_callbacks(execute=True):
-            events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={"id": 1})
+            events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={"id": 1})
 
-    assert collect_live_events(7, publish) == [{"type": events.MESSAGE_CREATED, "payload": {"id": 1}}]
+    assert collect_live_events(7, publish) == [{"type": events.Event.MESSAGE_CREATED, "payload": {"id": 1}}]
 
 
 def test_rolled_back_change_is_never_announced(db, django_capture_on_commit_callbacks):
     def failing_change():
         with transaction.atomic():
-            events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={})
+            events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={})
             raise RuntimeError("rolled back")
 
     def publish_then_fail():
@@ -34,7 +34,7 @@ def test_rolled_back_change_is_never_announced(db, django_capture_on_commit_call
 def test_other_groups_hear_nothing(db, django_capture_on_commit_callbacks):
     def publish():
         with django_capture_on_commit_callbacks(execute=True):
-            events.publish_on_commit(organization_id=8, event_type=events.MESSAGE_CREATED, payload={})
+            events.publish_on_commit(organization_id=8, event=events.Event.MESSAGE_CREATED, payload={})
 
     assert collect_live_events(7, publish) == []
 
@@ -44,7 +44,7 @@ def test_unreachable_layer_is_logged_not_raised(db, settings, caplog, django_cap
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
     }
     with django_capture_on_commit_callbacks(execute=True):
-        events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={})
+        events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={})
     assert "not delivered" in caplog.text
 
 
@@ -58,7 +58,7 @@ def test_threads_without_a_server_loop_publish_through_one_loop_per_process():
 
     def publish(i: int) -> None:
         try:
-            events.publish_on_commit(organization_id=7, event_type=events.MESSAGE_CREATED, payload={"id": i})
+            events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload={"id": i})
         finally:
             connection.close()
 
@@ -72,3 +72,45 @@ def test_threads_without_a_server_loop_publish_through_one_loop_per_process():
     publish_from_threads()
     assert events._publisher_loop() is loop
     assert sum(t.name == "smsinbox-live-events" for t in threading.enumerate()) == 1
+
+
+# --- The contract: names, the one Channels type, the frame, camelCase ---------------------------
+
+
+def test_an_event_travels_as_the_one_channels_type_with_a_camelcase_payload(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    sent = []
+    monkeypatch.setattr(events, "_send", lambda group, message: sent.append((group, message)))
+    payload = {"conversation_id": 3, "media": [{"content_type": "image/png"}], "idempotency_key": None}
+    with django_capture_on_commit_callbacks(execute=True):
+        events.publish_on_commit(organization_id=7, event=events.Event.MESSAGE_CREATED, payload=payload)
+    assert sent == [
+        (
+            "org.7",
+            {
+                "type": "inbox.event",
+                "event": "message.created",
+                "payload": {"conversationId": 3, "media": [{"contentType": "image/png"}], "idempotencyKey": None},
+            },
+        )
+    ]
+    assert type(sent[0][1]["event"]) is str  # a plain string on the wire (msgpack for Redis)
+    assert events.frame(sent[0][1]) == {"type": "message.created", "payload": sent[0][1]["payload"]}
+
+
+def test_only_listed_events_are_published_or_framed(db):
+    with pytest.raises(ValueError, match=r"message\.deleted"):
+        events.publish_on_commit(organization_id=7, event="message.deleted", payload={})
+    assert events.frame({"type": "inbox.event", "event": "message.deleted", "payload": {}}) is None
+    assert events.frame({"type": "inbox.message_created", "payload": {}}) is None
+    assert events.frame({"type": "websocket.receive", "text": "{}"}) is None
+
+
+def test_the_names_the_page_is_given_are_the_events():
+    assert events.event_names() == {
+        "message_created": "message.created",
+        "message_status_changed": "message.status_changed",
+        "conversation_updated": "conversation.updated",
+    }
+    assert set(events.event_names().values()) == set(events.Event)

@@ -45,10 +45,11 @@ async def test_a_new_message_is_forwarded_and_other_organizations_hear_nothing()
     assert response.status_code == 200
     first = await alice.receive_json_from(timeout=2)
     second = await alice.receive_json_from(timeout=2)
-    assert first["type"] == "message_created"
+    assert first["type"] == "message.created"
     assert first["payload"]["body"] == "Hi Acme"
-    assert second["type"] == "conversation_updated"
-    assert second["payload"]["unread_count"] == 1
+    assert first["payload"]["conversationId"] == second["payload"]["id"]  # camelCase, as the REST API
+    assert second["type"] == "conversation.updated"
+    assert second["payload"]["unreadCount"] == 1
     assert await bob.receive_nothing(timeout=0.3)
     await alice.disconnect()
     await bob.disconnect()
@@ -78,7 +79,7 @@ async def test_ping_is_answered_and_nothing_is_written():
     communicator, _, _ = await connect(a.user)
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=1) == {"type": "pong"}
-    await communicator.send_json_to({"type": "message_created", "payload": {"body": "forged"}})
+    await communicator.send_json_to({"type": "message.created", "payload": {"body": "forged"}})
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
 
@@ -131,3 +132,21 @@ async def test_layer_connections_left_dead_by_a_redis_restart_do_not_refuse_the_
     await second.disconnect()
     await watcher.disconnect()
 
+async def test_every_listed_event_is_forwarded_unchanged_and_nothing_else():
+    """One handler, named after the one Channels type every event travels as (``smsinbox.events``)."""
+    from channels.layers import get_channel_layer
+
+    from smsinbox import events
+
+    assert callable(getattr(InboxConsumer, events.CHANNEL_TYPE.replace(".", "_")))
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    alice, _, _ = await connect(a.user)
+    group = events.organization_group(a.organization.pk)
+    layer = get_channel_layer()
+    await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": "message.deleted", "payload": {"id": 1}})
+    assert await alice.receive_nothing(timeout=0.2)
+    for event in events.Event:
+        payload = {"id": 1, "someKey": [{"nestedKey": None}]}
+        await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": event.value, "payload": payload})
+        assert await alice.receive_json_from(timeout=1) == {"type": event.value, "payload": payload}
+    await alice.disconnect()

@@ -19,29 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from smsinbox.casing import convert_keys as _convert
+from smsinbox.casing import to_camel, to_snake
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
 from smsinbox.parsing import MAX_ID
-
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
-
-
-def to_camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(part[:1].upper() + part[1:] for part in rest)
-
-
-def to_snake(key: str) -> str:
-    return _CAMEL_BOUNDARY.sub(r"_\1", key).lower()
-
-
-def _convert(data: Any, convert_key: Any) -> Any:
-    if isinstance(data, dict):
-        return {convert_key(k) if isinstance(k, str) else k: _convert(v, convert_key) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_convert(item, convert_key) for item in data]
-    return data
-
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a Python str, any of these stands alone
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations.models import Contact, Conversation
-from conversations.payloads import conversation_payload
+from conversations.payloads import ConversationPayload, conversation_payload
 from conversations.selectors import (
     contact_get_for_user,
     contact_list,
@@ -48,6 +48,7 @@ from smsinbox.web.api.conventions import (
     page_response,
     page_serializer,
 )
+from smsinbox.web.api.shapes import shape_serializer
 
 CONTACTS = ["contacts"]
 CONVERSATIONS = ["conversations"]
@@ -78,33 +79,7 @@ class ContactSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
-class ConversationSerializer(serializers.Serializer):
-    """A conversation: the row the inbox lists, as ``conversation_payload`` builds it for live inboxes too."""
-
-    id = serializers.IntegerField()
-    version = serializers.IntegerField(
-        min_value=0,
-        help_text=(
-            "Raised on every change of the conversation: of two copies of one conversation, the one with the "
-            "lower version is older. Equal versions may differ in the contact's name or opt-out."
-        ),
-    )
-    organization_id = serializers.IntegerField()
-    contact_id = serializers.IntegerField()
-    contact_name = serializers.CharField()
-    contact_phone = serializers.CharField(help_text="E.164.")
-    contact_phone_display = serializers.CharField()
-    opted_out = serializers.BooleanField()
-    status = serializers.ChoiceField(choices=Conversation.Status.choices)
-    assignee_id = serializers.IntegerField(allow_null=True)
-    assignee_name = serializers.CharField(help_text="Empty when nobody is assigned.")
-    unread_count = serializers.IntegerField(min_value=0)
-    last_message_at = serializers.DateTimeField(help_text="Newest activity; orders the list.")
-    last_message_preview = serializers.CharField()
-
-    def to_representation(self, instance: Conversation) -> dict[str, Any]:
-        data = {**conversation_payload(instance), "organization_id": instance.organization_id}
-        return {name: data[name] for name in self.fields}
+ConversationSerializer = shape_serializer(ConversationPayload, conversation_payload)
 
 
 ContactPage = page_serializer(ContactSerializer, "Contacts by last name, first name.")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -15,11 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations.selectors import contact_get_for_user, conversation_get_for_user
-from messaging.models import Direction, Encoding, Message, MessageEvent
-from messaging.payloads import message_payload
+from messaging.models import Message, MessageEvent
+from messaging.payloads import MessagePayload, message_payload
 from messaging.selectors import message_get_for_user, message_page
 from messaging.services.outbound import SendResult, message_send
-from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
 from smsinbox.web.api.conventions import (
     ORGANIZATION_PARAMETERS,
@@ -33,6 +31,7 @@ from smsinbox.web.api.conventions import (
     page_response,
     page_serializer,
 )
+from smsinbox.web.api.shapes import shape_serializer
 
 MESSAGES = ["messages"]
 
@@ -173,54 +172,7 @@ class ConversationReplyApi(APIView):
 # --- Reading messages -----------------------------------------------------------------------
 
 
-class MessageMediaSerializer(serializers.Serializer):
-    position = serializers.IntegerField(min_value=0, help_text="Order in the message, from 0.")
-    url = serializers.CharField(
-        help_text="Where to fetch it, with the same token: received media is fetched from Twilio by us "
-        "(Twilio's URL needs the account's credentials, never handed out); sent media redirects to the URL "
-        "that was attached."
-    )
-    content_type = serializers.CharField(help_text="As Twilio reported it; empty for media we sent.")
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        return {
-            "position": instance.position,
-            "url": reverse("message-media", args=[instance.message_id, instance.position]),
-            "content_type": instance.content_type,
-        }
-
-
-class MessageSerializer(serializers.Serializer):
-    """A message, as ``message_payload`` builds it for live inboxes too, with its media."""
-
-    id = serializers.IntegerField()
-    organization_id = serializers.IntegerField()
-    conversation_id = serializers.IntegerField()
-    direction = serializers.ChoiceField(choices=Direction.choices, help_text="`in` received, `out` sent.")
-    body = serializers.CharField()
-    status = serializers.ChoiceField(choices=MessageStatus.choices)
-    num_segments = serializers.IntegerField(min_value=0)
-    encoding = serializers.ChoiceField(choices=Encoding.choices, allow_blank=True)
-    num_media = serializers.IntegerField(min_value=0)
-    error_code = serializers.IntegerField(allow_null=True, help_text="Twilio's error code, if any.")
-    error_message = serializers.CharField(help_text="What the error means; empty without one.")
-    sent_by_id = serializers.IntegerField(allow_null=True, help_text="The staff member who sent it.")
-    created_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(allow_null=True)
-    delivered_at = serializers.DateTimeField(allow_null=True)
-    media = MessageMediaSerializer(many=True)
-
-    def to_representation(self, instance: Message) -> dict[str, Any]:
-        data = {
-            **message_payload(instance),
-            "organization_id": instance.organization_id,
-            "media": MessageMediaSerializer(instance.media.all(), many=True).data,
-            **self.more(instance),
-        }
-        return {name: data[name] for name in self.fields}
-
-    def more(self, instance: Message) -> dict[str, Any]:
-        return {}
+MessageSerializer = shape_serializer(MessagePayload, message_payload)
 
 
 class MessageEventSerializer(serializers.Serializer):

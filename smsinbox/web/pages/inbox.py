@@ -1,14 +1,18 @@
 """The inbox: conversation list on the left, the selected thread on the right, live over websockets.
 
 Every view checks membership through selectors; every change goes through one service.
-Forms work without JavaScript; ``static/js/inbox.js`` enhances them (live updates, sending
-without reload, "load older").
+Forms work without JavaScript; ``static/js/inbox.js`` and its modules enhance them (live updates,
+sending without reload, "load older"). What the scripts need to know, they are told by the page
+(``inbox_config``, rendered as JSON): statuses, limits, event names, URLs; and they clone the rows
+and bubbles the server renders (``<template>``s of the same partials).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages as flash
@@ -29,13 +33,17 @@ from conversations.services import (
 )
 from messaging.models import Message
 from messaging.payloads import message_payload
-from messaging.segments import MAX_BODY_CHARACTERS
+from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, message_page
-from messaging.services.outbound import message_send, opt_out_reason
+from messaging.services.outbound import MAX_MEDIA, message_send, opt_out_reason
+from messaging.statuses import STATUS_RANK, MessageStatus
+from smsinbox import events
+from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
-from smsinbox.models import Membership
+from smsinbox.models import Membership, Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
+from smsinbox.web.consumers import UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH
 
 # The list's filter tabs, as arguments of ``conversation_list``.
@@ -47,6 +55,106 @@ LIST_FILTERS: dict[str, dict[str, object]] = {
     "mine": {"assigned": "me"},
     "unassigned": {"assigned": "unassigned"},
 }
+
+
+# How the page keeps its live connection (``static/js/live.js``).
+LIVE_CONNECTION = {
+    "ping_ms": 25_000,  # a keep-alive ping; the consumer re-checks the user's access at each one
+    # After a close, wait 0.5 s, doubling at each failed attempt, never more than 4 s (jitter included):
+    # after an outage every inbox tries again within 4 s of the server serving again, and connecting and
+    # resyncing take well under a second, so every inbox is live and resynced within 5 s (make chaos).
+    "reconnect_base_ms": 500,
+    "reconnect_max_ms": 4_000,
+    "reconnect_jitter": 0.25,  # each wait is shortened by up to 25 %, so inboxes do not come back in one wave
+    "resync_margin_ms": 5_000,  # the next resync starts this long before the last one's "now" (commits in flight)
+    "signed_out_code": UNAUTHENTICATED,  # the consumer closed for a lost session: stop and say so
+}
+TIMES_REFRESH_MS = 30_000  # relative times ("5 minutes ago") are rewritten this often
+
+_ID_MARK = 918_273_645  # stands for the id in a URL pattern handed to the page
+
+
+def _url_pattern(name: str) -> str:
+    """The URL of route ``name`` with ``{id}`` where its one id goes, for the page to fill in."""
+    return reverse(name, args=[_ID_MARK]).replace(str(_ID_MARK), "{id}")
+
+
+def inbox_config(
+    request: HttpRequest,
+    *,
+    organization: Organization,
+    conversation: Conversation | None,
+    active_filter: str,
+    q: str,
+    list_query: str,
+    now: str,
+) -> dict[str, Any]:
+    """Everything the inbox's scripts know, in camelCase: rendered as the JSON of ``#inbox-config``.
+
+    The scripts keep no copy of a server rule: statuses (rank and label, ``messaging.statuses``),
+    limits and segment rules (``messaging.segments``, the send service), event names
+    (``smsinbox.events``) and every URL they call come from here.
+    """
+    urls = {
+        "sync": reverse("inbox-sync"),
+        "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
+        "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
+    }
+    if conversation is not None:
+        urls |= {
+            "mark_read": reverse("inbox-read", args=[conversation.pk]),
+            "older": reverse("inbox-older", args=[conversation.pk]),
+            "send": reverse("api-conversation-messages", args=[conversation.pk]),
+        }
+    return camelize(
+        {
+            "organization": organization.pk,
+            "conversation": conversation.pk if conversation else None,
+            "user": request.user.pk,
+            "filter": active_filter,
+            "q": q,
+            "time_zone": timezone.get_current_timezone_name(),
+            "now": now,  # server time, from which the page resyncs (the browser's clock may be wrong)
+            "statuses": [{"value": s.value, "label": s.label, "rank": STATUS_RANK[s]} for s in MessageStatus],
+            "limits": {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA},
+            "segments": segment_rules(),
+            "events": events.event_names(),
+            "urls": urls,
+            "live": LIVE_CONNECTION,
+            "times_refresh_ms": TIMES_REFRESH_MS,
+        }
+    )
+
+
+def _template_data() -> dict[str, SimpleNamespace]:
+    """What the partials are rendered with inside the page's ``<template>``s: a row and a bubble with
+    every optional part present, and ``{token}`` (a camelCase payload key) wherever the page writes
+    a payload's text (``static/js/templates.js``). Ids, URLs and times are set by the page itself.
+    """
+    now = timezone.now()
+    row = SimpleNamespace(
+        pk=0,
+        version=0,
+        unread_count="{unreadCount}",
+        status="closed",
+        last_message_at=now,
+        last_message_preview="{lastMessagePreview}",
+        contact=SimpleNamespace(display_name="{contactName}", is_opted_out=True),
+        assignee=SimpleNamespace(get_username="{assigneeName}"),
+    )
+    message = SimpleNamespace(
+        pk=0,
+        direction="out",
+        body="{body}",
+        created_at=now,
+        media=SimpleNamespace(all=[SimpleNamespace(position=0, content_type="{contentType}")]),
+        sent_by=SimpleNamespace(get_full_name="{sentByName}", get_username="{sentByName}"),
+        status="{status}",
+        get_status_display="{statusLabel}",
+        error_code="{errorCode}",
+        error_message="{errorMessage}",
+    )
+    return {"row": row, "message": message}
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
@@ -85,6 +193,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
     )
     thread = message_page(conversation=conversation) if conversation else None
     list_query = urlencode({k: v for k, v in (("filter", active_filter), ("q", q)) if v and v != "all"})
+    now = timezone.now().isoformat()  # the page resyncs from this moment after (re)connecting
     context = {
         "organization": organization,
         "organizations": organizations_for_user(request.user),
@@ -106,9 +215,19 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         if conversation and conversation.contact.is_opted_out
         else "",
         "max_body": MAX_BODY_CHARACTERS,
+        "max_media": MAX_MEDIA,
         "time_zone_name": timezone.get_current_timezone_name(),
-        "now_iso": timezone.now().isoformat(),  # the page resyncs from this moment after (re)connecting
         "idempotency_key": uuid.uuid4().hex,  # one key per composed message: a double submit sends once
+        "inbox_config": inbox_config(
+            request,
+            organization=organization,
+            conversation=conversation,
+            active_filter=active_filter,
+            q=q,
+            list_query=list_query,
+            now=now,
+        ),
+        "template": _template_data(),
     }
     return render(request, "inbox/inbox.html", context)
 
@@ -192,7 +311,10 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def sync(request: HttpRequest) -> JsonResponse:
-    """What changed since ``since``: the page calls this after a dropped websocket, so nothing is missed."""
+    """What changed since ``since``: the page calls this after a dropped websocket, so nothing is missed.
+
+    Rows and messages in the shapes (and casing) of the live events they stand in for.
+    """
     organization = current_organization(request)
     try:
         since = datetime.fromisoformat(request.GET.get("since", ""))
@@ -225,9 +347,11 @@ def sync(request: HttpRequest) -> JsonResponse:
                 .order_by("created_at", "id")[:500]
             ]
     return JsonResponse(
-        {
-            "conversations": [conversation_payload(c) for c in conversations],
-            "messages": messages,
-            "now": now.isoformat(),
-        }
+        camelize(
+            {
+                "conversations": [conversation_payload(c) for c in conversations],
+                "messages": messages,
+                "now": now.isoformat(),
+            }
+        )
     )

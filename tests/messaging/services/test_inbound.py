@@ -137,9 +137,9 @@ def test_new_message_publishes_one_message_and_one_conversation_event(
             post_inbound(client, to=TO, body="live!")
 
     received = collect_live_events(org_a.organization.pk, deliver)
-    assert [e["type"] for e in received] == [events.MESSAGE_CREATED, events.CONVERSATION_UPDATED]
+    assert [e["type"] for e in received] == [events.Event.MESSAGE_CREATED, events.Event.CONVERSATION_UPDATED]
     assert received[0]["payload"]["body"] == "live!"
-    assert received[1]["payload"]["unread_count"] == 1
+    assert received[1]["payload"]["unreadCount"] == 1
 
 
 def test_duplicate_publishes_nothing(client, org_a, django_capture_on_commit_callbacks):

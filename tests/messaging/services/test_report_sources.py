@@ -107,8 +107,8 @@ def _status_events(events: list[dict], message: Message) -> list[dict]:
     found = []
     for event in events:
         payload = event["payload"]
-        if event["type"] == "inbox.message_status_changed" and payload["id"] == message.pk:
-            found.append({k: v for k, v in payload.items() if not k.endswith("_at")})
+        if event["type"] == "message.status_changed" and payload["id"] == message.pk:
+            found.append({k: v for k, v in payload.items() if not k.endswith("At")})
     return found
 
 
@@ -129,7 +129,7 @@ def test_undelivered_30005_is_recorded_with_its_code_from_every_source(source, o
     assert facts["status"] == "undelivered"
     assert facts["error_code"] == 30005
     assert "unknown to the carrier" in facts["error_message"]
-    assert events[-1]["error_code"] == 30005
+    assert events[-1]["errorCode"] == 30005
     assert events[-1]["status"] == "undelivered"
 
 
@@ -140,7 +140,7 @@ def test_failed_21610_opts_the_contact_out_from_every_source(source, org_a, emul
     assert "unsubscribed" in facts["error_message"]
     assert facts["opt_out_method"] == "error_21610"
     assert facts["opt_out_message_is_this"]
-    assert events[-1]["error_code"] == 21610
+    assert events[-1]["errorCode"] == 21610
 
 
 @pytest.mark.parametrize("to", [UNKNOWN_HANDSET_TO, UNSUBSCRIBED_LATER_TO])
@@ -200,7 +200,7 @@ def test_a_same_rank_callback_brings_the_code_a_lookup_did_not_have(org_a, emula
     message.refresh_from_db()
     assert (message.status, message.error_code) == ("undelivered", 30005)
     assert "unknown to the carrier" in message.error_message
-    assert [e["payload"]["error_code"] for e in events if e["type"] == "inbox.message_status_changed"] == [30005]
+    assert [e["payload"]["errorCode"] for e in events if e["type"] == "message.status_changed"] == [30005]
 
     repeated = collect_live_events(org_a.organization.id, lambda: callback("undelivered", ErrorCode="30005"))
     assert repeated == []  # an exact duplicate changes and announces nothing

@@ -79,7 +79,7 @@ def test_a_real_change_publishes_one_status_event(client, sent_message, django_c
             post_status(client, sid=sent_message.twilio_sid, status="sent")  # late: no event
 
     received = collect_live_events(sent_message.organization_id, deliver)
-    assert [e["type"] for e in received] == [events.MESSAGE_STATUS_CHANGED]
+    assert [e["type"] for e in received] == [events.Event.MESSAGE_STATUS_CHANGED]
     assert received[0]["payload"]["status"] == "delivered"
 
 

@@ -126,7 +126,7 @@ def test_a_user_of_another_organization_never_hears_organization_a_over_the_webs
         heard = set()
         while not await alice.receive_nothing(timeout=1):  # (a receive that times out would end the socket)
             heard.add((await alice.receive_json_from())["type"])
-        assert {"message_created", "message_status_changed", "conversation_updated"} <= heard
+        assert {"message.created", "message.status_changed", "conversation.updated"} <= heard
         assert await bob.receive_nothing(timeout=0.3)
         assert await bob_named.receive_nothing(timeout=0.1)
         for communicator in (alice, bob, bob_named):

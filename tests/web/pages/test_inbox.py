@@ -1,14 +1,25 @@
 """The inbox page: access, search, filters, read state, escaping, and query counts that stay flat."""
 
+import json
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from conversations.models import Conversation
+from conversations.payloads import conversation_payload
 from conversations.services import contact_create, contact_opt_out, conversation_assign
 from messaging.models import Message
+from messaging.payloads import message_payload
+from messaging.segments import GSM7_BASIC, GSM7_EXTENSION, MAX_BODY_CHARACTERS
+from messaging.services.outbound import MAX_MEDIA
+from messaging.statuses import STATUS_RANK, MessageStatus
+from smsinbox import events
+from smsinbox.casing import camelize
 from smsinbox.models import Membership
+from smsinbox.web.consumers import UNAUTHENTICATED
 from tests.twilio_posts import post_inbound
 
 TO = "+14155550001"
@@ -326,3 +337,77 @@ def test_the_composer_refuses_a_nul_or_a_broken_url_with_a_message(client, alice
 def test_ids_no_row_can_have_are_a_404(client, alice, path):
     """Past 2**63-1 a foreign-key lookup overflows on SQLite (it was a 500): such a path matches no route."""
     assert alice.get(path.format(huge="9" * 23)).status_code == 404
+
+
+def page_config(response) -> dict:
+    """The page's ``#inbox-config`` (json_script), as the scripts read it."""
+    found = re.search(r'<script id="inbox-config" type="application/json">(.*?)</script>', response.content.decode())
+    assert found, "no #inbox-config"
+    return json.loads(found.group(1))
+
+
+def test_the_page_tells_its_scripts_every_rule_they_need(client, alice, org_a):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    response = alice.get(reverse("inbox-thread", args=[conversation.pk]), {"filter": "open", "q": "hello"})
+    config = page_config(response)
+    assert (config["organization"], config["conversation"], config["user"]) == (
+        org_a.organization.pk,
+        conversation.pk,
+        org_a.user.pk,
+    )
+    assert (config["filter"], config["q"], config["timeZone"]) == ("open", "hello", "UTC")
+    assert {s["value"]: (s["rank"], s["label"]) for s in config["statuses"]} == {
+        status: (STATUS_RANK[status], status.label) for status in MessageStatus
+    }
+    assert config["limits"] == {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA}
+    segments = config["segments"]
+    assert (set(segments["gsm7Basic"]), set(segments["gsm7Extension"])) == (GSM7_BASIC, GSM7_EXTENSION)
+    assert (segments["gsm7"], segments["ucs2"]) == ({"single": 160, "multi": 153}, {"single": 70, "multi": 67})
+    assert sorted(config["events"].values()) == sorted(events.Event)
+    assert config["live"]["signedOutCode"] == UNAUTHENTICATED
+    assert config["live"]["reconnectMaxMs"] == 5000
+    urls = config["urls"]
+    assert urls["socket"] == f"/ws/inbox/?organization={org_a.organization.pk}"
+    assert resolve(urls["sync"]).url_name == "inbox-sync"
+    assert urls["thread"] == "/c/{id}/?filter=open&q=hello"
+    assert resolve(urls["thread"].replace("{id}", "7").split("?")[0]).kwargs == {"conversation_id": 7}
+    for name, route in (("markRead", "inbox-read"), ("older", "inbox-older"), ("send", "api-conversation-messages")):
+        assert urls[name] == reverse(route, args=[conversation.pk])
+    assert "data-ws-path" not in response.content.decode()  # no second copy of what the config says
+    listed = page_config(alice.get(reverse("home")))
+    assert listed["conversation"] is None
+    assert "markRead" not in listed["urls"]
+
+
+def test_rows_and_bubbles_the_page_clones_are_rendered_from_the_same_partials(client, alice):
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
+    row = page.split('<template id="conversation-row-template">')[1].split("</template>")[0]
+    bubble = page.split('<template id="message-template">')[1].split("</template>")[0]
+    assert '<li class="conversation unread"' in row
+    for part in ("{contactName}", "{lastMessagePreview}", 'title="Assigned to {assigneeName}"', "{unreadCount} unread"):
+        assert part in row
+    for part in ('class="tag opted-out"', 'class="tag closed"', 'class="unread-badge"', '<time class="when"'):
+        assert part in row
+    assert '<li class="message out"' in bubble
+    for part in (
+        "{body}",
+        "{sentByName}",
+        'data-status="{status}"',
+        "{statusLabel}",
+        "Error {errorCode}: {errorMessage}",
+    ):
+        assert part in bubble
+    assert '<a class="media"' in bubble
+    assert '<template id="message-template">' not in alice.get(reverse("home")).content.decode()  # no thread open
+
+
+def test_sync_answers_in_the_shapes_and_casing_of_the_live_events(client, alice):
+    inbound(client, 1)
+    conversation = Conversation.objects.select_related("contact", "assignee").get()
+    data = alice.get(reverse("inbox-sync"), {"since": "2000-01-01T00:00:00", "conversation": conversation.pk}).json()
+    assert data["conversations"] == [camelize(conversation_payload(conversation))]
+    message = Message.objects.select_related("sent_by").get()
+    assert data["messages"] == [camelize(message_payload(message))]
