@@ -31,15 +31,11 @@ _TEMPLATE = re.compile(r"<template\b.*?</template>", re.S)  # rows and bubbles t
 
 def reconnect_delay(retry: int, random: float, live: dict) -> float:
     """Seconds to wait after the ``retry``-th failed attempt: ``static/js/live.js``'s ``backoffDelay``."""
-    return min(live["reconnectMaxMs"], live["reconnectBaseMs"] * 2**retry) * (1 - live["reconnectJitter"] * random) / 1000
+    ceiling = min(live["reconnectMaxMs"], live["reconnectBaseMs"] * 2**retry)
+    return ceiling * (1 - live["reconnectJitter"] * random) / 1000
 
 
 _MESSAGE = re.compile(r'<li class="message [a-z]+" data-id="(\d+)"')
-
-
-def reconnect_delay(retry: int, random: float) -> float:
-    """Seconds to wait before attempt ``retry + 1`` (``random`` in [0, 1)): ``reconnectDelay`` of reconnect.js."""
-    return min(RECONNECT_MAX, RECONNECT_FIRST * 2**retry) * (0.75 + 0.25 * random)
 
 
 class InboxClient:
