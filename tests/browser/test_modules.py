@@ -82,7 +82,7 @@ def test_the_pure_functions_of_the_modules(inbox_server, new_tab):
           const format = times.formatters("America/New_York");
           const now = Date.parse("2026-03-10T12:00:00Z");
           const ago = (seconds) => times.relativeText(new Date(now - seconds * 1000), now, format);
-          const live_ = { reconnectBaseMs: 500, reconnectMaxMs: 5000, reconnectJitter: 0.2 };
+          const live_ = { reconnectBaseMs: 500, reconnectMaxMs: 4000, reconnectJitter: 0.25 };
           const ctx = { conversation: 4, user: 9 };
           return {
             advances: statuses.flatMap((a) => statuses.map((b) => [a, b, thread.isAdvance(a, b, rank)])),
@@ -146,7 +146,8 @@ def test_the_pure_functions_of_the_modules(inbox_server, new_tab):
         "3 days ago",
         "Feb 28, 7:00 AM",
     ]
-    assert got["delays"] == pytest.approx([400, 500, 600, 800, 1000, 1200, 3200, 4000, 4800, 4000, 5000, 6000])
+    # min(4 s, 0.5 s × 2^retry), shortened by up to 25 %: never over the cap.
+    assert got["delays"] == pytest.approx([500, 437.5, 375, 1000, 875, 750, 4000, 3500, 3000, 4000, 3500, 3000])
     assert got["since"] == "2026-03-10T12:00:00.000Z"
     assert got["socket"] == ["wss://inbox.example/ws/inbox/?organization=1", "ws://127.0.0.1:8000/ws/inbox/"]
     assert got["counters"] == ["1 / 1600 · 1 segment · GSM-7", "200 / 1600 · 2 segments · UCS-2"]

@@ -23,9 +23,9 @@ def test_after_an_outage_the_page_tries_again_within_4_s_and_is_resynced_within_
     """The live connection drops, then four attempts in a row fail (the server cannot take websockets:
     Redis down) — the waits double up to 4 s and no further; once the server takes websockets again
     the next attempt comes within 4 s and the page is live and resynced within 5 s. Every wait is at
-    the top of its jitter (``Math.random`` pinned): the worst case."""
+    the top of its range (``Math.random`` pinned to 0: no shortening): the worst case."""
     page = new_tab().page
-    page.add_init_script("Math.random = () => 0.999999;")
+    page.add_init_script("Math.random = () => 0;")
     refuse = False
     attempts: list[float] = []  # when the page opened each websocket after the drop (time.monotonic)
     served = []
