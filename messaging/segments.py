@@ -1,4 +1,4 @@
-"""How many SMS segments a body costs, and in which encoding. Pure; no Django.
+"""How many SMS segments a body costs, in which encoding, and how much one message may carry. Pure; no Django.
 
 GSM-7: 160 characters in one segment, 153 per segment when split; the extension characters
 ``^ { } [ ] ~ \\ | €`` and form feed cost two septets each. One character outside the GSM-7
@@ -15,7 +15,11 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+
+# What one message may carry, as Twilio takes it: the send service, the API and the webhook parser
+# all read these (the local emulator keeps its own copy, on purpose).
 MAX_BODY_CHARACTERS = 1600
+MAX_MEDIA = 10  # media URLs (images) of one MMS
 
 
 @dataclass(frozen=True)

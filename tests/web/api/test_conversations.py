@@ -20,7 +20,7 @@ from conversations.services import (
 from messaging.models import Message
 from messaging.services.outbound import message_send
 from smsinbox.models import Membership, User
-from smsinbox.web.api.conventions import to_camel
+from smsinbox.web.api.casing import to_camel
 from smsinbox.web.api.conversations import ConversationSerializer
 from tests.api_client import ApiClient
 from tests.twilio_posts import post_inbound

@@ -11,7 +11,7 @@ from conversations.services import contact_create
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.services.outbound import message_send
-from smsinbox.web.api.conventions import to_camel
+from smsinbox.web.api.casing import to_camel
 from tests.api_client import ApiClient, build_tenant
 from tests.twilio_posts import post_inbound
 
