@@ -38,6 +38,7 @@ from messaging.services.ratelimit import phone_number_reserve_send_slot
 from messaging.services.status import message_apply_report
 from messaging.statuses import MessageStatus
 from messaging.twilio import client
+from messaging.twilio.webhook_urls import webhook_url
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class DeliveryOutcome(StrEnum):
 
 def status_callback_url(message: Message) -> str:
     """Where Twilio reports this message's statuses; ``m`` lets us match it before we know its SID."""
-    return f"{settings.PUBLIC_BASE_URL}/api/twilio/sms-status?m={message.pk}" if settings.PUBLIC_BASE_URL else ""
+    return webhook_url("sms-status", m=message.pk)
 
 
 def _in_flight_grace() -> timedelta:
