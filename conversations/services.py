@@ -233,18 +233,24 @@ def conversation_mark_read(*, conversation: Conversation) -> bool:
     return bool(changed)
 
 
+def _change(conversation: Conversation, name: str, value: object) -> bool:
+    """Store ``name = value`` unless the row has it already (unannounced); return whether it changed."""
+    fields = {name: value}
+    if (
+        not Conversation.objects.filter(pk=conversation.pk)
+        .exclude(**fields)
+        .update(**fields, updated_at=timezone.now())
+    ):
+        return False
+    setattr(conversation, name, value)
+    return True
+
+
 def _set_status(conversation: Conversation, status: str) -> bool:
     """Store a new status (unannounced); return whether it changed."""
     if status not in Conversation.Status.values:
         raise ServiceError(f"Status must be one of: {', '.join(Conversation.Status.values)}.", field="status")
-    if (
-        Conversation.objects.filter(pk=conversation.pk)
-        .exclude(status=status)
-        .update(status=status, updated_at=timezone.now())
-    ):
-        conversation.status = status
-        return True
-    return False
+    return _change(conversation, "status", status)
 
 
 def _set_assignee(conversation: Conversation, assignee_id: int | None) -> None:
@@ -264,14 +270,7 @@ def _set_phone_number(conversation: Conversation, phone_number: PhoneNumber) -> 
     """Store the number the thread texts from (unannounced); return whether it changed."""
     if phone_number.organization_id != conversation.organization_id:
         raise ServiceError("The number must be one of the conversation's organization.", field="phone_number")
-    if (
-        Conversation.objects.filter(pk=conversation.pk)
-        .exclude(phone_number=phone_number)
-        .update(phone_number=phone_number, updated_at=timezone.now())
-    ):
-        conversation.phone_number = phone_number
-        return True
-    return False
+    return _change(conversation, "phone_number", phone_number)
 
 
 @transaction.atomic

@@ -258,3 +258,21 @@ def test_a_rule_of_the_model_is_checked_by_the_service_and_shown_on_its_field(cl
         "This Messaging Service belongs to another organization."
     ]
     assert not PhoneNumber.objects.filter(number="+14155550002").exists()
+
+
+def test_a_conversation_moves_to_another_number_of_its_organization_only(client, org_a, org_b, conversation_a, heard):
+    client.force_login(User.objects.create_superuser("root", "root@example.com", "pw-root-1"))
+    url = change_url(conversation_a)
+    foreign = org_b.organization.phone_numbers.get()
+    refused = client.post(url, form_data(client, url, phone_number=foreign.pk))
+    assert refused.context["adminform"].form.errors["phone_number"] == [
+        "The number must be one of the conversation's organization."
+    ]
+    second = PhoneNumber.objects.create(organization=org_a.organization, number="+14155550002")
+    response, events = heard(
+        org_a.organization.pk, lambda: client.post(url, form_data(client, url, phone_number=second.pk))
+    )
+    assert response.status_code == 302
+    assert [event["payload"]["id"] for event in events] == [conversation_a.pk]
+    conversation_a.refresh_from_db()
+    assert conversation_a.phone_number_id == second.pk
