@@ -11,7 +11,6 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EMULATOR_PORT ?= 8025
-DEMO_NUMBER := +15005550006
 
 # The locks: every direct and transitive dependency pinned with the hashes of all its files, for
 # any platform and Python >= 3.11. `make lock` compiles the dev lock from requirements-dev.txt, then
@@ -64,8 +63,9 @@ run: export TWILIO_EMULATOR_PORT ?= $(EMULATOR_PORT)
 run: $(VENV)/.stamp-run
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
-	@# The local Twilio emulator runs beside the server; the server runs the task worker itself.
-	@DEBUG=$${DEBUG:-1} $(PY) manage.py twilio_emulator --port $(EMULATOR_PORT) --number $(DEMO_NUMBER) & EMU=$$!; \
+	@# The local Twilio emulator runs beside the server (with the demo organization's number, by
+	@# default); the server runs the task worker itself.
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py twilio_emulator --port $(EMULATOR_PORT) & EMU=$$!; \
 	trap 'kill $$EMU 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -43,6 +43,10 @@ def name_has_words(text: str, *, prefix: str = "") -> Q:
     return condition
 
 
+# The longest search text the faces take: the API refuses a longer ``q``, the pages cut it there.
+SEARCH_MAX_LENGTH = 200
+
+
 def contact_search(queryset: QuerySet[Contact], text: str, *, prefix: str = "") -> QuerySet[Contact]:
     """Contacts whose name has every word of ``text``, or whose number matches it."""
     if not text.split():

@@ -233,24 +233,28 @@ def conversation_mark_read(*, conversation: Conversation) -> bool:
     return bool(changed)
 
 
-@transaction.atomic
-def conversation_set_status(*, conversation: Conversation, status: str) -> Conversation:
-    """Close or reopen a conversation."""
+def _change(conversation: Conversation, name: str, value: object) -> bool:
+    """Store ``name = value`` unless the row has it already (unannounced); return whether it changed."""
+    fields = {name: value}
+    if (
+        not Conversation.objects.filter(pk=conversation.pk)
+        .exclude(**fields)
+        .update(**fields, updated_at=timezone.now())
+    ):
+        return False
+    setattr(conversation, name, value)
+    return True
+
+
+def _set_status(conversation: Conversation, status: str) -> bool:
+    """Store a new status (unannounced); return whether it changed."""
     if status not in Conversation.Status.values:
         raise ServiceError(f"Status must be one of: {', '.join(Conversation.Status.values)}.", field="status")
-    if (
-        Conversation.objects.filter(pk=conversation.pk)
-        .exclude(status=status)
-        .update(status=status, updated_at=timezone.now())
-    ):
-        conversation.status = status
-        conversation_announce(conversation=conversation)
-    return conversation
+    return _change(conversation, "status", status)
 
 
-@transaction.atomic
-def conversation_assign(*, conversation: Conversation, assignee_id: int | None) -> Conversation:
-    """Assign a conversation to a member of its organization, or to nobody."""
+def _set_assignee(conversation: Conversation, assignee_id: int | None) -> None:
+    """Store the assignee (unannounced): an active member of the conversation's organization, or nobody."""
     if (
         assignee_id is not None
         and not Membership.objects.filter(
@@ -260,6 +264,27 @@ def conversation_assign(*, conversation: Conversation, assignee_id: int | None) 
         raise ServiceError("The assignee must be an active member of this organization.", field="assignee")
     Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=timezone.now())
     conversation.assignee_id = assignee_id
+
+
+def _set_phone_number(conversation: Conversation, phone_number: PhoneNumber) -> bool:
+    """Store the number the thread texts from (unannounced); return whether it changed."""
+    if phone_number.organization_id != conversation.organization_id:
+        raise ServiceError("The number must be one of the conversation's organization.", field="phone_number")
+    return _change(conversation, "phone_number", phone_number)
+
+
+@transaction.atomic
+def conversation_set_status(*, conversation: Conversation, status: str) -> Conversation:
+    """Close or reopen a conversation."""
+    if _set_status(conversation, status):
+        conversation_announce(conversation=conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_assign(*, conversation: Conversation, assignee_id: int | None) -> Conversation:
+    """Assign a conversation to a member of its organization, or to nobody."""
+    _set_assignee(conversation, assignee_id)
     conversation_announce(conversation=conversation)
     return conversation
 
@@ -278,11 +303,28 @@ UNSET: object = object()  # "leave as it is", for optional arguments that may al
 
 @transaction.atomic
 def conversation_update(
-    *, conversation: Conversation, status: str | None = None, assignee_id: int | object | None = UNSET
+    *,
+    conversation: Conversation,
+    status: str | None = None,
+    assignee_id: int | object | None = UNSET,
+    phone_number: PhoneNumber | None = None,
 ) -> Conversation:
-    """Change a conversation's status and/or assignee together, all or nothing."""
+    """Change a conversation's status, assignee and/or the number it texts from together, all or
+    nothing; open inboxes hear the result once."""
+    changed = False
+    if phone_number is not None:
+        changed = _set_phone_number(conversation, phone_number)
     if assignee_id is not UNSET:
-        conversation = conversation_assign(conversation=conversation, assignee_id=assignee_id)  # type: ignore[arg-type]
+        _set_assignee(conversation, assignee_id)  # type: ignore[arg-type]
+        changed = True
     if status is not None:
-        conversation = conversation_set_status(conversation=conversation, status=status)
+        changed = _set_status(conversation, status) or changed
+    if changed:
+        conversation_announce(conversation=conversation)
     return conversation
+
+
+@transaction.atomic
+def conversation_delete(*, conversation: Conversation) -> None:
+    """Delete a conversation with its messages (the contact stays)."""
+    conversation.delete()

@@ -79,7 +79,7 @@ class Message(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    # Outbound delivery bookkeeping (see messaging.services.outbound).
+    # Outbound delivery bookkeeping (see messaging.services.delivery).
     send_attempts = models.PositiveSmallIntegerField(default=0)
     dispatch_started_at = models.DateTimeField(
         null=True,

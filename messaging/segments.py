@@ -1,4 +1,4 @@
-"""How many SMS segments a body costs, and in which encoding. Pure; no Django.
+"""How many SMS segments a body costs, in which encoding, and how much one message may carry. Pure; no Django.
 
 GSM-7: 160 characters in one segment, 153 per segment when split; the extension characters
 ``^ { } [ ] ~ \\ | €`` and form feed cost two septets each. One character outside the GSM-7
@@ -27,7 +27,11 @@ GSM7_EXTENSION = frozenset(GSM7_EXTENSION_CHARACTERS)
 # Capacity of one segment alone, and of each segment of a split message.
 GSM7_SINGLE, GSM7_MULTI = 160, 153
 UCS2_SINGLE, UCS2_MULTI = 70, 67
+
+# What one message may carry, as Twilio takes it: the send service, the API and the webhook parser
+# all read these (the local emulator keeps its own copy, on purpose).
 MAX_BODY_CHARACTERS = 1600
+MAX_MEDIA = 10  # media URLs (images) of one MMS
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Key casing on the wire, in one place: Python speaks snake_case, every client reads camelCase.
 
-The REST API's renderer and parser (``smsinbox.web.api.conventions``), the live events
+The REST API's renderer and parser (``smsinbox.web.api.casing``), the live events
 (``smsinbox.events.publish_on_commit``), the inbox's resync answer and its page configuration
 all convert keys with these functions, so a payload reads the same wherever it is heard.
 """

@@ -2,7 +2,7 @@
 
 The in-memory channel layer reaches only the process that publishes, so with it the task
 worker (and periodic reconciliation) run as a thread of the ASGI server, and events they
-publish are handed to the server's event loop. Production runs ``manage.py db_worker``
+publish are handed to the server's event loop. Production runs ``manage.py task_worker``
 processes and the Redis layer instead (``TASKS_IN_SERVER_PROCESS=0``).
 """
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.models import Group, Permission
-from django.db import IntegrityError, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import RestrictedError
 
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber, User
@@ -33,7 +36,7 @@ class SetupResult:
     changes: list[str] = field(default_factory=list)
 
 
-def org_admins_group_ensure() -> Group:
+def organization_admins_group_ensure() -> Group:
     """Return the group that grants organization admins their Django admin permissions."""
     group, _ = Group.objects.get_or_create(name=ORG_ADMINS_GROUP)
     wanted = []
@@ -110,7 +113,7 @@ def organization_setup(*, name: str, numbers: list[str], username: str, password
             changes.append(f"updated user {username!r}: {', '.join(updated)}")
         else:
             changes.append(f"user {username!r} unchanged")
-    user.groups.add(org_admins_group_ensure())
+    user.groups.add(organization_admins_group_ensure())
 
     membership, created = Membership.objects.get_or_create(
         user=user, organization=organization, defaults={"role": Membership.Role.ADMIN}
@@ -124,3 +127,140 @@ def organization_setup(*, name: str, numbers: list[str], username: str, password
     else:
         changes.append(f"{username!r} already an admin of {organization.name!r}")
     return SetupResult(organization=organization, user=user, changes=changes)
+
+
+# --- One row at a time (Django admin's writes) ------------------------------------------
+
+
+def _validated(instance: models.Model) -> None:
+    """Check ``instance`` by its model's own rules (fields, ``clean()``, unique and check
+    constraints); the first one broken is a ``ServiceError`` on its field."""
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise ServiceError(messages[0], field=None if name == NON_FIELD_ERRORS else name) from None
+
+
+def _saved(instance: models.Model, *, taken: str, field: str) -> None:
+    """Validate and save ``instance``; a unique row inserted meanwhile by someone else is refused with ``taken``."""
+    _validated(instance)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise ServiceError(taken, code="duplicate", field=field) from None
+
+
+def _e164(number: str) -> str:
+    try:
+        return to_e164(number)
+    except InvalidPhoneNumber as exc:
+        raise ServiceError(str(exc), field="number") from exc
+
+
+def _pace(messages_per_second: Decimal) -> Decimal:
+    if messages_per_second <= 0:  # phonenumber_mps_positive, worded
+        raise ServiceError("The sending pace must be above 0 messages per second.", field="messages_per_second")
+    return messages_per_second
+
+
+@transaction.atomic
+def organization_create(*, name: str) -> Organization:
+    """Create an organization (no numbers, no members yet)."""
+    organization = Organization(name=name.strip())
+    _saved(organization, taken=f"An organization named {organization.name!r} already exists.", field="name")
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, name: str | None = None) -> Organization:
+    """Rename an organization."""
+    if name is not None:
+        organization.name = name.strip()
+    _saved(organization, taken=f"An organization named {organization.name!r} already exists.", field="name")
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization) -> None:
+    """Delete an organization with everything it holds: numbers, members, contacts, conversations, messages."""
+    organization.delete()
+
+
+@transaction.atomic
+def phone_number_create(
+    *,
+    organization: Organization,
+    number: str,
+    friendly_name: str = "",
+    messaging_service_sid: str = "",
+    messages_per_second: Decimal = Decimal("1"),
+) -> PhoneNumber:
+    """Add a Twilio number (typed any common way, stored E.164) to an organization."""
+    phone_number = PhoneNumber(
+        organization=organization,
+        number=_e164(number),
+        friendly_name=friendly_name.strip(),
+        messaging_service_sid=messaging_service_sid.strip(),
+        messages_per_second=_pace(messages_per_second),
+    )
+    _saved(phone_number, taken=f"{phone_number.number} is already set up.", field="number")
+    return phone_number
+
+
+@transaction.atomic
+def phone_number_update(
+    *,
+    phone_number: PhoneNumber,
+    number: str | None = None,
+    friendly_name: str | None = None,
+    messaging_service_sid: str | None = None,
+    messages_per_second: Decimal | None = None,
+) -> PhoneNumber:
+    """Change a number's details; ``None`` leaves a detail as it is."""
+    if number is not None:
+        phone_number.number = _e164(number)
+    if friendly_name is not None:
+        phone_number.friendly_name = friendly_name.strip()
+    if messaging_service_sid is not None:
+        phone_number.messaging_service_sid = messaging_service_sid.strip()
+    if messages_per_second is not None:
+        phone_number.messages_per_second = _pace(messages_per_second)
+    _saved(phone_number, taken=f"{phone_number.number} is already set up.", field="number")
+    return phone_number
+
+
+@transaction.atomic
+def phone_number_delete(*, phone_number: PhoneNumber) -> None:
+    """Remove a number; refused while conversations text from it."""
+    try:
+        with transaction.atomic():
+            phone_number.delete()
+    except RestrictedError:
+        raise ServiceError(
+            f"Conversations still text from {phone_number.number}: move them to another number first.",
+            code="in_use",
+        ) from None
+
+
+@transaction.atomic
+def membership_create(*, organization: Organization, user: User, role: str = Membership.Role.AGENT) -> Membership:
+    """Make ``user`` a member of ``organization`` with ``role``."""
+    membership = Membership(organization=organization, user=user, role=role)
+    _saved(membership, taken=f"{user} is already a member of {organization}.", field="user")
+    return membership
+
+
+@transaction.atomic
+def membership_update(*, membership: Membership, role: str) -> Membership:
+    """Change a member's role."""
+    membership.role = role
+    _saved(membership, taken=f"{membership.user} is already a member of {membership.organization}.", field="user")
+    return membership
+
+
+@transaction.atomic
+def membership_delete(*, membership: Membership) -> None:
+    """Remove a member from an organization (the user stays)."""
+    membership.delete()

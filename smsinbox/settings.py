@@ -376,12 +376,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",  # the inbox's own calls (CSRF enforced)
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["smsinbox.web.api.conventions.CamelCaseJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["smsinbox.web.api.conventions.CamelCaseJSONParser"],
-    "EXCEPTION_HANDLER": "smsinbox.web.api.conventions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["smsinbox.web.api.casing.CamelCaseJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["smsinbox.web.api.casing.CamelCaseJSONParser"],
+    "EXCEPTION_HANDLER": "smsinbox.web.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # drf-spectacular, naming nested serializers by API class
-    "DEFAULT_SCHEMA_CLASS": "smsinbox.web.api.conventions.ApiSchema",
+    "DEFAULT_SCHEMA_CLASS": "smsinbox.web.api.schema.ApiSchema",
 }
 
 # --- Security (production) -------------------------------------------------------------
@@ -444,10 +444,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
-    "PREPROCESSING_HOOKS": ["smsinbox.web.api.conventions.expand_method_routes"],
+    "PREPROCESSING_HOOKS": ["smsinbox.web.api.routing.expand_method_routes"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "smsinbox.web.api.conventions.camelize_schema",
+        "smsinbox.web.api.schema.camelize_schema",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",

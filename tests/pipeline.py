@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from messaging.twilio.emulator import TwilioEmulator
+from messaging.twilio.webhook_urls import webhook_url
 
 
 def drain_tasks(timeout: float = 20.0) -> int:
@@ -32,17 +33,21 @@ def drain_tasks(timeout: float = 20.0) -> int:
 
 
 @contextmanager
-def running_emulator(settings, *, numbers: list[str], callback_delay: float = 0.02, **options) -> Iterator[
-        TwilioEmulator]:
+def running_emulator(
+    settings, *, numbers: list[str], callback_delay: float = 0.02, **options
+) -> Iterator[TwilioEmulator]:
     """A Twilio emulator on an ephemeral port, with the SDK client pointed at it."""
     emulator = TwilioEmulator(
-        account_sid=settings.TWILIO_ACCOUNT_SID, auth_token=settings.TWILIO_AUTH_TOKEN, port=0,
-        callback_delay=callback_delay, **options,
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        auth_token=settings.TWILIO_AUTH_TOKEN,
+        port=0,
+        callback_delay=callback_delay,
+        **options,
     )
     emulator.start()
     settings.TWILIO_API_BASE_URL = emulator.base_url
     for number in numbers:
-        emulator.add_number(number, sms_url=f"{settings.PUBLIC_BASE_URL}/api/twilio/sms-incoming")
+        emulator.add_number(number, sms_url=webhook_url("sms-incoming", base_url=settings.PUBLIC_BASE_URL))
     try:
         yield emulator
     finally:

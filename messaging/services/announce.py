@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from conversations.models import Conversation
 from conversations.services import conversation_announce
 from messaging.models import Message
 from messaging.payloads import message_payload, message_status_payload
@@ -18,11 +17,6 @@ def announce_new_message(message: Message, *, conversation_current: bool = False
         organization_id=message.organization_id, event=events.Event.MESSAGE_CREATED, payload=message_payload(message)
     )
     conversation_announce(conversation=message.conversation, current=conversation_current)
-
-
-def announce_conversation(conversation: Conversation) -> None:
-    """After commit: a conversation row changed (preview, unread count, opt-out, status…)."""
-    conversation_announce(conversation=conversation)
 
 
 def announce_status(message: Message) -> None:

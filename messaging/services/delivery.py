@@ -24,6 +24,7 @@ import logging
 import random
 import time
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -37,21 +38,30 @@ from messaging.services.ratelimit import phone_number_reserve_send_slot
 from messaging.services.status import message_apply_report
 from messaging.statuses import MessageStatus
 from messaging.twilio import client
+from messaging.twilio.webhook_urls import webhook_url
 
 logger = logging.getLogger(__name__)
 
-DONE = "done"
-SENT = "sent"
-FAILED = "failed"
-RETRY = "retry"
-DEFERRED = "deferred"
-RECONCILED = "reconciled"
-BUSY = "busy"
+
+class DeliveryOutcome(StrEnum):
+    """What a run of ``message_deliver`` did (its return value), and the ``outcome`` its send-attempt
+    events record. The values are stored in ``MessageEvent.payload``: never change one."""
+
+    DONE = "done"  # nothing to do: not pending any more
+    BUSY = "busy"  # another worker's request may still be running, or another task claimed it
+    DEFERRED = "deferred"  # re-enqueued for the send slot it now holds on the number's pace
+    SENT = "sent"  # Twilio accepted it (returned; the event records ACCEPTED)
+    ACCEPTED = "accepted"  # event: Twilio accepted our request
+    RECONCILED = "reconciled"  # a lookup found it at Twilio after an attempt of unknown outcome
+    RETRY = "retry"  # not sent this time; a retry is enqueued
+    UNKNOWN = "unknown"  # event: the attempt's outcome is unknown; it is looked up before any resend
+    SID_CONFLICT = "sid_conflict"  # event: a lookup matched a message another of ours holds
+    FAILED = "failed"  # permanently: Twilio refused it, or gave up after the last attempt
 
 
 def status_callback_url(message: Message) -> str:
     """Where Twilio reports this message's statuses; ``m`` lets us match it before we know its SID."""
-    return f"{settings.PUBLIC_BASE_URL}/api/twilio/sms-status?m={message.pk}" if settings.PUBLIC_BASE_URL else ""
+    return webhook_url("sms-status", m=message.pk)
 
 
 def _in_flight_grace() -> timedelta:
@@ -70,18 +80,18 @@ def _backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(base, 600) * random.uniform(0.8, 1.2))  # noqa: S311 - jitter, not crypto
 
 
-def _event(message: Message, *, outcome: str, **payload: object) -> None:
+def _event(message: Message, *, outcome: DeliveryOutcome, **payload: object) -> None:
     MessageEvent.objects.create(
         message=message,
         event_type=MessageEvent.Type.SEND_ATTEMPT,
         status=str(payload.get("status") or ""),
         error_code=payload.get("code"),  # type: ignore[arg-type]
         error_message=str(payload.get("reason") or ""),
-        payload={"outcome": outcome, "attempt": message.send_attempts, **payload},
+        payload={"outcome": str(outcome), "attempt": message.send_attempts, **payload},
     )
 
 
-def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) -> str:
+def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: DeliveryOutcome) -> DeliveryOutcome:
     """Store what Twilio answered (or what a lookup found): the SID, then its facts through
     ``message_apply_report``, the one path every source of those facts takes."""
     with transaction.atomic():
@@ -97,18 +107,18 @@ def _record_accepted(message_id: int, found: client.TwilioMessage, *, how: str) 
         except IntegrityError:
             # A lookup matched a message another of ours already holds: look again later.
             Message.objects.filter(pk=message.pk).update(needs_lookup=True, dispatch_started_at=None)
-            _event(message, outcome="sid_conflict", sid=found.sid)
+            _event(message, outcome=DeliveryOutcome.SID_CONFLICT, sid=found.sid)
             _enqueue_retry(message, at=timezone.now() + _backoff(message.send_attempts))
-            return RETRY
+            return DeliveryOutcome.RETRY
         message.twilio_sid, message.dispatch_started_at, message.needs_lookup = sid, None, False
         message_apply_report(message=message, report=found.report(source=how))
         _event(message, outcome=how, status=found.status, sid=found.sid, code=found.error_code)
     logger.info("message %s handed to Twilio as %s (%s)", message.pk, found.sid, how)
-    return SENT if how == "accepted" else RECONCILED
+    return DeliveryOutcome.SENT if how == DeliveryOutcome.ACCEPTED else DeliveryOutcome.RECONCILED
 
 
 @transaction.atomic
-def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lookup: bool = False) -> str:
+def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lookup: bool = False) -> DeliveryOutcome:
     """Fail permanently, or schedule a retry in the same transaction.
 
     A failed lookup counts as an attempt and keeps ``needs_lookup``: the earlier request's
@@ -116,8 +126,8 @@ def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lo
     """
     message = Message.objects.select_for_update().select_related("conversation__contact").get(pk=message_id)
     if message.status != MessageStatus.PENDING:
-        return DONE  # a status callback or a lookup got there first
-    unknown = error.outcome == client.UNKNOWN or during_lookup
+        return DeliveryOutcome.DONE  # a status callback or a lookup got there first
+    unknown = error.outcome == client.SendOutcome.UNKNOWN or during_lookup
     if during_lookup:
         message.send_attempts += 1
     Message.objects.filter(pk=message.pk).update(
@@ -125,7 +135,7 @@ def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lo
     )
     if error.transient and message.send_attempts < settings.SEND_MAX_ATTEMPTS:
         at = timezone.now() + _backoff(message.send_attempts)
-        _event(message, outcome=RETRY, code=error.code, reason=error.message, retry_at=at.isoformat())
+        _event(message, outcome=DeliveryOutcome.RETRY, code=error.code, reason=error.message, retry_at=at.isoformat())
         _enqueue_retry(message, at=at)
         logger.warning(
             "message %s attempt %s failed (%s), retry at %s",
@@ -134,22 +144,24 @@ def _record_failure(message_id: int, error: client.TwilioSendError, *, during_lo
             error.message,
             at.isoformat(),
         )
-        return RETRY
+        return DeliveryOutcome.RETRY
     if unknown and message.send_attempts < 2 * settings.SEND_MAX_ATTEMPTS:
         # The last attempt's fate is unknown: more runs look it up (with backoff) rather than guess.
-        _event(message, outcome="unknown", code=error.code, reason=error.message)
+        _event(message, outcome=DeliveryOutcome.UNKNOWN, code=error.code, reason=error.message)
         _enqueue_retry(message, at=timezone.now() + _backoff(message.send_attempts - settings.SEND_MAX_ATTEMPTS))
-        return RETRY
+        return DeliveryOutcome.RETRY
     if unknown:
         error = client.TwilioSendError(
-            f"{error.message} Twilio could not confirm whether it was sent.", outcome=client.REJECTED, code=error.code
+            f"{error.message} Twilio could not confirm whether it was sent.",
+            outcome=client.SendOutcome.REJECTED,
+            code=error.code,
         )
     reason = (
         error.message if not error.transient else f"{error.message} Gave up after {message.send_attempts} attempts."
     )
     _fail(message, code=error.code, reason=reason)
-    _event(message, outcome=FAILED, code=error.code, reason=reason)
-    return FAILED
+    _event(message, outcome=DeliveryOutcome.FAILED, code=error.code, reason=reason)
+    return DeliveryOutcome.FAILED
 
 
 def _fail(message: Message, *, code: int | None, reason: str) -> bool:
@@ -198,7 +210,7 @@ def _lookup(message: Message) -> client.TwilioMessage | None:
     return min(candidates, key=lambda m: m.date_created or since) if candidates else None
 
 
-def message_deliver(*, message_id: int, slot: str | None = None) -> str:
+def message_deliver(*, message_id: int, slot: str | None = None) -> DeliveryOutcome:
     """Hand one outbound message to Twilio; return what happened (see the module docstring).
 
     Runs in a task worker. Not one transaction: the claim commits before the HTTP request, so
@@ -211,28 +223,28 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> str:
         .first()
     )
     if message is None or message.status != MessageStatus.PENDING:
-        return DONE
+        return DeliveryOutcome.DONE
     in_flight_since = message.dispatch_started_at
     if in_flight_since is not None and timezone.now() - in_flight_since < _in_flight_grace():
-        return BUSY  # another worker's request may still be running
+        return DeliveryOutcome.BUSY  # another worker's request may still be running
     if in_flight_since is not None or message.needs_lookup:
         try:
             found = _lookup(message)
         except client.TwilioSendError as exc:
             return _record_failure(message.pk, exc, during_lookup=True)
         if found is not None:
-            return _record_accepted(message.pk, found, how=RECONCILED)
+            return _record_accepted(message.pk, found, how=DeliveryOutcome.RECONCILED)
         if message.send_attempts >= settings.SEND_MAX_ATTEMPTS:
             with transaction.atomic():
                 if _fail(message, code=None, reason=f"Twilio did not take it after {message.send_attempts} attempts."):
-                    _event(message, outcome=FAILED, reason="not found at Twilio after the last attempt")
-            return FAILED
+                    _event(message, outcome=DeliveryOutcome.FAILED, reason="not found at Twilio after the last attempt")
+            return DeliveryOutcome.FAILED
 
     if message.conversation.contact.is_opted_out:
         with transaction.atomic():
             if _fail(message, code=21610, reason=error_meaning(21610)):
-                _event(message, outcome=FAILED, code=21610, reason="opted out before sending")
-        return FAILED
+                _event(message, outcome=DeliveryOutcome.FAILED, code=21610, reason="opted out before sending")
+        return DeliveryOutcome.FAILED
 
     number = message.conversation.phone_number
     if settings.SEND_RATE_LIMIT:
@@ -245,7 +257,7 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> str:
         if wait > settings.SEND_RATE_MAX_WAIT_SECONDS:
             with transaction.atomic():  # come back when the slot this task now holds opens
                 _enqueue_retry(message, at=at - timedelta(seconds=0.5), slot=at)
-            return DEFERRED
+            return DeliveryOutcome.DEFERRED
         if wait > 0:
             time.sleep(wait)
 
@@ -264,7 +276,7 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> str:
         updated_at=timezone.now(),
     )
     if not claimed:
-        return BUSY
+        return DeliveryOutcome.BUSY
     media = list(message.media.order_by("position").values_list("url", flat=True)) if message.num_media else []
     try:
         sent = client.send_message(
@@ -277,4 +289,4 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> str:
         )
     except client.TwilioSendError as exc:
         return _record_failure(message.pk, exc)
-    return _record_accepted(message.pk, sent, how="accepted")
+    return _record_accepted(message.pk, sent, how=DeliveryOutcome.ACCEPTED)

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from conversations.models import Contact
 from conversations.services import conversation_start, conversation_touch, preview_for
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
-from messaging.segments import MAX_BODY_CHARACTERS, is_too_long, segment_info
+from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA, is_too_long, segment_info
 from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
@@ -21,7 +21,6 @@ from smsinbox.parsing import clean_text, is_http_url
 
 logger = logging.getLogger(__name__)
 
-MAX_MEDIA = 10
 MAX_IDEMPOTENCY_KEY = 255
 
 
@@ -85,7 +84,7 @@ def message_send(
     media_urls = [u.strip() for u in media_urls]
     _validate(body=body, media_urls=media_urls, idempotency_key=idempotency_key)
     if contact.organization_id != organization.id:
-        raise ServiceError("Contact not found.", code="not_found", field="contactId")
+        raise ServiceError.not_found("Contact", field="contactId")
     if idempotency_key is not None:
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
         if earlier is not None:

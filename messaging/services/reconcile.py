@@ -36,7 +36,9 @@ BATCH = 200
 
 
 @dataclass
-class ReconcileReport:
+class ReconcileResult:
+    """How many messages one run requeued, fetched from Twilio, moved forward, or could not fetch."""
+
     requeued: int = 0
     fetched: int = 0
     advanced: int = 0
@@ -47,12 +49,12 @@ def _max_retry_delay() -> timedelta:
     return timedelta(seconds=min(settings.SEND_RETRY_BASE_SECONDS * 2**settings.SEND_MAX_ATTEMPTS, 600) * 1.2)
 
 
-def messages_reconcile(*, now: datetime | None = None) -> ReconcileReport:
+def messages_reconcile(*, now: datetime | None = None) -> ReconcileResult:
     """Requeue stuck pending messages and refresh quiet ones from Twilio; return the counts."""
     from messaging.tasks import message_deliver_task
 
     now = now or timezone.now()
-    report = ReconcileReport()
+    result = ReconcileResult()
     quiet = now - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
     in_flight_dead = now - timedelta(seconds=settings.TWILIO_HTTP_TIMEOUT + 5)
     waiting_dead = quiet - _max_retry_delay()
@@ -68,7 +70,7 @@ def messages_reconcile(*, now: datetime | None = None) -> ReconcileReport:
         with transaction.atomic():
             if Message.objects.filter(pk=pk, status=S.PENDING).update(updated_at=now):
                 message_deliver_task.enqueue(pk)
-                report.requeued += 1
+                result.requeued += 1
                 logger.warning("message %s was stuck pending: delivery enqueued again", pk)
 
     quiet_at_twilio = Message.objects.filter(
@@ -83,11 +85,11 @@ def messages_reconcile(*, now: datetime | None = None) -> ReconcileReport:
         try:
             found = client.fetch_message(sid)
         except client.TwilioSendError as exc:
-            report.errors += 1
+            result.errors += 1
             logger.warning("reconcile: fetching %s failed: %s", sid, exc.message)
             continue
-        report.fetched += 1
-        facts = found.report(source=MessageEvent.Type.RECONCILED)
-        if message_status_update(report=facts, source=MessageEvent.Type.RECONCILED).changed:
-            report.advanced += 1
-    return report
+        result.fetched += 1
+        report = found.report(source=MessageEvent.Type.RECONCILED)
+        if message_status_update(report=report, source=MessageEvent.Type.RECONCILED).changed:
+            result.advanced += 1
+    return result

@@ -17,11 +17,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from conversations.models import Contact
-from conversations.services import contact_opt_out
+from conversations.services import contact_opt_out, conversation_announce
 from messaging.error_codes import TWILIO_ERRORS, error_meaning
 from messaging.inputs import MessageReport
 from messaging.models import Message, MessageEvent
-from messaging.services.announce import announce_conversation, announce_status
+from messaging.services.announce import announce_status
 from messaging.statuses import FAILURE_STATUSES, MessageStatus, can_advance, parse_status, statuses_below
 
 logger = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def _opt_out_after_21610(message: Message) -> None:
     conversation = message.conversation
     if contact_opt_out(contact=conversation.contact, method=Contact.OptOutMethod.ERROR_21610, message_id=message.pk):
         logger.info("message %s hit 21610: contact %s opted out", message.pk, conversation.contact_id)
-        announce_conversation(conversation)
+        conversation_announce(conversation=conversation)
 
 
 def _find_message(report: MessageReport) -> Message | None:

@@ -1,8 +1,8 @@
 """The one module that calls Twilio's REST API (through the ``twilio`` SDK).
 
 Every call has an explicit HTTP timeout (the SDK has none by default). Failures are sorted
-by what they tell us about the message, which decides between failing, retrying and
-reconciling:
+by what they tell us about the message (``SendOutcome``), which decides between failing,
+retrying and reconciling:
 
 - ``REJECTED``: Twilio answered and refused it (4xx such as 21211, 21610): permanent.
 - ``NOT_SENT``: Twilio certainly did not take it (connection refused, 429/20429, 21611): retry.
@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
 import requests
@@ -28,15 +29,19 @@ from twilio.rest import Client
 from messaging.error_codes import TWILIO_ERRORS, error_meaning, error_text
 from messaging.inputs import MessageReport
 
-REJECTED = "rejected"
-NOT_SENT = "not_sent"
-UNKNOWN = "unknown"
+
+class SendOutcome(StrEnum):
+    """What a failed request tells us about the message (see the module docstring)."""
+
+    REJECTED = "rejected"
+    NOT_SENT = "not_sent"
+    UNKNOWN = "unknown"
 
 
 class TwilioSendError(Exception):
     """A request to Twilio failed; ``outcome`` says whether the message may have been taken."""
 
-    def __init__(self, message: str, *, outcome: str, code: int | None = None, http_status: int | None = None):
+    def __init__(self, message: str, *, outcome: SendOutcome, code: int | None = None, http_status: int | None = None):
         super().__init__(message)
         self.message = message
         self.outcome = outcome
@@ -45,7 +50,7 @@ class TwilioSendError(Exception):
 
     @property
     def transient(self) -> bool:
-        return self.outcome != REJECTED
+        return self.outcome != SendOutcome.REJECTED
 
 
 @dataclass(frozen=True)
@@ -138,20 +143,20 @@ def _classify(exc: Exception) -> TwilioSendError:
     if isinstance(exc, TwilioRestException):
         code, status = _int(exc.code), exc.status
         if status == 429 or code == 20429 or (code in TWILIO_ERRORS and TWILIO_ERRORS[code].transient):
-            outcome = NOT_SENT
+            outcome = SendOutcome.NOT_SENT
         elif status >= 500:
-            outcome = UNKNOWN
+            outcome = SendOutcome.UNKNOWN
         else:
-            outcome = REJECTED
+            outcome = SendOutcome.REJECTED
         text = error_meaning(code) if code in TWILIO_ERRORS else (exc.msg or f"Twilio answered HTTP {status}")
         return TwilioSendError(text, outcome=outcome, code=code, http_status=status)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return TwilioSendError("Twilio could not be reached (connection timed out).", outcome=NOT_SENT)
+        return TwilioSendError("Twilio could not be reached (connection timed out).", outcome=SendOutcome.NOT_SENT)
     if isinstance(exc, requests.exceptions.ConnectionError) and "refused" in str(exc).lower():
-        return TwilioSendError("Twilio could not be reached (connection refused).", outcome=NOT_SENT)
+        return TwilioSendError("Twilio could not be reached (connection refused).", outcome=SendOutcome.NOT_SENT)
     if isinstance(exc, requests.exceptions.Timeout):
-        return TwilioSendError("Twilio did not answer in time.", outcome=UNKNOWN)
-    return TwilioSendError(f"The request to Twilio failed: {type(exc).__name__}.", outcome=UNKNOWN)
+        return TwilioSendError("Twilio did not answer in time.", outcome=SendOutcome.UNKNOWN)
+    return TwilioSendError(f"The request to Twilio failed: {type(exc).__name__}.", outcome=SendOutcome.UNKNOWN)
 
 
 def send_message(

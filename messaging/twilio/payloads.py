@@ -12,6 +12,7 @@ from typing import Any
 
 from messaging.error_codes import error_text, parse_error_code
 from messaging.inputs import IncomingMedia, IncomingMessage, MessageReport
+from messaging.segments import MAX_MEDIA
 from smsinbox.parsing import ascii_int, clean_text, is_http_url
 from smsinbox.phones import InvalidPhoneNumber, to_e164
 
@@ -19,7 +20,6 @@ MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
 SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 MEDIA_URL_FIELD = re.compile(r"MediaUrl(0|[1-9][0-9]?)")  # what Twilio sends (fullmatch): one name per position
 GEO_FIELDS = ("FromCity", "FromState", "FromZip", "FromCountry", "ToCity", "ToState", "ToZip", "ToCountry")
-MAX_MEDIA = 10
 
 
 class MalformedWebhook(ValueError):

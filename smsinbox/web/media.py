@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from messaging.media import MediaUnavailable, media_content, media_is_public
+from messaging.media import MediaContent, MediaUnavailable, media_content, media_is_public
 from messaging.selectors import message_media_get_for_user
+from smsinbox.web.pages import found_or_404
 
 INLINE_TYPES = re.compile(r"^(image|video|audio)/[\w.+-]+$")
 
@@ -39,17 +40,16 @@ def message_media(request: HttpRequest, message_id: int, position: int) -> HttpR
         if "HTTP_AUTHORIZATION" in request.META:
             return HttpResponse("Invalid token.", status=401, content_type="text/plain")
         return redirect_to_login(request.get_full_path())
-    media = message_media_get_for_user(user=viewer, message_id=message_id, position=position)
-    if media is None:
-        raise Http404("No such media.")
+    media = found_or_404(message_media_get_for_user(user=viewer, message_id=message_id, position=position), "Media")
     if media_is_public(media):
         return HttpResponseRedirect(media.url)
     try:
-        content = media_content(media=media)
+        content: MediaContent | None = media_content(media=media)
     except MediaUnavailable as exc:
-        if exc.reason == "not_ours":
-            raise Http404("This media is not available.") from exc
-        return HttpResponse("The media could not be fetched from Twilio.", status=502, content_type="text/plain")
+        if exc.reason != "not_ours":
+            return HttpResponse("The media could not be fetched from Twilio.", status=502, content_type="text/plain")
+        content = None  # a URL that is not our account's media: as if there were none
+    content = found_or_404(content, "Media")
     response = HttpResponse(content.body, content_type=content.content_type)
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from messaging.twilio import client
+from messaging.twilio.webhook_urls import webhook_url
 from smsinbox.models import PhoneNumber
 from smsinbox.phones import InvalidPhoneNumber, to_e164
 
@@ -26,8 +27,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.PUBLIC_BASE_URL:
             raise CommandError("PUBLIC_BASE_URL is not set: Twilio needs the public URL of this app.")
-        sms_url = f"{settings.PUBLIC_BASE_URL}/api/twilio/sms-incoming"
-        status_url = f"{settings.PUBLIC_BASE_URL}/api/twilio/sms-status"
+        sms_url, status_url = webhook_url("sms-incoming"), webhook_url("sms-status")
         numbers = PhoneNumber.objects.order_by("number")
         if options["number"]:
             try:

@@ -19,10 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            report = messages_reconcile()
+            result = messages_reconcile()
             self.stdout.write(
-                f"requeued {report.requeued}, fetched {report.fetched}, advanced {report.advanced}, "
-                f"errors {report.errors}"
+                f"requeued {result.requeued}, fetched {result.fetched}, advanced {result.advanced}, "
+                f"errors {result.errors}"
             )
             close_old_connections()
             if not options["loop"]:

@@ -21,10 +21,9 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from messaging.demo import DEMO_NUMBER
 from messaging.twilio.emulator import TwilioEmulator
-
-DEFAULT_NUMBER = "+15005550006"  # Twilio's magic test "From" number, the demo organization's number
-SMS_INCOMING_PATH = "/api/twilio/sms-incoming"
+from messaging.twilio.webhook_urls import webhook_url
 
 
 def _add_address_arguments(parser: CommandParser, *, subcommand: bool) -> None:
@@ -58,15 +57,15 @@ class Command(BaseCommand):
             action="append",
             default=[],
             dest="numbers",
-            help=f"A number of the account (default {DEFAULT_NUMBER}); repeatable.",
+            help=f"A number of the account (default {DEMO_NUMBER}, the demo organization's); repeatable.",
         )
         parser.add_argument(
             "--sms-url",
             action="append",
             default=[],
             dest="sms_urls",
-            help="Incoming-message webhook of the --number in the same position (default PUBLIC_BASE_URL"
-            f" + {SMS_INCOMING_PATH}).",
+            help="Incoming-message webhook of the --number in the same position (default: the app's,"
+            " at PUBLIC_BASE_URL).",
         )
         parser.add_argument("--callback-delay", type=float, default=1.0, help="Seconds between status callbacks (1).")
         parser.add_argument("--duplicate-callbacks", action="store_true", help="Send every webhook twice.")
@@ -99,11 +98,11 @@ class Command(BaseCommand):
             raise CommandError(
                 "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set (DEBUG=1 sets an emulator account)."
             )
-        numbers = options["numbers"] or [DEFAULT_NUMBER]
+        numbers = options["numbers"] or [DEMO_NUMBER]
         sms_urls = options["sms_urls"]
         if len(sms_urls) > len(numbers):
             raise CommandError("Each --sms-url belongs to the --number before it; there are more URLs than numbers.")
-        default_sms_url = (settings.PUBLIC_BASE_URL or "http://127.0.0.1:8000").rstrip("/") + SMS_INCOMING_PATH
+        default_sms_url = webhook_url("sms-incoming", base_url=settings.PUBLIC_BASE_URL or "http://127.0.0.1:8000")
         try:
             emulator = TwilioEmulator(
                 account_sid=account_sid,

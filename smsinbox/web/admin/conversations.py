@@ -1,18 +1,27 @@
+"""Contacts and conversations in Django admin: every save and delete through ``conversations.services``."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 
 from conversations.models import Contact, Conversation
-from conversations.services import contact_duplicate_error
+from conversations.services import (
+    UNSET,
+    contact_create,
+    contact_delete,
+    contact_update,
+    conversation_delete,
+    conversation_update,
+)
 from messaging.models import Message
 from smsinbox.phones import format_for_people
-from smsinbox.web.admin.scoping import OrganizationScopedAdmin, PhoneSearchMixin, ReadOnlyInline
+from smsinbox.web.admin.scoping import PhoneSearchMixin, ReadOnlyInline
+from smsinbox.web.admin.writes import ServiceAdmin
 
 THREAD_INLINE_LIMIT = 50
 
@@ -32,30 +41,8 @@ class OptedOutFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ContactAdminForm(forms.ModelForm):
-    """Refuse a number another contact of the organization has, naming that contact.
-
-    The organization is read-only on the change form, so Django's own check of the
-    (organization, phone) constraint never runs there: without this, a duplicate is an IntegrityError.
-    ``ContactAdmin`` builds the form (its fields are the admin's).
-    """
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        phone = cleaned.get("phone")
-        organization = cleaned.get("organization")
-        organization_id = organization.pk if organization is not None else self.instance.organization_id
-        unchanged = self.instance.pk is not None and phone == self.instance.phone
-        if phone and organization_id is not None and not unchanged:
-            duplicate = contact_duplicate_error(organization_id=organization_id, e164=phone.as_e164)
-            if duplicate is not None:
-                self.add_error("phone", duplicate.message)
-        return cleaned
-
-
 @admin.register(Contact)
-class ContactAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
-    form = ContactAdminForm
+class ContactAdmin(PhoneSearchMixin, ServiceAdmin):
     list_display = ("display_name", "phone_display", "organization", "opted_out_at", "created_at")
     list_filter = (OptedOutFilter, "organization")
     list_select_related = ("organization",)
@@ -75,6 +62,21 @@ class ContactAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
     @admin.display(description="Phone", ordering="phone")
     def phone_display(self, obj: Contact) -> str:
         return format_for_people(obj.phone)
+
+    def create(self, request: HttpRequest, values: dict[str, Any]) -> Contact:
+        return contact_create(
+            organization=values["organization"],
+            phone=str(values["phone"]),
+            first_name=values["first_name"],
+            last_name=values["last_name"],
+        )
+
+    def update(self, request: HttpRequest, obj: Contact, changes: dict[str, Any]) -> Contact:
+        # The fields it may change (organization is fixed): phone, first_name, last_name.
+        return contact_update(contact=obj, **{name: str(value) for name, value in changes.items()})
+
+    def delete(self, request: HttpRequest, obj: Contact) -> None:
+        contact_delete(contact=obj)
 
 
 class NewestMessagesFormSet(BaseInlineFormSet):
@@ -99,7 +101,9 @@ class MessageInline(ReadOnlyInline):
 
 
 @admin.register(Conversation)
-class ConversationAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
+class ConversationAdmin(PhoneSearchMixin, ServiceAdmin):
+    """Status, assignee and sending number change through ``conversation_update``, so open inboxes hear it."""
+
     list_display = ("contact", "organization", "phone_number", "status", "assignee", "unread_count", "last_message_at")
     list_filter = ("status", "organization")
     list_select_related = ("contact", "contact__organization", "organization", "phone_number", "assignee")
@@ -109,3 +113,18 @@ class ConversationAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
     readonly_fields = ("last_message_at", "last_message_preview", "unread_count", "created_at", "updated_at")
     fixed_after_creation = ("organization", "contact")
     inlines = (MessageInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a conversation starts with a text, either way (or from the contact's page)
+
+    def update(self, request: HttpRequest, obj: Conversation, changes: dict[str, Any]) -> Conversation:
+        assignee = changes.get("assignee")
+        return conversation_update(
+            conversation=obj,
+            status=changes.get("status"),
+            assignee_id=(assignee.pk if assignee else None) if "assignee" in changes else UNSET,
+            phone_number=changes.get("phone_number"),
+        )
+
+    def delete(self, request: HttpRequest, obj: Conversation) -> None:
+        conversation_delete(conversation=obj)

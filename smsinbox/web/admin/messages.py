@@ -1,3 +1,5 @@
+"""Messages, their media and events in Django admin: read-only, the record of what Twilio said."""
+
 from __future__ import annotations
 
 from django.contrib import admin
@@ -27,6 +29,9 @@ class ReadOnlyTwilioAdmin(OrganizationScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # a message goes with its conversation or contact (their deletes are services)
 
 
 @admin.register(Message)

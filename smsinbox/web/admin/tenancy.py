@@ -1,11 +1,30 @@
+"""Tenancy in Django admin: organizations, their numbers and members save through ``smsinbox.services``.
+
+Users are Django's own (superusers only, not scoped to an organization).
+"""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
 from smsinbox.models import Membership, Organization, PhoneNumber, User
-from smsinbox.web.admin.scoping import OrganizationScopedAdmin, PhoneSearchMixin, ScopedFormFieldsMixin
+from smsinbox.services import (
+    membership_create,
+    membership_delete,
+    membership_update,
+    organization_create,
+    organization_delete,
+    organization_update,
+    phone_number_create,
+    phone_number_delete,
+    phone_number_update,
+)
+from smsinbox.web.admin.scoping import PhoneSearchMixin, ReadOnlyInline
+from smsinbox.web.admin.writes import ServiceAdmin
 
 
 @admin.register(User)
@@ -14,29 +33,42 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "is_staff", "is_active", "time_zone")
 
 
-class PhoneNumberInline(ScopedFormFieldsMixin, admin.TabularInline):
+class PhoneNumberInline(ReadOnlyInline):
+    """The organization's numbers; each is added and changed on its own page (``PhoneNumberAdmin``)."""
+
     model = PhoneNumber
-    extra = 0
     fields = ("number", "friendly_name", "messaging_service_sid", "messages_per_second", "twilio_sid")
-    readonly_fields = ("twilio_sid",)
+    readonly_fields = fields
 
 
-class MembershipInline(ScopedFormFieldsMixin, admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
+    """The organization's members; each is added and changed on its own page (``MembershipAdmin``)."""
+
     model = Membership
-    extra = 0
+    fields = ("user", "role", "created_at")
+    readonly_fields = fields
 
 
 @admin.register(Organization)
-class OrganizationAdmin(OrganizationScopedAdmin):
+class OrganizationAdmin(ServiceAdmin):
     organization_path = None
     list_display = ("name", "created_at")
     search_fields = ("name",)
     date_hierarchy = "created_at"
     inlines = (PhoneNumberInline, MembershipInline)
 
+    def create(self, request: HttpRequest, values: dict[str, Any]) -> Organization:
+        return organization_create(name=values["name"])
+
+    def update(self, request: HttpRequest, obj: Organization, changes: dict[str, Any]) -> Organization:
+        return organization_update(organization=obj, **changes)
+
+    def delete(self, request: HttpRequest, obj: Organization) -> None:
+        organization_delete(organization=obj)
+
 
 @admin.register(Membership)
-class MembershipAdmin(OrganizationScopedAdmin):
+class MembershipAdmin(ServiceAdmin):
     """Admins manage their organizations' members, but cannot remove or demote themselves."""
 
     fixed_after_creation = ("organization", "user")
@@ -54,12 +86,32 @@ class MembershipAdmin(OrganizationScopedAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def create(self, request: HttpRequest, values: dict[str, Any]) -> Membership:
+        return membership_create(organization=values["organization"], user=values["user"], role=values["role"])
+
+    def update(self, request: HttpRequest, obj: Membership, changes: dict[str, Any]) -> Membership:
+        return membership_update(membership=obj, **changes)  # the role: user and organization are fixed
+
+    def delete(self, request: HttpRequest, obj: Membership) -> None:
+        membership_delete(membership=obj)
+
 
 @admin.register(PhoneNumber)
-class PhoneNumberAdmin(PhoneSearchMixin, OrganizationScopedAdmin):
+class PhoneNumberAdmin(PhoneSearchMixin, ServiceAdmin):
     list_display = ("number", "friendly_name", "organization", "messaging_service_sid", "messages_per_second")
     list_filter = ("organization",)
     list_select_related = ("organization",)
     search_fields = ("friendly_name", "messaging_service_sid", "twilio_sid")
     phone_search_fields = ("number",)
     readonly_fields = ("twilio_sid", "created_at")
+
+    def create(self, request: HttpRequest, values: dict[str, Any]) -> PhoneNumber:
+        return phone_number_create(**{**values, "number": str(values["number"])})
+
+    def update(self, request: HttpRequest, obj: PhoneNumber, changes: dict[str, Any]) -> PhoneNumber:
+        if "number" in changes:
+            changes["number"] = str(changes["number"])
+        return phone_number_update(phone_number=obj, **changes)
+
+    def delete(self, request: HttpRequest, obj: PhoneNumber) -> None:
+        phone_number_delete(phone_number=obj)

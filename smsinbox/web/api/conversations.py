@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,20 +34,13 @@ from conversations.services import (
     conversation_update,
 )
 from messaging.selectors import conversation_list
+from smsinbox.parsing import MAX_ID
 from smsinbox.phones import format_for_people
-from smsinbox.web.api.conventions import (
-    MAX_ID,
-    ORGANIZATION_PARAMETERS,
-    PageQuerySerializer,
-    StrictCharField,
-    StrictIntegerField,
-    cursor_load,
-    error_responses,
-    id_parameter,
-    organization_for_request,
-    page_response,
-    page_serializer,
-)
+from smsinbox.web.api.errors import error_responses, found_or_404
+from smsinbox.web.api.fields import StrictCharField, StrictIntegerField, query_values, search_field
+from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
+from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response, page_serializer
+from smsinbox.web.api.schema import id_parameter, list_schema, retrieve_schema
 from smsinbox.web.api.shapes import shape_serializer
 
 CONTACTS = ["contacts"]
@@ -87,24 +80,12 @@ ConversationPage = page_serializer(ConversationSerializer, "Conversations, newes
 
 
 def _contact_or_404(request: Request, pk: int) -> Contact:
-    contact = contact_get_for_user(user=request.user, contact_id=pk)
-    if contact is None:
-        raise exceptions.NotFound("Contact not found.")
-    return contact
+    return found_or_404(contact_get_for_user(user=request.user, contact_id=pk), "Contact")
 
 
-def _conversation_or_404(request: Request, pk: int) -> Conversation:
-    conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
-    if conversation is None:
-        raise exceptions.NotFound("Conversation not found.")
-    return conversation
-
-
-def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    # A plain dict, not the QueryDict: DRF reads a missing boolean of a QueryDict as "false" (HTML forms).
-    query = serializer_class(data=request.query_params.dict())
-    query.is_valid(raise_exception=True)
-    return query.validated_data
+def conversation_or_404(request: Request, pk: int) -> Conversation:
+    """The caller's conversation with this id (the thread's message routes use it too), or the API's 404."""
+    return found_or_404(conversation_get_for_user(user=request.user, conversation_id=pk), "Conversation")
 
 
 # --- Contacts -----------------------------------------------------------------------------
@@ -114,23 +95,13 @@ class ContactListApi(APIView):
     """List the organization's contacts, optionally searched by name or by number in any common format."""
 
     class FilterSerializer(PageQuerySerializer):
-        q = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=200,
-            help_text="Every word in the first or last name, or a number typed any common way.",
-        )
+        q = search_field("Every word in the first or last name, or a number typed any common way.")
 
     OutputSerializer = ContactPage
 
-    @extend_schema(
-        operation_id="contacts_list",
-        tags=CONTACTS,
-        parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
-        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
-    )
+    @list_schema(operation_id="contacts_list", tags=CONTACTS, filters=FilterSerializer, output=OutputSerializer)
     def get(self, request: Request) -> Response:
-        filters = _query(self.FilterSerializer, request)
+        filters = query_values(self.FilterSerializer, request)
         organization = organization_for_request(request)
         page = contact_page(
             contact_list(organization=organization, q=filters.get("q", "")),
@@ -186,12 +157,7 @@ class ContactDetailApi(APIView):
 
     OutputSerializer = ContactSerializer
 
-    @extend_schema(
-        operation_id="contacts_retrieve",
-        tags=CONTACTS,
-        parameters=[id_parameter("The contact's id.")],
-        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
-    )
+    @retrieve_schema(operation_id="contacts_retrieve", tags=CONTACTS, what="contact", output=OutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(self.OutputSerializer(_contact_or_404(request, pk)).data)
 
@@ -253,23 +219,15 @@ class ConversationListApi(APIView):
             validators=[RegexValidator(r"^(me|unassigned|[1-9][0-9]{0,17})$", "Use me, unassigned or a user id.")],
             help_text="`me`, `unassigned`, or a user id.",
         )
-        q = serializers.CharField(
-            required=False,
-            allow_blank=True,
-            max_length=200,
-            help_text="A name (every word), a number typed any common way, or text of a message.",
-        )
+        q = search_field("A name (every word), a number typed any common way, or text of a message.")
 
     OutputSerializer = ConversationPage
 
-    @extend_schema(
-        operation_id="conversations_list",
-        tags=CONVERSATIONS,
-        parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
-        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
+    @list_schema(
+        operation_id="conversations_list", tags=CONVERSATIONS, filters=FilterSerializer, output=OutputSerializer
     )
     def get(self, request: Request) -> Response:
-        filters = _query(self.FilterSerializer, request)
+        filters = query_values(self.FilterSerializer, request)
         organization = organization_for_request(request)
         assigned = filters.get("assigned")
         page = conversation_page(
@@ -292,14 +250,11 @@ class ConversationDetailApi(APIView):
 
     OutputSerializer = ConversationSerializer
 
-    @extend_schema(
-        operation_id="conversations_retrieve",
-        tags=CONVERSATIONS,
-        parameters=[id_parameter("The conversation's id.")],
-        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
+    @retrieve_schema(
+        operation_id="conversations_retrieve", tags=CONVERSATIONS, what="conversation", output=OutputSerializer
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(self.OutputSerializer(_conversation_or_404(request, pk)).data)
+        return Response(self.OutputSerializer(conversation_or_404(request, pk)).data)
 
 
 class ConversationUpdateApi(APIView):
@@ -329,7 +284,7 @@ class ConversationUpdateApi(APIView):
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        conversation = _conversation_or_404(request, pk)
+        conversation = conversation_or_404(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -354,6 +309,6 @@ class ConversationReadApi(APIView):
         responses={200: OutputSerializer, **error_responses(401, 403, 404)},
     )
     def post(self, request: Request, pk: int) -> Response:
-        conversation = _conversation_or_404(request, pk)
+        conversation = conversation_or_404(request, pk)
         conversation_mark_read(conversation=conversation)
         return Response(self.OutputSerializer(conversation).data)

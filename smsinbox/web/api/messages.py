@@ -8,29 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, serializers, status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.selectors import contact_get_for_user, conversation_get_for_user
+from conversations.selectors import contact_get_for_user
 from messaging.models import Message, MessageEvent
 from messaging.payloads import MessagePayload, message_payload
+from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA
 from messaging.selectors import message_get_for_user, message_page
 from messaging.services.outbound import SendResult, message_send
 from smsinbox.errors import ServiceError
-from smsinbox.web.api.conventions import (
-    ORGANIZATION_PARAMETERS,
-    PageQuerySerializer,
-    StrictCharField,
-    StrictIntegerField,
-    cursor_load,
-    error_responses,
-    id_parameter,
-    organization_for_request,
-    page_response,
-    page_serializer,
-)
+from smsinbox.web.api.conversations import conversation_or_404
+from smsinbox.web.api.errors import error_responses, found_or_404
+from smsinbox.web.api.fields import StrictCharField, StrictIntegerField, query_values
+from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
+from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response, page_serializer
+from smsinbox.web.api.schema import id_parameter, retrieve_schema
 from smsinbox.web.api.shapes import shape_serializer
 
 MESSAGES = ["messages"]
@@ -50,13 +45,13 @@ class SendInput(serializers.Serializer):
         allow_blank=True,
         trim_whitespace=False,
         default="",
-        help_text="The text (up to 1600 characters); may be empty when `mediaUrls` is not.",
+        help_text=f"The text (up to {MAX_BODY_CHARACTERS} characters); may be empty when `mediaUrls` is not.",
     )
     media_urls = serializers.ListField(
         child=StrictCharField(max_length=2000),
         required=False,
         default=list,
-        help_text="Up to 10 public http(s) URLs of images to send as MMS.",
+        help_text=f"Up to {MAX_MEDIA} public http(s) URLs of images to send as MMS.",
     )
     idempotency_key = StrictCharField(
         required=False,
@@ -123,9 +118,11 @@ class SmsSendApi(APIView):
         if values["contact_id"] is None:
             raise ServiceError("Missing required fields: contactId and message", field="contactId")
         organization = organization_for_request(request, values["organization_id"])
-        contact = contact_get_for_user(user=request.user, organization=organization, contact_id=values["contact_id"])
-        if contact is None:
-            raise ServiceError("Contact not found.", code="not_found", field="contactId")
+        contact = found_or_404(
+            contact_get_for_user(user=request.user, organization=organization, contact_id=values["contact_id"]),
+            "Contact",
+            field="contactId",
+        )
         result = message_send(
             organization=organization,
             sender=request.user,
@@ -152,9 +149,7 @@ class ConversationReplyApi(APIView):
         responses=SEND_RESPONSES,
     )
     def post(self, request: Request, pk: int) -> Response:
-        conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
-        if conversation is None:
-            raise ServiceError("Conversation not found.", code="not_found")
+        conversation = conversation_or_404(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -213,15 +208,12 @@ class ConversationMessageListApi(APIView):
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        conversation = conversation_get_for_user(user=request.user, conversation_id=pk)
-        if conversation is None:
-            raise exceptions.NotFound("Conversation not found.")
-        query = self.FilterSerializer(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
+        conversation = conversation_or_404(request, pk)
+        query = query_values(self.FilterSerializer, request)
         page = message_page(
             conversation=conversation,
-            before=cursor_load("messages", query.validated_data.get("cursor", "")),
-            limit=query.validated_data["limit"],
+            before=cursor_load("messages", query.get("cursor", "")),
+            limit=query["limit"],
         )
         return page_response(request, kind="messages", page=page, serializer=MessageSerializer)
 
@@ -231,14 +223,7 @@ class MessageDetailApi(APIView):
 
     OutputSerializer = MessageDetailSerializer
 
-    @extend_schema(
-        operation_id="messages_retrieve",
-        tags=MESSAGES,
-        parameters=[id_parameter("The message's id.")],
-        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
-    )
+    @retrieve_schema(operation_id="messages_retrieve", tags=MESSAGES, what="message", output=OutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        message = message_get_for_user(user=request.user, message_id=pk)
-        if message is None:
-            raise exceptions.NotFound("Message not found.")
+        message = found_or_404(message_get_for_user(user=request.user, message_id=pk), "Message")
         return Response(self.OutputSerializer(message).data)

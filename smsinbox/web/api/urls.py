@@ -8,7 +8,6 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from smsinbox.web.api.conventions import api_not_found, method_route
 from smsinbox.web.api.conversations import (
     ContactCreateApi,
     ContactDeleteApi,
@@ -21,6 +20,7 @@ from smsinbox.web.api.conversations import (
     ConversationUpdateApi,
 )
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
+from smsinbox.web.api.routing import api_not_found, method_route
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

@@ -6,16 +6,17 @@ from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from conversations.models import Contact
-from conversations.selectors import contact_get_for_user, contact_list
+from conversations.selectors import SEARCH_MAX_LENGTH, contact_get_for_user, contact_list
 from conversations.services import contact_create, contact_update, conversation_start
 from smsinbox.errors import ServiceError
+from smsinbox.models import Organization
 from smsinbox.tenancy import current_organization
-from smsinbox.web.pages import NUL_IN_SEARCH
+from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 
 
 class ContactForm(forms.Form):
@@ -26,24 +27,20 @@ class ContactForm(forms.Form):
     )
 
 
-def _organization(request: HttpRequest):
-    organization = current_organization(request)
-    if organization is None:
-        raise Http404("You are not a member of any organization.")
-    return organization
+def _organization(request: HttpRequest) -> Organization:
+    return found_or_404(current_organization(request), "Organization")  # a member of none
 
 
 def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
-    contact = contact_get_for_user(user=request.user, organization=_organization(request), contact_id=contact_id)
-    if contact is None:
-        raise Http404("No such contact.")
-    return contact
+    return found_or_404(
+        contact_get_for_user(user=request.user, organization=_organization(request), contact_id=contact_id), "Contact"
+    )
 
 
 @login_required
 def contacts(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
-    q = request.GET.get("q", "")[:200]
+    q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     if "\x00" in q:
         return HttpResponseBadRequest(NUL_IN_SEARCH)
     page = Paginator(contact_list(organization=organization, q=q).prefetch_related("conversations"), 50).get_page(

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conversations.models import Contact, Conversation
 from conversations.payloads import conversation_payload
-from conversations.selectors import conversation_get_for_user, conversation_page
+from conversations.selectors import SEARCH_MAX_LENGTH, conversation_get_for_user, conversation_page
 from conversations.services import (
     conversation_assign,
     conversation_mark_read,
@@ -44,7 +44,7 @@ from smsinbox.models import Membership, Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 from smsinbox.web.consumers import UNAUTHENTICATED
-from smsinbox.web.pages import NUL_IN_SEARCH
+from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 
 # The list's filter tabs, as arguments of ``conversation_list``.
 LIST_FILTERS: dict[str, dict[str, object]] = {
@@ -158,10 +158,7 @@ def _template_data() -> dict[str, SimpleNamespace]:
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
-    conversation = conversation_get_for_user(user=request.user, conversation_id=conversation_id)
-    if conversation is None:
-        raise Http404("No such conversation.")
-    return conversation
+    return found_or_404(conversation_get_for_user(user=request.user, conversation_id=conversation_id), "Conversation")
 
 
 def _back(request: HttpRequest, conversation: Conversation) -> HttpResponse:
@@ -186,7 +183,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
     active_filter = request.GET.get("filter", "all")
     if active_filter not in LIST_FILTERS:
         active_filter = "all"
-    q = request.GET.get("q", "")[:200]
+    q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     page = conversation_page(
         conversation_list(user=request.user, organization=organization, q=q, **LIST_FILTERS[active_filter]),
         cursor=request.GET.get("cursor", ""),

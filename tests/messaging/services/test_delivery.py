@@ -6,7 +6,7 @@ from django.db.models import Q
 from conversations.models import Contact
 from conversations.services import contact_create
 from messaging.models import Message, MessageEvent
-from messaging.services.delivery import BUSY, message_deliver
+from messaging.services.delivery import DeliveryOutcome, message_deliver
 from messaging.services.outbound import message_send
 from messaging.twilio import client
 from tests.pipeline import drain_tasks, long_ago, running_emulator, wait_for
@@ -30,8 +30,9 @@ def send(org_a, phone, body="Hello from the pipeline", **kwargs):
     contact = Contact.objects.filter(organization=org_a.organization, phone=phone).first() or contact_create(
         organization=org_a.organization, phone=phone
     )
-    return message_send(organization=org_a.organization, sender=org_a.user, contact=contact, body=body,
-                        **kwargs).message
+    return message_send(
+        organization=org_a.organization, sender=org_a.user, contact=contact, body=body, **kwargs
+    ).message
 
 
 def status_of(message):
@@ -135,8 +136,9 @@ def test_a_timeout_without_callbacks_is_looked_up_not_resent(pipeline, org_a, se
     message.refresh_from_db()
     assert [m["sid"] for m in pipeline.messages()] == [message.twilio_sid]
     assert message.status in {"queued", "sending", "sent", "delivered"}
-    outcomes = list(message.events.filter(event_type="send_attempt").order_by("id")
-                    .values_list("payload__outcome", flat=True))
+    outcomes = list(
+        message.events.filter(event_type="send_attempt").order_by("id").values_list("payload__outcome", flat=True)
+    )
     assert outcomes == ["retry", "reconciled"]
     assert message.send_attempts == 1
 
@@ -144,8 +146,9 @@ def test_a_timeout_without_callbacks_is_looked_up_not_resent(pipeline, org_a, se
 def test_a_worker_killed_mid_send_is_reconciled_when_twilio_has_it(pipeline, org_a, settings):
     message = send(org_a, "+14155550101", body="Sent before the crash")
     # The dead worker's request reached Twilio; its own record never did.
-    accepted = client.send_message(to="+14155550101", from_=FROM, body="Sent before the crash", media_urls=[],
-                                   status_callback="")
+    accepted = client.send_message(
+        to="+14155550101", from_=FROM, body="Sent before the crash", media_urls=[], status_callback=""
+    )
     Message.objects.filter(pk=message.pk).update(dispatch_started_at=long_ago(60), send_attempts=1)
     assert message_deliver(message_id=message.pk) == "reconciled"
     message.refresh_from_db()
@@ -163,7 +166,7 @@ def test_a_worker_killed_before_twilio_answered_resends_once(pipeline, org_a):
 def test_a_request_still_in_flight_is_left_alone(pipeline, org_a):
     message = send(org_a, "+14155550101")
     Message.objects.filter(pk=message.pk).update(dispatch_started_at=long_ago(0.1), send_attempts=1)
-    assert message_deliver(message_id=message.pk) == BUSY
+    assert message_deliver(message_id=message.pk) == DeliveryOutcome.BUSY
     assert pipeline.messages() == []
 
 
@@ -191,7 +194,8 @@ def test_every_attempt_is_an_event(pipeline, org_a):
     drain_tasks()
     outcomes = list(
         MessageEvent.objects.filter(Q(message=message), event_type="send_attempt")
-        .order_by("id").values_list("payload__outcome", flat=True)
+        .order_by("id")
+        .values_list("payload__outcome", flat=True)
     )
     assert outcomes == ["retry", "accepted"]
 
@@ -230,7 +234,7 @@ def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, setting
     time.sleep(0.3)
     Message.objects.filter(pk=message.pk).update(needs_lookup=True, send_attempts=1)  # task A's 502
     b.join(10)
-    assert outcome["b"] == BUSY
+    assert outcome["b"] == DeliveryOutcome.BUSY
     assert pipeline.messages() == []
 
 

@@ -1,4 +1,4 @@
-"""smsinbox/api.py: the renderer answers whatever an error echoes; the parser refuses what it cannot read."""
+"""smsinbox/web/api/casing.py: the renderer answers whatever an error echoes; the parser refuses what it cannot read."""
 
 import io
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 from rest_framework.exceptions import ErrorDetail, ParseError
 
-from smsinbox.web.api.conventions import CamelCaseJSONParser, CamelCaseJSONRenderer
+from smsinbox.web.api.casing import CamelCaseJSONParser, CamelCaseJSONRenderer
 
 
 def test_a_lone_surrogate_is_rendered_as_a_replacement_character():

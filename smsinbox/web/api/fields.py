@@ -1,0 +1,42 @@
+"""How the API reads its input: JSON fields that refuse what a lenient parse would convert, and
+query strings read as plain values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from conversations.selectors import SEARCH_MAX_LENGTH
+
+
+class StrictCharField(serializers.CharField):
+    """A string field of a JSON body: refuses numbers and booleans instead of turning them into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer field that refuses text and booleans (``"5"``, ``true``) instead of converting them."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def search_field(help_text: str) -> serializers.CharField:
+    """The ``q`` of a list: optional text, at most ``SEARCH_MAX_LENGTH`` characters."""
+    return serializers.CharField(required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH, help_text=help_text)
+
+
+def query_values(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The query string, validated by ``serializer_class`` (a ``400`` with ``fields`` when it is not valid)."""
+    # A plain dict, not the QueryDict: DRF reads a missing boolean of a QueryDict as "false" (HTML forms).
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
