@@ -150,7 +150,7 @@ def test_a_conversation_changed_in_admin_is_announced_once(client, org_a, conver
     payload = events[0]["payload"]
     conversation_a.refresh_from_db()
     assert payload["id"] == conversation_a.pk
-    assert (payload["status"], payload["assignee_id"]) == (conversation_a.status, conversation_a.assignee_id)
+    assert (payload["status"], payload["assigneeId"]) == (conversation_a.status, conversation_a.assignee_id)
     assert (conversation_a.status, conversation_a.assignee_id) == (
         changes.get("status", "open"),
         changes.get("assignee"),
