@@ -3,7 +3,8 @@
 REST (HTTP Basic auth, account SID : auth token), under ``/2010-04-01/Accounts/{AccountSid}``:
 ``Messages.json`` (create, list with ``To``/``From``/``DateSent`` filters and paging),
 ``Messages/{Sid}.json`` (fetch; cancel with ``Status=canceled``; redact with ``Body=``; delete),
-``Messages/{Sid}/Media[.json]`` and ``Media/{ME…}`` (a generated PNG), ``IncomingPhoneNumbers``
+``Messages/{Sid}/Media[.json]`` and ``Media/{ME…}`` (a 307 to the bytes at the unauthenticated
+``/_cdn/…``, with the medium's own content type), ``IncomingPhoneNumbers``
 (list, create, fetch, update ``SmsUrl``/``SmsMethod``/``StatusCallback``, delete). Errors are
 Twilio's JSON (``code``, ``message``, ``more_info``, ``status``) with Twilio's codes, including the
 magic test numbers. Emulator-only magic: To ``+15005550010`` ends ``undelivered`` (30003),
@@ -24,6 +25,6 @@ Point the SDK at it::
 """
 
 from .emulator import EmulatorError, TwilioEmulator
-from .state import FAILED_TO, UNDELIVERED_TO
+from .state import FAILED_TO, UNDELIVERED_TO, MediaFile
 
-__all__ = ["FAILED_TO", "UNDELIVERED_TO", "EmulatorError", "TwilioEmulator"]
+__all__ = ["FAILED_TO", "UNDELIVERED_TO", "EmulatorError", "MediaFile", "TwilioEmulator"]

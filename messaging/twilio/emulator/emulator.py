@@ -20,7 +20,7 @@ from .callbacks import WebhookSender
 from .control import PREFIX, ControlApi
 from .resources import API_VERSION, utcnow
 from .server import EmulatorHTTPServer, Request, Response
-from .state import EmulatorState, Step
+from .state import CDN_PREFIX, EmulatorState, MediaSource, Step
 
 logger = logging.getLogger("messaging.twilio.emulator")
 
@@ -114,14 +114,42 @@ class TwilioEmulator:
             return self._control(request)
         if request.path == f"/{API_VERSION}" or request.path.startswith(f"/{API_VERSION}/"):
             return self._api(request)
+        if request.path.startswith(CDN_PREFIX + "/") and request.method == "GET":
+            return self._cdn(request)
         return error_response(not_found(request.path))
+
+    def _cdn(self, request: Request) -> Response:
+        """A medium's bytes, without credentials, at the unguessable path a Media URL redirects to."""
+        account, _, token = request.path.removeprefix(CDN_PREFIX + "/").partition("/")
+        found = self.state.cdn_content(token) if account == self.account_sid and token else None
+        if found is None:
+            return Response(404, b"Not Found", content_type="text/plain")
+        content_type, data = found
+        return Response(200, data, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
 
     # --- numbers, messages, faults -----------------------------------------------------
 
-    def add_number(self, number: str, sms_url: str = "", status_callback: str = "", friendly_name: str = "") -> dict:
-        """Give the account a number (or update it); return its IncomingPhoneNumber resource."""
+    def add_number(
+        self,
+        number: str,
+        sms_url: str = "",
+        status_callback: str = "",
+        friendly_name: str = "",
+        messaging_service_sid: str = "",
+        advanced_opt_out: bool = False,
+    ) -> dict:
+        """Give the account a number (or update it); return its IncomingPhoneNumber resource.
+
+        ``messaging_service_sid`` (``MG…``) puts the number in that Messaging Service's sender pool;
+        ``advanced_opt_out`` turns on the service's Advanced Opt-Out (``OptOutType`` on keywords).
+        """
         return self.state.add_number(
-            number, sms_url=sms_url, status_callback=status_callback, friendly_name=friendly_name
+            number,
+            sms_url=sms_url,
+            status_callback=status_callback,
+            friendly_name=friendly_name,
+            messaging_service_sid=messaging_service_sid,
+            advanced_opt_out=advanced_opt_out,
         )
 
     def numbers(self) -> list[dict[str, Any]]:
@@ -174,12 +202,15 @@ class TwilioEmulator:
         from_: str = "+14155550101",
         to: str | None = None,
         body: str = "",
-        media_urls: Iterable[str] = (),
+        media_urls: Iterable[MediaSource] = (),
     ) -> dict[str, Any]:
         """Post a signed incoming-message webhook to the number's ``sms_url`` and wait for the answer.
 
-        ``to`` defaults to the only number; a media URL ``"emulator"`` is an image served by this
-        emulator (behind Basic auth, like Twilio's). A failed post goes to the number's
+        ``to`` defaults to the only number. Each medium becomes a Media resource of the message and
+        its ``MediaUrl{N}`` is that resource at this emulator (behind Basic auth, redirecting to the
+        bytes, like Twilio's): a :class:`MediaFile` is served as given, ``"emulator"`` is a generated
+        PNG, an http(s) URL is recorded and served as a generated image of its declared type (the
+        emulator never fetches outside URLs). A failed post goes to the number's
         ``sms_fallback_url`` if set; with ``duplicate_callbacks`` it is posted twice. Returns ``sid``,
         ``status_code`` (``None`` when the target could not be reached), ``url``, ``response`` and
         ``error``. Raises :class:`EmulatorError` for a number the emulator does not have.
