@@ -10,7 +10,7 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -19,6 +19,7 @@ from .api import TwilioApi, error_response, not_found
 from .callbacks import WebhookSender
 from .control import PREFIX, ControlApi
 from .resources import API_VERSION, utcnow
+from .rules import Keyword
 from .server import EmulatorHTTPServer, Request, Response
 from .state import CDN_PREFIX, EmulatorState, MediaSource, Step
 
@@ -137,11 +138,13 @@ class TwilioEmulator:
         friendly_name: str = "",
         messaging_service_sid: str = "",
         advanced_opt_out: bool = False,
+        custom_keywords: Mapping[str, Keyword] | None = None,
     ) -> dict:
         """Give the account a number (or update it); return its IncomingPhoneNumber resource.
 
         ``messaging_service_sid`` (``MG…``) puts the number in that Messaging Service's sender pool;
-        ``advanced_opt_out`` turns on the service's Advanced Opt-Out (``OptOutType`` on keywords).
+        ``advanced_opt_out`` turns on the service's Advanced Opt-Out (``OptOutType`` on keywords), with
+        its ``custom_keywords`` if given (e.g. ``{"ARRET": "STOP"}``).
         """
         return self.state.add_number(
             number,
@@ -150,6 +153,7 @@ class TwilioEmulator:
             friendly_name=friendly_name,
             messaging_service_sid=messaging_service_sid,
             advanced_opt_out=advanced_opt_out,
+            custom_keywords=custom_keywords,
         )
 
     def numbers(self) -> list[dict[str, Any]]:

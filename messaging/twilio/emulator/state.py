@@ -28,7 +28,7 @@ from .resources import (
     new_sid,
     utcnow,
 )
-from .rules import MAX_BODY_LENGTH, body_too_long, keyword_of, segment_count
+from .rules import KEYWORDS, MAX_BODY_LENGTH, Keyword, body_too_long, keyword_of, segment_count
 from .validation import MAX_MEDIA, MESSAGING_SERVICE_SID, CreateRequest, is_possible_number, parse_create
 
 CDN_PREFIX = "/_cdn"  # the emulator's "CDN": unauthenticated, unguessable paths, like Twilio's media host
@@ -156,6 +156,7 @@ class EmulatorState:
         self._messages: dict[str, Message] = {}
         self._opted_out: set[tuple[str, str]] = set()  # (our number or Messaging Service, their number)
         self._advanced_opt_out: set[str] = set()  # Messaging Services with Advanced Opt-Out
+        self._custom_keywords: dict[str, dict[str, Keyword]] = {}  # their own keywords, upper-cased
         self._faults = Faults()
 
     # --- numbers -----------------------------------------------------------------------
@@ -169,19 +170,24 @@ class EmulatorState:
         friendly_name: str = "",
         messaging_service_sid: str = "",
         advanced_opt_out: bool = False,
+        custom_keywords: Mapping[str, Keyword] | None = None,
     ) -> dict:
         """Add a number (or update the one with that ``phone_number``); return its resource.
 
         ``messaging_service_sid`` puts it in that Messaging Service's sender pool (inbound webhooks
         then carry ``MessagingServiceSid``); ``advanced_opt_out`` turns Advanced Opt-Out on for that
-        service (inbound keyword bodies carry ``OptOutType``; opt-outs hold for the whole service).
+        service (inbound keyword bodies carry ``OptOutType``; opt-outs hold for the whole service), with
+        its ``custom_keywords`` (word → ``STOP``/``START``/``HELP``), as Advanced Opt-Out allows.
         """
         if not is_possible_number(e164):
             raise ValueError(f"{e164!r} is not an E.164 phone number")
         if messaging_service_sid and not MESSAGING_SERVICE_SID.match(messaging_service_sid):
             raise ValueError(f"{messaging_service_sid!r} is not a Messaging Service SID (MG + 32 hex digits)")
-        if advanced_opt_out and not messaging_service_sid:
+        if (advanced_opt_out or custom_keywords) and not messaging_service_sid:
             raise ValueError("Advanced Opt-Out is a Messaging Service's setting: give the service")
+        custom = {word.strip().upper(): kind for word, kind in (custom_keywords or {}).items()}
+        if not set(custom.values()) <= set(KEYWORDS):
+            raise ValueError(f"a custom keyword is a {', '.join(KEYWORDS)} keyword")
         with self._lock:
             number = self._number_by_e164(e164)
             if number is None:
@@ -197,8 +203,9 @@ class EmulatorState:
             number.friendly_name = friendly_name or number.friendly_name
             if messaging_service_sid:
                 number.messaging_service_sid = messaging_service_sid
-                if advanced_opt_out:
+                if advanced_opt_out or custom:
                     self._advanced_opt_out.add(messaging_service_sid)
+                    self._custom_keywords.setdefault(messaging_service_sid, {}).update(custom)
             number.date_updated = utcnow()
             return number.resource()
 
@@ -339,6 +346,8 @@ class EmulatorState:
             message.media = [_media(url, now) for url in urls]
             self._messages[message.sid] = message
             keyword = keyword_of(body)  # HELP changes nothing: Twilio only answers it
+            if service in self._advanced_opt_out:
+                keyword = self._custom_keywords.get(service, {}).get(body.strip().upper()) or keyword
             scope = self._opt_out_scope(to)
             if keyword == "STOP":
                 self._opted_out.add((scope, from_))

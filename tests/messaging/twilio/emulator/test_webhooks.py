@@ -377,3 +377,15 @@ def test_one_time_budget_per_webhook_request(emulator, monkeypatch):
 
 def test_twilio_timeouts_are_the_defaults():
     assert (emulator_callbacks.CONNECT_TIMEOUT_SECONDS, emulator_callbacks.TIMEOUT_SECONDS) == (10.0, 15.0)
+
+
+def test_advanced_opt_out_custom_keywords(client, emulator, receiver):
+    emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID, custom_keywords={"arret": "STOP"})
+    emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body=" Arret ")
+    [post] = receiver.to("/sms-incoming")
+    assert post.form["OptOutType"] == "STOP"
+    with pytest.raises(TwilioRestException) as raised:
+        client.messages.create(to=CUSTOMER, from_=NUMBER, body="hello?")
+    assert raised.value.code == 21610
+    with pytest.raises(ValueError, match="keyword"):
+        emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID, custom_keywords={"MAYBE": "PERHAPS"})
