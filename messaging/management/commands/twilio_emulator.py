@@ -1,7 +1,7 @@
 """python manage.py twilio_emulator: run the local Twilio emulator, or send it an incoming text.
 
     twilio_emulator [--host H] [--port N] [--number E164 [--sms-url URL] [--service MG… [--advanced-opt-out]]] …
-                    [--callback-delay S] [--duplicate-callbacks] [--shuffle-callbacks]
+                    [--callback-delay S] [--duplicate-callbacks] [--shuffle-callbacks] [--out-of-order SHARE]
     twilio_emulator send --from E164 [--to E164] [--body TEXT] [--media FILE|URL|emulator …] [--host H] [--port N]
 
 The server runs in the foreground until Ctrl+C (or SIGTERM), as the account ``TWILIO_ACCOUNT_SID`` /
@@ -29,6 +29,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from messaging.demo import DEMO_NUMBER
 from messaging.twilio.emulator import TwilioEmulator
 from messaging.twilio.webhook_urls import webhook_url
+
+DEFAULT_OUT_OF_ORDER = 0.25  # the demo shows what Twilio may do: some messages' callbacks arrive out of order
 
 
 def _add_address_arguments(parser: CommandParser, *, subcommand: bool) -> None:
@@ -86,7 +88,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--callback-delay", type=float, default=1.0, help="Seconds between status callbacks (1).")
         parser.add_argument("--duplicate-callbacks", action="store_true", help="Send every webhook twice.")
-        parser.add_argument("--shuffle-callbacks", action="store_true", help="Send status callbacks out of order.")
+        parser.add_argument(
+            "--shuffle-callbacks", action="store_true", help="Send every message's status callbacks out of order."
+        )
+        parser.add_argument(
+            "--out-of-order",
+            type=float,
+            default=DEFAULT_OUT_OF_ORDER,
+            help="Share of messages whose status callbacks arrive out of order, as Twilio does not guarantee"
+            f" their order (default {DEFAULT_OUT_OF_ORDER}; 0 keeps them in order).",
+        )
         actions = parser.add_subparsers(dest="action", title="subcommands")
         send = actions.add_parser("send", help="Make a running emulator deliver an incoming text to the inbox.")
         send.add_argument("--from", dest="from_number", required=True, help="The sender, e.g. +14155550101.")
@@ -135,6 +146,7 @@ class Command(BaseCommand):
                 callback_delay=options["callback_delay"],
                 duplicate_callbacks=options["duplicate_callbacks"],
                 shuffle_callbacks=options["shuffle_callbacks"],
+                out_of_order=options["out_of_order"],
             )
             for index, number in enumerate(numbers):
                 service = services[index] if index < len(services) else ""

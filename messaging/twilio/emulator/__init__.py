@@ -10,9 +10,13 @@ Twilio's JSON (``code``, ``message``, ``more_info``, ``status``) with Twilio's c
 magic test numbers. Emulator-only magic: To ``+15005550010`` ends ``undelivered`` (30003),
 ``+15005550011`` ends ``failed`` (30008).
 
-Webhooks: status callbacks (``sending``, ``sent``, ``delivered`` …) ``callback_delay`` apart, and
+Webhooks: status callbacks (``sending``, ``sent``, ``delivered`` …) ``callback_delay`` apart (out of
+order for an ``out_of_order`` share of messages, as Twilio does not guarantee their order), and
 incoming messages via :meth:`TwilioEmulator.send_inbound`, signed like Twilio's over the exact
-URL and all fields. Local control endpoints live under ``/_emulator/`` (see :mod:`.control`).
+URL and all fields, with ``X-Home-Region`` and geo fields, one 15 s budget a request. A number in a
+Messaging Service (``add_number(messaging_service_sid=…, advanced_opt_out=…)``) adds
+``MessagingServiceSid`` and, with Advanced Opt-Out, ``OptOutType`` to its inbound webhooks.
+Local control endpoints live under ``/_emulator/`` (see :mod:`.control`).
 
 It imports nothing of the product (``tests/test_layers.py`` checks): Twilio's rules (encoding, segment
 splitting, the 1,600-character limit, opt-out keywords) are its own copy in :mod:`.rules`, written from

@@ -45,15 +45,21 @@ class TwilioEmulator:
         duplicate_callbacks: bool = False,
         shuffle_callbacks: bool = False,
         seed: int | None = None,
+        out_of_order: float = 0.0,
     ):
+        """``shuffle_callbacks`` posts every message's status callbacks out of order; ``out_of_order``
+        (0 to 1) does so for that share of messages, at random, as Twilio does not guarantee order."""
         if not account_sid.startswith("AC") or not auth_token:
             raise ValueError("the emulator needs an account SID (AC…) and an auth token")
+        if not 0.0 <= out_of_order <= 1.0:
+            raise ValueError(f"out_of_order is a share of messages, from 0 to 1, not {out_of_order}")
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.host = host
         self.callback_delay = max(0.0, callback_delay)
         self.duplicate_callbacks = duplicate_callbacks
         self.shuffle_callbacks = shuffle_callbacks
+        self.out_of_order = out_of_order
         self.started_at: datetime | None = None
         self.state = EmulatorState(account_sid)
         self._port = port
@@ -286,6 +292,7 @@ class TwilioEmulator:
 
     def _run_lifecycle(self, sid: str, steps: list[Step], callback: str) -> None:
         held: list[tuple[dict[str, str], str]] = []
+        shuffled = self.shuffle_callbacks or self._random.random() < self.out_of_order
         for step in steps:
             if self._stopping.wait(self.callback_delay):
                 return
@@ -295,7 +302,7 @@ class TwilioEmulator:
             if not callback:
                 continue
             copies = [(params, str(uuid.uuid4()))] * (2 if self.duplicate_callbacks else 1)
-            if self.shuffle_callbacks:
+            if shuffled:
                 held.extend(copies)  # statuses still move in order; the posts come after, out of order
                 continue
             for copy, token in copies:

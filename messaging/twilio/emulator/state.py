@@ -118,6 +118,11 @@ def _content_type(url: str) -> str:
     return mimetypes.guess_type(urlsplit(url).path)[0] or "image/png"
 
 
+def _price(message: Message) -> str:
+    """What Twilio bills for the message, negative as it reports it (``-0.00790`` a segment)."""
+    return f"-{float(PRICE_PER_SEGMENT) * message.num_segments:.5f}"
+
+
 def _media(source: MediaSource, now: datetime) -> Media:
     """A Media resource for a medium Twilio took in: its bytes stay with the emulator, like Twilio's copy.
 
@@ -343,6 +348,7 @@ class EmulatorState:
                 date_sent=now,
                 messaging_service_sid=service or None,
             )
+            message.price = _price(message)  # a received message is billed too
             message.media = [_media(url, now) for url in urls]
             self._messages[message.sid] = message
             keyword = keyword_of(body)  # HELP changes nothing: Twilio only answers it
@@ -435,7 +441,7 @@ class EmulatorState:
             message.error_code = step.error_code
             message.error_message = ERROR_MESSAGES.get(step.error_code) if step.error_code else None
             if step.status in {"sent", "delivered", "undelivered"} and message.price is None:
-                message.price = f"-{float(PRICE_PER_SEGMENT) * message.num_segments:.5f}"
+                message.price = _price(message)
             message.date_updated = utcnow()
             if step.status == "sending" and message.date_sent is None:
                 message.date_sent = message.date_updated

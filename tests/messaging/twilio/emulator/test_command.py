@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from twilio.rest import Client
 
+from messaging.management.commands.twilio_emulator import DEFAULT_OUT_OF_ORDER
+
 from .helpers import CUSTOMER, NUMBER, free_port
 
 REPO = Path(__file__).resolve().parents[4]
@@ -92,6 +94,10 @@ def test_send_fails_when_the_inbox_refuses_the_webhook(emulator, receiver):
         )
 
 
+def test_the_demo_delivers_some_callbacks_out_of_order_by_default():
+    assert 0 < DEFAULT_OUT_OF_ORDER < 1  # as Twilio may; tests choose their order explicitly
+
+
 def test_server_refuses_bad_arguments(emulator):
     with pytest.raises(CommandError, match="more URLs than numbers"):
         call_command("twilio_emulator", "--sms-url", "http://127.0.0.1:8000/a", "--sms-url", "http://127.0.0.1:8000/b")
@@ -99,6 +105,8 @@ def test_server_refuses_bad_arguments(emulator):
         call_command("twilio_emulator", "--number", NUMBER, "--service", SERVICE_SID, "--service", SERVICE_SID)
     with pytest.raises(CommandError, match="Messaging Service SID"):
         call_command("twilio_emulator", "--number", NUMBER, "--service", "MG1", "--port", "0")
+    with pytest.raises(CommandError, match="share of messages"):
+        call_command("twilio_emulator", "--out-of-order", "2", "--port", "0")
     with pytest.raises(CommandError, match="Cannot listen"):
         call_command("twilio_emulator", "--port", str(emulator.port))
 

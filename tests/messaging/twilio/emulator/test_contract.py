@@ -166,6 +166,7 @@ def test_an_inbound_message_to_a_service_number(api, emulator):
         "received",
         SERVICE_SID,
     )
+    assert (received["price"], received["price_unit"]) == ("-0.00790", "USD")  # received messages are billed
 
 
 @pytest.mark.parametrize(

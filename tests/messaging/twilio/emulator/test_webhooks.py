@@ -389,3 +389,21 @@ def test_advanced_opt_out_custom_keywords(client, emulator, receiver):
     assert raised.value.code == 21610
     with pytest.raises(ValueError, match="keyword"):
         emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID, custom_keywords={"MAYBE": "PERHAPS"})
+
+
+def test_some_messages_callbacks_arrive_out_of_order(make_emulator, receiver):
+    """Twilio does not guarantee the order of status callbacks: ``out_of_order`` shuffles that share of messages."""
+    emulator = make_emulator(out_of_order=0.5, seed=7, callback_delay=0.005)
+    client = sdk_client(emulator)
+    sids = [
+        client.messages.create(to=CUSTOMER, from_=NUMBER, body=f"n{i}", status_callback=receiver.url + "/s").sid
+        for i in range(16)
+    ]
+    assert emulator.wait_idle(10)
+    orders = {sid: [p.form["MessageStatus"] for p in receiver.to("/s") if p.form["MessageSid"] == sid] for sid in sids}
+    assert all(sorted(statuses) == ["delivered", "sending", "sent"] for statuses in orders.values())
+    in_order = sum(statuses == ["sending", "sent", "delivered"] for statuses in orders.values())
+    assert 0 < in_order < len(sids)
+    assert all(emulator.message(sid)["status"] == "delivered" for sid in sids)
+    with pytest.raises(ValueError, match="share of messages"):
+        make_emulator(out_of_order=1.5)
