@@ -1,20 +1,25 @@
 """python manage.py twilio_emulator: run the local Twilio emulator, or send it an incoming text.
 
-    twilio_emulator [--host H] [--port N] [--number E164 [--sms-url URL]] … [--callback-delay S]
-                    [--duplicate-callbacks] [--shuffle-callbacks]
-    twilio_emulator send --from E164 [--to E164] [--body TEXT] [--media URL|emulator …] [--host H] [--port N]
+    twilio_emulator [--host H] [--port N] [--number E164 [--sms-url URL] [--service MG… [--advanced-opt-out]]] …
+                    [--callback-delay S] [--duplicate-callbacks] [--shuffle-callbacks] [--out-of-order SHARE]
+    twilio_emulator send --from E164 [--to E164] [--body TEXT] [--media FILE|URL|emulator …] [--host H] [--port N]
 
 The server runs in the foreground until Ctrl+C (or SIGTERM), as the account ``TWILIO_ACCOUNT_SID`` /
 ``TWILIO_AUTH_TOKEN``. ``send`` asks a running emulator (``POST /_emulator/inbound``) to post a
-signed incoming-message webhook to the number's SMS URL.
+signed incoming-message webhook to the number's SMS URL. A ``--media`` file is read here and
+sent as bytes: the inbox shows that very image. An http(s) URL is only recorded (the emulator
+fetches nothing from outside) and served as a generated image of the type its extension declares.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import mimetypes
 import signal
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -24,6 +29,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from messaging.demo import DEMO_NUMBER
 from messaging.twilio.emulator import TwilioEmulator
 from messaging.twilio.webhook_urls import webhook_url
+
+DEFAULT_OUT_OF_ORDER = 0.25  # the demo shows what Twilio may do: some messages' callbacks arrive out of order
 
 
 def _add_address_arguments(parser: CommandParser, *, subcommand: bool) -> None:
@@ -67,9 +74,30 @@ class Command(BaseCommand):
             help="Incoming-message webhook of the --number in the same position (default: the app's,"
             " at PUBLIC_BASE_URL).",
         )
+        parser.add_argument(
+            "--service",
+            action="append",
+            default=[],
+            dest="services",
+            help="The Messaging Service (MG…) whose sender pool holds the --number in the same position.",
+        )
+        parser.add_argument(
+            "--advanced-opt-out",
+            action="store_true",
+            help="The --service numbers' services have Advanced Opt-Out (OptOutType on STOP/START/HELP).",
+        )
         parser.add_argument("--callback-delay", type=float, default=1.0, help="Seconds between status callbacks (1).")
         parser.add_argument("--duplicate-callbacks", action="store_true", help="Send every webhook twice.")
-        parser.add_argument("--shuffle-callbacks", action="store_true", help="Send status callbacks out of order.")
+        parser.add_argument(
+            "--shuffle-callbacks", action="store_true", help="Send every message's status callbacks out of order."
+        )
+        parser.add_argument(
+            "--out-of-order",
+            type=float,
+            default=DEFAULT_OUT_OF_ORDER,
+            help="Share of messages whose status callbacks arrive out of order, as Twilio does not guarantee"
+            f" their order (default {DEFAULT_OUT_OF_ORDER}; 0 keeps them in order).",
+        )
         actions = parser.add_subparsers(dest="action", title="subcommands")
         send = actions.add_parser("send", help="Make a running emulator deliver an incoming text to the inbox.")
         send.add_argument("--from", dest="from_number", required=True, help="The sender, e.g. +14155550101.")
@@ -79,7 +107,8 @@ class Command(BaseCommand):
             "--media",
             action="append",
             default=[],
-            help="A media URL, or 'emulator' for an image it serves; repeatable.",
+            help="An image file (sent as it is), 'emulator' (a generated PNG) or an http(s) URL (recorded,"
+            " served as a generated image of its type: never fetched); repeatable.",
         )
         _add_address_arguments(send, subcommand=True)
 
@@ -102,6 +131,11 @@ class Command(BaseCommand):
         sms_urls = options["sms_urls"]
         if len(sms_urls) > len(numbers):
             raise CommandError("Each --sms-url belongs to the --number before it; there are more URLs than numbers.")
+        services = options["services"]
+        if len(services) > len(numbers):
+            raise CommandError(
+                "Each --service belongs to the --number before it; there are more services than numbers."
+            )
         default_sms_url = webhook_url("sms-incoming", base_url=settings.PUBLIC_BASE_URL or "http://127.0.0.1:8000")
         try:
             emulator = TwilioEmulator(
@@ -112,9 +146,16 @@ class Command(BaseCommand):
                 callback_delay=options["callback_delay"],
                 duplicate_callbacks=options["duplicate_callbacks"],
                 shuffle_callbacks=options["shuffle_callbacks"],
+                out_of_order=options["out_of_order"],
             )
             for index, number in enumerate(numbers):
-                emulator.add_number(number, sms_url=sms_urls[index] if index < len(sms_urls) else default_sms_url)
+                service = services[index] if index < len(services) else ""
+                emulator.add_number(
+                    number,
+                    sms_url=sms_urls[index] if index < len(sms_urls) else default_sms_url,
+                    messaging_service_sid=service,
+                    advanced_opt_out=bool(service) and options["advanced_opt_out"],
+                )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         try:
@@ -135,9 +176,10 @@ class Command(BaseCommand):
 
     def _banner(self, emulator: TwilioEmulator) -> None:
         lines = [f"Twilio emulator listening on {emulator.base_url} (account {emulator.account_sid})"]
-        lines += [
-            f"  {n['phone_number']}  incoming texts → {n['sms_url'] or '(no SMS URL)'}" for n in emulator.numbers()
-        ]
+        for n in emulator.numbers():
+            service = emulator.state.service_of(n["phone_number"])
+            pool = f" (Messaging Service {service})" if service else ""
+            lines.append(f"  {n['phone_number']}{pool}  incoming texts → {n['sms_url'] or '(no SMS URL)'}")
         configured = getattr(settings, "TWILIO_API_BASE_URL", "")
         if configured != emulator.base_url:
             lines.append(
@@ -154,11 +196,21 @@ class Command(BaseCommand):
     def _send(self, options: dict[str, Any]) -> None:
         host = options["host"] if options["host"] not in {"", "0.0.0.0"} else "127.0.0.1"  # noqa: S104 (a comparison)
         base_url = f"http://{host}:{options['port']}"
+        media: list[str | dict[str, str]] = []
+        for item in options["media"]:
+            path = Path(item).expanduser()
+            if item == "emulator" or item.startswith(("http://", "https://")):
+                media.append(item)
+            elif path.is_file():
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                media.append({"content_type": content_type, "data": base64.b64encode(path.read_bytes()).decode()})
+            else:
+                raise CommandError(f"--media {item}: no such file (give a file, an http(s) URL or 'emulator')")
         payload = {
             "from": options["from_number"],
             "to": options["to"],
             "body": options["body"],
-            "media": options["media"],
+            "media": media,
         }
         try:
             response = requests.post(f"{base_url}/_emulator/inbound", json=payload, timeout=30)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from .resources import API_ROOT, API_VERSION, NotFound, TwilioApiError, png_bytes, rfc2822, utcnow
+from .resources import API_ROOT, API_VERSION, NotFound, TwilioApiError, rfc2822, utcnow
 from .server import Request, Response, json_response
 
 if TYPE_CHECKING:
@@ -215,9 +215,9 @@ class TwilioApi:
         return Response(204, content_type="text/plain")
 
     def media_content(self, request: Request, sid: str, media_sid: str) -> Response:
-        """The media's bytes: the emulator never fetches MediaUrls, every medium is a generated PNG."""
-        self.state.media_resources(sid, media_sid)
-        return Response(200, png_bytes(media_sid), content_type="image/png")
+        """Like Twilio, a temporary redirect to the media's bytes on the (unauthenticated) CDN."""
+        location = self.emulator.base_url + self.state.media_location(sid, media_sid)
+        return Response(307, content_type="text/plain", headers={"Location": location})
 
     # --- incoming phone numbers --------------------------------------------------------
 

@@ -3,7 +3,9 @@
 Each webhook is a form POST (or a GET with the fields in the query, for a number whose
 ``sms_method`` is GET) carrying ``X-Twilio-Signature`` computed by the ``twilio`` SDK over the
 exact URL and all fields, and an ``I-Twilio-Idempotency-Token`` that repeats on retries and
-duplicates. A target that is down or answers non-2xx is logged and retried at most twice.
+duplicates, and ``X-Home-Region``. Like Twilio, a request has one 15 s budget in all (at most
+10 s of it to connect); a target that is down, slower than that, or answers non-2xx is logged and
+retried at most twice.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
@@ -22,7 +25,9 @@ from twilio.request_validator import RequestValidator
 
 logger = logging.getLogger("messaging.twilio.emulator")
 
-TIMEOUT_SECONDS = 10.0
+CONNECT_TIMEOUT_SECONDS = 10.0  # Twilio: two 5 s connection attempts
+TIMEOUT_SECONDS = 15.0  # Twilio: the whole request, connection included
+HOME_REGION = "us1"
 MAX_RETRIES = 2
 RETRY_BACKOFF_SECONDS = 0.1  # × attempt number
 
@@ -129,18 +134,30 @@ class WebhookSender:
             "I-Twilio-Idempotency-Token": delivery.idempotency_token,
             "User-Agent": "TwilioProxy/1.1",
             "Accept": "*/*",
+            "X-Home-Region": HOME_REGION,
         }
         for attempt in range(retries + 1):
             if attempt and self._stopping.wait(RETRY_BACKOFF_SECONDS * attempt):
                 break
             delivery.attempts = attempt + 1
+            started = time.monotonic()
             try:
                 response = requests.request(
-                    method, target, data=data, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False
+                    method,
+                    target,
+                    data=data,
+                    headers=headers,
+                    timeout=(min(CONNECT_TIMEOUT_SECONDS, TIMEOUT_SECONDS), TIMEOUT_SECONDS),
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
                 delivery.status_code, delivery.response, delivery.error = None, "", f"{type(exc).__name__}: {exc}"
             else:
+                if time.monotonic() - started > TIMEOUT_SECONDS:  # connecting and answering share the budget
+                    delivery.status_code, delivery.response = None, ""
+                    delivery.error = f"Timeout: no complete answer within {TIMEOUT_SECONDS:g} s"
+                    logger.warning("twilio emulator: %s webhook to %s: %s", kind, url, delivery.error)
+                    continue
                 delivery.status_code, delivery.response, delivery.error = response.status_code, response.text[:4000], ""
                 if delivery.ok:
                     break

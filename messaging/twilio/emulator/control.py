@@ -1,16 +1,23 @@
 """``/_emulator/…``: control endpoints for local use (no auth; the emulator binds to 127.0.0.1).
 
-- ``POST /_emulator/inbound`` (form or JSON: ``from``, ``to``, ``body``, ``media`` repeatable)
-- ``GET|POST /_emulator/numbers`` (``number``, ``sms_url``, ``status_callback``, ``friendly_name``)
+- ``POST /_emulator/inbound`` (form or JSON: ``from``, ``to``, ``body``, ``media`` repeatable: a URL or
+  ``emulator``; in JSON also ``{"content_type": …, "data": base64}``, a file given as bytes)
+- ``GET|POST /_emulator/numbers`` (``number``, ``sms_url``, ``status_callback``, ``friendly_name``,
+  ``messaging_service_sid``, ``advanced_opt_out``)
 - ``POST /_emulator/faults`` (``fail_next``, ``status``, ``stall_seconds``)
 - ``GET /_emulator/messages``, ``GET /_emulator/webhooks``, ``POST /_emulator/reset``, ``GET /_emulator``
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import TYPE_CHECKING
 
-from .server import Request, Response, json_response
+from .server import BadRequest, Request, Response, json_response
+from .state import MediaFile
+from .validation import MAX_MEDIA
 
 if TYPE_CHECKING:
     from .emulator import TwilioEmulator
@@ -28,6 +35,31 @@ def _first(form: dict[str, list[str]], *names: str) -> str:
 
 def _error(status: int, text: str) -> Response:
     return json_response(status, {"error": text})
+
+
+def _media(request: Request, form: dict[str, list[str]]) -> list[str | MediaFile]:
+    """The media of an inbound request, in order: URLs or ``emulator`` (form or JSON), and in a JSON
+    ``media`` list also ``{"content_type": …, "data": base64}`` objects, files given as bytes."""
+    names = ("media", "media_urls", "MediaUrl")
+    if "json" not in (request.headers.get("Content-Type") or "").lower():
+        return [url.strip() for name in names for url in form.get(name, []) if url.strip()]
+    data = json.loads(request.body or b"{}")  # form() has read it: it is a JSON object
+    media: list[str | MediaFile] = []
+    for name in names:
+        items = data.get(name) or []
+        for item in items if isinstance(items, list) else [items]:
+            if isinstance(item, dict):
+                try:
+                    media.append(
+                        MediaFile(str(item["content_type"]), base64.b64decode(str(item["data"]), validate=True))
+                    )
+                except (KeyError, ValueError, binascii.Error) as exc:
+                    raise BadRequest(f"a medium given as bytes needs content_type and base64 data: {exc}") from exc
+            elif str(item).strip():
+                media.append(str(item).strip())
+    if len(media) > MAX_MEDIA:
+        raise BadRequest(f"at most {MAX_MEDIA} media")
+    return media
 
 
 class ControlApi:
@@ -69,9 +101,7 @@ class ControlApi:
         to = _first(form, "to", "To")
         if not from_:
             return _error(400, "'from' is required")
-        media = [
-            url.strip() for name in ("media", "media_urls", "MediaUrl") for url in form.get(name, []) if url.strip()
-        ]
+        media = _media(request, form)
         body = (form.get("body") or form.get("Body") or [""])[0]
         try:
             result = self.emulator.send_inbound(from_=from_, to=to or None, body=body, media_urls=media)
@@ -93,6 +123,8 @@ class ControlApi:
                 sms_url=_first(form, "sms_url", "SmsUrl"),
                 status_callback=_first(form, "status_callback", "StatusCallback"),
                 friendly_name=_first(form, "friendly_name", "FriendlyName"),
+                messaging_service_sid=_first(form, "messaging_service_sid", "MessagingServiceSid"),
+                advanced_opt_out=_first(form, "advanced_opt_out").lower() in {"1", "true", "yes", "on"},
             )
         except ValueError as exc:
             return _error(400, str(exc))

@@ -10,7 +10,7 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -19,8 +19,9 @@ from .api import TwilioApi, error_response, not_found
 from .callbacks import WebhookSender
 from .control import PREFIX, ControlApi
 from .resources import API_VERSION, utcnow
+from .rules import Keyword
 from .server import EmulatorHTTPServer, Request, Response
-from .state import EmulatorState, Step
+from .state import CDN_PREFIX, EmulatorState, MediaSource, Step
 
 logger = logging.getLogger("messaging.twilio.emulator")
 
@@ -44,15 +45,21 @@ class TwilioEmulator:
         duplicate_callbacks: bool = False,
         shuffle_callbacks: bool = False,
         seed: int | None = None,
+        out_of_order: float = 0.0,
     ):
+        """``shuffle_callbacks`` posts every message's status callbacks out of order; ``out_of_order``
+        (0 to 1) does so for that share of messages, at random, as Twilio does not guarantee order."""
         if not account_sid.startswith("AC") or not auth_token:
             raise ValueError("the emulator needs an account SID (AC…) and an auth token")
+        if not 0.0 <= out_of_order <= 1.0:
+            raise ValueError(f"out_of_order is a share of messages, from 0 to 1, not {out_of_order}")
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.host = host
         self.callback_delay = max(0.0, callback_delay)
         self.duplicate_callbacks = duplicate_callbacks
         self.shuffle_callbacks = shuffle_callbacks
+        self.out_of_order = out_of_order
         self.started_at: datetime | None = None
         self.state = EmulatorState(account_sid)
         self._port = port
@@ -114,14 +121,45 @@ class TwilioEmulator:
             return self._control(request)
         if request.path == f"/{API_VERSION}" or request.path.startswith(f"/{API_VERSION}/"):
             return self._api(request)
+        if request.path.startswith(CDN_PREFIX + "/") and request.method == "GET":
+            return self._cdn(request)
         return error_response(not_found(request.path))
+
+    def _cdn(self, request: Request) -> Response:
+        """A medium's bytes, without credentials, at the unguessable path a Media URL redirects to."""
+        account, _, token = request.path.removeprefix(CDN_PREFIX + "/").partition("/")
+        found = self.state.cdn_content(token) if account == self.account_sid and token else None
+        if found is None:
+            return Response(404, b"Not Found", content_type="text/plain")
+        content_type, data = found
+        return Response(200, data, content_type=content_type, headers={"Cache-Control": "max-age=3600"})
 
     # --- numbers, messages, faults -----------------------------------------------------
 
-    def add_number(self, number: str, sms_url: str = "", status_callback: str = "", friendly_name: str = "") -> dict:
-        """Give the account a number (or update it); return its IncomingPhoneNumber resource."""
+    def add_number(
+        self,
+        number: str,
+        sms_url: str = "",
+        status_callback: str = "",
+        friendly_name: str = "",
+        messaging_service_sid: str = "",
+        advanced_opt_out: bool = False,
+        custom_keywords: Mapping[str, Keyword] | None = None,
+    ) -> dict:
+        """Give the account a number (or update it); return its IncomingPhoneNumber resource.
+
+        ``messaging_service_sid`` (``MG…``) puts the number in that Messaging Service's sender pool;
+        ``advanced_opt_out`` turns on the service's Advanced Opt-Out (``OptOutType`` on keywords), with
+        its ``custom_keywords`` if given (e.g. ``{"ARRET": "STOP"}``).
+        """
         return self.state.add_number(
-            number, sms_url=sms_url, status_callback=status_callback, friendly_name=friendly_name
+            number,
+            sms_url=sms_url,
+            status_callback=status_callback,
+            friendly_name=friendly_name,
+            messaging_service_sid=messaging_service_sid,
+            advanced_opt_out=advanced_opt_out,
+            custom_keywords=custom_keywords,
         )
 
     def numbers(self) -> list[dict[str, Any]]:
@@ -174,12 +212,15 @@ class TwilioEmulator:
         from_: str = "+14155550101",
         to: str | None = None,
         body: str = "",
-        media_urls: Iterable[str] = (),
+        media_urls: Iterable[MediaSource] = (),
     ) -> dict[str, Any]:
         """Post a signed incoming-message webhook to the number's ``sms_url`` and wait for the answer.
 
-        ``to`` defaults to the only number; a media URL ``"emulator"`` is an image served by this
-        emulator (behind Basic auth, like Twilio's). A failed post goes to the number's
+        ``to`` defaults to the only number. Each medium becomes a Media resource of the message and
+        its ``MediaUrl{N}`` is that resource at this emulator (behind Basic auth, redirecting to the
+        bytes, like Twilio's): a :class:`MediaFile` is served as given, ``"emulator"`` is a generated
+        PNG, an http(s) URL is recorded and served as a generated image of its declared type (the
+        emulator never fetches outside URLs). A failed post goes to the number's
         ``sms_fallback_url`` if set; with ``duplicate_callbacks`` it is posted twice. Returns ``sid``,
         ``status_code`` (``None`` when the target could not be reached), ``url``, ``response`` and
         ``error``. Raises :class:`EmulatorError` for a number the emulator does not have.
@@ -251,6 +292,7 @@ class TwilioEmulator:
 
     def _run_lifecycle(self, sid: str, steps: list[Step], callback: str) -> None:
         held: list[tuple[dict[str, str], str]] = []
+        shuffled = self.shuffle_callbacks or self._random.random() < self.out_of_order
         for step in steps:
             if self._stopping.wait(self.callback_delay):
                 return
@@ -260,7 +302,7 @@ class TwilioEmulator:
             if not callback:
                 continue
             copies = [(params, str(uuid.uuid4()))] * (2 if self.duplicate_callbacks else 1)
-            if self.shuffle_callbacks:
+            if shuffled:
                 held.extend(copies)  # statuses still move in order; the posts come after, out of order
                 continue
             for copy, token in copies:

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 logger = logging.getLogger("messaging.twilio.emulator")
 
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = 8 * 1024 * 1024  # room for MMS files (5 MB, base64) sent to /_emulator/inbound
 
 
 class BadRequest(ValueError):

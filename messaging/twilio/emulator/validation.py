@@ -1,4 +1,11 @@
-"""Checks of ``POST …/Messages.json`` in Twilio's order, with Twilio's error codes (REFERENCE §6, §8)."""
+"""Checks of ``POST …/Messages.json`` in Twilio's order, with Twilio's error codes (REFERENCE §6, §8, §10).
+
+Scheduling (``ScheduleType``/``SendAt``): 35126 for a ``ScheduleType`` other than ``fixed``, 35118
+without a Messaging Service, 35111 without ``SendAt``; then by case: 35114 "Scheduling does not
+support this timestamp" for a ``SendAt`` that is not an ISO-8601 UTC timestamp, 35115 for one less
+than 300 s ahead (in the past included), 35117 for one more than 35 days ahead. ``ValidityPeriod``:
+90014 when it is not a positive integer, 90007 above 36,000 s.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from .rules import body_too_long
 MAX_MEDIA = 10
 SCHEDULE_MIN = timedelta(minutes=5)
 SCHEDULE_MAX = timedelta(days=35)
+VALIDITY_PERIOD_MAX = 36000  # seconds (10 h), Twilio's default and maximum
 MESSAGING_SERVICE_SID = re.compile(r"^MG[0-9a-fA-F]{32}$")
 
 # Twilio's magic test "To" numbers (test credentials) → the error they provoke.
@@ -37,6 +45,7 @@ class CreateRequest:
     media_urls: tuple[str, ...]
     status_callback: str
     send_at: datetime | None
+    validity_period: int | None = None
 
 
 def _first(form: Mapping[str, list[str]], name: str) -> str:
@@ -64,19 +73,31 @@ def _send_at(raw: str, now: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        moment = None
-    if moment is not None and moment.tzinfo is None:
+        raise _bad(35114, "Scheduling does not support this timestamp") from None
+    if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    if moment is None or not now + SCHEDULE_MIN <= moment <= now + SCHEDULE_MAX:
+    if moment < now + SCHEDULE_MIN:
         raise _bad(35115, "SendAt time must be between 300 seconds and 35 days in the future, inclusive.")
+    if moment > now + SCHEDULE_MAX:
+        raise _bad(35117, "SendAt time must be no more than 35 days in the future.")
     return moment
+
+
+def _validity_period(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise _bad(90014, "Validity Period should be positive integer")
+    if int(raw) > VALIDITY_PERIOD_MAX:
+        raise _bad(90007, f"Invalid validity period value: it must be between 1 and {VALIDITY_PERIOD_MAX} seconds")
+    return int(raw)
 
 
 def parse_create(
     form: Mapping[str, list[str]],
     *,
     owns_number: Callable[[str], bool],
-    opted_out: Callable[[str, str], bool],
+    opted_out: Callable[[str | None, str | None, str], bool],
     now: datetime,
 ) -> CreateRequest:
     """Return the validated request, or raise :class:`TwilioApiError` as Twilio would answer."""
@@ -114,11 +135,15 @@ def parse_create(
     if to in MAGIC_TO_ERRORS:
         code, text = MAGIC_TO_ERRORS[to]
         raise _bad(code, text.format(to=to))
-    if from_ is not None and opted_out(from_, to):
+    if opted_out(from_, service, to):
         raise _bad(21610, "Attempt to send to unsubscribed recipient")
+    validity_period = _validity_period(_first(form, "ValidityPeriod"))
 
     send_at = None
-    if _first(form, "ScheduleType") == "fixed":
+    schedule_type = _first(form, "ScheduleType")
+    if schedule_type and schedule_type != "fixed":
+        raise _bad(35126, f"Invalid ScheduleType {schedule_type!r}: the only supported value is 'fixed'")
+    if schedule_type == "fixed":
         if service is None:
             raise _bad(35118, "MessagingServiceSid is required to schedule a message")
         raw = _first(form, "SendAt")
@@ -133,4 +158,5 @@ def parse_create(
         media_urls=media,
         status_callback=callback,
         send_at=send_at,
+        validity_period=validity_period,
     )

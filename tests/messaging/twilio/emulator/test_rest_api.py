@@ -55,11 +55,21 @@ def test_segments_and_mms_media(client, emulator):
     assert all(m.parent_sid == mms.sid and m.sid.startswith("ME") for m in media)
 
     content_url = f"{emulator.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{mms.sid}/Media/{media[0].sid}"
+    redirect = requests.get(content_url, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5, allow_redirects=False)
+    assert redirect.status_code == 307  # like Twilio: to the bytes on a CDN, no credentials needed there
+    cdn_url = redirect.headers["Location"]
+    assert cdn_url.startswith(f"{emulator.base_url}/_cdn/{ACCOUNT_SID}/")
     image = requests.get(content_url, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5)
-    assert image.status_code == 200
-    assert image.headers["Content-Type"] == "image/png"
-    assert image.content.startswith(b"\x89PNG\r\n\x1a\n")
-    assert image.content.endswith(b"IEND\xaeB`\x82")
+    assert (image.status_code, image.url) == (200, cdn_url)
+    assert image.headers["Content-Type"] == "image/jpeg"  # the bytes match the declared type
+    assert image.content.startswith(b"\xff\xd8\xff")
+    assert image.content.endswith(b"\xff\xd9")
+    png = requests.get(content_url.replace(media[0].sid, media[1].sid), auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5)
+    assert png.headers["Content-Type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.content.endswith(b"IEND\xaeB`\x82")
+    assert requests.get(cdn_url, timeout=5).content == image.content  # the CDN asks for no credentials
+    assert requests.get(cdn_url[:-1] + "x", timeout=5).status_code == 404
     refused = requests.get(content_url, timeout=5)
     assert refused.status_code == 401
     assert refused.json()["code"] == 20003
@@ -175,11 +185,36 @@ def test_injected_stall_answers_late_but_creates_the_message(emulator):
 def test_cancel(make_emulator, receiver):
     emulator = make_emulator(callback_delay=0.4)
     client = sdk_client(emulator)
-    sent = client.messages.create(to=CUSTOMER, from_=NUMBER, body="hi", status_callback=receiver.url + "/status")
+    send_at = datetime.now(UTC) + timedelta(hours=1)
+    sent = client.messages.create(
+        to=CUSTOMER,
+        messaging_service_sid=SERVICE_SID,
+        body="hi",
+        schedule_type="fixed",
+        send_at=send_at,
+        status_callback=receiver.url + "/status",
+    )
     assert client.messages(sent.sid).update(status="canceled").status == "canceled"
     assert emulator.wait_idle(5)
     assert emulator.message(sent.sid)["status"] == "canceled"
     assert [p.form["MessageStatus"] for p in receiver.to("/status")] == ["canceled"]
+
+
+@pytest.mark.parametrize("service", [None, SERVICE_SID])
+def test_only_a_scheduled_message_can_be_canceled(make_emulator, receiver, service):
+    """Twilio cancels a message only while it is ``scheduled``: a ``queued`` or ``accepted`` one is 30409."""
+    emulator = make_emulator(callback_delay=0.4)
+    client = sdk_client(emulator)
+    sender = {"messaging_service_sid": service} if service else {"from_": NUMBER}
+    sent = client.messages.create(to=CUSTOMER, body="hi", status_callback=receiver.url + "/status", **sender)
+    assert sent.status == ("accepted" if service else "queued")
+    with pytest.raises(TwilioRestException) as raised:
+        client.messages(sent.sid).update(status="canceled")
+    assert (raised.value.status, raised.value.code) == (400, 30409)
+    assert raised.value.msg.endswith("This message cannot be canceled")
+    assert emulator.wait_idle(5)
+    assert emulator.message(sent.sid)["status"] == "delivered"
+    assert "canceled" not in [p.form["MessageStatus"] for p in receiver.to("/status")]
 
     fast = sdk_client(make_emulator())
     delivered = fast.messages.create(to=CUSTOMER, from_=NUMBER, body="too late")
@@ -207,6 +242,46 @@ def test_scheduled_messages_need_a_service_and_can_be_canceled(client, emulator)
             to=CUSTOMER, messaging_service_sid=SERVICE_SID, body="x", schedule_type="fixed", send_at=datetime.now(UTC)
         )
     assert too_soon.value.code == 35115
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"SendAt": "tomorrow at noon"}, 35114),  # not an ISO-8601 timestamp
+        ({"SendAt": "2001-01-01T00:00:00Z"}, 35115),  # in the past
+        ({"SendAt": "+200s"}, 35115),  # less than 300 s ahead
+        ({"SendAt": "+36d"}, 35117),  # more than 35 days ahead
+        ({"SendAt": "+1h", "ScheduleType": "later"}, 35126),  # not sent as a plain message
+        ({"SendAt": "+1h", "ScheduleType": ""}, None),  # no ScheduleType: a plain message
+        ({"SendAt": "+35d"}, None),
+        ({"SendAt": "+1h", "ValidityPeriod": "0"}, 90014),
+        ({"SendAt": "+1h", "ValidityPeriod": "ten"}, 90014),
+        ({"SendAt": "+1h", "ValidityPeriod": "36001"}, 90007),
+        ({"SendAt": "+1h", "ValidityPeriod": "36000"}, None),
+        ({"SendAt": "+1h", "ValidityPeriod": "1"}, None),
+    ],
+)
+def test_scheduling_and_validity_period_errors_by_case(emulator, fields, code):
+    now = datetime.now(UTC)
+    relative = {
+        "+200s": timedelta(seconds=200),
+        "+36d": timedelta(days=36),
+        "+35d": timedelta(days=35) - timedelta(minutes=1),
+        "+1h": timedelta(hours=1),
+    }
+    form = {"To": CUSTOMER, "MessagingServiceSid": SERVICE_SID, "Body": "x", "ScheduleType": "fixed", **fields}
+    if form["SendAt"] in relative:
+        form["SendAt"] = (now + relative[form["SendAt"]]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    answer = requests.post(_messages_url(emulator), data=form, auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5)
+    if code is None:
+        assert answer.status_code == 201, answer.json()
+        expected = "scheduled" if form["ScheduleType"] else "accepted"
+        assert answer.json()["status"] == expected
+        return
+    assert answer.status_code == 400
+    assert answer.json()["code"] == code
+    assert answer.json()["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
+    assert emulator.messages() == []
 
 
 def test_incoming_phone_numbers_list_and_update(client, emulator):

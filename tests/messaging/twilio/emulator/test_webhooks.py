@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections import Counter
 
 import pytest
 import requests
 from twilio.base.exceptions import TwilioRestException
 
-from messaging.twilio.emulator import FAILED_TO, UNDELIVERED_TO
+from messaging.twilio.emulator import FAILED_TO, UNDELIVERED_TO, MediaFile
+from messaging.twilio.emulator import callbacks as emulator_callbacks
 
 from .helpers import ACCOUNT_SID, AUTH_TOKEN, CUSTOMER, NUMBER, free_port, sdk_client
 
@@ -164,24 +168,34 @@ def test_send_inbound_posts_a_signed_webhook(emulator, receiver):
 
 
 def test_send_inbound_with_media(emulator, receiver):
+    photo = b"\xff\xd8\xff\xe0 a customer's own photo \xff\xd9"
     result = emulator.send_inbound(
-        from_=CUSTOMER, to=NUMBER, body="", media_urls=["emulator", "https://example.com/a.jpg"]
+        from_=CUSTOMER,
+        to=NUMBER,
+        body="",
+        media_urls=["emulator", "https://example.com/a.jpg", MediaFile("image/jpeg", photo)],
     )
     [post] = receiver.to("/sms-incoming")
     form = post.form
     assert result["sid"].startswith("MM")
-    assert form["NumMedia"] == "2"
+    assert form["NumMedia"] == "3"
     assert post.signed()
-    assert form["MediaUrl0"].startswith(
-        f"{emulator.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{result['sid']}/Media/ME"
-    )
-    assert form["MediaContentType0"] == "image/png"
-    assert (form["MediaUrl1"], form["MediaContentType1"]) == ("https://example.com/a.jpg", "image/jpeg")
+    media = {m["sid"]: m for m in emulator.state.media_resources(result["sid"])}
+    for index, content_type in enumerate(["image/png", "image/jpeg", "image/jpeg"]):
+        # Every MediaUrl is the message's own Media resource at "Twilio", never the URL given.
+        url = form[f"MediaUrl{index}"]
+        prefix = f"{emulator.base_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{result['sid']}/Media/"
+        assert url.startswith(prefix)
+        assert media[url.removeprefix(prefix)]["content_type"] == form[f"MediaContentType{index}"] == content_type
+        assert requests.get(url, timeout=5).status_code == 401  # fetched with credentials only
 
-    image = requests.get(form["MediaUrl0"], auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5)
-    assert image.status_code == 200
-    assert image.content.startswith(b"\x89PNG")
-    assert requests.get(form["MediaUrl0"], timeout=5).status_code == 401
+    images = [requests.get(form[f"MediaUrl{i}"], auth=(ACCOUNT_SID, AUTH_TOKEN), timeout=5) for i in range(3)]
+    assert [i.status_code for i in images] == [200, 200, 200]
+    assert [i.headers["Content-Type"] for i in images] == ["image/png", "image/jpeg", "image/jpeg"]
+    assert [i.history[0].status_code for i in images] == [307, 307, 307]  # through the "CDN"
+    assert images[0].content.startswith(b"\x89PNG")
+    assert images[1].content.startswith(b"\xff\xd8\xff")  # a generated JPEG: the URL is never fetched
+    assert images[2].content == photo  # a file's own bytes
 
 
 def test_inbound_with_get_method_and_fallback(client, emulator, receiver):
@@ -242,3 +256,154 @@ def test_control_endpoints(emulator, receiver):
     assert missing.status_code == 404
     assert missing.headers["Content-Type"].startswith("application/json")
     assert requests.get(emulator.base_url + "/elsewhere", timeout=5).status_code == 404
+
+
+SERVICE_SID = "MG" + "2" * 32
+
+
+def test_inbound_to_a_messaging_service_number_carries_its_sid(emulator, receiver):
+    emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID)
+    result = emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body="stop")  # no Advanced Opt-Out
+    [post] = receiver.to("/sms-incoming")
+    assert post.signed()
+    assert post.form["MessagingServiceSid"] == SERVICE_SID
+    assert "OptOutType" not in post.form
+    assert emulator.message(result["sid"])["messaging_service_sid"] == SERVICE_SID
+
+
+def test_a_number_outside_any_service_sends_neither(emulator, receiver):
+    emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body="STOP")
+    [post] = receiver.to("/sms-incoming")
+    assert "MessagingServiceSid" not in post.form
+    assert "OptOutType" not in post.form
+
+
+@pytest.mark.parametrize(
+    ("body", "opt_out_type"),
+    [(" sToP ", "STOP"), ("unsubscribe", "STOP"), ("START", "START"), ("yes", "START"), ("HELP", "HELP"),
+     ("info", "HELP"), ("stop please", None), ("hello", None)],
+)  # fmt: skip
+def test_advanced_opt_out_adds_opt_out_type_for_keywords(emulator, receiver, body, opt_out_type):
+    emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID, advanced_opt_out=True)
+    emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body=body)
+    [post] = receiver.to("/sms-incoming")
+    assert post.signed()
+    assert post.form["MessagingServiceSid"] == SERVICE_SID
+    assert post.form.get("OptOutType") == opt_out_type
+
+
+def test_advanced_opt_out_blocks_the_whole_service(client, emulator):
+    emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID, advanced_opt_out=True)
+    emulator.add_number("+15005550007", messaging_service_sid=SERVICE_SID)
+    emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body="STOP")
+    for sender in ({"from_": "+15005550007"}, {"messaging_service_sid": SERVICE_SID}):
+        with pytest.raises(TwilioRestException) as raised:
+            client.messages.create(to=CUSTOMER, body="still there?", **sender)
+        assert raised.value.code == 21610
+    emulator.send_inbound(from_=CUSTOMER, to="+15005550007", body="START")
+    assert client.messages.create(to=CUSTOMER, from_=NUMBER, body="welcome back").status == "queued"
+
+
+def test_a_service_send_picks_a_sender_from_its_own_pool(client, emulator):
+    emulator.add_number("+15005550007", messaging_service_sid=SERVICE_SID)
+    sent = client.messages.create(to=CUSTOMER, messaging_service_sid=SERVICE_SID, body="hi")
+    assert emulator.wait_idle(5)
+    assert emulator.message(sent.sid)["from"] == "+15005550007"
+
+
+def test_number_options_are_checked(emulator):
+    with pytest.raises(ValueError, match="Messaging Service SID"):
+        emulator.add_number(NUMBER, messaging_service_sid="MG123")
+    with pytest.raises(ValueError, match="Advanced Opt-Out"):
+        emulator.add_number(NUMBER, advanced_opt_out=True)
+
+
+@pytest.mark.parametrize(
+    ("from_", "geo"),
+    [
+        ("+447700900123", {"FromCountry": "GB", "FromState": "", "FromCity": "", "FromZip": ""}),
+        ("+442071838750", {"FromCountry": "GB", "FromState": "", "FromCity": "LONDON", "FromZip": ""}),
+        ("+14155550101", {"FromCountry": "US", "FromState": "CA", "FromCity": "SAN FRANCISCO", "FromZip": ""}),
+    ],
+)
+def test_inbound_geo_fields(emulator, receiver, from_, geo):
+    emulator.send_inbound(from_=from_, to=NUMBER, body="hi")
+    [post] = receiver.to("/sms-incoming")
+    assert {name: post.form[name] for name in geo} == geo
+    assert post.form["ToCountry"] == "US"
+
+
+def test_webhooks_carry_the_home_region(client, emulator, receiver):
+    emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body="hi")
+    client.messages.create(to=CUSTOMER, from_=NUMBER, body="hi", status_callback=receiver.url + "/status")
+    assert emulator.wait_idle(5)
+    assert receiver.posts
+    assert {p.headers["X-Home-Region"] for p in receiver.posts} == {"us1"}
+
+
+def _trickling_server(pause: float, chunks: int) -> tuple[str, threading.Thread]:
+    """A target that answers 200 a byte at a time, ``pause`` apart: no single read waits long."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        connection, _ = listener.accept()
+        with connection, listener:
+            connection.recv(65536)
+            connection.sendall(f"HTTP/1.0 200 OK\r\nContent-Length: {chunks}\r\n\r\n".encode())
+            for _ in range(chunks):
+                time.sleep(pause)
+                connection.sendall(b"x")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/sms-incoming", thread
+
+
+def test_one_time_budget_per_webhook_request(emulator, monkeypatch):
+    """Twilio gives a request 15 s in all, connection included: a slow trickle is cut off at the budget."""
+    monkeypatch.setattr(emulator_callbacks, "TIMEOUT_SECONDS", 0.5)
+    url, thread = _trickling_server(pause=0.15, chunks=2)  # 0.3 s in all: within the budget
+    emulator.add_number(NUMBER, sms_url=url)
+    assert emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body="quick")["status_code"] == 200
+    thread.join(5)
+
+    url, thread = _trickling_server(pause=0.15, chunks=6)  # every read within 0.5 s, the whole 0.9 s
+    emulator.add_number(NUMBER, sms_url=url)
+    slow = emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body="slow")
+    assert slow["status_code"] is None
+    assert slow["error"] == "Timeout: no complete answer within 0.5 s"
+    thread.join(5)
+
+
+def test_twilio_timeouts_are_the_defaults():
+    assert (emulator_callbacks.CONNECT_TIMEOUT_SECONDS, emulator_callbacks.TIMEOUT_SECONDS) == (10.0, 15.0)
+
+
+def test_advanced_opt_out_custom_keywords(client, emulator, receiver):
+    emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID, custom_keywords={"arret": "STOP"})
+    emulator.send_inbound(from_=CUSTOMER, to=NUMBER, body=" Arret ")
+    [post] = receiver.to("/sms-incoming")
+    assert post.form["OptOutType"] == "STOP"
+    with pytest.raises(TwilioRestException) as raised:
+        client.messages.create(to=CUSTOMER, from_=NUMBER, body="hello?")
+    assert raised.value.code == 21610
+    with pytest.raises(ValueError, match="keyword"):
+        emulator.add_number(NUMBER, messaging_service_sid=SERVICE_SID, custom_keywords={"MAYBE": "PERHAPS"})
+
+
+def test_some_messages_callbacks_arrive_out_of_order(make_emulator, receiver):
+    """Twilio does not guarantee the order of status callbacks: ``out_of_order`` shuffles that share of messages."""
+    emulator = make_emulator(out_of_order=0.5, seed=7, callback_delay=0.005)
+    client = sdk_client(emulator)
+    sids = [
+        client.messages.create(to=CUSTOMER, from_=NUMBER, body=f"n{i}", status_callback=receiver.url + "/s").sid
+        for i in range(16)
+    ]
+    assert emulator.wait_idle(10)
+    orders = {sid: [p.form["MessageStatus"] for p in receiver.to("/s") if p.form["MessageSid"] == sid] for sid in sids}
+    assert all(sorted(statuses) == ["delivered", "sending", "sent"] for statuses in orders.values())
+    in_order = sum(statuses == ["sending", "sent", "delivered"] for statuses in orders.values())
+    assert 0 < in_order < len(sids)
+    assert all(emulator.message(sid)["status"] == "delivered" for sid in sids)
+    with pytest.raises(ValueError, match="share of messages"):
+        make_emulator(out_of_order=1.5)
