@@ -164,6 +164,7 @@ export function createThread({ config, messages, format, doc = document }) {
   // scrolled up, nothing moves.
   function wireScrolling() {
     if (!messages) return;
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual"; // a reload opens at the newest too
     scroller?.addEventListener("scroll", notePosition, { passive: true });
     doc.defaultView.addEventListener("scroll", notePosition, { passive: true });
     new ResizeObserver(() => { if (pinned) scrollToEnd(); }).observe(messages);
