@@ -237,3 +237,37 @@ def test_a_failed_send_marks_the_row_and_bubble_and_the_failed_filter_lists_it(i
     expect(page.locator("#conversation-list li.conversation").filter(has_text=text)).to_have_count(1)
     expect(conversation_row(page, fine)).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / f"failed-send-{width}-list.png"))
+
+
+# --- 10. mark as unread, from the thread and from the list ---------------------------------------------
+
+
+def test_mark_unread_from_the_thread_and_from_the_list_in_place(inbox_server, new_tab):
+    contact, other = new_contact(), new_contact()
+    inbox_server.post_inbound(from_=contact, body="Please call me back")
+    inbox_server.post_inbound(from_=other, body="Thanks!")
+    page, carol = new_tab().page, new_tab().page
+    login(page, inbox_server, ALICE)
+    login(carol, inbox_server, CAROL)
+    open_thread(page, inbox_server, contact)
+    row = conversation_row(page, contact)
+    expect(row.locator(".unread-badge")).to_be_hidden()
+    page.evaluate("window.__sameDocument = true")
+
+    page.locator("#unread-form").get_by_role("button", name="Mark unread").click()
+    expect(row.locator(".unread-badge")).to_have_text("1", timeout=LIVE_BUDGET_MS)
+    expect(conversation_row(carol, contact).locator(".unread-badge")).to_have_text("1", timeout=LIVE_BUDGET_MS)
+    expect(page.locator("#thread-action-state")).to_have_text("Marked unread.")
+
+    open_thread(carol, inbox_server, other)  # read by carol
+    other_row = conversation_row(page, other)
+    expect(other_row.locator(".unread-badge")).to_be_hidden(timeout=LIVE_BUDGET_MS)
+    other_row.hover()
+    button = other_row.get_by_role("button", name="Mark unread")
+    expect(button).to_be_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "mark-unread-row-hover.png"))
+    button.click()
+    expect(other_row.locator(".unread-badge")).to_have_text("1", timeout=LIVE_BUDGET_MS)
+    expect(conversation_row(carol, other).locator(".unread-badge")).to_have_text("1", timeout=LIVE_BUDGET_MS)
+    assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
