@@ -220,6 +220,10 @@ def test_a_failed_send_marks_the_row_and_bubble_and_the_failed_filter_lists_it(i
     expect(bubble.locator(".status")).to_have_text("Failed" if contact == FAILED else "Undelivered")
     expect(bubble.locator(".error")).to_contain_text("30008" if contact == FAILED else "30003")
     expect(bubble.get_by_role("button", name="Retry")).to_be_visible()
+    if width > 400:  # the list is beside the thread: its row is marked live
+        live_row = conversation_row(page, contact)
+        expect(live_row.locator(".tag.failed")).to_have_text("Failed")
+        expect(live_row).to_have_class(re.compile(r"\bfailed\b"))
     ARTIFACTS.mkdir(exist_ok=True)
     page.wait_for_timeout(200)
     page.screenshot(path=str(ARTIFACTS / f"failed-send-{width}-thread.png"))
