@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypedDict
 
-from conversations.models import Conversation
+from django.utils import formats, timezone
+
+from conversations.models import Contact, Conversation
 from smsinbox.phones import format_for_people
 from smsinbox.shapes import Field, Timestamp, timestamp
 
@@ -12,6 +14,25 @@ from smsinbox.shapes import Field, Timestamp, timestamp
 def user_name(user: Any) -> str:
     """How staff are named in payloads: their full name, else their username."""
     return user.get_full_name() or user.get_username()
+
+
+def opt_out_reason(contact: Contact) -> str:
+    """Why nobody may text this contact, citing when and how they opted out; empty when they may be texted.
+
+    The time is written in the current time zone (the viewer's on a page; the server's in a live event).
+    """
+    if not contact.is_opted_out:
+        return ""
+    when = formats.date_format(timezone.localtime(contact.opted_out_at), "DATETIME_FORMAT")
+    how = {
+        Contact.OptOutMethod.KEYWORD: f"by replying {contact.opt_out_keyword or 'STOP'}",
+        Contact.OptOutMethod.ERROR_21610: "(Twilio reported them unsubscribed, error 21610)",
+        Contact.OptOutMethod.STAFF: "(marked by staff)",
+    }.get(contact.opt_out_method, "")
+    return (
+        f"{contact.display_name} opted out on {when} {how}. "
+        "They must text START to this number before they can be messaged again."
+    )
 
 
 class ConversationPayload(TypedDict):
@@ -32,6 +53,9 @@ class ConversationPayload(TypedDict):
     contact_phone: Annotated[str, Field("E.164.")]
     contact_phone_display: str
     opted_out: bool
+    opt_out_reason: Annotated[
+        str, Field("Why the contact may not be texted (when and how they opted out); empty unless opted out.")
+    ]
     status: Annotated[str, Field(choices=Conversation.Status.choices)]
     assignee_id: int | None
     assignee_name: Annotated[str, Field("Empty when nobody is assigned.")]
@@ -63,6 +87,7 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "contact_phone": str(contact.phone),
         "contact_phone_display": format_for_people(contact.phone),
         "opted_out": contact.is_opted_out,
+        "opt_out_reason": opt_out_reason(contact),
         "status": conversation.status,
         "assignee_id": conversation.assignee_id,
         "assignee_name": user_name(conversation.assignee) if conversation.assignee_id else "",

@@ -233,6 +233,18 @@ def conversation_mark_read(*, conversation: Conversation) -> bool:
     return bool(changed)
 
 
+@transaction.atomic
+def conversation_mark_unread(*, conversation: Conversation) -> bool:
+    """Mark a read thread unread again (an unread count of 1); every open inbox sees the badge. Return
+    whether it changed (a thread already unread keeps its count)."""
+    changed = Conversation.objects.filter(pk=conversation.pk, unread_count=0).update(
+        unread_count=1, updated_at=timezone.now()
+    )
+    if changed:
+        conversation_announce(conversation=conversation)
+    return bool(changed)
+
+
 def _change(conversation: Conversation, name: str, value: object) -> bool:
     """Store ``name = value`` unless the row has it already (unannounced); return whether it changed."""
     fields = {name: value}

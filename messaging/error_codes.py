@@ -13,6 +13,7 @@ class TwilioError:
     meaning: str
     transient: bool = False  # retry the send with backoff
     opts_out: bool = False  # the recipient has unsubscribed
+    resend_may_succeed: bool = False  # a new send of the same text may get through (staff are offered "Retry")
 
 
 _ERRORS = [
@@ -26,13 +27,13 @@ _ERRORS = [
     TwilioError(21614, "The 'To' number is not a mobile number."),
     TwilioError(21617, "The message is longer than 1600 characters."),
     TwilioError(21619, "The message needs a body, media or content."),
-    TwilioError(30001, "This sender's queue at Twilio overflowed."),
-    TwilioError(30003, "The handset is unreachable (switched off or out of coverage)."),
+    TwilioError(30001, "This sender's queue at Twilio overflowed.", resend_may_succeed=True),
+    TwilioError(30003, "The handset is unreachable (switched off or out of coverage).", resend_may_succeed=True),
     TwilioError(30004, "The message was blocked (the recipient or their carrier blocks it)."),
     TwilioError(30005, "The number is unknown to the carrier or no longer in service."),
     TwilioError(30006, "The number is a landline or its carrier cannot be reached."),
     TwilioError(30007, "The carrier filtered the message as spam or unregistered traffic."),
-    TwilioError(30008, "The carrier reported an unknown error."),
+    TwilioError(30008, "The carrier reported an unknown error.", resend_may_succeed=True),
     TwilioError(30034, "The sender is an unregistered US 10DLC number."),
 ]
 TWILIO_ERRORS: dict[int, TwilioError] = {e.code: e for e in _ERRORS}
@@ -44,6 +45,13 @@ def error_meaning(code: int | None) -> str:
         return ""
     known = TWILIO_ERRORS.get(code)
     return known.meaning if known else f"Twilio error {code} (see twilio.com/docs/api/errors/{code})."
+
+
+def resend_may_succeed(code: int | None) -> bool:
+    """Whether a new send of a failed message's text may get through: the failure was passing (a queue, a
+    handset out of coverage, a carrier's unknown error), not a refusal of the number or the sender."""
+    known = TWILIO_ERRORS.get(code) if code is not None else None
+    return known is not None and (known.transient or known.resend_may_succeed)
 
 
 def error_text(code: int | None, said: str = "") -> str:

@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from conversations.models import Conversation
-from messaging.statuses import INBOUND_STATUSES, NOT_READABLE, STATUS_RANK, MessageStatus
+from messaging.error_codes import resend_may_succeed
+from messaging.statuses import FAILURE_STATUSES, INBOUND_STATUSES, NOT_READABLE, STATUS_RANK, MessageStatus
 from smsinbox.db_triggers import Trigger
 from smsinbox.models import E164_REGEX, Organization
 
@@ -142,6 +143,16 @@ class Message(models.Model):
     def __str__(self) -> str:
         arrow = "←" if self.direction == Direction.INBOUND else "→"
         return f"{arrow} {self.twilio_sid or f'#{self.pk}'} ({self.status})"
+
+    @property
+    def failed(self) -> bool:
+        """A sent message that did not reach the phone (failed or undelivered)."""
+        return self.direction == Direction.OUTBOUND and self.status in FAILURE_STATUSES
+
+    @property
+    def retryable(self) -> bool:
+        """Failed for a reason a new send of the same text may overcome (``messaging.error_codes``)."""
+        return self.failed and resend_may_succeed(self.error_code)
 
 
 _UNREADABLE = ", ".join(f"'{s}'" for s in sorted(NOT_READABLE))

@@ -52,6 +52,7 @@ class InboxMessagePayload(MessagePayload):
 
     sent_by_name: str  # the sender as the thread names them
     idempotency_key: str | None  # lets the sender's page replace its pending bubble
+    retryable: bool  # failed, and a new send of the same text may get through (the bubble offers "Retry")
 
 
 class MessageStatusPayload(TypedDict):
@@ -65,6 +66,7 @@ class MessageStatusPayload(TypedDict):
     error_message: str
     sent_at: Timestamp | None
     delivered_at: Timestamp | None
+    retryable: bool  # as in ``InboxMessagePayload``
 
 
 def message_payload(message: Message) -> InboxMessagePayload:
@@ -98,6 +100,7 @@ def message_payload(message: Message) -> InboxMessagePayload:
         ],
         "sent_by_name": user_name(message.sent_by) if message.sent_by_id else "",
         "idempotency_key": message.idempotency_key,
+        "retryable": message.retryable,
     }
 
 
@@ -112,4 +115,5 @@ def message_status_payload(message: Message) -> MessageStatusPayload:
         "error_message": message.error_message or error_meaning(message.error_code),
         "sent_at": iso(message.sent_at),
         "delivered_at": iso(message.delivered_at),
+        "retryable": message.retryable,
     }

@@ -7,11 +7,13 @@ A row of another organization is simply not found. The conversation list lives h
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.lookups import In
 
 from conversations.models import Conversation
 from conversations.selectors import Page, keyset_decode, keyset_encode, name_has_words
-from messaging.models import Message, MessageMedia
+from messaging.models import Direction, Message, MessageMedia
+from messaging.statuses import FAILURE_STATUSES
 from smsinbox.models import Organization
 from smsinbox.phones import phone_query
 from smsinbox.tenancy import organization_ids_for_user
@@ -24,6 +26,7 @@ def conversation_list(
     status: str | None = None,
     unread: bool | None = None,
     assigned: str | int | None = None,
+    failed: bool | None = None,
     q: str = "",
 ) -> QuerySet[Conversation]:
     """An organization's conversations, newest activity first, filtered and searched.
@@ -31,10 +34,17 @@ def conversation_list(
     ``status``: ``open`` / ``closed``; ``unread``: only threads with (``True``) or without
     (``False``) unread messages; ``assigned``: ``"me"``, ``"unassigned"`` or a user id;
     ``q``: a name (every word), a number typed any common way (``(555) 123-4567`` finds
-    ``+15551234567``) or message text. Ordered by (``last_message_at``, ``id``) descending,
-    the keyset of ``conversation_page`` and of the ``inbox_*`` indexes.
+    ``+15551234567``) or message text; ``failed``: only threads whose last sent message failed or was
+    undelivered. Every row carries ``last_outbound_failed`` (the list marks it). Ordered by
+    (``last_message_at``, ``id``) descending, the keyset of ``conversation_page`` and of the ``inbox_*`` indexes.
     """
-    qs = Conversation.objects.filter(organization=organization).select_related("contact", "assignee")
+    qs = (
+        Conversation.objects.filter(organization=organization)
+        .select_related("contact", "assignee")
+        .annotate(last_outbound_failed=_last_outbound_failed())
+    )
+    if failed is True:
+        qs = qs.filter(last_outbound_failed=True)
     if status is not None:
         qs = qs.filter(status=status)
     if unread is True:
@@ -56,6 +66,21 @@ def conversation_list(
             condition |= phone
         qs = qs.filter(condition)
     return qs.order_by("-last_message_at", "-id")
+
+
+def _last_outbound_failed() -> Case:
+    """Whether a conversation's newest sent message failed or was undelivered: per row, one step down
+    ``thread_idx`` (the thread's messages newest first) to its first outbound message."""
+    last_status = Subquery(
+        Message.objects.filter(conversation=OuterRef("pk"), direction=Direction.OUTBOUND)
+        .order_by("-created_at", "-id")
+        .values("status")[:1]
+    )
+    return Case(
+        When(In(last_status, sorted(FAILURE_STATUSES)), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
 
 
 def message_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
 
 from conversations.models import Contact
+from conversations.payloads import opt_out_reason
 from conversations.services import conversation_start, conversation_touch, preview_for
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA, is_too_long, segment_info
@@ -44,20 +44,6 @@ def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | No
         raise ServiceError(f"idempotencyKey must be 1 to {MAX_IDEMPOTENCY_KEY} characters.", field="idempotencyKey")
     if idempotency_key is not None and "\x00" in idempotency_key:
         raise ServiceError("idempotencyKey must not contain null characters.", field="idempotencyKey")
-
-
-def opt_out_reason(contact: Contact) -> str:
-    """Why nobody may text this contact, citing when and how they opted out."""
-    when = formats.date_format(timezone.localtime(contact.opted_out_at), "DATETIME_FORMAT")
-    how = {
-        Contact.OptOutMethod.KEYWORD: f"by replying {contact.opt_out_keyword or 'STOP'}",
-        Contact.OptOutMethod.ERROR_21610: "(Twilio reported them unsubscribed, error 21610)",
-        Contact.OptOutMethod.STAFF: "(marked by staff)",
-    }.get(contact.opt_out_method, "")
-    return (
-        f"{contact.display_name} opted out on {when} {how}. "
-        "They must text START to this number before they can be messaged again."
-    )
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ urlpatterns = [
     path("c/<id:conversation_id>/", inbox.inbox, name="inbox-thread"),
     path("c/<id:conversation_id>/older/", inbox.older_messages, name="inbox-older"),
     path("c/<id:conversation_id>/read/", inbox.mark_read, name="inbox-read"),
+    path("c/<id:conversation_id>/unread/", inbox.mark_unread, name="inbox-unread"),
     path("c/<id:conversation_id>/status/", inbox.set_status, name="inbox-status"),
     path("c/<id:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
     path("c/<id:conversation_id>/send/", inbox.send, name="inbox-send"),

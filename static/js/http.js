@@ -14,6 +14,14 @@ export function post(url, { json, headers = {} } = {}) {
   return fetch(url, options);
 }
 
+// A page form's fields (its CSRF token among them), posted for a JSON answer instead of a page.
+export function postForm(url, formData) {
+  return fetch(url, {
+    method: "POST", credentials: "same-origin", body: formData,
+    headers: { "X-CSRFToken": csrfToken(), Accept: "application/json" },
+  });
+}
+
 export function get(url) {
   return fetch(url, { credentials: "same-origin" });
 }

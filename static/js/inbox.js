@@ -22,21 +22,23 @@ if (root && config) {
   const list = createList({ config, list: document.getElementById("conversation-list"), format });
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
+  const composer = wireComposer({ config, thread });
 
   connectLive({
     config,
     root,
     handlers: new Map([
-      [config.events.messageCreated, thread.add],
-      [config.events.messageStatusChanged, thread.updateStatus],
-      [config.events.conversationUpdated, list.upsert],
+      [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
+      [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
+      [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },
   });
   setInterval(() => refreshRelativeTimes(root, format), config.timesRefreshMs);
   refreshRelativeTimes(root, format);
   list.updateTitle();
-  thread.scrollToEnd();
+  thread.wireScrolling();
   thread.wireOlder(document.getElementById("load-older"));
-  wireComposer({ config, thread });
+  thread.wireRetry(composer?.retry);
+  thread.wireActions({ onRow: list.upsert });
 }

@@ -1,6 +1,7 @@
 // The conversation list: rows heard live are upserted by version, kept newest activity first, filtered as
 // the page was, and the unread badges summed into the document's title.
 import { urlFor } from "./config.js";
+import { postForm } from "./http.js";
 import { cloneTemplate } from "./templates.js";
 import { showRelative } from "./times.js";
 
@@ -19,6 +20,7 @@ export function matchesFilter(row, filter, { conversation, user }) {
     case "closed": return row.status === "closed";
     case "mine": return row.assigneeId === user;
     case "unassigned": return !row.assigneeId;
+    case "failed": return Boolean(row.lastOutboundFailed);
     default: return true;
   }
 }
@@ -39,7 +41,13 @@ export function titleWithUnread(title, unread) {
 export function createList({ config, list, format, doc = document }) {
   // The newest version heard of each conversation, shown or not (a filter may hide it now and match it later).
   const versions = new Map();
-  list.querySelectorAll("li.conversation").forEach((row) => versions.set(Number(row.dataset.id), Number(row.dataset.version)));
+  // Whether each conversation's last sent message failed (rendered by the server, then heard from messages).
+  const failed = new Map();
+  const failedStatuses = new Set(config.statuses.filter((s) => s.failed).map((s) => s.value));
+  list.querySelectorAll("li.conversation").forEach((row) => {
+    versions.set(Number(row.dataset.id), Number(row.dataset.version));
+    failed.set(Number(row.dataset.id), row.classList.contains("failed"));
+  });
 
   function updateTitle() {
     const unread = Array.from(list.querySelectorAll(".unread-badge")).reduce((n, badge) => n + (Number(badge.textContent) || 0), 0);
@@ -49,25 +57,36 @@ export function createList({ config, list, format, doc = document }) {
   function rowFor(c) {
     const selected = c.id === config.conversation;
     const row = cloneTemplate("conversation-row-template", c, doc);
+    const form = row.querySelector("form.row-actions");
+    if (form) {
+      form.action = urlFor(config.urls.markUnreadPattern, c.id);
+      const back = form.querySelector('input[name="return_query"]');
+      if (back) back.value = new URL(link(c), doc.baseURI).search.slice(1);
+    }
     row.classList.toggle("unread", c.unreadCount > 0);
     row.classList.toggle("selected", selected);
     row.dataset.id = c.id;
     row.dataset.version = c.version;
     row.dataset.last = c.lastMessageAt;
-    const link = row.querySelector("a");
-    link.href = urlFor(config.urls.thread, c.id);
-    if (selected) link.setAttribute("aria-current", "true");
-    else link.removeAttribute("aria-current");
+    const link_ = row.querySelector("a");
+    link_.href = link(c);
+    if (selected) link_.setAttribute("aria-current", "true");
+    else link_.removeAttribute("aria-current");
     showRelative(row.querySelector("time.when"), c.lastMessageAt, format);
     if (!c.optedOut) row.querySelector(".tag.opted-out")?.remove();
+    row.classList.toggle("failed", Boolean(c.lastOutboundFailed));
+    if (!c.lastOutboundFailed) row.querySelector(".tag.failed")?.remove();
     if (c.status !== "closed") row.querySelector(".tag.closed")?.remove();
     if (!c.assigneeName) row.querySelector(".tag.assignee")?.remove();
     row.querySelector(".unread-badge").hidden = !c.unreadCount;
     return row;
   }
 
-  function upsert(c) {
-    if (c.organizationId !== config.organization) return;
+  const link = (c) => urlFor(config.urls.thread, c.id);
+
+  function upsert(heard) {
+    if (heard.organizationId !== config.organization) return;
+    const c = { ...heard, lastOutboundFailed: failed.get(heard.id) || false };
     if (!shouldApply(c.version, versions.get(c.id))) return; // a late row: a newer one is already applied
     versions.set(c.id, c.version);
     const existing = list.querySelector(`li.conversation[data-id="${c.id}"]`);
@@ -84,5 +103,40 @@ export function createList({ config, list, format, doc = document }) {
     updateTitle();
   }
 
-  return { upsert, updateTitle };
+  // Mark (or clear) a row whose last sent message failed, in place.
+  function setFailed(id, value) {
+    if ((failed.get(id) || false) === value) return;
+    failed.set(id, value);
+    const row = list.querySelector(`li.conversation[data-id="${id}"]`);
+    if (!row) return;
+    row.classList.toggle("failed", value);
+    const tag = row.querySelector(".tag.failed");
+    if (!value) { tag?.remove(); return; }
+    if (!tag) {
+      const fresh = doc.getElementById("conversation-row-template").content.querySelector(".tag.failed").cloneNode(true);
+      row.querySelector(".badges").prepend(fresh);
+    }
+  }
+  // A message heard: a new one sent clears the mark (or sets it, refused at once); a failure sets it.
+  function noteMessage(m) {
+    if (m.organizationId !== config.organization || m.direction !== "out") return;
+    setFailed(m.conversationId, failedStatuses.has(m.status));
+  }
+  function noteStatus(m) {
+    if (m.organizationId === config.organization && failedStatuses.has(m.status)) setFailed(m.conversationId, true);
+  }
+
+  // "Mark unread" on a row, in place (the form posts without JavaScript).
+  list.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form.row-actions");
+    if (!form) return;
+    event.preventDefault();
+    try {
+      const answer = await postForm(form.action, new FormData(form));
+      const result = await answer.json();
+      if (answer.ok && result.conversation) upsert(result.conversation);
+    } catch { form.submit(); }
+  });
+
+  return { upsert, updateTitle, noteMessage, noteStatus };
 }

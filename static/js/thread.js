@@ -1,7 +1,9 @@
 // The open thread: bubbles appended as they are heard (the pending one replaced by the stored one), statuses
-// that only move forward, "load older", and marking the thread read.
+// that only move forward, failed bubbles with "Retry", "load older" keeping the reader's place, the view kept
+// at the newest message unless the reader scrolled up, marking the thread read, and the header (name, opt-out,
+// status, assignee) following the conversation's row as it is heard, with close/reopen/assign/mark unread in place.
 import { statusTables } from "./config.js";
-import { get, post } from "./http.js";
+import { get, post, postForm } from "./http.js";
 import { cloneTemplate, setLines } from "./templates.js";
 
 // Events from several processes may arrive out of order: a status is shown only if it ranks above the one
@@ -14,13 +16,51 @@ export function attachmentLabel(index, contentType) {
   return `Attachment ${index + 1}${contentType ? ` (${contentType})` : ""}`;
 }
 
+// Within this many pixels of the end, the reader is "at the newest message" and the view follows it.
+export const PINNED_SLACK_PX = 48;
+
+export function isNearEnd({ scrollHeight, scrollTop, clientHeight }, slack = PINNED_SLACK_PX) {
+  return scrollHeight - scrollTop - clientHeight <= slack;
+}
+
+// The text of a rendered body (<br> as line breaks), as it was sent.
+export function bodyText(node) {
+  if (!node) return "";
+  return Array.from(node.childNodes).map((n) => (n.nodeName === "BR" ? "\n" : n.textContent)).join("");
+}
+
 export function createThread({ config, messages, format, doc = document }) {
   const { rank, label } = statusTables(config.statuses);
+  const failedStatuses = new Set(config.statuses.filter((s) => s.failed).map((s) => s.value));
   const statusValues = (m) => ({ ...m, statusLabel: label[m.status] || m.status });
+  const scroller = doc.getElementById("thread-scroll");
+  const header = doc.getElementById("thread-header");
+  let retry = null; // set by wireRetry: sends a failed message's text again
+
+  // What scrolls the thread: its own pane on a wide screen, the whole page on a phone (one column).
+  function scrollBox() {
+    if (scroller && scroller.scrollHeight > scroller.clientHeight + 1) return scroller;
+    return doc.scrollingElement || doc.documentElement;
+  }
+  let pinned = true; // the reader is at the newest message: keep them there as bubbles and images arrive
+
+  function scrollToEnd() {
+    const box = scrollBox();
+    box.scrollTop = box.scrollHeight;
+    pinned = true;
+  }
+  function notePosition() { pinned = isNearEnd(scrollBox()); }
+
+  function showRetry(node, m) {
+    const button = node.querySelector("[data-retry]");
+    if (!button) return;
+    if (m.retryable) button.hidden = false; else button.remove();
+  }
 
   function bubbleFor(m) {
     const bubble = cloneTemplate("message-template", statusValues(m), doc);
     bubble.className = `message ${m.direction}`;
+    bubble.classList.toggle("failed", m.direction === "out" && failedStatuses.has(m.status));
     bubble.dataset.id = m.id;
     bubble.dataset.created = m.createdAt;
     const body = bubble.querySelector(".body");
@@ -38,24 +78,21 @@ export function createThread({ config, messages, format, doc = document }) {
     const time = bubble.querySelector(".meta time");
     time.setAttribute("datetime", m.createdAt);
     time.textContent = format.absolute.format(new Date(m.createdAt));
-    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .status, .meta .error").forEach((n) => n.remove());
+    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .status, .meta .error, .meta .retry").forEach((n) => n.remove());
     else {
       if (!m.sentByName) bubble.querySelector(".meta .sender").remove();
       if (!m.errorCode) bubble.querySelector(".meta .error").remove();
+      showRetry(bubble, m);
     }
     return bubble;
   }
 
-  // The status (and error) nodes of a message, from the same template.
+  // The status, error and retry nodes of a message, from the same template.
   function statusNodes(m) {
     const meta = cloneTemplate("message-template", statusValues(m), doc).querySelector(".meta");
     if (!m.errorCode) meta.querySelector(".error").remove();
-    return meta.querySelectorAll(".status, .error");
-  }
-
-  function scrollToEnd() {
-    const scroller = doc.getElementById("thread-scroll");
-    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+    showRetry(meta, m);
+    return meta.querySelectorAll(".status, .error, .retry");
   }
 
   function markRead() {
@@ -70,17 +107,20 @@ export function createThread({ config, messages, format, doc = document }) {
     messages.querySelector(`li.message.pending[data-message-id="${m.id}"]`)?.remove();
     if (m.idempotencyKey) messages.querySelector(`li.message.pending[data-key="${CSS.escape(m.idempotencyKey)}"]`)?.remove();
     doc.getElementById("no-messages")?.remove();
+    const follow = pinned;
     messages.append(bubbleFor(m));
-    scrollToEnd();
+    if (follow) scrollToEnd();
     if (m.direction === "in" && doc.visibilityState === "visible") markRead();
   }
 
   function updateStatus(m) {
-    const meta = messages?.querySelector(`li.message[data-id="${m.id}"] .meta`);
+    const item = messages?.querySelector(`li.message[data-id="${m.id}"]`);
+    const meta = item?.querySelector(".meta");
     if (!meta) return;
     if (!isAdvance(meta.querySelector(".status")?.dataset.status, m.status, rank)) return;
-    meta.querySelectorAll(".status, .error").forEach((n) => n.remove());
+    meta.querySelectorAll(".status, .error, .retry").forEach((n) => n.remove());
     meta.append(...statusNodes(m));
+    item.classList.toggle("failed", failedStatuses.has(m.status));
   }
 
   // Shown at once while the send request runs; replaced by the stored message when it is heard
@@ -101,6 +141,7 @@ export function createThread({ config, messages, format, doc = document }) {
     };
   }
 
+  // "Load older": the older page goes above, and the message the reader was looking at stays where it was.
   function wireOlder(button) {
     button?.addEventListener("click", async () => {
       button.disabled = true;
@@ -109,10 +150,99 @@ export function createThread({ config, messages, format, doc = document }) {
       template.innerHTML = await answer.text(); // server-rendered, autoescaped by Django templates
       const marker = template.content.querySelector(".older-marker");
       marker?.remove();
+      template.content.querySelectorAll("[data-retry]").forEach((b) => { b.hidden = false; });
+      const anchor = messages.firstElementChild;
+      const top = anchor?.getBoundingClientRect().top;
       messages.prepend(template.content);
       if (marker) { button.dataset.before = marker.dataset.before; button.disabled = false; } else button.remove();
+      if (anchor) scrollBox().scrollTop += anchor.getBoundingClientRect().top - top;
+      notePosition();
     });
   }
 
-  return { add, updateStatus, addPending, scrollToEnd, wireOlder };
+  // Follow the reader: at the end, bubbles and images that arrive or load keep the newest message in view;
+  // scrolled up, nothing moves.
+  function wireScrolling() {
+    if (!messages) return;
+    if ("scrollRestoration" in history) history.scrollRestoration = "manual"; // a reload opens at the newest too
+    scroller?.addEventListener("scroll", notePosition, { passive: true });
+    doc.defaultView.addEventListener("scroll", notePosition, { passive: true });
+    new ResizeObserver(() => { if (pinned) scrollToEnd(); }).observe(messages);
+    messages.addEventListener("load", () => { if (pinned) scrollToEnd(); }, true); // an image loaded
+    scrollToEnd();
+  }
+
+  // "Retry" on a failed bubble: a new send of the same text (a new idempotency key) through the composer.
+  function wireRetry(send) {
+    retry = send;
+    if (!messages) return;
+    messages.querySelectorAll("[data-retry]").forEach((b) => { b.hidden = false; });
+    messages.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-retry]");
+      if (!button || !retry) return;
+      const text = bodyText(button.closest("li.message")?.querySelector(".body"));
+      if (!text) return;
+      button.disabled = true;
+      retry(text).finally(() => { button.disabled = false; });
+    });
+  }
+
+  // --- the header: follows the conversation's row (dropping older versions, as the list does) -----------
+  let shownVersion = header ? Number(header.dataset.version) : 0;
+
+  // Apply a conversation row to the header; return whether it was applied (the open thread's, not older).
+  function follow(c) {
+    if (!header || c.id !== config.conversation || c.organizationId !== config.organization) return false;
+    if (c.version < shownVersion) return false; // a late row: a newer one is shown
+    shownVersion = c.version;
+    header.dataset.version = c.version;
+    header.dataset.status = c.status;
+    doc.getElementById("thread-title").textContent = c.contactName;
+    doc.getElementById("thread-opted-out").hidden = !c.optedOut;
+    doc.getElementById("thread-closed").hidden = c.status !== "closed";
+    const hadFocus = header.querySelector("#status-form button:focus");
+    header.querySelectorAll("#status-form button[data-when]").forEach((b) => { b.hidden = b.dataset.when !== c.status; });
+    if (hadFocus?.hidden) header.querySelector("#status-form button:not([hidden])")?.focus();
+    const select = doc.getElementById("assignee");
+    if (select && !select.dataset.unsaved) {
+      const value = c.assigneeId ? String(c.assigneeId) : "";
+      if (value && !Array.from(select.options).some((o) => o.value === value)) {
+        select.append(new Option(c.assigneeName, value)); // a member who joined after the page was rendered
+      }
+      select.value = value;
+    }
+    return true;
+  }
+
+  // Close/reopen, assign and mark unread in place: the same form posts, answered with the row as JSON.
+  function wireActions({ onRow }) {
+    if (!header) return;
+    const state = doc.getElementById("thread-action-state");
+    const say = (text) => { if (state) state.textContent = text; };
+    const select = doc.getElementById("assignee");
+    select?.addEventListener("change", () => { select.dataset.unsaved = "1"; });
+    header.querySelectorAll("#status-form, #assign-form, #unread-form").forEach((form) => {
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        const submitter = event.submitter;
+        const data = new FormData(form, submitter);
+        if (form.dataset.busy) return;
+        form.dataset.busy = "1"; // not disabled: the focused button keeps the focus
+        try {
+          const answer = await postForm(form.action, data);
+          const result = await answer.json().catch(() => ({}));
+          if (!answer.ok) throw new Error(result.error || answer.statusText);
+          if (form.id === "assign-form") delete select.dataset.unsaved;
+          if (result.conversation) { follow(result.conversation); onRow(result.conversation); }
+          say(form.id === "unread-form" ? "Marked unread." : "Saved.");
+        } catch (error) {
+          say(error.message);
+        } finally {
+          delete form.dataset.busy;
+        }
+      });
+    });
+  }
+
+  return { add, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
 }

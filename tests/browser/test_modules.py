@@ -123,6 +123,31 @@ def test_the_pure_functions_of_the_modules(inbox_server, new_tab):
             url: config.urlFor("/c/{id}/?filter=open", 12),
             zones: ["America/New_York", "Etc/GMT+5", "x; path=/", ""].map(times.timeZoneCookie),
             csrf: [http.csrfToken("a=1; csrftoken=abc%3D; b=2"), http.csrfToken("a=1")],
+            failedFilter: [list.matchesFilter({ lastOutboundFailed: true }, "failed", ctx),
+                           list.matchesFilter({ lastOutboundFailed: false }, "failed", ctx)],
+            nearEnd: [thread.isNearEnd({ scrollHeight: 1000, scrollTop: 500, clientHeight: 460 }),
+                      thread.isNearEnd({ scrollHeight: 1000, scrollTop: 400, clientHeight: 460 })],
+            bodyText: (() => {
+              const p = document.createElement("p");
+              templates.setLines(p, "a\\nb <i>");
+              return thread.bodyText(p);
+            })(),
+            drafts: (() => {
+              const memory = new Map();
+              const store = composer.draftStore({
+                getItem: (k) => memory.get(k) ?? null,
+                setItem: (k, v) => memory.set(k, v),
+                removeItem: (k) => memory.delete(k),
+              });
+              const key = composer.draftKey(1, 7);
+              store.save(key, "hello");
+              const kept = store.load(key);
+              store.save(key, "");
+              const no = () => { throw new Error("no"); };
+              const refusing = composer.draftStore({ getItem: no, setItem: no });
+              refusing.save(key, "x");
+              return [key, kept, store.load(key), memory.size, refusing.load(key)];
+            })(),
           };
         }""",
         statuses,
@@ -159,3 +184,7 @@ def test_the_pure_functions_of_the_modules(inbox_server, new_tab):
     cookie = "; path=/; max-age=31536000; samesite=lax"
     assert got["zones"] == [f"tz=America/New_York{cookie}", f"tz=Etc/GMT+5{cookie}", None, None]
     assert got["csrf"] == ["abc=", ""]
+    assert got["failedFilter"] == [True, False]
+    assert got["nearEnd"] == [True, False]
+    assert got["bodyText"] == "a\nb <i>"
+    assert got["drafts"] == ["smsinbox:draft:1:7", "hello", "", 0, ""]

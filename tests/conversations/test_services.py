@@ -184,3 +184,40 @@ def test_a_contact_change_announces_the_conversation_at_the_version_it_has(conve
     assert (renamed[0]["contactName"], renamed[0]["optedOut"]) == ("Maria", False)
     assert opted_out == [stored_row(conversation_a)]
     assert opted_out[0]["optedOut"]
+
+
+# --- Mark as unread (issue 14) ---------------------------------------------------------------
+
+
+def test_mark_unread_sets_one_unread_and_announces_the_row_once(conversation_a, announced):
+    from conversations.services import conversation_mark_unread
+
+    assert conversation_a.unread_count == 0
+    rows = announced(conversation_a.organization_id, lambda: conversation_mark_unread(conversation=conversation_a))
+    assert [(r["id"], r["unreadCount"]) for r in rows] == [(conversation_a.pk, 1)]
+    assert rows[0] == stored_row(conversation_a)
+    assert Conversation.objects.get(pk=conversation_a.pk).unread_count == 1
+
+
+def test_mark_unread_leaves_an_unread_thread_as_it_is_and_says_nothing(conversation_a, announced):
+    from conversations.services import conversation_mark_unread
+
+    Conversation.objects.filter(pk=conversation_a.pk).update(unread_count=3)
+    changed = []
+    rows = announced(
+        conversation_a.organization_id,
+        lambda: changed.append(conversation_mark_unread(conversation=conversation_a)),
+    )
+    assert changed == [False]
+    assert rows == []
+    assert Conversation.objects.get(pk=conversation_a.pk).unread_count == 3
+
+
+def test_the_row_says_why_an_opted_out_contact_may_not_be_texted(conversation_a):
+    contact_opt_out_by_staff(contact=conversation_a.contact)
+    row = conversation_payload(Conversation.objects.select_related("contact", "assignee").get(pk=conversation_a.pk))
+    assert row["opted_out"] is True
+    assert "opted out on" in row["opt_out_reason"]
+    assert "(marked by staff)" in row["opt_out_reason"]
+    conversation_a.contact.opted_out_at = None
+    assert conversation_payload(conversation_a)["opt_out_reason"] == ""

@@ -24,19 +24,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from conversations.models import Contact, Conversation
-from conversations.payloads import conversation_payload
+from conversations.payloads import conversation_payload, opt_out_reason
 from conversations.selectors import SEARCH_MAX_LENGTH, conversation_get_for_user, conversation_page
 from conversations.services import (
     conversation_assign,
     conversation_mark_read,
+    conversation_mark_unread,
     conversation_set_status,
 )
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, message_page
-from messaging.services.outbound import MAX_MEDIA, message_send, opt_out_reason
-from messaging.statuses import STATUS_RANK, MessageStatus
+from messaging.services.outbound import MAX_MEDIA, message_send
+from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
 from smsinbox import events
 from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
@@ -54,6 +55,7 @@ LIST_FILTERS: dict[str, dict[str, object]] = {
     "closed": {"status": "closed"},
     "mine": {"assigned": "me"},
     "unassigned": {"assigned": "unassigned"},
+    "failed": {"failed": True},  # the last message sent failed or was undelivered
 }
 
 
@@ -99,10 +101,14 @@ def inbox_config(
         "sync": reverse("inbox-sync"),
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
         "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
+        "mark_unread_pattern": _url_pattern("inbox-unread"),
     }
     if conversation is not None:
         urls |= {
             "mark_read": reverse("inbox-read", args=[conversation.pk]),
+            "mark_unread": reverse("inbox-unread", args=[conversation.pk]),
+            "status": reverse("inbox-status", args=[conversation.pk]),
+            "assign": reverse("inbox-assign", args=[conversation.pk]),
             "older": reverse("inbox-older", args=[conversation.pk]),
             "send": reverse("api-conversation-messages", args=[conversation.pk]),
         }
@@ -115,7 +121,10 @@ def inbox_config(
             "q": q,
             "time_zone": timezone.get_current_timezone_name(),
             "now": now,  # server time, from which the page resyncs (the browser's clock may be wrong)
-            "statuses": [{"value": s.value, "label": s.label, "rank": STATUS_RANK[s]} for s in MessageStatus],
+            "statuses": [
+                {"value": s.value, "label": s.label, "rank": STATUS_RANK[s], "failed": s in FAILURE_STATUSES}
+                for s in MessageStatus
+            ],
             "limits": {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA},
             "segments": segment_rules(),
             "events": events.event_names(),
@@ -139,6 +148,7 @@ def _template_data() -> dict[str, SimpleNamespace]:
         status="closed",
         last_message_at=now,
         last_message_preview="{lastMessagePreview}",
+        last_outbound_failed=True,
         contact=SimpleNamespace(display_name="{contactName}", is_opted_out=True),
         assignee=SimpleNamespace(get_username="{assigneeName}"),
     )
@@ -153,12 +163,31 @@ def _template_data() -> dict[str, SimpleNamespace]:
         get_status_display="{statusLabel}",
         error_code="{errorCode}",
         error_message="{errorMessage}",
+        failed=True,
+        retryable=True,
     )
     return {"row": row, "message": message}
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
     return found_or_404(conversation_get_for_user(user=request.user, conversation_id=conversation_id), "Conversation")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept") == "application/json"
+
+
+def _answer(request: HttpRequest, conversation: Conversation, error: ServiceError | None = None) -> HttpResponse:
+    """What a thread action answers: the page's scripts (``Accept: application/json``) get the row as it now
+    is, or the error; a plain form post goes back to the thread (with the error flashed)."""
+    if _wants_json(request):
+        if error is not None:
+            return JsonResponse({"error": error.message}, status=400)
+        conversation = conversation_get_for_user(user=request.user, conversation_id=conversation.pk) or conversation
+        return JsonResponse(camelize({"conversation": conversation_payload(conversation)}))
+    if error is not None:
+        flash.error(request, error.message)
+    return _back(request, conversation)
 
 
 def _back(request: HttpRequest, conversation: Conversation) -> HttpResponse:
@@ -208,9 +237,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
             if conversation
             else []
         ),
-        "opt_out_reason": opt_out_reason(conversation.contact)
-        if conversation and conversation.contact.is_opted_out
-        else "",
+        "opt_out_reason": opt_out_reason(conversation.contact) if conversation else "",
         "max_body": MAX_BODY_CHARACTERS,
         "max_media": MAX_MEDIA,
         "time_zone_name": timezone.get_current_timezone_name(),
@@ -243,9 +270,21 @@ def older_messages(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def mark_read(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation_or_404(request, conversation_id)
     conversation_mark_read(conversation=conversation)
-    if request.headers.get("Accept") == "application/json":
+    if _wants_json(request):
         return JsonResponse({"ok": True})
     return _back(request, conversation)
+
+
+@login_required
+@require_POST
+def mark_unread(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Mark a thread unread; a plain form post goes back to the list (opening the thread would read it)."""
+    conversation = _conversation_or_404(request, conversation_id)
+    conversation_mark_unread(conversation=conversation)
+    if _wants_json(request):
+        return _answer(request, conversation)
+    query = request.POST.get("return_query", "")
+    return redirect(f"{reverse('home')}?{query}" if query else reverse("home"))
 
 
 @login_required
@@ -255,8 +294,8 @@ def set_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     try:
         conversation_set_status(conversation=conversation, status=request.POST.get("status", ""))
     except ServiceError as exc:
-        flash.error(request, exc.message)
-    return _back(request, conversation)
+        return _answer(request, conversation, exc)
+    return _answer(request, conversation)
 
 
 @login_required
@@ -268,12 +307,14 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
         raw = str(request.user.pk)
     assignee_id = ascii_int(raw) if raw else None
     if raw and assignee_id is None:
+        if _wants_json(request):
+            return JsonResponse({"error": "Choose a member."}, status=400)
         return HttpResponseBadRequest("Choose a member.")
     try:
         conversation_assign(conversation=conversation, assignee_id=assignee_id)
     except ServiceError as exc:
-        flash.error(request, exc.message)
-    return _back(request, conversation)
+        return _answer(request, conversation, exc)
+    return _answer(request, conversation)
 
 
 @login_required

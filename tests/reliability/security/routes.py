@@ -63,6 +63,7 @@ PAGES = {
     "inbox-thread",
     "inbox-older",
     "inbox-read",
+    "inbox-unread",
     "inbox-status",
     "inbox-assign",
     "inbox-send",

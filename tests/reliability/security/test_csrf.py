@@ -60,6 +60,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
 
     return {
         "inbox-read": Form(f"/c/{conversation.pk}/read/", {}, lambda c: conversation_now().unread_count == 0),
+        "inbox-unread": Form(f"/c/{conversation.pk}/unread/", {}, lambda c: conversation_now().unread_count >= 1),
         "inbox-status": Form(
             f"/c/{conversation.pk}/status/", {"status": "closed"}, lambda c: conversation_now().status == "closed"
         ),
@@ -110,6 +111,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
     "form",
     [
         "inbox-read",
+        "inbox-unread",
         "inbox-status",
         "inbox-assign",
         "inbox-send",

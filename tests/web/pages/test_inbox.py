@@ -386,12 +386,15 @@ def test_rows_and_bubbles_the_page_clones_are_rendered_from_the_same_partials(cl
     page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
     row = page.split('<template id="conversation-row-template">')[1].split("</template>")[0]
     bubble = page.split('<template id="message-template">')[1].split("</template>")[0]
-    assert '<li class="conversation unread"' in row
+    assert '<li class="conversation unread failed"' in row
     for part in ("{contactName}", "{lastMessagePreview}", 'title="Assigned to {assigneeName}"', "{unreadCount} unread"):
         assert part in row
-    for part in ('class="tag opted-out"', 'class="tag closed"', 'class="unread-badge"', '<time class="when"'):
+    for part in ('class="tag opted-out"', 'class="tag closed"', 'class="tag failed"', 'class="unread-badge"'):
         assert part in row
-    assert '<li class="message out"' in bubble
+    assert '<time class="when"' in row
+    assert 'class="row-actions"' in row
+    assert '<li class="message out failed"' in bubble
+    assert "data-retry" in bubble
     for part in (
         "{body}",
         "{sentByName}",
@@ -411,3 +414,119 @@ def test_sync_answers_in_the_shapes_and_casing_of_the_live_events(client, alice)
     assert data["conversations"] == [camelize(conversation_payload(conversation))]
     message = Message.objects.select_related("sent_by").get()
     assert data["messages"] == [camelize(message_payload(message))]
+
+
+# --- issue 14: thread actions in place, mark unread, the Failed filter ---------------------------
+
+
+def _thread(client):
+    inbound(client, 1)
+    return Conversation.objects.select_related("contact", "assignee").get()
+
+
+def test_assign_and_status_answer_the_row_as_json_for_the_page_and_redirect_without_it(client, alice, org_a):
+    conversation = _thread(client)
+    json_accept = {"HTTP_ACCEPT": "application/json"}
+    answer = alice.post(reverse("inbox-assign", args=[conversation.pk]), {"assignee": "me"}, **json_accept)
+    assert answer.status_code == 200
+    row = answer.json()["conversation"]
+    assert (row["id"], row["assigneeId"], row["assigneeName"]) == (conversation.pk, org_a.user.pk, "alice")
+    answer = alice.post(reverse("inbox-status", args=[conversation.pk]), {"status": "closed"}, **json_accept)
+    assert answer.json()["conversation"]["status"] == "closed"
+    assert answer.json()["conversation"]["version"] > row["version"]
+    refused = alice.post(reverse("inbox-status", args=[conversation.pk]), {"status": "bogus"}, **json_accept)
+    assert refused.status_code == 400
+    assert "Status must be one of" in refused.json()["error"]
+    refused = alice.post(reverse("inbox-assign", args=[conversation.pk]), {"assignee": "x"}, **json_accept)
+    assert refused.status_code == 400
+    assert refused.json() == {"error": "Choose a member."}
+    plain = alice.post(reverse("inbox-status", args=[conversation.pk]), {"status": "open"})  # no JavaScript
+    assert plain.status_code == 302
+    assert plain["Location"] == reverse("inbox-thread", args=[conversation.pk])
+
+
+def test_the_assignee_select_does_not_submit_itself_and_has_an_assign_button(client, alice):
+    conversation = _thread(client)
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
+    select = re.search(r'<select id="assignee"[^>]*>', page).group(0)
+    assert "data-autosubmit" not in select
+    assert re.search(r'id="assign-form".*?<button type="submit"[^>]*>Assign</button>', page, re.S)
+
+
+def test_mark_unread_from_a_form_goes_back_to_the_list_and_the_page_gets_the_row(client, alice):
+    conversation = _thread(client)
+    alice.get(reverse("inbox-thread", args=[conversation.pk]))  # read
+    assert Conversation.objects.get().unread_count == 0
+    plain = alice.post(reverse("inbox-unread", args=[conversation.pk]), {"return_query": "filter=unread"})
+    assert plain.status_code == 302
+    assert plain["Location"] == reverse("home") + "?filter=unread"
+    assert Conversation.objects.get().unread_count == 1
+    Conversation.objects.update(unread_count=0)
+    answer = alice.post(reverse("inbox-unread", args=[conversation.pk]), HTTP_ACCEPT="application/json")
+    assert answer.json()["conversation"]["unreadCount"] == 1
+
+
+def _send(org_a, conversation, body):
+    from messaging.services.outbound import message_send
+
+    return message_send(
+        organization=org_a.organization, sender=org_a.user, contact=conversation.contact, body=body
+    ).message
+
+
+def _fail(message, status="failed", code=30008):
+    Message.objects.filter(pk=message.pk).update(status=status, error_code=code)
+
+
+def test_the_failed_filter_lists_threads_whose_last_sent_message_failed(client, alice, org_a):
+    from messaging.selectors import conversation_list
+
+    inbound(client, 3)
+    first, second, third = Conversation.objects.order_by("pk")
+    _fail(_send(org_a, first, "will fail"))
+    _fail(_send(org_a, second, "undelivered"), status="undelivered", code=30003)
+    post_inbound(client, to=TO, from_=str(second.contact.phone), body="still there?")  # an answer changes nothing
+    _fail(_send(org_a, third, "failed, then sent again"))
+    _send(org_a, third, "the new one")  # the last sent message is pending: not failed
+
+    listed = conversation_list(user=org_a.user, organization=org_a.organization, failed=True)
+    assert {c.pk for c in listed} == {first.pk, second.pk}
+    everyone = {
+        c.pk: c.last_outbound_failed for c in conversation_list(user=org_a.user, organization=org_a.organization)
+    }
+    assert everyone == {first.pk: True, second.pk: True, third.pk: False}
+
+    page = alice.get(reverse("home"), {"filter": "failed"}).content.decode()
+    assert '?filter=failed" aria-current="true"' in page
+    rows = re.findall(r'<li class="conversation[^"]*" data-id="(\d+)"', page)
+    assert sorted(int(r) for r in rows if r != "0") == sorted([first.pk, second.pk])  # "0": the <template>'s
+    assert page.count('<span class="tag failed"') == 2 + 1
+    everything = alice.get(reverse("home")).content.decode()
+    assert len(re.findall(r'<li class="conversation[^"]*\bfailed\b" data-id="[1-9]', everything)) == 2
+
+
+def test_the_failed_filter_costs_the_same_queries_for_more_threads(client, alice, org_a):
+    inbound(client, 2)
+    for conversation in Conversation.objects.all():
+        _fail(_send(org_a, conversation, "x"))
+    few = queries(alice, reverse("home") + "?filter=failed")
+    inbound(client, 6, start=10)
+    for conversation in Conversation.objects.all():
+        _fail(_send(org_a, conversation, "y"))
+    assert queries(alice, reverse("home") + "?filter=failed") == few
+
+
+def test_a_failed_bubble_is_marked_and_offers_retry_only_when_a_new_send_may_succeed(client, alice, org_a):
+    conversation = _thread(client)
+    _fail(_send(org_a, conversation, "carrier hiccup"), code=30008)  # unknown carrier error: may pass next time
+    _fail(_send(org_a, conversation, "no such number"), code=21211)  # never will
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
+    bubbles = re.findall(r'<li class="message out failed".*?</li>', page, re.S)
+    bubbles = [b for b in bubbles if "{body}" not in b]  # not the template
+    assert len(bubbles) == 2
+    hiccup, wrong = (next(b for b in bubbles if text in b) for text in ("carrier hiccup", "no such number"))
+    assert "data-retry" in hiccup
+    assert "data-retry" not in wrong
+    payloads = {m.body: message_payload(m) for m in Message.objects.filter(direction="out")}
+    assert payloads["carrier hiccup"]["retryable"] is True
+    assert payloads["no such number"]["retryable"] is False
