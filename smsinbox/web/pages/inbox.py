@@ -43,7 +43,7 @@ from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
-from smsinbox.web.consumers import UNAUTHENTICATED
+from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 
 # The list's filter tabs, as arguments of ``conversation_list``.
@@ -68,6 +68,7 @@ LIVE_CONNECTION = {
     "reconnect_jitter": 0.25,  # each wait is shortened by up to 25 %, so inboxes do not come back in one wave
     "resync_margin_ms": 5_000,  # the next resync starts this long before the last one's "now" (commits in flight)
     "signed_out_code": UNAUTHENTICATED,  # the consumer closed for a lost session: stop and say so
+    "forbidden_code": FORBIDDEN,  # … or for an organization the user no longer belongs to: the same
 }
 TIMES_REFRESH_MS = 30_000  # relative times ("5 minutes ago") are rewritten this often
 
@@ -97,6 +98,7 @@ def inbox_config(
     """
     urls = {
         "sync": reverse("inbox-sync"),
+        "login": reverse("login"),
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
         "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
     }
