@@ -56,6 +56,16 @@ LIST_FILTERS: dict[str, dict[str, object]] = {
     "unassigned": {"assigned": "unassigned"},
 }
 
+# What an empty list says under each filter: what the filter shows, not "No conversations yet".
+EMPTY_LIST = {
+    "all": "No conversations yet.",
+    "unread": "No unread conversations.",
+    "open": "No open conversations.",
+    "closed": "No closed conversations.",
+    "mine": "No conversations assigned to you.",
+    "unassigned": "No unassigned conversations.",
+}
+
 
 # How the page keeps its live connection (``static/js/live.js``).
 LIVE_CONNECTION = {
@@ -198,6 +208,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "organizations": organizations_for_user(request.user),
         "filters": [(f, f.capitalize()) for f in LIST_FILTERS],
         "active_filter": active_filter,
+        "empty_list": EMPTY_LIST[active_filter],
         "q": q,
         "list_query": list_query,
         "page": page,

@@ -411,3 +411,14 @@ def test_sync_answers_in_the_shapes_and_casing_of_the_live_events(client, alice)
     assert data["conversations"] == [camelize(conversation_payload(conversation))]
     message = Message.objects.select_related("sent_by").get()
     assert data["messages"] == [camelize(message_payload(message))]
+
+
+@pytest.mark.parametrize(
+    ("active", "says"),
+    [("mine", "No conversations assigned to you."), ("closed", "No closed conversations."),
+     ("unread", "No unread conversations."), ("all", "No conversations yet.")],
+)  # fmt: skip
+def test_an_empty_list_says_what_its_filter_shows(client, org_a, active, says):
+    client.force_login(org_a.user)
+    page = client.get(reverse("home"), {"filter": active}).content.decode()
+    assert says in page
