@@ -34,7 +34,7 @@ from conversations.services import (
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
-from messaging.selectors import conversation_list, message_page
+from messaging.selectors import conversation_list, message_page, with_messages
 from messaging.services.outbound import MAX_MEDIA, message_send, opt_out_reason
 from messaging.statuses import STATUS_RANK, MessageStatus
 from smsinbox import events
@@ -197,7 +197,9 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         active_filter = "all"
     q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     page = conversation_page(
-        conversation_list(user=request.user, organization=organization, q=q, **LIST_FILTERS[active_filter]),
+        with_messages(
+            conversation_list(user=request.user, organization=organization, q=q, **LIST_FILTERS[active_filter])
+        ),
         cursor=request.GET.get("cursor", ""),
     )
     thread = message_page(conversation=conversation) if conversation else None
@@ -337,7 +339,7 @@ def sync(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
     changed_contacts = Contact.objects.filter(organization=organization, updated_at__gte=since).values("pk")
     conversations = (
-        (
+        with_messages(
             Conversation.objects.filter(organization=organization, updated_at__gte=since)
             | Conversation.objects.filter(organization=organization, contact__in=changed_contacts)
         )

@@ -90,3 +90,30 @@ def test_the_favicon_is_ours_on_pages_admin_and_at_favicon_ico(client, org_a, ad
     assert icon in client.get(reverse("login")).content.decode()
     assert icon in admin_client.get("/admin/").content.decode()
     assert client.get("/favicon.ico")["Location"] == icon
+
+
+def test_opening_a_conversation_lists_it_for_nobody_until_something_is_sent(client, org_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.selectors import conversation_list, with_messages
+    from tests.twilio_posts import post_inbound
+
+    assert post_inbound(client, to="+14155550001", from_="+14155550111", body="An older thread").status_code == 200
+    client.force_login(org_a.user)
+    contact = contact_create(organization=org_a.organization, phone="+14155550101", first_name="Newcomer")
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    client.post(reverse("contact-message", args=[contact.pk]))
+    listed = with_messages(conversation_list(user=org_a.user, organization=org_a.organization))
+    assert [c.contact.phone for c in listed] == ["+14155550111"]
+    assert "Newcomer" not in client.get(reverse("home")).content.decode()
+    synced = client.get(reverse("inbox-sync"), {"since": since}).json()
+    assert [row["contactPhone"] for row in synced["conversations"]] == ["+14155550111"]
+    conversation = Conversation.objects.get(contact=contact)
+    sent = client.post(
+        f"/api/conversations/{conversation.pk}/messages/", {"message": "Hello!"}, content_type="application/json"
+    )
+    assert sent.status_code == 201, sent.content
+    listed = with_messages(conversation_list(user=org_a.user, organization=org_a.organization))
+    assert listed[0].contact_id == contact.pk  # on top once something was sent
