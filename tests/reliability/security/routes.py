@@ -53,6 +53,7 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "logout",
     "api-schema",
     "api-docs",
+    "favicon",  # a redirect to our static SVG icon
     "api/",  # any other /api/ path: a JSON 404
     "admin:login",
     "admin:logout",
