@@ -39,11 +39,23 @@ export function signedOutNotice(doc, { loginUrl, next, forbidden }) {
   return notice;
 }
 
+// Whether this browser is still signed in: the sync URL answers JSON to a session, a redirect to the login page
+// to none. Asked once before saying "Signed out": a password changed in this browser gives the session a new key,
+// which closes the websockets opened with the old one (4401) although the browser is still signed in.
+export async function stillSignedIn(url) {
+  try {
+    const answer = await get(url);
+    return answer.ok && !answer.redirected && (answer.headers.get("content-type") || "").includes("json");
+  } catch (e) {
+    return false;
+  }
+}
+
 // handlers: Map of event name → function(payload). The resync answer stands in for missed events: its rows
 // are conversation-updated payloads (oldest first once reversed), its messages message-created ones.
 export function connectLive({ config, root, handlers, setStatus }) {
   const live = config.live;
-  const state = { since: config.now, retry: 0, socket: null, forbidden: false };
+  const state = { since: config.now, retry: 0, socket: null, forbidden: false, rechecked: false };
   const dispatch = (type, payload) => handlers.get(type)?.(payload);
 
   onSignedOut(() => {
@@ -74,6 +86,7 @@ export function connectLive({ config, root, handlers, setStatus }) {
     state.socket = socket;
     socket.addEventListener("open", () => {
       state.retry = 0;
+      state.rechecked = false;
       root.dataset.live = "connected";
       setStatus("");
       resync(); // every (re)connection: whatever happened since the page or the last sync was rendered
@@ -82,10 +95,14 @@ export function connectLive({ config, root, handlers, setStatus }) {
       const { type, payload } = JSON.parse(event.data);
       dispatch(type, payload);
     });
-    socket.addEventListener("close", (event) => {
+    socket.addEventListener("close", async (event) => {
       if (isSignedOut()) return;
       if (isFinalClose(event.code, live)) {
         state.forbidden = event.code === live.forbiddenCode;
+        if (!state.forbidden && !state.rechecked) {
+          state.rechecked = true; // once: a second 4401 in a row is final
+          if (await stillSignedIn(`${config.urls.sync}?${new URLSearchParams({ since: state.since })}`)) { connect(); return; }
+        }
         markSignedOut();
         return;
       }

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.browser import ALICE, ARTIFACTS, expect, login, message_bubble, new_contact, open_thread, wait_live
+from tests.browser import ALICE, ARTIFACTS, CAROL, expect, login, message_bubble, new_contact, open_thread, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -100,3 +100,32 @@ def test_a_websocket_refused_for_a_dead_session_shows_signed_out_instead_of_reco
     page.wait_for_timeout(3000)  # (reconnecting would have tried again twice by now)
     assert len(served) == attempts == 2
     expect(page.locator("#live-state")).to_have_text("Signed out")
+
+
+def _change_password(page, server, old: str, new: str) -> None:
+    page.goto(f"{server.url}/admin/password_change/")
+    page.locator("input[name=old_password]").fill(old)
+    page.locator("input[name=new_password1]").fill(new)
+    page.locator("input[name=new_password2]").fill(new)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(re.compile(r"/admin/password_change/done/"))
+
+
+def test_a_password_change_signs_out_the_other_browsers_and_keeps_this_one_live(inbox_server, new_tab):
+    """The browser that changed it keeps its session (under a new key: its websocket, opened with the old key,
+    is closed, and the page finds itself still signed in and reconnects); every other browser is signed out."""
+    here = new_tab()
+    login(here.page, inbox_server, CAROL)
+    elsewhere = new_tab(width=375, height=812)
+    login(elsewhere.page, inbox_server, CAROL)
+    admin = here.page.context.new_page()
+    new_password = f"carol-new-{secrets.token_hex(4)}"
+    try:
+        _change_password(admin, inbox_server, CAROL.password, new_password)
+        _signed_out(elsewhere.page, timeout=5000)
+        here.page.wait_for_timeout(1500)
+        expect(here.page.locator("#signed-out")).to_have_count(0)
+        wait_live(here.page)
+    finally:
+        _change_password(admin, inbox_server, new_password, CAROL.password)
+        admin.close()
