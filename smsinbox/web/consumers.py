@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from types import SimpleNamespace
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -181,21 +180,31 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 def session_user(session_key: str | None, user_id: int) -> bool:
     """Whether the stored session ``session_key`` still signs in the active user ``user_id``.
 
-    Read again from the session store (deleted at logout, gone when expired) and checked as Django
-    checks a request's session (``django.contrib.auth.get_user``: the password hash, ``is_active``).
+    Read again from the session store (deleted at logout, gone when expired) and checked as Django checks a
+    request's session (``django.contrib.auth.get_user``: the backend, ``is_active``, the password's hash,
+    ``SECRET_KEY_FALLBACKS``) but without its side effect: ``get_user`` flushes a session whose hash no longer
+    matches, and a websocket re-checking in the moment between a password change and
+    ``update_session_auth_hash`` would end the session of the browser that changed it.
     """
     if not session_key:
         return False
     from importlib import import_module
 
     from django.conf import settings
-    from django.contrib.auth import get_user
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+    from django.utils.crypto import constant_time_compare
 
-    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    if not store.exists(session_key):
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()  # {} when gone or expired
+    backend_path = data.get(BACKEND_SESSION_KEY)
+    if str(data.get(SESSION_KEY)) != str(user_id) or backend_path not in settings.AUTHENTICATION_BACKENDS:
         return False
-    user = get_user(SimpleNamespace(session=store))
-    return bool(user.is_authenticated and user.pk == user_id)
+    user = load_backend(backend_path).get_user(user_id)  # None when inactive (ModelBackend)
+    session_hash = data.get(HASH_SESSION_KEY)
+    if user is None or not session_hash:
+        return False
+    hashes = [user.get_session_auth_hash()]
+    hashes += [user._get_session_auth_hash(secret=secret) for secret in settings.SECRET_KEY_FALLBACKS]
+    return any(constant_time_compare(session_hash, h) for h in hashes)
 
 
 def _query_param(scope: dict[str, Any], name: str) -> str:

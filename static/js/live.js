@@ -39,13 +39,13 @@ export function signedOutNotice(doc, { loginUrl, next, forbidden }) {
   return notice;
 }
 
-// Whether this browser is still signed in: the sync URL answers JSON to a session, a redirect to the login page
-// to none. Asked once before saying "Signed out": a password changed in this browser gives the session a new key,
-// which closes the websockets opened with the old one (4401) although the browser is still signed in.
+// Whether this browser is still signed in (`GET /session/`, smsinbox/web/pages/session.py). Asked once before
+// saying "Signed out": a password changed in this browser gives the session a new key, which closes the
+// websockets opened with the old one (4401) although the browser is still signed in.
 export async function stillSignedIn(url) {
   try {
     const answer = await get(url);
-    return answer.ok && !answer.redirected && (answer.headers.get("content-type") || "").includes("json");
+    return answer.ok && (await answer.json()).signedIn === true;
   } catch (e) {
     return false;
   }
@@ -101,7 +101,9 @@ export function connectLive({ config, root, handlers, setStatus }) {
         state.forbidden = event.code === live.forbiddenCode;
         if (!state.forbidden && !state.rechecked) {
           state.rechecked = true; // once: a second 4401 in a row is final
-          if (await stillSignedIn(`${config.urls.sync}?${new URLSearchParams({ since: state.since })}`)) { connect(); return; }
+          // (after a moment: the request that changed the password is still setting the new key's cookie)
+          await new Promise((resolve) => { setTimeout(resolve, live.reconnectBaseMs); });
+          if (await stillSignedIn(config.urls.session)) { connect(); return; }
         }
         markSignedOut();
         return;

@@ -266,3 +266,43 @@ async def test_a_dead_session_is_told_so_with_the_signed_out_code():
     await database_sync_to_async(browser.post)("/accounts/logout/")
     communicator = await _full_stack(cookie)
     assert await refused_with(communicator) == UNAUTHENTICATED
+
+
+async def test_rechecking_a_session_never_ends_it():
+    """Between a password change and ``update_session_auth_hash`` the session's hash does not match: the
+    re-check says so, but must not flush the session (Django's ``get_user`` would) — the browser that changed
+    the password keeps it."""
+    from django.contrib.sessions.models import Session
+
+    from smsinbox.web.consumers import session_user
+
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    key = await _session_cookie(a.user)
+    assert await database_sync_to_async(session_user)(key, a.user.pk)
+
+    def change_password():
+        a.user.set_password("another-password-123")
+        a.user.save()
+
+    await database_sync_to_async(change_password)()
+    assert not await database_sync_to_async(session_user)(key, a.user.pk)
+    assert await database_sync_to_async(Session.objects.filter(session_key=key).exists)()
+    assert not await database_sync_to_async(session_user)(key, a.user.pk + 1)
+    assert not await database_sync_to_async(session_user)("", a.user.pk)
+
+
+async def test_the_page_can_ask_whether_its_session_still_signs_in():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(a.user)
+    answer = await database_sync_to_async(browser.get)("/session/")
+    assert answer.json() == {"signedIn": True}
+
+    def change_password():
+        a.user.set_password("another-password-123")
+        a.user.save()
+
+    await database_sync_to_async(change_password)()
+    answer = await database_sync_to_async(browser.get)("/session/")
+    assert answer.json() == {"signedIn": False}
+    assert (await database_sync_to_async(Client().get)("/session/")).json() == {"signedIn": False}

@@ -109,6 +109,7 @@ def inbox_config(
     urls = {
         "sync": reverse("inbox-sync"),
         "login": reverse("login"),
+        "session": reverse("session-state"),
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
         "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
     }
