@@ -19,6 +19,14 @@ from smsinbox.phones import phone_query
 from smsinbox.tenancy import organization_ids_for_user
 
 
+def with_messages(conversations: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    """Only conversations that have a message: one started from a contact ("Open conversation") stays out
+    of everyone's inbox until something is sent (a preview means a message; an empty one is checked). The inbox
+    page and its sync use it; the API lists every conversation, as it always did."""
+    has_message = Exists(Message.objects.filter(conversation=OuterRef("pk")))
+    return conversations.filter(Q(last_message_preview__gt="") | has_message)
+
+
 def conversation_list(
     *,
     user: AbstractBaseUser,

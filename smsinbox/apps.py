@@ -16,6 +16,8 @@ class SmsinboxConfig(AppConfig):
     verbose_name = "Organizations and staff"
 
     def ready(self) -> None:
-        from smsinbox import checks  # noqa: F401 - registers the deployment checks
+        from smsinbox import checks, signals  # noqa: F401 - checks registers the deployment checks
+
+        signals.connect()
 
         post_migrate.connect(_install_triggers, sender=self, dispatch_uid="smsinbox.db_triggers")

@@ -10,8 +10,13 @@ The contract, between services and the inbox page (``static/js/live.js``):
 - **On the channel layer**: ``{"type": "inbox.event", "event": <name>, "payload": …}``: one
   Channels type, so the consumer has one handler (``InboxConsumer.inbox_event``).
 - **On the websocket**: ``{"type": <name>, "payload": …}`` (``frame``), forwarded unchanged.
+- **Sessions**: ``session.ended`` goes to the user's group (``user_group``), not an organization's:
+  a session of theirs may have ended (logout, password change, deactivation, a membership removed).
+  Each of the user's websockets re-checks its own session and access, and closes if they are gone
+  (``InboxConsumer.inbox_event``); the page then says "Signed out" and stops reconnecting.
 
-Only services call ``publish_on_commit``. The event goes to the organization's group after
+Only services call ``publish_on_commit`` (``smsinbox.signals`` calls ``publish_session_ended_on_commit``).
+The event goes to the organization's group after
 the surrounding transaction commits, so a rolled-back change is never announced. If the
 channel layer is down, the event is logged and dropped: the data is already stored, and
 open inboxes resync when they reconnect.
@@ -41,6 +46,7 @@ class Event(StrEnum):
     MESSAGE_CREATED = "message.created"  # payload: message_payload
     MESSAGE_STATUS_CHANGED = "message.status_changed"  # payload: message_status_payload
     CONVERSATION_UPDATED = "conversation.updated"  # payload: conversation_payload
+    SESSION_ENDED = "session.ended"  # payload: {"reason": SessionEndReason}; to the user's group only
 
 
 _NAMES = frozenset(event.value for event in Event)
@@ -69,6 +75,20 @@ PUBLISH_TIMEOUT = 2.0
 def organization_group(organization_id: int) -> str:
     """Name of the Channels group every open inbox of the organization joins."""
     return f"org.{organization_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Name of the Channels group every open inbox of the user joins (whatever the session or organization)."""
+    return f"user.{user_id}"
+
+
+class SessionEndReason(StrEnum):
+    """Why a user's sessions may have ended (``session.ended``)."""
+
+    LOGOUT = "logout"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+    DEACTIVATED = "deactivated"
+    MEMBERSHIP_REMOVED = "membership_removed"
 
 
 # The server's event loop, when the in-memory layer is used and tasks run inside the server
@@ -133,4 +153,16 @@ def publish_on_commit(*, organization_id: int, event: Event, payload: dict[str, 
     the transaction commits."""
     message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
     group = organization_group(organization_id)
+    transaction.on_commit(lambda: _send(group, message), robust=True)
+
+
+def publish_session_ended_on_commit(*, user_id: int, reason: SessionEndReason) -> None:
+    """Tell every open inbox of the user, once the transaction commits, that a session of theirs may have
+    ended: each re-checks its own session and access and closes if they are gone."""
+    message = {
+        "type": CHANNEL_TYPE,
+        "event": Event.SESSION_ENDED.value,
+        "payload": camelize({"reason": SessionEndReason(reason).value}),
+    }
+    group = user_group(user_id)
     transaction.on_commit(lambda: _send(group, message), robust=True)

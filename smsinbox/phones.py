@@ -70,14 +70,18 @@ def format_for_people(value: object) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
+PHONE_QUERY_MIN_DIGITS = 3  # an area code
+
+
 def phone_query(field: str, text: str) -> Q | None:
     """Match a phone field against a number typed any common way: the whole number exactly in
-    E.164 (an index lookup: ``(555) 123-4567`` finds ``+15551234567``), or a run of 4+ digits."""
+    E.164 (an index lookup: ``(555) 123-4567`` finds ``+15551234567``), or a run of 3+ digits typed with or
+    without formatting (``500``, ``555-01`` and ``(500) 555`` find ``+15005550123``: digits match digits)."""
     e164 = e164_or_none(text)
     digits = re.sub(r"\D", "", text)
     condition = Q()
     if e164:
         condition |= Q(**{field: e164})
-    if len(digits) >= 4 and not re.search(r"[A-Za-z]", text):
+    if len(digits) >= PHONE_QUERY_MIN_DIGITS and not re.search(r"[A-Za-z]", text):
         condition |= Q(**{f"{field}__contains": digits})
     return condition or None

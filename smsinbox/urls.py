@@ -1,12 +1,25 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 admin.site.site_header = "smsinbox administration"
 admin.site.site_title = "smsinbox admin"
 admin.site.index_title = "Organizations, contacts and messages"
 
+
+class FaviconView(RedirectView):
+    """``/favicon.ico``, which browsers ask for on pages without an icon link (the API docs): our SVG."""
+
+    permanent = False
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("img/favicon.svg")
+
+
 urlpatterns = [
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import contacts, inbox
+from smsinbox.web.pages import contacts, inbox, session
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("c/<id:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
     path("c/<id:conversation_id>/send/", inbox.send, name="inbox-send"),
     path("inbox/sync/", inbox.sync, name="inbox-sync"),
+    path("session/", session.session_state, name="session-state"),
     path("organization/", inbox.switch_organization, name="switch-organization"),
     path("contacts/", contacts.contacts, name="contacts"),
     path("contacts/new/", contacts.contact_new, name="contact-new"),

@@ -2,6 +2,7 @@
 // inserted as text, never as HTML. What the modules need to know comes from the server (config.js).
 import { wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
+import { wireKeyboard } from "./keyboard.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { createThread } from "./thread.js";
@@ -41,4 +42,5 @@ if (root && config) {
   thread.wireOlder(document.getElementById("load-older"));
   thread.wireRetry(composer?.retry);
   thread.wireActions({ onRow: list.upsert });
+  wireKeyboard({ config });
 }

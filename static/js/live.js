@@ -1,6 +1,8 @@
 // The live connection: one websocket per page (the server's events, by the names the config gives), a
 // keep-alive ping, reconnection with capped backoff, and a resync of what was missed on every (re)connection.
-import { get } from "./http.js";
+// Closed with the signed-out or forbidden code (the session ended: logout here or in another tab, a password
+// change, expiry…), it stops for good and says "Signed out" with a link to log in.
+import { get, isSignedOut, markSignedOut, onSignedOut } from "./http.js";
 
 // After the `retry`-th failed attempt: base × 2^retry, capped, then shortened by up to the jitter (the config's
 // "live" timings; tests/chaos/wsclient.py follows the same rule), so no wait ever exceeds the cap.
@@ -17,12 +19,54 @@ export function nextSince(serverNow, marginMs) {
   return new Date(Date.parse(serverNow) - marginMs).toISOString();
 }
 
+// The close codes after which reconnecting cannot help.
+export function isFinalClose(code, live) {
+  return code === live.signedOutCode || code === live.forbiddenCode;
+}
+
+// The notice shown once signed out: a login link that comes back to this page. Built as elements, never HTML.
+export function signedOutNotice(doc, { loginUrl, next, forbidden }) {
+  const notice = doc.createElement("div");
+  notice.className = "signed-out";
+  notice.id = "signed-out";
+  notice.setAttribute("role", "alert");
+  const strong = doc.createElement("strong");
+  strong.textContent = forbidden ? "Signed out of this organization." : "Signed out.";
+  const link = doc.createElement("a");
+  link.href = `${loginUrl}?${new URLSearchParams({ next })}`;
+  link.textContent = "Log in";
+  notice.append(strong, " Live updates have stopped. ", link, " to carry on.");
+  return notice;
+}
+
+// Whether this browser is still signed in (`GET /session/`, smsinbox/web/pages/session.py). Asked once before
+// saying "Signed out": a password changed in this browser gives the session a new key, which closes the
+// websockets opened with the old one (4401) although the browser is still signed in.
+export async function stillSignedIn(url) {
+  try {
+    const answer = await get(url);
+    return answer.ok && (await answer.json()).signedIn === true;
+  } catch (e) {
+    return false;
+  }
+}
+
 // handlers: Map of event name → function(payload). The resync answer stands in for missed events: its rows
 // are conversation-updated payloads (oldest first once reversed), its messages message-created ones.
 export function connectLive({ config, root, handlers, setStatus }) {
   const live = config.live;
-  const state = { since: config.now, retry: 0, socket: null };
+  const state = { since: config.now, retry: 0, socket: null, forbidden: false, rechecked: false };
   const dispatch = (type, payload) => handlers.get(type)?.(payload);
+
+  onSignedOut(() => {
+    root.dataset.live = "signed-out";
+    setStatus("Signed out");
+    state.socket?.close();
+    if (!document.getElementById("signed-out")) {
+      const next = location.pathname + location.search;
+      root.before(signedOutNotice(document, { loginUrl: config.urls.login, next, forbidden: state.forbidden }));
+    }
+  });
 
   async function resync() {
     const params = new URLSearchParams({ since: state.since });
@@ -42,6 +86,7 @@ export function connectLive({ config, root, handlers, setStatus }) {
     state.socket = socket;
     socket.addEventListener("open", () => {
       state.retry = 0;
+      state.rechecked = false;
       root.dataset.live = "connected";
       setStatus("");
       resync(); // every (re)connection: whatever happened since the page or the last sync was rendered
@@ -50,9 +95,20 @@ export function connectLive({ config, root, handlers, setStatus }) {
       const { type, payload } = JSON.parse(event.data);
       dispatch(type, payload);
     });
-    socket.addEventListener("close", (event) => {
+    socket.addEventListener("close", async (event) => {
+      if (isSignedOut()) return;
+      if (isFinalClose(event.code, live)) {
+        state.forbidden = event.code === live.forbiddenCode;
+        if (!state.forbidden && !state.rechecked) {
+          state.rechecked = true; // once: a second 4401 in a row is final
+          // (after a moment: the request that changed the password is still setting the new key's cookie)
+          await new Promise((resolve) => { setTimeout(resolve, live.reconnectBaseMs); });
+          if (await stillSignedIn(config.urls.session)) { connect(); return; }
+        }
+        markSignedOut();
+        return;
+      }
       root.dataset.live = "lost";
-      if (event.code === live.signedOutCode) { setStatus("Signed out: reload to log in."); return; }
       setStatus("Reconnecting…");
       const delay = backoffDelay(state.retry, live);
       state.retry += 1;

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 # Imports every module by its URL next to the page's entry script; returns them by name.
 IMPORT_JS = """async () => {
   const entry = document.querySelector('script[type=module][src*="/js/inbox.js"]').src;
-  const names = ["config", "list", "thread", "times", "live", "composer", "templates", "segments", "http"];
+  const names = ["config", "list", "thread", "times", "live", "composer", "templates", "segments", "http", "keyboard"];
   const modules = await Promise.all(names.map((name) => import(new URL(`${name}.js`, entry))));
   window.__modules = Object.fromEntries(names.map((name, i) => [name, modules[i]]));
   return names.filter((name, i) => Object.keys(modules[i]).length === 0);

@@ -112,5 +112,6 @@ def test_the_names_the_page_is_given_are_the_events():
         "message_created": "message.created",
         "message_status_changed": "message.status_changed",
         "conversation_updated": "conversation.updated",
+        "session_ended": "session.ended",
     }
     assert set(events.event_names().values()) == set(events.Event)

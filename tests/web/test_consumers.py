@@ -23,11 +23,32 @@ def setup(name, number, username):
     return organization_setup(name=name, numbers=[number], username=username, password="pw-" + username)
 
 
-async def connect(user, path="/ws/inbox/"):
+def _signed_in_session(user):
+    """The stored session a browser signed in as ``user`` would carry (what the session middleware puts in scope)."""
+    client = Client()
+    client.force_login(user)
+    return client.session
+
+
+async def connect(user, path="/ws/inbox/", session=None):
     communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), path)
     communicator.scope["user"] = user
+    if session is None and user.is_authenticated:
+        session = await database_sync_to_async(_signed_in_session)(user)
+    communicator.scope["session"] = session
     connected, code = await communicator.connect()
+    if connected and (closed := await refused_with(communicator)) is not None:
+        return communicator, False, closed
     return communicator, connected, code
+
+
+async def refused_with(communicator):
+    """The close code when the consumer accepted only to close at once (a refusal the browser can read)."""
+    if await communicator.receive_nothing(timeout=0.2):
+        return None
+    output = await communicator.receive_output(timeout=1)
+    assert output["type"] == "websocket.close", output
+    return output["code"]
 
 
 async def test_anonymous_is_refused():
@@ -101,9 +122,9 @@ async def test_the_full_stack_authenticates_by_session_and_checks_the_origin():
     connected, _ = await foreign.connect()
     assert not connected
     anonymous = WebsocketCommunicator(application, "/ws/inbox/", headers=[(b"origin", b"http://testserver")])
-    connected, code = await anonymous.connect()
-    assert not connected
-    assert code == UNAUTHENTICATED
+    connected, _ = await anonymous.connect()
+    assert connected  # accepted only to be closed at once, so that the browser reads the code
+    assert await refused_with(anonymous) == UNAUTHENTICATED
 
 
 @pytest.mark.redis
@@ -132,6 +153,7 @@ async def test_layer_connections_left_dead_by_a_redis_restart_do_not_refuse_the_
     await second.disconnect()
     await watcher.disconnect()
 
+
 async def test_every_listed_event_is_forwarded_unchanged_and_nothing_else():
     """One handler, named after the one Channels type every event travels as (``smsinbox.events``)."""
     from channels.layers import get_channel_layer
@@ -145,8 +167,142 @@ async def test_every_listed_event_is_forwarded_unchanged_and_nothing_else():
     layer = get_channel_layer()
     await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": "message.deleted", "payload": {"id": 1}})
     assert await alice.receive_nothing(timeout=0.2)
-    for event in events.Event:
+    for event in set(events.Event) - {events.Event.SESSION_ENDED}:  # heard on the user's group: below
         payload = {"id": 1, "someKey": [{"nestedKey": None}]}
         await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": event.value, "payload": payload})
         assert await alice.receive_json_from(timeout=1) == {"type": event.value, "payload": payload}
     await alice.disconnect()
+
+
+async def _full_stack(cookie_value):
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/inbox/",
+        headers=[(b"cookie", f"sessionid={cookie_value}".encode()), (b"origin", b"http://testserver")],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def _closed_with(communicator, timeout=2):
+    output = await communicator.receive_output(timeout=timeout)
+    while output["type"] == "websocket.send":  # the session.ended frame comes first
+        assert '"session.ended"' in output["text"]
+        output = await communicator.receive_output(timeout=timeout)
+    assert output["type"] == "websocket.close", output
+    return output["code"]
+
+
+async def test_logging_out_closes_every_websocket_of_that_session_and_no_other():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(a.user)
+    other_device = await _session_cookie(a.user)
+    tab_a = await _full_stack(browser.cookies["sessionid"].value)
+    tab_b = await _full_stack(browser.cookies["sessionid"].value)
+    elsewhere = await _full_stack(other_device)
+    await database_sync_to_async(browser.post)("/accounts/logout/")
+    assert await _closed_with(tab_a) == UNAUTHENTICATED
+    assert await _closed_with(tab_b) == UNAUTHENTICATED
+    assert await elsewhere.receive_nothing(timeout=0.3)  # another session of the same user stays live
+    await elsewhere.send_json_to({"type": "ping"})
+    assert await elsewhere.receive_json_from(timeout=1) == {"type": "pong"}
+    await elsewhere.disconnect()
+
+
+async def test_a_password_change_deactivation_or_removed_membership_closes_the_websockets():
+    from smsinbox.models import Membership
+
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    user = a.user
+
+    def change_password():
+        user.set_password("a-new-password-123")
+        user.save()
+
+    def deactivate():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+
+    def remove_membership():
+        Membership.objects.filter(user=user).delete()
+
+    def reactivate_with_membership():
+        user.is_active = True
+        user.save()
+        Membership.objects.get_or_create(user=user, organization=a.organization, defaults={"role": "agent"})
+
+    for change, code in ((change_password, UNAUTHENTICATED), (deactivate, UNAUTHENTICATED),
+                         (remove_membership, FORBIDDEN)):  # fmt: skip
+        await database_sync_to_async(reactivate_with_membership)()
+        communicator = await _full_stack(await _session_cookie(user))
+        await database_sync_to_async(change)()
+        assert await _closed_with(communicator) == code, change.__name__
+
+
+async def test_an_expired_session_is_closed_at_the_next_ping():
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    cookie = await _session_cookie(a.user)
+    communicator = await _full_stack(cookie)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from(timeout=1) == {"type": "pong"}
+    await database_sync_to_async(Session.objects.filter(session_key=cookie).update)(
+        expire_date=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    await communicator.send_json_to({"type": "ping"})
+    assert await _closed_with(communicator) == UNAUTHENTICATED
+
+
+async def test_a_dead_session_is_told_so_with_the_signed_out_code():
+    """Refused with a code the page can read (accepted, then closed at once), never hearing anything."""
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(a.user)
+    cookie = browser.cookies["sessionid"].value
+    await database_sync_to_async(browser.post)("/accounts/logout/")
+    communicator = await _full_stack(cookie)
+    assert await refused_with(communicator) == UNAUTHENTICATED
+
+
+async def test_rechecking_a_session_never_ends_it():
+    """Between a password change and ``update_session_auth_hash`` the session's hash does not match: the
+    re-check says so, but must not flush the session (Django's ``get_user`` would) — the browser that changed
+    the password keeps it."""
+    from django.contrib.sessions.models import Session
+
+    from smsinbox.web.consumers import session_user
+
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    key = await _session_cookie(a.user)
+    assert await database_sync_to_async(session_user)(key, a.user.pk)
+
+    def change_password():
+        a.user.set_password("another-password-123")
+        a.user.save()
+
+    await database_sync_to_async(change_password)()
+    assert not await database_sync_to_async(session_user)(key, a.user.pk)
+    assert await database_sync_to_async(Session.objects.filter(session_key=key).exists)()
+    assert not await database_sync_to_async(session_user)(key, a.user.pk + 1)
+    assert not await database_sync_to_async(session_user)("", a.user.pk)
+
+
+async def test_the_page_can_ask_whether_its_session_still_signs_in():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    browser = Client()
+    await database_sync_to_async(browser.force_login)(a.user)
+    answer = await database_sync_to_async(browser.get)("/session/")
+    assert answer.json() == {"signedIn": True}
+
+    def change_password():
+        a.user.set_password("another-password-123")
+        a.user.save()
+
+    await database_sync_to_async(change_password)()
+    answer = await database_sync_to_async(browser.get)("/session/")
+    assert answer.json() == {"signedIn": False}
+    assert (await database_sync_to_async(Client().get)("/session/")).json() == {"signedIn": False}

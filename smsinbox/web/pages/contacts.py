@@ -15,6 +15,7 @@ from conversations.selectors import SEARCH_MAX_LENGTH, contact_get_for_user, con
 from conversations.services import contact_create, contact_update, conversation_start
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
+from smsinbox.phones import format_for_people
 from smsinbox.tenancy import current_organization
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 
@@ -60,6 +61,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            flash.success(request, f"Contact saved: {contact.display_name}.")
             return redirect("contact-edit", contact.pk)
     return render(request, "contacts/form.html", {"form": form, "contact": None, "organization": organization})
 
@@ -68,7 +70,12 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _contact_or_404(request, contact_id)
-    initial = {"first_name": contact.first_name, "last_name": contact.last_name, "phone": str(contact.phone)}
+    # The number as people read it everywhere else (it parses back to the same E.164).
+    initial = {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "phone": format_for_people(contact.phone),
+    }
     form = ContactForm(request.POST or None, initial=initial)
     saved = False
     if request.method == "POST" and form.is_valid():
@@ -78,6 +85,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             saved = True
+            form = ContactForm(initial={**initial, **form.cleaned_data, "phone": format_for_people(contact.phone)})
     return render(
         request,
         "contacts/form.html",

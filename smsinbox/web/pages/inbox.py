@@ -35,8 +35,8 @@ from conversations.services import (
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
-from messaging.selectors import conversation_list, message_page
-from messaging.services.outbound import MAX_MEDIA, message_send
+from messaging.selectors import conversation_list, message_page, with_messages
+from messaging.services.outbound import MAX_MEDIA, message_send, opt_out_reason
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
 from smsinbox import events
 from smsinbox.casing import camelize
@@ -44,7 +44,7 @@ from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
-from smsinbox.web.consumers import UNAUTHENTICATED
+from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 
 # The list's filter tabs, as arguments of ``conversation_list``.
@@ -56,6 +56,17 @@ LIST_FILTERS: dict[str, dict[str, object]] = {
     "mine": {"assigned": "me"},
     "unassigned": {"assigned": "unassigned"},
     "failed": {"failed": True},  # the last message sent failed or was undelivered
+}
+
+# What an empty list says under each filter: what the filter shows, not "No conversations yet".
+EMPTY_LIST = {
+    "all": "No conversations yet.",
+    "unread": "No unread conversations.",
+    "open": "No open conversations.",
+    "closed": "No closed conversations.",
+    "mine": "No conversations assigned to you.",
+    "unassigned": "No unassigned conversations.",
+    "failed": "No conversations whose last text failed.",
 }
 
 
@@ -70,6 +81,7 @@ LIVE_CONNECTION = {
     "reconnect_jitter": 0.25,  # each wait is shortened by up to 25 %, so inboxes do not come back in one wave
     "resync_margin_ms": 5_000,  # the next resync starts this long before the last one's "now" (commits in flight)
     "signed_out_code": UNAUTHENTICATED,  # the consumer closed for a lost session: stop and say so
+    "forbidden_code": FORBIDDEN,  # … or for an organization the user no longer belongs to: the same
 }
 TIMES_REFRESH_MS = 30_000  # relative times ("5 minutes ago") are rewritten this often
 
@@ -99,6 +111,8 @@ def inbox_config(
     """
     urls = {
         "sync": reverse("inbox-sync"),
+        "login": reverse("login"),
+        "session": reverse("session-state"),
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
         "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
         "mark_unread_pattern": _url_pattern("inbox-unread"),
@@ -214,7 +228,9 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         active_filter = "all"
     q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
     page = conversation_page(
-        conversation_list(user=request.user, organization=organization, q=q, **LIST_FILTERS[active_filter]),
+        with_messages(
+            conversation_list(user=request.user, organization=organization, q=q, **LIST_FILTERS[active_filter])
+        ),
         cursor=request.GET.get("cursor", ""),
     )
     thread = message_page(conversation=conversation) if conversation else None
@@ -225,6 +241,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "organizations": organizations_for_user(request.user),
         "filters": [(f, f.capitalize()) for f in LIST_FILTERS],
         "active_filter": active_filter,
+        "empty_list": EMPTY_LIST[active_filter],
         "q": q,
         "list_query": list_query,
         "page": page,
@@ -365,7 +382,7 @@ def sync(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
     changed_contacts = Contact.objects.filter(organization=organization, updated_at__gte=since).values("pk")
     conversations = (
-        (
+        with_messages(
             Conversation.objects.filter(organization=organization, updated_at__gte=since)
             | Conversation.objects.filter(organization=organization, contact__in=changed_contacts)
         )

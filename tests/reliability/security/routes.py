@@ -53,6 +53,8 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "logout",
     "api-schema",
     "api-docs",
+    "favicon",  # a redirect to our static SVG icon
+    "session-state",  # {"signedIn": …} about the caller's own session, nothing else
     "api/",  # any other /api/ path: a JSON 404
     "admin:login",
     "admin:logout",

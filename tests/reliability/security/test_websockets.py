@@ -34,6 +34,11 @@ async def _connect(
 
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, code = await communicator.connect()
+    if connected and not await communicator.receive_nothing(timeout=0.2):
+        # Refused with a code the browser can read: accepted, then closed at once, having joined nothing.
+        output = await communicator.receive_output(timeout=1)
+        assert output["type"] == "websocket.close", output
+        return communicator, False, output["code"]
     return communicator, connected, code
 
 

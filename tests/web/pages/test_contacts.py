@@ -59,3 +59,61 @@ def test_a_nul_in_the_search_is_a_400_as_in_the_api(client, org_a):
     client.force_login(org_a.user)
     assert client.get(reverse("contacts"), {"q": "a\x00b"}).status_code == 400
     assert client.get(reverse("contacts"), {"q": "ab"}).status_code == 200
+
+
+def test_a_contact_is_shown_with_its_number_as_people_read_it_and_saving_says_so(client, org_a):
+    client.force_login(org_a.user)
+    created = client.post(reverse("contact-new"), {"first_name": "Ana", "phone": "+1 500 555 0123"}, follow=True)
+    page = created.content.decode()
+    assert "Contact saved: Ana." in page
+    assert 'value="(500) 555-0123"' in page  # the form shows the number as the list does, not in E.164
+    contact = Contact.objects.get()
+    edited = client.post(reverse("contact-edit", args=[contact.pk]), {"first_name": "Anna", "phone": "5005550123"})
+    page = edited.content.decode()
+    assert "Contact saved." in page
+    assert 'value="(500) 555-0123"' in page
+    assert 'value="Anna"' in page
+
+
+def test_searching_digits_finds_the_formatted_number(client, org_a):
+    client.force_login(org_a.user)
+    contact_create(organization=org_a.organization, phone="+15005550123", first_name="Maria")
+    contact_create(organization=org_a.organization, phone="+14155550102", first_name="James")
+    page = client.get(reverse("contacts"), {"q": "500"}).content.decode()
+    assert "Maria" in page
+    assert "(500) 555-0123" in page
+    assert "James" not in page
+
+
+def test_the_favicon_is_ours_on_pages_admin_and_at_favicon_ico(client, org_a, admin_client):
+    icon = "/static/img/favicon.svg"
+    assert icon in client.get(reverse("login")).content.decode()
+    assert icon in admin_client.get("/admin/").content.decode()
+    assert client.get("/favicon.ico")["Location"] == icon
+
+
+def test_opening_a_conversation_lists_it_for_nobody_until_something_is_sent(client, org_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from messaging.selectors import conversation_list, with_messages
+    from tests.twilio_posts import post_inbound
+
+    assert post_inbound(client, to="+14155550001", from_="+14155550111", body="An older thread").status_code == 200
+    client.force_login(org_a.user)
+    contact = contact_create(organization=org_a.organization, phone="+14155550101", first_name="Newcomer")
+    since = (timezone.now() - timedelta(minutes=1)).isoformat()
+    client.post(reverse("contact-message", args=[contact.pk]))
+    listed = with_messages(conversation_list(user=org_a.user, organization=org_a.organization))
+    assert [c.contact.phone for c in listed] == ["+14155550111"]
+    assert "Newcomer" not in client.get(reverse("home")).content.decode()
+    synced = client.get(reverse("inbox-sync"), {"since": since}).json()
+    assert [row["contactPhone"] for row in synced["conversations"]] == ["+14155550111"]
+    conversation = Conversation.objects.get(contact=contact)
+    sent = client.post(
+        f"/api/conversations/{conversation.pk}/messages/", {"message": "Hello!"}, content_type="application/json"
+    )
+    assert sent.status_code == 201, sent.content
+    listed = with_messages(conversation_list(user=org_a.user, organization=org_a.organization))
+    assert listed[0].contact_id == contact.pk  # on top once something was sent

@@ -530,3 +530,14 @@ def test_a_failed_bubble_is_marked_and_offers_retry_only_when_a_new_send_may_suc
     payloads = {m.body: message_payload(m) for m in Message.objects.filter(direction="out")}
     assert payloads["carrier hiccup"]["retryable"] is True
     assert payloads["no such number"]["retryable"] is False
+
+
+@pytest.mark.parametrize(
+    ("active", "says"),
+    [("mine", "No conversations assigned to you."), ("closed", "No closed conversations."),
+     ("unread", "No unread conversations."), ("all", "No conversations yet.")],
+)  # fmt: skip
+def test_an_empty_list_says_what_its_filter_shows(client, org_a, active, says):
+    client.force_login(org_a.user)
+    page = client.get(reverse("home"), {"filter": active}).content.decode()
+    assert says in page
