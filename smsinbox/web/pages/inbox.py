@@ -36,7 +36,7 @@ from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, message_page, with_messages
-from messaging.services.outbound import MAX_MEDIA, message_send, opt_out_reason
+from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
 from smsinbox import events
 from smsinbox.casing import camelize
