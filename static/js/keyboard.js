@@ -96,7 +96,8 @@ export function wireKeyboard({ config, doc = document, win = window }) {
       select.value = mine.value;
       select.form.requestSubmit();
     },
-    toggleStatus: () => doc.querySelector('.thread-actions button[name="status"]')?.click(),
+    // Close and Reopen are both in the page; the one shown is the one that applies (the thread follows live events).
+    toggleStatus: () => [...doc.querySelectorAll('.thread-actions button[name="status"]')].find((b) => !b.hidden)?.click(),
     help: openHelp,
   };
 
