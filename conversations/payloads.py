@@ -16,6 +16,10 @@ def user_name(user: Any) -> str:
     return user.get_full_name() or user.get_username()
 
 
+# How a moment is written for people, everywhere the server writes one (bubbles, rows, contacts, reasons).
+PEOPLE_DATETIME = "M j, Y, g:i A"
+
+
 def opt_out_reason(contact: Contact) -> str:
     """Why nobody may text this contact, citing when and how they opted out; empty when they may be texted.
 
@@ -23,7 +27,7 @@ def opt_out_reason(contact: Contact) -> str:
     """
     if not contact.is_opted_out:
         return ""
-    when = formats.date_format(timezone.localtime(contact.opted_out_at), "DATETIME_FORMAT")
+    when = formats.date_format(timezone.localtime(contact.opted_out_at), PEOPLE_DATETIME)
     how = {
         Contact.OptOutMethod.KEYWORD: f"by replying {contact.opt_out_keyword or 'STOP'}",
         Contact.OptOutMethod.ERROR_21610: "(Twilio reported them unsubscribed, error 21610)",
