@@ -198,6 +198,8 @@ export function createThread({ config, messages, format, doc = document }) {
     header.dataset.version = c.version;
     header.dataset.status = c.status;
     doc.getElementById("thread-title").textContent = c.contactName;
+    const number = doc.getElementById("thread-number"); // shown beside a name; a contact without one is their number
+    if (number) number.textContent = c.contactName === c.contactPhoneDisplay ? "" : `${c.contactPhoneDisplay} · `;
     doc.getElementById("thread-opted-out").hidden = !c.optedOut;
     doc.getElementById("thread-closed").hidden = c.status !== "closed";
     const hadFocus = header.querySelector("#status-form button:focus");

@@ -275,3 +275,22 @@ def test_mark_unread_from_the_thread_and_from_the_list_in_place(inbox_server, ne
     expect(other_row.locator(".unread-badge")).to_have_text("1", timeout=LIVE_BUDGET_MS)
     expect(conversation_row(carol, other).locator(".unread-badge")).to_have_text("1", timeout=LIVE_BUDGET_MS)
     assert page.evaluate("window.__sameDocument === true"), "the page was reloaded"
+
+
+def test_a_contact_renamed_by_another_member_is_renamed_in_the_open_thread_header(inbox_server, new_tab):
+    """The header's name and the number beside it follow the conversation row, as the list does."""
+    contact = new_contact()
+    inbox_server.post_inbound(from_=contact, body=f"Who is this? {token()}")
+    alice, carol = new_tab().page, new_tab().page
+    login(alice, inbox_server, ALICE)
+    login(carol, inbox_server, CAROL)
+    open_thread(alice, inbox_server, contact)
+    number = alice.locator("#thread-title").inner_text()
+    assert alice.locator("#thread-number").inner_text() == ""  # no name yet: the title is the number
+    open_thread(carol, inbox_server, contact)
+    carol.get_by_role("link", name="Edit contact").click()
+    carol.get_by_label("First name").fill("Maria")
+    carol.get_by_label("Last name").fill(f"Lopez {token()}")
+    carol.get_by_role("button", name=re.compile("Save")).click()
+    expect(alice.locator("#thread-title")).to_contain_text("Maria Lopez", timeout=LIVE_BUDGET_MS)
+    expect(alice.locator("#thread-number")).to_have_text(f"{number} · ")
