@@ -232,21 +232,24 @@ REDIS_BLOCKING_READ_SECONDS = 5
 REDIS_SOCKET_TIMEOUT_SECONDS = REDIS_BLOCKING_READ_SECONDS + 5
 REDIS_CONNECT_TIMEOUT_SECONDS = 3
 if REDIS_URL:
+    from smsinbox.redis_connections import channel_layer_host
+
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                # Options in REDIS_URL's query string (?socket_timeout=…) override these.
+                # Options in REDIS_URL's query string (?socket_timeout=…) override these. The
+                # connections' writes stay cancellable on Python 3.11 (smsinbox.redis_connections).
                 "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "socket_timeout": REDIS_SOCKET_TIMEOUT_SECONDS,
-                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
-                        "socket_keepalive": True,
+                    channel_layer_host(
+                        REDIS_URL,
+                        socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS,
+                        socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECONDS,
+                        socket_keepalive=True,
                         # No retry_on_error: with it, a consumer's task cancelled during a blocking
                         # read retried instead of ending (the test suite hung in teardown). A command
                         # on a connection Redis closed fails once; the consumer retries its join.
-                    }
+                    )
                 ],
                 "prefix": REDIS_PREFIX,
                 "capacity": 1000,

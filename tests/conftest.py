@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -32,6 +34,26 @@ def redis_available() -> bool:
         return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping())
     except redis.RedisError:
         return False
+
+
+# A test that hangs ends the run with every thread's traceback instead of holding CI until its time
+# limit: a lost cancellation once hung the suite for 90 minutes (smsinbox.redis_connections).
+HANG_SECONDS = float(os.environ.get("SMSINBOX_TEST_HANG_SECONDS", "600"))
+_hang_report = sys.stderr
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _hang_report
+    _hang_report = os.fdopen(os.dup(sys.stderr.fileno()), "w")  # the terminal, not a test's captured output
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    faulthandler.dump_traceback_later(HANG_SECONDS, exit=True, file=_hang_report)
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
