@@ -5,11 +5,25 @@ With no services set, tests run on SQLite (in memory) and the in-memory channel 
 """
 
 import os
+import re
+from pathlib import Path
 
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-" + "x" * 40)
-os.environ.setdefault("ALLOW_SQLITE", "1")  # without DATABASE_URL, tests run on SQLite
+# The suite gives the same result in any shell: every variable the settings read is cleared here
+# (DEBUG=1 or PUBLIC_BASE_URL exported by habit once failed every signed webhook test), except the
+# services to test against. Cleared in this process, so servers and commands the tests start inherit
+# the same clean environment. The names come from the settings module itself.
+KEPT_VARIABLES = {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "SMSINBOX_TEST_HANG_SECONDS"}
+_SETTINGS_SOURCE = (Path(__file__).resolve().parent.parent / "smsinbox" / "settings.py").read_text()
+_READ = r'(?:environ\.get|env_bool|env_list|env_int)\(\s*"([A-Z][A-Z0-9_]*)"'
+_MARKERS = _SETTINGS_SOURCE.split("_PRODUCTION_MARKERS = ", 1)[1].split("\n", 1)[0]
+SETTINGS_VARIABLES = set(re.findall(_READ, _SETTINGS_SOURCE)) | set(re.findall(r'"([A-Z][A-Z0-9_]*)"', _MARKERS))
+for _name in SETTINGS_VARIABLES - KEPT_VARIABLES:
+    os.environ.pop(_name, None)
 
-from smsinbox.settings import *  # noqa: F403
+os.environ["SECRET_KEY"] = "tests-only-secret-key-" + "x" * 40
+os.environ["ALLOW_SQLITE"] = "1"  # without DATABASE_URL, tests run on SQLite
+
+from smsinbox.settings import *  # noqa: E402, F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False

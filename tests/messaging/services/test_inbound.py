@@ -122,6 +122,25 @@ def test_start_opts_back_in_and_help_is_recorded(client, org_a):
     assert MessageEvent.objects.filter(event_type="help").count() == 1
 
 
+# Twilio's default opt-in keywords (../shared/twilio/REFERENCE.md), written out here, not read from the code.
+@pytest.mark.parametrize("keyword", ["START", "yes", " Unstop\n"])
+def test_every_opt_in_keyword_opts_back_in(client, org_a, keyword):
+    post_inbound(client, to=TO, body="STOP")
+    assert Contact.objects.get().is_opted_out
+    post_inbound(client, to=TO, body=keyword)
+    contact = Contact.objects.get()
+    assert not contact.is_opted_out
+    assert MessageEvent.objects.filter(event_type="opt_in").count() == 1
+
+
+@pytest.mark.parametrize("body", ["yes please", "START NOW", "unstopped"])
+def test_text_that_only_contains_an_opt_in_keyword_keeps_the_opt_out(client, org_a, body):
+    post_inbound(client, to=TO, body="STOP")
+    post_inbound(client, to=TO, body=body)
+    assert Contact.objects.get().is_opted_out
+    assert not MessageEvent.objects.filter(event_type="opt_in").exists()
+
+
 def test_twilio_opt_out_type_counts_for_custom_keywords(client, org_a):
     post_inbound(client, to=TO, body="BASTA", OptOutType="STOP")
     contact = Contact.objects.get()
