@@ -71,6 +71,8 @@ def test_the_schema_documents_every_route_and_not_the_twilio_webhooks(db):
         ("POST", "/api/conversations/{id}/read/"),
         ("GET", "/api/conversations/{id}/messages/"),
         ("POST", "/api/conversations/{id}/messages/"),
+        ("GET", "/api/conversations/{id}/notes/"),
+        ("POST", "/api/conversations/{id}/notes/"),
         ("GET", "/api/messages/{id}/"),
         ("POST", "/api/sms/send/"),
     }

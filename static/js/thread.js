@@ -123,6 +123,15 @@ export function createThread({ config, messages, format, doc = document }) {
     item.classList.toggle("failed", failedStatuses.has(m.status));
   }
 
+  // Another kind of thread item heard (a private note: notes.js), at the end, the view following as for a bubble.
+  function appendItem(node) {
+    if (!messages) return;
+    doc.getElementById("no-messages")?.remove();
+    const follow = pinned;
+    messages.append(node);
+    if (follow) scrollToEnd();
+  }
+
   // Shown at once while the send request runs; replaced by the stored message when it is heard
   // (by its idempotency key, or the id the send answered).
   function addPending(text, key) {
@@ -246,5 +255,5 @@ export function createThread({ config, messages, format, doc = document }) {
     });
   }
 
-  return { add, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
+  return { add, appendItem, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
 }
