@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from conversations.mentions import mention_candidates, members_mentioned
+from conversations.mentions import members_mentioned, mention_candidates
 from conversations.models import NOTE_MAX_LENGTH, Conversation, Note, NoteMention
 from conversations.selectors import note_list_for_user, note_page
 from conversations.services import contact_get_or_create, conversation_get_or_create, note_create
@@ -93,7 +93,12 @@ def test_a_note_is_never_a_text_and_leaves_the_conversation_row_alone(conversati
 
 @pytest.mark.parametrize(
     ("body", "words"),
-    [("", "cannot be empty"), (" \n\t ", "cannot be empty"), ("x" * (NOTE_MAX_LENGTH + 1), "at most"), ("a\x00", "NUL")],
+    [
+        ("", "cannot be empty"),
+        (" \n\t ", "cannot be empty"),
+        ("x" * (NOTE_MAX_LENGTH + 1), "at most"),
+        ("a\x00", "NUL"),
+    ],
 )
 def test_a_bad_note_is_refused_clearly_and_writes_nothing(conversation_a, org_a, body, words):
     with pytest.raises(ServiceError, match=words) as refused:
@@ -164,7 +169,11 @@ def test_colleagues_hear_the_note_and_the_mentioned_member_hears_the_mention(
     assert [e["type"] for e in heard] == [events.Event.NOTE_CREATED]  # no message, no conversation update
     payload = heard[0]["payload"]
     assert payload["kind"] == "note"
-    assert (payload["id"], payload["conversationId"], payload["authorId"]) == (note.pk, conversation_a.pk, org_a.user.pk)
+    assert (payload["id"], payload["conversationId"], payload["authorId"]) == (
+        note.pk,
+        conversation_a.pk,
+        org_a.user.pk,
+    )
     assert payload["body"] == "@carol @alice call back"
     assert [m["username"] for m in payload["mentions"]] == ["alice", "carol"]
     mention = async_to_sync(layer.receive)(carol_channel)

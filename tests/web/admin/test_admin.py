@@ -149,7 +149,15 @@ def test_org_admin_pages_never_name_another_tenant(client, org_a, org_b):
     add_threads(org_a.organization, 2)
     add_threads(org_b.organization, 2, start=100)
     client.force_login(org_a.user)
-    foreign_words = ["Bravo Vet", "member-2-", "+12125550002", "(212) 555-0002", "+14155550100", "hello 100", "note 100"]
+    foreign_words = [
+        "Bravo Vet",
+        "member-2-",
+        "+12125550002",
+        "(212) 555-0002",
+        "+14155550100",
+        "hello 100",
+        "note 100",
+    ]
     foreign_words += list(Message.objects.filter(organization=org_b.organization).values_list("twilio_sid", flat=True))
     pages = [reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in MODELS if m is not User]
     own = [

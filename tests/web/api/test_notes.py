@@ -92,7 +92,8 @@ def test_the_thread_listing_mixes_messages_and_notes_in_time_order_with_their_ki
         ("note", note.pk),
         ("message", reply.pk),
     ]
-    assert items[2]["body"] == "between" and "direction" not in items[2]
+    assert items[2]["body"] == "between"
+    assert "direction" not in items[2]
     assert items[0]["direction"] == "in"
 
 
