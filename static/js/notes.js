@@ -174,10 +174,16 @@ export function wireNotes({ config, thread, format, doc = document }) {
     if (li) choose(Number(li.dataset.index));
   });
 
-  // Switching modes keeps each draft; the mode's field is focused when switched by a click (keys stay on the radios).
+  // Switching modes keeps each draft. Chosen with the pointer, the mode's field takes the focus; with the keys
+  // (arrows on the switch), the focus stays on the switch and Tab goes on into the field.
+  const modes = doc.getElementById("composer-mode");
+  let byPointer = false;
+  modes?.addEventListener("pointerdown", () => { byPointer = true; });
+  modes?.addEventListener("keydown", () => { byPointer = false; });
   for (const radio of [textMode, noteMode]) {
-    radio?.addEventListener("click", (event) => {
-      if (event.detail === 0) return; // arrow keys or space: the focus stays on the switch
+    radio?.addEventListener("change", () => {
+      if (!byPointer) return;
+      byPointer = false;
       const target = radio === noteMode ? field : doc.getElementById("body");
       if (target && !target.disabled) target.focus();
     });

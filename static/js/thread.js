@@ -178,7 +178,12 @@ export function createThread({ config, messages, format, doc = document }) {
     doc.defaultView.addEventListener("scroll", notePosition, { passive: true });
     new ResizeObserver(() => { if (pinned) scrollToEnd(); }).observe(messages);
     messages.addEventListener("load", () => { if (pinned) scrollToEnd(); }, true); // an image loaded
-    scrollToEnd();
+    // Opened at an item (a mention's link: "#note-12"), the thread shows that item instead of the newest.
+    const target = location.hash.length > 1 ? doc.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    if (target && messages.contains(target)) {
+      target.scrollIntoView({ block: "center" });
+      notePosition();
+    } else scrollToEnd();
   }
 
   // "Retry" on a failed bubble: a new send of the same text (a new idempotency key) through the composer.
