@@ -73,6 +73,15 @@ def test_a_bad_note_is_a_clear_400_and_writes_nothing(api, tenant, body, words):
     assert not Note.objects.exists()
 
 
+def test_a_blank_note_names_its_field_and_code(api, tenant):
+    response = api.post(notes_path(tenant), {"body": " "})
+    assert response.json() == {
+        "error": "Write something in the note: it cannot be empty.",
+        "code": "blank",
+        "field": "body",
+    }
+
+
 def test_another_organizations_thread_is_404_for_notes(org_b, tenant):
     stranger = ApiClient(org_b.user)
     assert stranger.get(notes_path(tenant)).status_code == 404
