@@ -145,3 +145,41 @@ def test_switching_between_text_and_note_from_the_keyboard_alone(inbox_server, n
     page.keyboard.press("Tab")
     expect(page.locator("#body")).to_be_focused()
     assert tab.problems() == []
+
+
+def test_the_composers_mention_helpers(inbox_server, new_tab):
+    """notes.js's pure functions, in Chromium: the "@word" at the caret, the members offered, the insertion."""
+    from tests.browser.test_modules import IMPORT_JS
+
+    tab = new_tab()
+    page = tab.page
+    login(page, inbox_server, ALICE)
+    assert page.evaluate(IMPORT_JS) == []
+    results = page.evaluate(
+        """async () => {
+          const entry = document.querySelector('script[type=module][src*="/js/inbox.js"]').src;
+          const notes = await import(new URL("notes.js", entry));
+          const members = [
+            { id: 1, username: "alice", name: "Alice Smith" },
+            { id: 2, username: "carol", name: "Carol Diaz" },
+            { id: 3, username: "dan.k", name: "Dan K" },
+          ];
+          return {
+            atStart: notes.mentionQuery("@ca", 3),
+            afterSpace: notes.mentionQuery("hi @dan.", 8),
+            email: notes.mentionQuery("ann@exa", 7),
+            none: notes.mentionQuery("hello", 5),
+            byName: notes.matchMembers(members, "diaz").map((m) => m.username),
+            byPrefix: notes.matchMembers(members, "a").map((m) => m.username),
+            inserted: notes.insertMention("hi @ca there", 3, 6, "carol"),
+          };
+        }"""
+    )
+    assert results["atStart"] == {"start": 0, "query": "ca"}
+    assert results["afterSpace"] == {"start": 3, "query": "dan."}
+    assert results["email"] is None  # as the server reads it: an address names nobody
+    assert results["none"] is None
+    assert results["byName"] == ["carol"]
+    assert results["byPrefix"] == ["alice", "carol", "dan.k"]  # starts with "a" first, then contains it
+    assert results["inserted"] == {"text": "hi @carol there", "caret": 10}
+    assert tab.problems() == []
