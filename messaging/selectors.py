@@ -12,7 +12,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.lookups import In
 
-from conversations.models import Conversation, NoteMention
+from conversations.models import Conversation, Note, NoteMention
 from conversations.selectors import Page, keyset_decode, keyset_encode, name_has_words, note_list
 from messaging.models import Direction, Message, MessageMedia
 from messaging.statuses import FAILURE_STATUSES
@@ -156,12 +156,16 @@ def thread_page(*, conversation: Conversation, before: str = "", limit: int = 50
         )
     newest_messages = list(messages.order_by("-created_at", "-id")[: limit + 1])
     newest_notes = list(notes.order_by("-created_at", "-id")[: limit + 1])
-    key = lambda item: (item.created_at, _NOTE if getattr(item, "is_note", False) else _MESSAGE, item.pk)  # noqa: E731
-    rows = sorted([*newest_messages, *newest_notes], key=key, reverse=True)[: limit + 1]
+    rows = sorted([*newest_messages, *newest_notes], key=_thread_key, reverse=True)[: limit + 1]
     more = len(rows) > limit
     rows = rows[:limit]
     rows.reverse()
-    return Page(rows, thread_keyset_encode(*key(rows[0])) if more and rows else "")
+    return Page(rows, thread_keyset_encode(*_thread_key(rows[0])) if more and rows else "")
+
+
+def _thread_key(item: Message | Note) -> tuple[datetime, int, int]:
+    """An item's place in its thread: (time, kind's rank, id)."""
+    return item.created_at, _NOTE if getattr(item, "is_note", False) else _MESSAGE, item.pk
 
 
 def message_get_for_user(*, user: AbstractBaseUser, message_id: int) -> Message | None:

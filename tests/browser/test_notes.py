@@ -135,6 +135,11 @@ def test_switching_between_text_and_note_from_the_keyboard_alone(inbox_server, n
     page.keyboard.press("Control+Enter")
     expect(page.locator("#messages li.note").filter(has_text="Checked their file")).to_have_count(1)
     shot(page, "desktop-keyboard-note-mode")
+    # Escape leaves the note (shortcuts work again); "c" comes back to the field of the mode chosen.
+    page.keyboard.press("Escape")
+    expect(page.locator("#note-body")).not_to_be_focused()
+    page.keyboard.press("c")
+    expect(page.locator("#note-body")).to_be_focused()
     # Back to Text: Shift+Tab to the switch, arrow key, Tab into the message box.
     page.keyboard.press("Shift+Tab")
     expect(page.locator("#mode-note")).to_be_focused()

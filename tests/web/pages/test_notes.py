@@ -90,3 +90,22 @@ def test_thread_queries_do_not_grow_with_notes_and_mentions(alice, thread, org_a
     for i in range(30):
         note_create(conversation=thread, author=org_a.user, body=f"note {i} @alice")
     assert count() == few
+
+
+def test_the_mentions_list_queries_do_not_grow_with_notes(alice, client, org_a):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert alice.get(reverse("home"), {"filter": "mentions"}).status_code == 200
+        return len(queries)
+
+    for i in range(3):
+        post_inbound(client, to=TO, from_=f"+141555700{i:02d}", body=f"hello {i}")
+    for conversation in Conversation.objects.all():
+        note_create(conversation=conversation, author=org_a.user, body="@alice look")
+    count()
+    few = count()
+    for i in range(3, 30):
+        post_inbound(client, to=TO, from_=f"+141555700{i:02d}", body=f"hello {i}")
+    for conversation in Conversation.objects.all():
+        note_create(conversation=conversation, author=org_a.user, body="@alice again")
+    assert count() == few
