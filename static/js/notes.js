@@ -98,7 +98,8 @@ export function wireNotes({ config, thread, format, doc = document }) {
       const data = await answer.json().catch(() => ({}));
       if (!answer.ok) throw new Error(data.error || "The note could not be saved.");
       if (field.value === body) field.value = "";
-      add(data)?.classList.add("just-added");
+      add(data);
+      showCount();
     } catch (error) {
       showError(error.message);
     } finally {
@@ -158,7 +159,13 @@ export function wireNotes({ config, thread, format, doc = document }) {
     if (status) status.textContent = `${options.length} colleague${options.length === 1 ? "" : "s"}: arrow keys to choose, Enter to mention.`;
   }
 
-  field?.addEventListener("input", update);
+  // "12 / 2000 characters": the note's limit, from the server.
+  const counter = doc.getElementById("note-counter");
+  function showCount() {
+    if (counter && field) counter.textContent = `${field.value.length} / ${config.limits.note} · private note`;
+  }
+  field?.addEventListener("input", () => { update(); showCount(); });
+  showCount();
   field?.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); closeList(); form.requestSubmit(); return; }
     if (list.hidden) return;
