@@ -376,11 +376,18 @@ def note_create(*, conversation: Conversation, author: AbstractBaseUser, body: s
         raise ServiceError("A note cannot contain NUL characters.", field="body")
     if not Membership.objects.filter(user_id=author.pk, organization_id=conversation.organization_id).exists():
         raise ServiceError.not_found("Conversation")
-    note = Note.objects.create(
-        organization_id=conversation.organization_id, conversation=conversation, author=author, body=text
-    )
     mentioned = members_mentioned(organization_id=conversation.organization_id, text=text)
-    NoteMention.objects.bulk_create([NoteMention(note=note, user=user) for user in mentioned])
+    try:
+        # The database has the last word (triggers): a membership removed meanwhile refuses the note or a mention.
+        with transaction.atomic():
+            note = Note.objects.create(
+                organization_id=conversation.organization_id, conversation=conversation, author=author, body=text
+            )
+            NoteMention.objects.bulk_create([NoteMention(note=note, user=user) for user in mentioned])
+    except IntegrityError as exc:
+        raise ServiceError(
+            "The note was not saved: the organization's members changed meanwhile. Try again.", code="conflict"
+        ) from exc
     note = (
         Note.objects.select_related("author", "conversation__contact").prefetch_related(NOTE_MENTIONS).get(pk=note.pk)
     )

@@ -199,3 +199,15 @@ def test_note_pages_go_back_in_time_by_keyset(conversation_a, org_a):
     third = note_page(conversation=conversation_a, before=second.next_cursor, limit=2)
     assert [n.pk for n in second.items + third.items] == [notes[1].pk, notes[2].pk, notes[0].pk]
     assert third.next_cursor == ""
+
+
+def test_a_mention_of_someone_who_left_meanwhile_is_refused_whole_by_the_database(
+    conversation_a, org_a, org_b, monkeypatch
+):
+    import conversations.services as services
+
+    # As if the member was removed between reading the members and storing the mention.
+    monkeypatch.setattr(services, "members_mentioned", lambda **kwargs: [org_b.user])
+    with pytest.raises(ServiceError, match="members changed meanwhile"):
+        note_create(conversation=conversation_a, author=org_a.user, body="@bob hi")
+    assert not Note.objects.exists()
