@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length, Trim
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -210,4 +211,99 @@ TRIGGERS = [
         "a number with conversations cannot move to another organization",
     ),
     VersionBump("conversation_version_bump", "conversations_conversation"),
+    Trigger(
+        "note_same_organization",
+        "conversations_note",
+        ("INSERT", "UPDATE"),
+        "(SELECT organization_id FROM conversations_conversation WHERE id = NEW.conversation_id) <> NEW.organization_id"
+        " OR (OLD.organization_id IS NOT NULL AND OLD.organization_id <> NEW.organization_id)",
+        "a note's conversation belongs to its organization, which never changes",
+    ),
+    Trigger(
+        "note_author_member",
+        "conversations_note",
+        ("INSERT",),
+        "NEW.author_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM smsinbox_membership "
+        "WHERE user_id = NEW.author_id AND organization_id = NEW.organization_id)",
+        "a note's author is a member of its organization",
+    ),
+    Trigger(
+        "note_mention_member",
+        "conversations_notemention",
+        ("INSERT", "UPDATE"),
+        "NOT EXISTS (SELECT 1 FROM smsinbox_membership m JOIN conversations_note n "
+        "ON n.organization_id = m.organization_id WHERE n.id = NEW.note_id AND m.user_id = NEW.user_id)",
+        "a note mentions members of its organization only",
+    ),
 ]
+
+
+NOTE_MAX_LENGTH = 2000
+
+
+class Note(models.Model):
+    """A private note staff write in a thread: shown to colleagues between the texts, never sent to anyone.
+
+    A note is not a message: it has its own table, so nothing that sends, counts unread or writes the
+    conversation's preview ever sees one. Invariants, enforced by the database: a note's conversation
+    belongs to the note's organization, which never changes, and its author was a member of it when it
+    was written (``TRIGGERS`` below); its body is not blank and at most ``NOTE_MAX_LENGTH`` characters
+    (check constraints). Its mentions name members of its organization only (``NoteMention``).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="notes")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="NoteMention", related_name="mentioned_in_notes", blank=True
+    )
+
+    # Thread items are told apart by this (templates and the merged thread listing).
+    is_note = True
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("body")), 0), name="note_body_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(Length("body"), NOTE_MAX_LENGTH), name="note_body_length"
+            ),
+        ]
+        indexes = [
+            # The thread: a conversation's notes newest first, keyset on (created_at, id).
+            models.Index("conversation", models.F("created_at").desc(), models.F("id").desc(), name="note_thread_idx"),
+        ]
+
+    def __str__(self) -> str:
+        text = " ".join(self.body.split())
+        return text if len(text) <= 60 else text[:59] + "…"
+
+
+class NoteMention(models.Model):
+    """A member of the note's organization named in it with ``@username``.
+
+    Invariant (a database trigger): the mentioned user is a member of the note's organization when the
+    mention is stored; one row per (note, user).
+    """
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="mention_rows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="note_mentions")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["note", "user"], name="note_mention_unique")]
+        indexes = [
+            # "Mentions": the notes that name a user, newest first.
+            models.Index("user", models.F("note").desc(), name="note_mention_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.user} in note {self.note_id}"
+
+
+# A note's mentions with their users, in one query (what ``note_payload`` reads).
+NOTE_MENTIONS = models.Prefetch("mention_rows", queryset=NoteMention.objects.select_related("user"))

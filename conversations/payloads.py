@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypedDict
 
+from django.urls import reverse
 from django.utils import formats, timezone
 
-from conversations.models import Contact, Conversation
+from conversations.models import Contact, Conversation, Note
 from smsinbox.phones import format_for_people
 from smsinbox.shapes import Field, Timestamp, timestamp
 
@@ -98,4 +99,70 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "unread_count": conversation.unread_count,
         "last_message_at": timestamp(conversation.last_message_at),
         "last_message_preview": conversation.last_message_preview,
+    }
+
+
+class NoteMentionPayload(TypedDict):
+    user_id: int
+    username: Annotated[str, Field("What follows the `@` in the note's body.")]
+    name: str
+
+
+class NotePayload(TypedDict):
+    """A private note in a thread: staff only, never sent to the contact, never counted unread."""
+
+    id: int
+    kind: Annotated[
+        str, Field("Always `note` (the thread listing mixes notes and messages).", choices=[("note", "note")])
+    ]
+    organization_id: int
+    conversation_id: int
+    author_id: Annotated[int | None, Field("The staff member who wrote it; null once their account is deleted.")]
+    author_name: str
+    body: Annotated[str, Field("Plain text, as written (never HTML).")]
+    created_at: Timestamp
+    mentions: list[NoteMentionPayload]
+
+
+def note_payload(note: Note) -> NotePayload:
+    """A note as the thread shows it, for live inboxes and the API (``mention_rows__user`` prefetched or not)."""
+    mentioned = sorted((row.user for row in note.mention_rows.all()), key=lambda user: user.get_username())
+    return {
+        "id": note.pk,
+        "kind": "note",
+        "organization_id": note.organization_id,
+        "conversation_id": note.conversation_id,
+        "author_id": note.author_id,
+        "author_name": user_name(note.author) if note.author_id else "",
+        "body": note.body,
+        "created_at": timestamp(note.created_at),
+        "mentions": [{"user_id": u.pk, "username": u.get_username(), "name": user_name(u)} for u in mentioned],
+    }
+
+
+class MentionPayload(TypedDict):
+    """What a mentioned staff member's inboxes hear (``mention.created``, live only)."""
+
+    note_id: int
+    organization_id: int
+    conversation_id: int
+    author_name: str
+    contact_name: str
+    excerpt: str
+    url: str  # the thread, at the note
+
+
+MENTION_EXCERPT = 80
+
+
+def mention_payload(note: Note) -> MentionPayload:
+    text = " ".join(note.body.split())
+    return {
+        "note_id": note.pk,
+        "organization_id": note.organization_id,
+        "conversation_id": note.conversation_id,
+        "author_name": user_name(note.author) if note.author_id else "",
+        "contact_name": note.conversation.contact.display_name,
+        "excerpt": text if len(text) <= MENTION_EXCERPT else text[: MENTION_EXCERPT - 1] + "…",
+        "url": reverse("inbox-thread", args=[note.conversation_id]) + f"#note-{note.pk}",
     }

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
-from conversations.models import Contact, Conversation
+from conversations.models import NOTE_MENTIONS, Contact, Conversation, Note
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.phones import phone_query
@@ -123,3 +123,34 @@ def contact_page(qs: QuerySet[Contact], *, cursor: str = "", limit: int = 50) ->
     rows = rows[:limit]
     last_row = rows[-1] if more and rows else None
     return Page(rows, json.dumps([last_row.last_name, last_row.first_name, last_row.pk]) if last_row else "")
+
+
+def note_list(*, conversation: Conversation) -> QuerySet[Note]:
+    """A thread's notes, oldest first, with what their payload shows (the caller found the conversation
+    through ``conversation_get_for_user``, which checked access)."""
+    return (
+        Note.objects.filter(conversation=conversation)
+        .select_related("author")
+        .prefetch_related(NOTE_MENTIONS)
+        .order_by("created_at", "id")
+    )
+
+
+def note_list_for_user(*, user: AbstractBaseUser, conversation_id: int) -> QuerySet[Note] | None:
+    """The notes of a conversation of one of the user's organizations; ``None`` when there is no such one."""
+    conversation = conversation_get_for_user(user=user, conversation_id=conversation_id)
+    return None if conversation is None else note_list(conversation=conversation)
+
+
+def note_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:
+    """A thread's newest notes (oldest first on the page); ``before`` loads older ones by keyset."""
+    qs = note_list(conversation=conversation)
+    edge = keyset_decode(before) if before else None
+    if edge is not None:
+        at, pk = edge
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return Page(rows, keyset_encode(rows[0].created_at, rows[0].pk) if more and rows else "")

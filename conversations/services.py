@@ -7,12 +7,23 @@ race to create the same row end with one row, never two.
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from conversations.models import MEDIA_PREVIEW, PREVIEW_LENGTH, Contact, Conversation
-from conversations.payloads import conversation_payload
+from conversations.mentions import members_mentioned
+from conversations.models import (
+    MEDIA_PREVIEW,
+    NOTE_MAX_LENGTH,
+    NOTE_MENTIONS,
+    PREVIEW_LENGTH,
+    Contact,
+    Conversation,
+    Note,
+    NoteMention,
+)
+from conversations.payloads import conversation_payload, mention_payload, note_payload
 from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber
@@ -340,3 +351,52 @@ def conversation_update(
 def conversation_delete(*, conversation: Conversation) -> None:
     """Delete a conversation with its messages (the contact stays)."""
     conversation.delete()
+
+
+# --- Private notes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def note_create(*, conversation: Conversation, author: AbstractBaseUser, body: str) -> Note:
+    """Write a private note in a thread, for colleagues only.
+
+    A note is never a text: nothing is sent, the conversation's row is not touched (its preview,
+    unread count, time and status stay as they are), and nothing about it reaches Twilio. Its
+    ``@username`` mentions of active members of the organization are stored (``conversations.mentions``;
+    anything else stays plain text). Once committed, the organization's inboxes hear ``note.created``,
+    and each mentioned member (but the author) hears ``mention.created`` in their own inboxes.
+    Refused with a clear error: a blank body, one too long, or an author outside the organization.
+    """
+    text = body.strip()
+    if not text:
+        raise ServiceError("Write something in the note: it cannot be empty.", code="blank", field="body")
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ServiceError(f"A note is at most {NOTE_MAX_LENGTH} characters (this one has {len(text)}).", field="body")
+    if "\x00" in text:
+        raise ServiceError("A note cannot contain NUL characters.", field="body")
+    if not Membership.objects.filter(user_id=author.pk, organization_id=conversation.organization_id).exists():
+        raise ServiceError.not_found("Conversation")
+    mentioned = members_mentioned(organization_id=conversation.organization_id, text=text)
+    try:
+        # The database has the last word (triggers): a membership removed meanwhile refuses the note or a mention.
+        with transaction.atomic():
+            note = Note.objects.create(
+                organization_id=conversation.organization_id, conversation=conversation, author=author, body=text
+            )
+            NoteMention.objects.bulk_create([NoteMention(note=note, user=user) for user in mentioned])
+    except IntegrityError as exc:
+        raise ServiceError(
+            "The note was not saved: the organization's members changed meanwhile. Try again.", code="conflict"
+        ) from exc
+    note = (
+        Note.objects.select_related("author", "conversation__contact").prefetch_related(NOTE_MENTIONS).get(pk=note.pk)
+    )
+    events.publish_on_commit(
+        organization_id=note.organization_id, event=events.Event.NOTE_CREATED, payload=note_payload(note)
+    )
+    for user in mentioned:
+        if user.pk != author.pk:
+            events.publish_to_user_on_commit(
+                user_id=user.pk, event=events.Event.MENTION_CREATED, payload=mention_payload(note)
+            )
+    return note

@@ -6,12 +6,14 @@ A row of another organization is simply not found. The conversation list lives h
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.lookups import In
 
-from conversations.models import Conversation
-from conversations.selectors import Page, keyset_decode, keyset_encode, name_has_words
+from conversations.models import Conversation, Note, NoteMention
+from conversations.selectors import Page, keyset_decode, keyset_encode, name_has_words, note_list
 from messaging.models import Direction, Message, MessageMedia
 from messaging.statuses import FAILURE_STATUSES
 from smsinbox.models import Organization
@@ -35,16 +37,19 @@ def conversation_list(
     unread: bool | None = None,
     assigned: str | int | None = None,
     failed: bool | None = None,
+    mentioned: bool | None = None,
     q: str = "",
 ) -> QuerySet[Conversation]:
     """An organization's conversations, newest activity first, filtered and searched.
 
-    ``status``: ``open`` / ``closed``; ``unread``: only threads with (``True``) or without
-    (``False``) unread messages; ``assigned``: ``"me"``, ``"unassigned"`` or a user id;
-    ``q``: a name (every word), a number typed any common way (``(555) 123-4567`` finds
-    ``+15551234567``) or message text; ``failed``: only threads whose last sent message failed or was
-    undelivered. Every row carries ``last_outbound_failed`` (the list marks it). Ordered by
-    (``last_message_at``, ``id``) descending, the keyset of ``conversation_page`` and of the ``inbox_*`` indexes.
+        ``status``: ``open`` / ``closed``; ``unread``: only threads with (``True``) or without
+        (``False``) unread messages; ``assigned``: ``"me"``, ``"unassigned"`` or a user id;
+        ``q``: a name (every word), a number typed any common way (``(555) 123-4567`` finds
+        ``+15551234567``) or message text; ``failed``: only threads whose last sent message failed or was
+        undelivered; ``mentioned``: only threads with a note that mentions the user, each row carrying
+    ``mention_note_id``, the newest such note (the list links to it). Every row carries ``last_outbound_failed``
+    (the list marks it). Ordered by
+        (``last_message_at``, ``id``) descending, the keyset of ``conversation_page`` and of the ``inbox_*`` indexes.
     """
     qs = (
         Conversation.objects.filter(organization=organization)
@@ -53,6 +58,9 @@ def conversation_list(
     )
     if failed is True:
         qs = qs.filter(last_outbound_failed=True)
+    if mentioned is True:
+        mentions = NoteMention.objects.filter(user_id=user.pk, note__conversation=OuterRef("pk")).order_by("-note_id")
+        qs = qs.annotate(mention_note_id=Subquery(mentions.values("note_id")[:1])).filter(mention_note_id__isnull=False)
     if status is not None:
         qs = qs.filter(status=status)
     if unread is True:
@@ -103,6 +111,61 @@ def message_page(*, conversation: Conversation, before: str = "", limit: int = 5
     rows = rows[:limit]
     rows.reverse()
     return Page(rows, keyset_encode(rows[0].created_at, rows[0].pk) if more and rows else "")
+
+
+# Within one moment, a thread shows its messages before its notes (the rank of each kind, in the keyset).
+_MESSAGE, _NOTE = 0, 1
+
+
+def thread_keyset_encode(at: datetime, rank: int, pk: int) -> str:
+    """A thread position: a message's is ``message_page``'s (``<time>_<id>``), a note's ``<time>_n<id>``."""
+    return keyset_encode(at, pk) if rank == _MESSAGE else f"{at.isoformat()}_n{pk}"
+
+
+def thread_keyset_decode(position: str) -> tuple[datetime, int, int] | None:
+    """``(time, rank, id)`` of a ``thread_keyset_encode`` position; ``None`` for anything else."""
+    rank = _MESSAGE
+    at, _, tail = position.rpartition("_")
+    if tail.startswith("n"):
+        rank, position = _NOTE, f"{at}_{tail[1:]}"
+    edge = keyset_decode(position)
+    return None if edge is None else (edge[0], rank, edge[1])
+
+
+def thread_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:
+    """A thread's newest items, messages and private notes merged in time order (oldest first on the page);
+    ``before`` loads older ones. Notes are items with ``is_note`` set (``conversations.models.Note``).
+
+    One keyset over two tables: the items are ordered by (``created_at``, kind, ``id``), a message before a
+    note of the same moment. Each table is read by its own index (``thread_idx``, ``note_thread_idx``) for
+    at most ``limit + 1`` rows before the position; the two are merged and cut, so a page costs the same
+    (four queries: messages, their media, notes, their mentions) however long the thread. A position is the
+    last item's key; a message's is written as ``message_page`` writes it, so its cursors stay valid.
+    """
+    messages = Message.objects.filter(conversation=conversation).select_related("sent_by").prefetch_related("media")
+    notes = note_list(conversation=conversation)
+    edge = thread_keyset_decode(before) if before else None
+    if edge is not None:
+        at, rank, pk = edge
+        same_moment_messages = Q(created_at=at) if rank == _NOTE else Q(created_at=at, id__lt=pk)
+        messages = messages.filter(Q(created_at__lt=at) | same_moment_messages)
+        notes = (
+            notes.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+            if rank == _NOTE
+            else notes.filter(created_at__lt=at)
+        )
+    newest_messages = list(messages.order_by("-created_at", "-id")[: limit + 1])
+    newest_notes = list(notes.order_by("-created_at", "-id")[: limit + 1])
+    rows = sorted([*newest_messages, *newest_notes], key=_thread_key, reverse=True)[: limit + 1]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return Page(rows, thread_keyset_encode(*_thread_key(rows[0])) if more and rows else "")
+
+
+def _thread_key(item: Message | Note) -> tuple[datetime, int, int]:
+    """An item's place in its thread: (time, kind's rank, id)."""
+    return item.created_at, _NOTE if getattr(item, "is_note", False) else _MESSAGE, item.pk
 
 
 def message_get_for_user(*, user: AbstractBaseUser, message_id: int) -> Message | None:

@@ -8,6 +8,8 @@ Each trigger is defined once, next to its model, in the model module's ``TRIGGER
   contact or number with conversations cannot move to another organization; a conversation's
   ``version`` goes up by one on every UPDATE of its row, whatever the statement set it to, so
   live inboxes can order the rows they hear (one the application must not be trusted to keep).
+  A private note's conversation belongs to its organization, which never changes, and its author is a
+  member of it; a note mentions members of its organization only.
 - ``smsinbox.models``: a Messaging Service SID routes to one organization only.
 
 A migration installs each definition (``InstallTriggers``, whose arguments show the definition

@@ -26,6 +26,7 @@ _ORG_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "messaging.message": ("view",),
     "messaging.messagemedia": ("view",),
     "messaging.messageevent": ("view",),
+    "conversations.note": ("view",),
 }
 
 

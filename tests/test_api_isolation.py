@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conversations.models import Contact, Conversation
+from conversations.models import Contact, Conversation, Note
 from messaging.models import Message, MessageEvent
 from smsinbox.models import Membership
 from tests.api_client import ApiClient, Tenant, build_tenant
@@ -56,6 +56,11 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/messages/", {"message": "Hello"}),
         201,
     ),
+    "conversations_notes_list": (lambda t: ("GET", f"/api/conversations/{t.conversation.pk}/notes/", None), 200),
+    "conversations_notes_create": (
+        lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/notes/", {"body": "Called them back"}),
+        201,
+    ),
     "messages_retrieve": (lambda t: ("GET", f"/api/messages/{t.inbound.pk}/", None), 200),
     "sms_send": (
         lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
@@ -88,6 +93,7 @@ def snapshot(tenant: Tenant) -> tuple:
         ),
         list(Message.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "body")),
         MessageEvent.objects.filter(message__organization=organization).count(),
+        list(Note.objects.filter(organization=organization).order_by("pk").values_list("pk", "body")),
     )
 
 

@@ -174,7 +174,14 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(frame)
             await self.close(code=code)
             return
+        if frame["type"] == events.Event.MENTION_CREATED and not self._listens_to(frame["payload"]):
+            return  # heard on the user's group, about another of their organizations than this inbox's
         await self.send_json(frame)
+
+    def _listens_to(self, payload: dict[str, Any]) -> bool:
+        """Whether this websocket joined the group of the organization a user-group event is about."""
+        organization_id = payload.get("organizationId")
+        return isinstance(organization_id, int) and organization_group(organization_id) in self.groups_joined
 
 
 def session_user(session_key: str | None, user_id: int) -> bool:

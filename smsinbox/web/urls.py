@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import contacts, inbox, session
+from smsinbox.web.pages import contacts, inbox, notes, session
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("c/<id:conversation_id>/status/", inbox.set_status, name="inbox-status"),
     path("c/<id:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
     path("c/<id:conversation_id>/send/", inbox.send, name="inbox-send"),
+    path("c/<id:conversation_id>/note/", notes.add_note, name="inbox-note"),
     path("inbox/sync/", inbox.sync, name="inbox-sync"),
     path("session/", session.session_state, name="session-state"),
     path("organization/", inbox.switch_organization, name="switch-organization"),

@@ -5,6 +5,7 @@ import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
+import { wireNotes } from "./notes.js";
 import { createThread } from "./thread.js";
 import { formatters, refreshRelativeTimes, rememberTimeZone } from "./times.js";
 
@@ -24,6 +25,7 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  const notes = wireNotes({ config, thread, format });
 
   connectLive({
     config,
@@ -31,6 +33,8 @@ if (root && config) {
     handlers: new Map([
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
+      [config.events.noteCreated, (n) => notes.add(n)],
+      [config.events.mentionCreated, (p) => notes.mentioned(p)],
       [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },

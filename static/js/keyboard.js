@@ -72,6 +72,8 @@ function buildDialog(doc) {
 export function wireKeyboard({ config, doc = document, win = window }) {
   const body = doc.getElementById("body");
   const usable = (node) => node && !node.disabled;
+  // The composer's field in the mode chosen: the message, or a private note (notes.js).
+  const composerField = () => (doc.getElementById("mode-note")?.checked ? doc.getElementById("note-body") : body);
   let dialog = null;
   let returnFocus = null;
 
@@ -88,7 +90,7 @@ export function wireKeyboard({ config, doc = document, win = window }) {
     next: () => go(1),
     previous: () => go(-1),
     search: () => doc.getElementById("q")?.focus(),
-    compose: () => { if (usable(body)) body.focus(); },
+    compose: () => { const field = composerField(); if (usable(field)) field.focus(); },
     assignToMe: () => {
       const select = doc.getElementById("assignee");
       const mine = select && [...select.options].find((option) => option.value === String(config.user));
@@ -108,7 +110,7 @@ export function wireKeyboard({ config, doc = document, win = window }) {
   }
 
   doc.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && event.target === body) { body.blur(); doc.getElementById("main")?.focus(); return; }
+    if (event.key === "Escape" && (event.target === body || event.target.id === "note-body")) { event.target.blur(); doc.getElementById("main")?.focus(); return; }
     if (dialog?.open) return; // the dialog handles its own keys (Escape closes it)
     const action = shortcutFor(event);
     if (!action) return;

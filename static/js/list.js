@@ -21,6 +21,7 @@ export function matchesFilter(row, filter, { conversation, user }) {
     case "mine": return row.assigneeId === user;
     case "unassigned": return !row.assigneeId;
     case "failed": return Boolean(row.lastOutboundFailed);
+    case "mentions": return false; // only rows listed already: a row does not say whom its notes mention
     default: return true;
   }
 }
@@ -92,6 +93,8 @@ export function createList({ config, list, format, doc = document }) {
     const existing = list.querySelector(`li.conversation[data-id="${c.id}"]`);
     if (!existing && (config.q || !matchesFilter(c, config.filter, config))) return;
     const row = rowFor(c);
+    const anchor = existing?.querySelector("a")?.hash; // "Mentions" rows link to the note
+    if (anchor) row.querySelector("a").hash = anchor;
     if (existing && existing.dataset.last === c.lastMessageAt) existing.replaceWith(row);
     else {
       existing?.remove();

@@ -52,7 +52,8 @@ export async function stillSignedIn(url) {
 }
 
 // handlers: Map of event name → function(payload). The resync answer stands in for missed events: its rows
-// are conversation-updated payloads (oldest first once reversed), its messages message-created ones.
+// are conversation-updated payloads (oldest first once reversed), its messages message-created ones, its notes
+// note-created ones.
 export function connectLive({ config, root, handlers, setStatus }) {
   const live = config.live;
   const state = { since: config.now, retry: 0, socket: null, forbidden: false, rechecked: false };
@@ -77,6 +78,7 @@ export function connectLive({ config, root, handlers, setStatus }) {
       const data = await answer.json();
       data.conversations.reverse().forEach((row) => dispatch(config.events.conversationUpdated, row));
       data.messages.forEach((message) => dispatch(config.events.messageCreated, message));
+      (data.notes || []).forEach((note) => dispatch(config.events.noteCreated, note));
       state.since = nextSince(data.now, live.resyncMarginMs);
     } catch (e) { /* the next reconnect tries again */ }
   }

@@ -123,6 +123,15 @@ export function createThread({ config, messages, format, doc = document }) {
     item.classList.toggle("failed", failedStatuses.has(m.status));
   }
 
+  // Another kind of thread item heard (a private note: notes.js), at the end, the view following as for a bubble.
+  function appendItem(node) {
+    if (!messages) return;
+    doc.getElementById("no-messages")?.remove();
+    const follow = pinned;
+    messages.append(node);
+    if (follow) scrollToEnd();
+  }
+
   // Shown at once while the send request runs; replaced by the stored message when it is heard
   // (by its idempotency key, or the id the send answered).
   function addPending(text, key) {
@@ -169,7 +178,12 @@ export function createThread({ config, messages, format, doc = document }) {
     doc.defaultView.addEventListener("scroll", notePosition, { passive: true });
     new ResizeObserver(() => { if (pinned) scrollToEnd(); }).observe(messages);
     messages.addEventListener("load", () => { if (pinned) scrollToEnd(); }, true); // an image loaded
-    scrollToEnd();
+    // Opened at an item (a mention's link: "#note-12"), the thread shows that item instead of the newest.
+    const target = location.hash.length > 1 ? doc.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    if (target && messages.contains(target)) {
+      target.scrollIntoView({ block: "center" });
+      notePosition();
+    } else scrollToEnd();
   }
 
   // "Retry" on a failed bubble: a new send of the same text (a new idempotency key) through the composer.
@@ -246,5 +260,5 @@ export function createThread({ config, messages, format, doc = document }) {
     });
   }
 
-  return { add, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
+  return { add, appendItem, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
 }

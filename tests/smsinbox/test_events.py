@@ -113,5 +113,7 @@ def test_the_names_the_page_is_given_are_the_events():
         "message_status_changed": "message.status_changed",
         "conversation_updated": "conversation.updated",
         "session_ended": "session.ended",
+        "note_created": "note.created",
+        "mention_created": "mention.created",
     }
     assert set(events.event_names().values()) == set(events.Event)

@@ -219,6 +219,9 @@ class ConversationListApi(APIView):
             validators=[RegexValidator(r"^(me|unassigned|[1-9][0-9]{0,17})$", "Use me, unassigned or a user id.")],
             help_text="`me`, `unassigned`, or a user id.",
         )
+        mentions = serializers.ChoiceField(
+            choices=[("me", "me")], required=False, help_text="`me`: only threads with a note that mentions me."
+        )
         q = search_field("A name (every word), a number typed any common way, or text of a message.")
 
     OutputSerializer = ConversationPage
@@ -237,6 +240,7 @@ class ConversationListApi(APIView):
                 status=filters.get("status"),
                 unread=filters.get("unread"),
                 assigned=int(assigned) if assigned and assigned.isdigit() else assigned,
+                mentioned=True if filters.get("mentions") == "me" else None,
                 q=filters.get("q", ""),
             ),
             cursor=cursor_load("conversations", filters.get("cursor", "")),

@@ -1,4 +1,5 @@
-"""Messages through the API: sending (``POST /api/sms/send``, the seed's route), replies and reading a thread.
+"""Messages through the API: sending (``POST /api/sms/send``, the seed's route), replies and reading a thread
+(its messages and private notes, each item with its ``kind``).
 
 Every route answers for the caller's organizations only: an id of another organization is a 404.
 """
@@ -7,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,14 +24,15 @@ from conversations.selectors import contact_get_for_user
 from messaging.models import Message, MessageEvent
 from messaging.payloads import MessagePayload, message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA
-from messaging.selectors import message_get_for_user, message_page
+from messaging.selectors import message_get_for_user, thread_page
 from messaging.services.outbound import SendResult, message_send
 from smsinbox.errors import ServiceError
 from smsinbox.web.api.conversations import conversation_or_404
 from smsinbox.web.api.errors import error_responses, found_or_404
 from smsinbox.web.api.fields import StrictCharField, StrictIntegerField, query_values
+from smsinbox.web.api.notes import NoteSerializer
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
-from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response, page_serializer
+from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response
 from smsinbox.web.api.schema import id_parameter, retrieve_schema
 from smsinbox.web.api.shapes import shape_serializer
 
@@ -189,17 +197,47 @@ class MessageDetailSerializer(MessageSerializer):
         return {"events": MessageEventSerializer(instance.events.all(), many=True).data}
 
 
-MessagePage = page_serializer(
-    MessageSerializer,
-    "Oldest first. The first page holds the newest messages; `nextCursor` loads the older ones before them.",
-)
+class MessageItemSerializer(MessageSerializer):
+    """A message among a thread's items: the message, with its ``kind``."""
+
+    kind = serializers.ChoiceField(choices=[("message", "message")], help_text="Always `message`.")
+
+    def more(self, instance: Message) -> dict[str, Any]:
+        return {"kind": "message"}
+
+
+class ThreadItemSerializer(serializers.Serializer):
+    """One item of a thread: a message (``kind: "message"``) or a private note (``kind: "note"``)."""
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        if getattr(instance, "is_note", False):
+            return NoteSerializer(instance).data
+        return MessageItemSerializer(instance).data
+
+
+class ThreadPage(serializers.Serializer):
+    """One page of a thread's items (the schema; ``page_response`` renders it with ``ThreadItemSerializer``)."""
+
+    results = PolymorphicProxySerializer(
+        component_name="ThreadItem",
+        serializers={"message": MessageItemSerializer, "note": NoteSerializer},
+        resource_type_field_name="kind",
+        many=True,
+        help_text="Messages and private notes in time order, oldest first (a message before a note of the same "
+        "moment). The first page holds the newest items; `nextCursor` loads the older ones before them.",
+    )
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Pass as `cursor` for the next page; `null` on the last page."
+    )
+    next = serializers.CharField(allow_null=True, help_text="The next page's URL; `null` on the last page.")
 
 
 class ConversationMessageListApi(APIView):
-    """A thread's messages, oldest first on each page; the first page is the newest, the next ones go back in time."""
+    """A thread's messages and private notes (``kind``), oldest first on each page; the first page is the newest,
+    the next ones go back in time."""
 
     FilterSerializer = PageQuerySerializer
-    OutputSerializer = MessagePage
+    OutputSerializer = ThreadPage
 
     @extend_schema(
         operation_id="conversations_messages_list",
@@ -210,12 +248,12 @@ class ConversationMessageListApi(APIView):
     def get(self, request: Request, pk: int) -> Response:
         conversation = conversation_or_404(request, pk)
         query = query_values(self.FilterSerializer, request)
-        page = message_page(
+        page = thread_page(
             conversation=conversation,
-            before=cursor_load("messages", query.get("cursor", "")),
+            before=cursor_load("messages", query.get("cursor", "")),  # a message's position is as it always was
             limit=query["limit"],
         )
-        return page_response(request, kind="messages", page=page, serializer=MessageSerializer)
+        return page_response(request, kind="messages", page=page, serializer=ThreadItemSerializer)
 
 
 class MessageDetailApi(APIView):

@@ -20,6 +20,7 @@ from smsinbox.web.api.conversations import (
     ConversationUpdateApi,
 )
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
+from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
 
 
@@ -63,6 +64,11 @@ urlpatterns = [
         r"^conversations/(?P<pk>[0-9]+)/messages/?$",
         method_route(get=ConversationMessageListApi.as_view(), post=ConversationReplyApi.as_view()),
         name="api-conversation-messages",
+    ),
+    re_path(
+        r"^conversations/(?P<pk>[0-9]+)/notes/?$",
+        method_route(get=ConversationNoteListApi.as_view(), post=ConversationNoteCreateApi.as_view()),
+        name="api-conversation-notes",
     ),
     re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

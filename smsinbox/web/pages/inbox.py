@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from conversations.models import Contact, Conversation
-from conversations.payloads import conversation_payload, opt_out_reason
-from conversations.selectors import SEARCH_MAX_LENGTH, conversation_get_for_user, conversation_page
+from conversations.payloads import conversation_payload, note_payload, opt_out_reason
+from conversations.selectors import SEARCH_MAX_LENGTH, conversation_get_for_user, conversation_page, note_list
 from conversations.services import (
     conversation_assign,
     conversation_mark_read,
@@ -35,7 +35,7 @@ from conversations.services import (
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
-from messaging.selectors import conversation_list, message_page, with_messages
+from messaging.selectors import conversation_list, thread_page, with_messages
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
 from smsinbox import events
@@ -46,6 +46,7 @@ from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
+from smsinbox.web.pages.notes import mention_members, note_template_data, notes_config
 
 # The list's filter tabs, as arguments of ``conversation_list``.
 LIST_FILTERS: dict[str, dict[str, object]] = {
@@ -56,6 +57,7 @@ LIST_FILTERS: dict[str, dict[str, object]] = {
     "mine": {"assigned": "me"},
     "unassigned": {"assigned": "unassigned"},
     "failed": {"failed": True},  # the last message sent failed or was undelivered
+    "mentions": {"mentioned": True},  # a note mentions me (each row links to the newest such note)
 }
 
 # What an empty list says under each filter: what the filter shows, not "No conversations yet".
@@ -67,6 +69,7 @@ EMPTY_LIST = {
     "mine": "No conversations assigned to you.",
     "unassigned": "No unassigned conversations.",
     "failed": "No conversations whose last text failed.",
+    "mentions": "No notes mention you.",
 }
 
 
@@ -126,6 +129,7 @@ def inbox_config(
             "older": reverse("inbox-older", args=[conversation.pk]),
             "send": reverse("api-conversation-messages", args=[conversation.pk]),
         }
+    notes = notes_config(conversation.pk if conversation else None)
     return camelize(
         {
             "organization": organization.pk,
@@ -139,10 +143,11 @@ def inbox_config(
                 {"value": s.value, "label": s.label, "rank": STATUS_RANK[s], "failed": s in FAILURE_STATUSES}
                 for s in MessageStatus
             ],
-            "limits": {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA},
+            "limits": {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA, **notes["limits"]},
             "segments": segment_rules(),
             "events": events.event_names(),
-            "urls": urls,
+            "urls": urls | notes["urls"],
+            "members": mention_members(organization) if conversation is not None else [],
             "live": LIVE_CONNECTION,
             "times_refresh_ms": TIMES_REFRESH_MS,
         }
@@ -180,7 +185,7 @@ def _template_data() -> dict[str, SimpleNamespace]:
         failed=True,
         retryable=True,
     )
-    return {"row": row, "message": message}
+    return {"row": row, "message": message, "note": note_template_data()}
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
@@ -233,13 +238,14 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         ),
         cursor=request.GET.get("cursor", ""),
     )
-    thread = message_page(conversation=conversation) if conversation else None
+    thread = thread_page(conversation=conversation) if conversation else None
     list_query = urlencode({k: v for k, v in (("filter", active_filter), ("q", q)) if v and v != "all"})
     now = timezone.now().isoformat()  # the page resyncs from this moment after (re)connecting
     context = {
         "organization": organization,
         "organizations": organizations_for_user(request.user),
         "filters": [(f, f.capitalize()) for f in LIST_FILTERS],
+        "max_note": notes_config(None)["limits"]["note"],
         "active_filter": active_filter,
         "empty_list": EMPTY_LIST[active_filter],
         "q": q,
@@ -278,7 +284,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
 def older_messages(request: HttpRequest, conversation_id: int) -> HttpResponse:
     """ "Load older": the page of messages before ``before``, as list items."""
     conversation = _conversation_or_404(request, conversation_id)
-    thread = message_page(conversation=conversation, before=request.GET.get("before", ""))
+    thread = thread_page(conversation=conversation, before=request.GET.get("before", ""))
     return render(request, "inbox/_older.html", {"thread": thread, "conversation": conversation})
 
 
@@ -368,7 +374,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 def sync(request: HttpRequest) -> JsonResponse:
     """What changed since ``since``: the page calls this after a dropped websocket, so nothing is missed.
 
-    Rows and messages in the shapes (and casing) of the live events they stand in for.
+    Rows, messages and notes in the shapes (and casing) of the live events they stand in for.
     """
     organization = current_organization(request)
     try:
@@ -378,7 +384,7 @@ def sync(request: HttpRequest) -> JsonResponse:
     except (ValueError, OverflowError):
         return JsonResponse({"error": "since must be an ISO 8601 time."}, status=400)
     if organization is None:
-        return JsonResponse({"conversations": [], "messages": [], "now": timezone.now().isoformat()})
+        return JsonResponse({"conversations": [], "messages": [], "notes": [], "now": timezone.now().isoformat()})
     now = timezone.now()
     changed_contacts = Contact.objects.filter(organization=organization, updated_at__gte=since).values("pk")
     conversations = (
@@ -389,7 +395,7 @@ def sync(request: HttpRequest) -> JsonResponse:
         .select_related("contact", "assignee")
         .order_by("-last_message_at")[:200]
     )
-    messages = []
+    messages, notes = [], []
     wanted = ascii_int(request.GET.get("conversation", ""))
     if wanted is not None:
         open_conversation = conversation_get_for_user(user=request.user, conversation_id=wanted)
@@ -401,11 +407,14 @@ def sync(request: HttpRequest) -> JsonResponse:
                 .prefetch_related("media")
                 .order_by("created_at", "id")[:500]
             ]
+            written = note_list(conversation=open_conversation).filter(created_at__gte=since)
+            notes = [note_payload(n) for n in written[:500]]
     return JsonResponse(
         camelize(
             {
                 "conversations": [conversation_payload(c) for c in conversations],
                 "messages": messages,
+                "notes": notes,  # note.created payloads: the open thread's notes written since
                 "now": now.isoformat(),
             }
         )

@@ -11,8 +11,8 @@ from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.admin import TokenProxy
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, Conversation
-from conversations.services import contact_update
+from conversations.models import Contact, Conversation, Note
+from conversations.services import contact_update, note_create
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from smsinbox.services import ORG_ADMINS_GROUP
@@ -29,6 +29,7 @@ def acme(org_a) -> Tenant:
     contact_update(contact=a.contact, first_name="Zelda", last_name="Quixote")
     contact_update(contact=a.spare, first_name="Yolanda", last_name="Xenakis")
     assert post_inbound(twilio, to=ORG_A_NUMBER, from_="+14155550163", body="acme-secret-body").status_code == 200
+    note_create(conversation=a.conversation, author=a.user, body="acme-secret-note @alice")
     return a
 
 
@@ -62,10 +63,11 @@ def world(acme, org_b) -> World:
             (Message, a.inbound),
             (MessageMedia, a.inbound.media.get()),
             (MessageEvent, a.inbound.events.first()),
+            (Note, Note.objects.get(conversation=a.conversation)),
         ]
     }
     assert all(objects.values())
-    markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "alice"]
+    markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
     markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

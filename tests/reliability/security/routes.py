@@ -69,6 +69,7 @@ PAGES = {
     "inbox-status",
     "inbox-assign",
     "inbox-send",
+    "inbox-note",
     "inbox-sync",
     "switch-organization",
     "contacts",
@@ -85,6 +86,7 @@ API = {
     "api-conversation",
     "api-conversation-read",
     "api-conversation-messages",
+    "api-conversation-notes",
     "api-message",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
@@ -136,6 +138,7 @@ def url_for(route: Route, world: World) -> str:
         "api-conversation": a.conversation.pk,
         "api-conversation-read": a.conversation.pk,
         "api-conversation-messages": a.conversation.pk,
+        "api-conversation-notes": a.conversation.pk,
         "api-message": a.inbound.pk,
     }
     values: dict[str, Any] = {}
@@ -176,6 +179,7 @@ def form_data(world: World) -> dict[str, Any]:
         "status": "closed",
         "assignee": "me",
         "body": "probe",
+        "note_body": "probe",
         "organization": a.organization.pk,
         "user": b.user.pk,
         "role": "admin",
@@ -196,6 +200,7 @@ def json_data(world: World) -> dict[str, Any]:
     a, b = world.a, world.b
     return {
         "message": "probe",
+        "body": "probe",
         "contactId": a.contact.pk,
         "organizationId": a.organization.pk,
         "firstName": "Probe",

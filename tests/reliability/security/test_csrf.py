@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, Conversation
+from conversations.models import Contact, Conversation, Note
 from messaging.models import Message
 from tests.api_client import Tenant
 from tests.reliability.security.routes import PAGES, ROUTES, form_data, kind, url_for
@@ -72,6 +72,11 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             {"body": "csrf-probe", "idempotency_key": "csrf-1"},
             lambda c: Message.objects.filter(body="csrf-probe").exists(),
         ),
+        "inbox-note": Form(
+            f"/c/{conversation.pk}/note/",
+            {"note_body": "csrf-probe-note"},
+            lambda c: Note.objects.filter(body="csrf-probe-note").exists(),
+        ),
         "switch-organization": Form(
             "/organization/", {"organization": a.organization.pk}, lambda c: c.session.get("organization_id")
         ),
@@ -115,6 +120,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "inbox-status",
         "inbox-assign",
         "inbox-send",
+        "inbox-note",
         "switch-organization",
         "contact-new",
         "contact-edit",

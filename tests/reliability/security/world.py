@@ -10,7 +10,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, Conversation
+from conversations.models import Contact, Conversation, Note
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from tests.api_client import Tenant
@@ -57,11 +57,12 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
         list(Message.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "body")),
         MessageMedia.objects.filter(message__organization=organization).count(),
         MessageEvent.objects.filter(message__organization=organization).count(),
+        list(Note.objects.filter(organization=organization).order_by("pk").values_list("pk", "body")),
     )
 
 
 def all_rows() -> dict[str, int]:
-    models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia)
+    models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia, Note)
     return {model.__name__: model.objects.count() for model in (*models, MessageEvent, DBTaskResult)}
 
 

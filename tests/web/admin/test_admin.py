@@ -8,12 +8,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conversations.models import Contact, Conversation
-from conversations.services import contact_get_or_create, conversation_get_or_create, conversation_touch
+from conversations.models import Contact, Conversation, Note
+from conversations.services import (
+    contact_get_or_create,
+    conversation_get_or_create,
+    conversation_touch,
+    note_create,
+)
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 
-MODELS = [Organization, Membership, PhoneNumber, User, Contact, Conversation, Message, MessageMedia, MessageEvent]
+MODELS = [Organization, Membership, PhoneNumber, User, Contact, Conversation, Message, MessageMedia, MessageEvent, Note]
 
 
 def add_threads(org, count: int, start: int = 0) -> None:
@@ -39,6 +44,7 @@ def add_threads(org, count: int, start: int = 0) -> None:
         PhoneNumber.objects.create(organization=org, number=f"+1212555{i + 1000 * org.pk:04d}")
         member = User.objects.create_user(f"member-{org.pk}-{i}", password="pw-member-1")
         Membership.objects.create(user=member, organization=org, role="agent")
+        note_create(conversation=conversation, author=member, body=f"note {i} @{member.username}")
         Organization.objects.create(name=f"Other org {org.pk}-{i}")
 
 
@@ -127,6 +133,7 @@ def test_org_admin_sees_only_their_organization(client, org_a, org_b):
         (Organization, 1),
         (PhoneNumber, 3),
         (Membership, 3),
+        (Note, 2),
     ]:
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         response = client.get(url)
@@ -142,7 +149,15 @@ def test_org_admin_pages_never_name_another_tenant(client, org_a, org_b):
     add_threads(org_a.organization, 2)
     add_threads(org_b.organization, 2, start=100)
     client.force_login(org_a.user)
-    foreign_words = ["Bravo Vet", "member-2-", "+12125550002", "(212) 555-0002", "+14155550100", "hello 100"]
+    foreign_words = [
+        "Bravo Vet",
+        "member-2-",
+        "+12125550002",
+        "(212) 555-0002",
+        "+14155550100",
+        "hello 100",
+        "note 100",
+    ]
     foreign_words += list(Message.objects.filter(organization=org_b.organization).values_list("twilio_sid", flat=True))
     pages = [reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in MODELS if m is not User]
     own = [
@@ -150,6 +165,7 @@ def test_org_admin_pages_never_name_another_tenant(client, org_a, org_b):
         Contact.objects.filter(organization=org_a.organization).first(),
         Conversation.objects.filter(organization=org_a.organization).first(),
         Membership.objects.filter(organization=org_a.organization).first(),
+        Note.objects.filter(organization=org_a.organization).first(),
     ]
     pages += [reverse(f"admin:{o._meta.app_label}_{o._meta.model_name}_change", args=[o.pk]) for o in own]
     pages += [reverse("admin:conversations_contact_add"), reverse("admin:conversations_conversation_add")]

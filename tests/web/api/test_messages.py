@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from conversations.services import contact_create
+from conversations.services import contact_create, note_create
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.services.outbound import message_send
@@ -126,6 +126,8 @@ def test_unknown_message_and_thread_are_404(api, tenant):
 
 
 def test_thread_list_queries_do_not_grow_with_messages_or_media(api, tenant, org_a):
+    note_create(conversation=tenant.conversation, author=tenant.user, body=f"first note @{tenant.user.username}")
+
     def count() -> int:
         with CaptureQueriesContext(connection) as queries:
             assert api.get(f"{thread_path(tenant)}?limit=100").status_code == 200
@@ -149,8 +151,10 @@ def test_thread_list_queries_do_not_grow_with_messages_or_media(api, tenant, org
             body=f"ok {i}",
             media_urls=[f"https://example.com/{i}.png"],
         )
+        note_create(conversation=tenant.conversation, author=tenant.user, body=f"note {i} @{tenant.user.username}")
     assert Message.objects.filter(conversation=tenant.conversation).count() == 32
-    assert count() == few <= 5  # token, memberships, conversation, one page, its media
+    # token, memberships, conversation, the page's messages, their media, its notes, their mentions
+    assert count() == few <= 7
 
 
 def test_message_detail_queries_do_not_grow_with_events(api, tenant):

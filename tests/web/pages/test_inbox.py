@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
-from conversations.models import Conversation
+from conversations.models import NOTE_MAX_LENGTH, Conversation
 from conversations.payloads import conversation_payload
 from conversations.services import contact_create, contact_opt_out, conversation_assign
 from messaging.models import Message
@@ -360,7 +360,7 @@ def test_the_page_tells_its_scripts_every_rule_they_need(client, alice, org_a):
     assert {s["value"]: (s["rank"], s["label"]) for s in config["statuses"]} == {
         status: (STATUS_RANK[status], status.label) for status in MessageStatus
     }
-    assert config["limits"] == {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA}
+    assert config["limits"] == {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA, "note": NOTE_MAX_LENGTH}
     segments = config["segments"]
     assert (set(segments["gsm7Basic"]), set(segments["gsm7Extension"])) == (GSM7_BASIC, GSM7_EXTENSION)
     assert (segments["gsm7"], segments["ucs2"]) == ({"single": 160, "multi": 153}, {"single": 70, "multi": 67})
@@ -372,6 +372,8 @@ def test_the_page_tells_its_scripts_every_rule_they_need(client, alice, org_a):
     assert resolve(urls["sync"]).url_name == "inbox-sync"
     assert urls["thread"] == "/c/{id}/?filter=open&q=hello"
     assert resolve(urls["thread"].replace("{id}", "7").split("?")[0]).kwargs == {"conversation_id": 7}
+    assert urls["notes"] == reverse("api-conversation-notes", args=[conversation.pk])
+    assert [m["username"] for m in config["members"]] == [org_a.user.username]
     for name, route in (("markRead", "inbox-read"), ("older", "inbox-older"), ("send", "api-conversation-messages")):
         assert urls[name] == reverse(route, args=[conversation.pk])
     assert "data-ws-path" not in response.content.decode()  # no second copy of what the config says
