@@ -141,6 +141,16 @@ export function createThread({ config, messages, format, doc = document }) {
     };
   }
 
+  // The newest message id on screen (a pending bubble counts once its send answered its id); 0 for none.
+  function newestId() {
+    let newest = 0;
+    messages?.querySelectorAll("li.message").forEach((item) => {
+      const id = Number(item.dataset.id) || Number(item.dataset.messageId) || 0;
+      if (id > newest) newest = id;
+    });
+    return newest;
+  }
+
   // "Load older": the older page goes above, and the message the reader was looking at stays where it was.
   function wireOlder(button) {
     button?.addEventListener("click", async () => {
@@ -246,5 +256,5 @@ export function createThread({ config, messages, format, doc = document }) {
     });
   }
 
-  return { add, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
+  return { add, updateStatus, addPending, newestId, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
 }
