@@ -19,6 +19,7 @@ from tests.browser import (
     LIVE_BUDGET_MS,
     expect,
     login,
+    manage,
     message_bubble,
     new_contact,
     open_thread,
@@ -161,3 +162,52 @@ def test_the_notices_wording_and_times(inbox_server, new_tab):
     assert len(got["lines"][2]["said"]) == 140
     assert got["lines"][2]["said"].endswith("…")
     assert got["lines"][3] == {"who": "An automated message", "verb": "was sent", "said": "Reminder"}
+
+
+def set_only_assignee_replies(env: dict[str, str], organization: str, value: bool) -> None:
+    """Set the organization's rule in the servers' database (as an admin would in Django admin)."""
+    code = (
+        "from smsinbox.models import Organization; from smsinbox.services import organization_update; "
+        f"organization_update(organization=Organization.objects.get(name={organization!r}), "
+        f"only_assignee_replies={value!r})"
+    )
+    manage(env, "shell", "-c", code)
+
+
+def test_only_the_assignee_may_reply_and_take_over_assigns_then_sends(inbox_server, server_env, emulator, new_tab):
+    contact = new_contact()
+    inbox_server.post_inbound(from_=contact, body="Can I move my appointment?")
+    carol_tab, alice_tab = new_tab(), new_tab()
+    carol, alice = carol_tab.page, alice_tab.page
+    login(carol, inbox_server, CAROL)
+    open_thread(carol, inbox_server, contact)
+    carol.locator("#body").fill("Sure, which day suits you?")
+    carol.locator("#body").press("Control+Enter")
+    carol_id = carol.locator("#assignee option", has_text=f"{CAROL.username} (me)").get_attribute("value")
+    expect(carol.locator("#assignee")).to_have_value(carol_id, timeout=LIVE_BUDGET_MS)  # auto-assigned on reply
+
+    set_only_assignee_replies(server_env, ALICE.organization, True)
+    try:
+        login(alice, inbox_server, ALICE)
+        open_thread(alice, inbox_server, contact)
+        text = f"Alice here: Thursday at 3 works {secrets.token_hex(3)}"
+        alice.locator("#body").fill(text)
+        alice.locator("#body").press("Control+Enter")
+        notice = alice.locator("#send-guard")
+        expect(notice).to_be_focused()
+        expect(notice.get_by_role("heading")).to_have_text(
+            f"Not sent: Only {CAROL.username}, the assignee, may reply here. Take the conversation over to reply."
+        )
+        expect(alice.locator("#body")).to_have_value(text)
+        notice.get_by_role("button", name="Take over and send").click()
+        expect(message_bubble(alice, text, "out")).to_have_count(1)
+        expect(notice).to_be_hidden()
+        alice_id = alice.locator("#assignee option", has_text=f"{ALICE.username} (me)").get_attribute("value")
+        expect(alice.locator("#assignee")).to_have_value(alice_id, timeout=LIVE_BUDGET_MS)
+        expect(carol.locator("#assignee")).to_have_value(alice_id, timeout=LIVE_BUDGET_MS)  # conversation.updated
+        expect(message_bubble(alice, text, "out").locator(".status")).to_have_text("Delivered", timeout=10_000)
+        assert emulator.wait_idle(5)
+        assert len(sent_to(emulator, contact, text)) == 1
+    finally:
+        set_only_assignee_replies(server_env, ALICE.organization, False)
+    expected_refusals_only(alice_tab)

@@ -1,5 +1,6 @@
 """The send guard under a race (PostgreSQL, real threads, each with its own connection): of ten guarded
-replies from two members to one conversation, all sent from the same view, at most one is stored."""
+replies from two members to one conversation, all sent from the same view, at most one is stored; a reply
+racing the contact's texts is stored only if it came before all of them."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from conversations.models import Contact
+from messaging.inputs import IncomingMessage
 from messaging.models import Message
 from messaging.services.guard import ConversationChanged
+from messaging.services.inbound import message_receive
 from messaging.services.outbound import message_send
 from smsinbox.models import Organization, User
 from smsinbox.services import membership_create
 from tests.messaging.test_concurrency import run_at_once
+from tests.twilio_posts import new_sid
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -67,3 +71,35 @@ def test_racing_confirmed_replies_all_store(org_a, conversation_a):
     ]
     assert run_at_once(calls) == ["stored"] * 6
     assert Message.objects.filter(body__startswith="sure ").count() == 6
+
+
+def receive(sid: str) -> str:
+    sms = IncomingMessage(
+        message_sid=sid, account_sid="AC1", from_e164="+14155550101", to_e164="+14155550001", body="hi", num_segments=1
+    )
+    message_receive(sms=sms)
+    return "received"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_guarded_reply_racing_inbound_texts_is_stored_only_before_all_of_them(org_a, conversation_a, seed):
+    """Under the conversation row lock ids are committed in order: a stored reply saw every earlier text."""
+    contact = conversation_a.contact
+    seen = message_send(organization=org_a.organization, sender=None, contact=contact, body="Welcome!").message
+    reply = [
+        lambda: guarded_reply(
+            organization_id=org_a.organization.pk, user_id=org_a.user.pk, contact_id=contact.pk, seen_id=seen.pk,
+            text="the reply",
+        )
+    ]  # fmt: skip
+    texts = [lambda sid=sid: receive(sid) for sid in [new_sid() for _ in range(4)]]
+    calls = texts[: seed % 4] + reply + texts[seed % 4 :]
+    outcomes = run_at_once(calls)
+    inbound = list(Message.objects.filter(direction="in").values_list("pk", flat=True))
+    assert len(inbound) == 4
+    stored = Message.objects.filter(body="the reply").first()
+    assert (stored is not None) == ("stored" in outcomes)
+    if stored is not None:
+        assert all(pk > stored.pk for pk in inbound)
+    else:
+        assert outcomes.count("refused") == 1
