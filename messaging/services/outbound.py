@@ -92,6 +92,10 @@ def message_send(
     contact = Contact.objects.select_for_update().get(pk=contact.pk)  # an opt-out cannot slip in between
     if contact.is_opted_out:
         raise ServiceError(opt_out_reason(contact), code="opted_out", field="contactId")
+    if idempotency_key is not None:  # again, under the lock: a racing repeat of this key stored it meanwhile
+        earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return SendResult(message=earlier, created=False)
     if not confirm:
         guard_check(conversation=conversation, sender=sender, last_seen_message_id=last_seen_message_id)
     reply_rules_apply(conversation=conversation, sender=sender, take_over=take_over)

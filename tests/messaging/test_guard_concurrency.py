@@ -103,3 +103,22 @@ def test_a_guarded_reply_racing_inbound_texts_is_stored_only_before_all_of_them(
         assert all(pk > stored.pk for pk in inbound)
     else:
         assert outcomes.count("refused") == 1
+
+
+def test_racing_repeats_of_one_guarded_send_store_it_once_and_are_not_refused_by_it(org_a, conversation_a):
+    """A double submit (same idempotency key) answers the first message, not the guard's 409."""
+    contact = conversation_a.contact
+    seen = message_send(organization=org_a.organization, sender=None, contact=contact, body="Welcome!").message
+    calls = [
+        lambda: guarded_reply(
+            organization_id=org_a.organization.pk,
+            user_id=org_a.user.pk,
+            contact_id=contact.pk,
+            seen_id=seen.pk,
+            text="once",
+            idempotency_key="k-double",
+        )
+        for _ in range(5)
+    ]
+    assert run_at_once(calls) == ["stored"] * 5
+    assert Message.objects.filter(body="once").count() == 1
