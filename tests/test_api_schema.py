@@ -130,6 +130,9 @@ def test_the_send_route_speaks_camel_case_in_and_out_as_its_schema_says(org_a):
         "mediaUrls",
         "idempotencyKey",
         "organizationId",
+        "lastSeenMessageId",  # the send guard (README, "Two staff, one customer")
+        "confirm",
+        "takeOver",
     }
     assert set(response_schema["properties"]) == {"success", "messageId", "conversationId", "status"}
 

@@ -150,6 +150,16 @@ export function createThread({ config, messages, format, doc = document }) {
     };
   }
 
+  // The newest message id on screen (a pending bubble counts once its send answered its id); 0 for none.
+  function newestId() {
+    let newest = 0;
+    messages?.querySelectorAll("li.message").forEach((item) => {
+      const id = Number(item.dataset.id) || Number(item.dataset.messageId) || 0;
+      if (id > newest) newest = id;
+    });
+    return newest;
+  }
+
   // "Load older": the older page goes above, and the message the reader was looking at stays where it was.
   function wireOlder(button) {
     button?.addEventListener("click", async () => {
@@ -260,5 +270,7 @@ export function createThread({ config, messages, format, doc = document }) {
     });
   }
 
-  return { add, appendItem, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
+  return {
+    add, appendItem, updateStatus, addPending, newestId, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions,
+  };
 }

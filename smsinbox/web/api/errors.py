@@ -8,6 +8,7 @@ may see, so an id of another organization is answered exactly like an id of no r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import Http404
@@ -21,7 +22,26 @@ from smsinbox.web.api.casing import to_camel
 
 T = TypeVar("T")
 
-_STATUS_OF_CODE = {NOT_FOUND: status.HTTP_404_NOT_FOUND, "opted_out": status.HTTP_409_CONFLICT}
+_STATUS_OF_CODE = {
+    NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    "opted_out": status.HTTP_409_CONFLICT,
+    "conversation_changed": status.HTTP_409_CONFLICT,  # messaging.services.guard
+    "assigned_to_other": status.HTTP_409_CONFLICT,
+}
+
+E = TypeVar("E", bound=ServiceError)
+_DETAILS: dict[type[ServiceError], Callable[[Any], dict[str, Any]]] = {}
+
+
+def refusal_details(kind: type[E]) -> Callable[[Callable[[E], dict[str, Any]]], Callable[[E], dict[str, Any]]]:
+    """Register what a refusal of type ``kind`` adds to its error body (snake_case keys, camelized on
+    the wire), e.g. the newer messages of the send guard's ``conversation_changed``."""
+
+    def register(build: Callable[[E], dict[str, Any]]) -> Callable[[E], dict[str, Any]]:
+        _DETAILS[kind] = build
+        return build
+
+    return register
 
 
 def found_or_404(found: T | None, what: str, *, field: str | None = None) -> T:
@@ -57,6 +77,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body: dict[str, Any] = {"error": exc.message, "code": exc.code}
         if exc.field:
             body["field"] = exc.field
+        build = _DETAILS.get(type(exc))
+        if build is not None:
+            body |= build(exc)
         return Response(body, status=_STATUS_OF_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

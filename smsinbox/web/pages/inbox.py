@@ -36,6 +36,7 @@ from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, thread_page, with_messages
+from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
 from smsinbox import events
@@ -144,6 +145,8 @@ def inbox_config(
                 for s in MessageStatus
             ],
             "limits": {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA, **notes["limits"]},
+            # the codes of the send's refusals the composer answers with its guard notice
+            "refusals": {"conversation_changed": CONVERSATION_CHANGED, "assigned_to_other": ASSIGNED_TO_OTHER},
             "segments": segment_rules(),
             "events": events.event_names(),
             "urls": urls | notes["urls"],
