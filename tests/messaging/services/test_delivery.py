@@ -200,7 +200,7 @@ def test_every_attempt_is_an_event(pipeline, org_a):
     assert outcomes == ["retry", "accepted"]
 
 
-def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, settings):
+def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, settings, monkeypatch):
     """Task B read the message, then waited for its slot; meanwhile task A made an ambiguous attempt.
 
     B's claim (compare-and-set on what it read) fails, so B never resends without a lookup.
@@ -220,18 +220,28 @@ def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, setting
     phone_number_reserve_send_slot(phone_number_id=number.pk, now=timezone.now() + timedelta(seconds=0.8))
     outcome = {}
 
+    import time
+
+    from messaging.services import delivery
+
+    waiting = threading.Event()
+    real_sleep = time.sleep
+
+    def slot_wait(seconds: float) -> None:  # B has read the message and waits for its slot: now A acts
+        if threading.current_thread() is b:
+            waiting.set()
+        real_sleep(seconds)
+
     def task_b():
         try:
             outcome["b"] = message_deliver(message_id=message.pk)  # reads, then sleeps ~1 s for its slot
         finally:
             connections.close_all()
 
+    monkeypatch.setattr(delivery.time, "sleep", slot_wait)
     b = threading.Thread(target=task_b)
     b.start()
-    wait_for(lambda: Message.objects.filter(pk=message.pk).exists(), timeout=1)
-    import time
-
-    time.sleep(0.3)
+    assert waiting.wait(10)
     Message.objects.filter(pk=message.pk).update(needs_lookup=True, send_attempts=1)  # task A's 502
     b.join(10)
     assert outcome["b"] == DeliveryOutcome.BUSY
