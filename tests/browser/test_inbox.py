@@ -174,7 +174,7 @@ def test_composer_shows_pending_at_once_and_ends_delivered(inbox_server, emulato
     expect(page.locator("#counter")).to_contain_text(f"{len(text)} / 1600")
     page.locator("#body").press("Control+Enter")
 
-    page.wait_for_function("window.__send.answeredAt !== null")
+    page.wait_for_function("() => window.__send.answeredAt !== null")
     watch = page.evaluate("window.__send")
     assert watch["keyAt"] is not None, f"Ctrl+Enter did not reach the composer: {watch}"
     assert watch["pendingAt"] is not None, f"no pending bubble: {watch}"
