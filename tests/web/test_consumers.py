@@ -95,14 +95,23 @@ async def test_naming_an_organization_by_anything_but_an_id_is_refused(named):
     assert (connected, code) == (False, FORBIDDEN)
 
 
+def _table_contents() -> dict[str, list]:
+    """Every row of every model, as values: any write shows as a difference."""
+    from django.apps import apps
+
+    return {m._meta.label: sorted(map(repr, m._default_manager.values_list())) for m in apps.get_models()}
+
+
 async def test_ping_is_answered_and_nothing_is_written():
     a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
     communicator, _, _ = await connect(a.user)
+    before = await database_sync_to_async(_table_contents)()
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=1) == {"type": "pong"}
     await communicator.send_json_to({"type": "message.created", "payload": {"body": "forged"}})
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+    assert await database_sync_to_async(_table_contents)() == before  # the database, not only the echo
 
 
 async def _session_cookie(user) -> str:

@@ -265,3 +265,23 @@ def test_rate_limited_backlog_is_deferred_to_reserved_slots(pipeline, org_a, set
     assert len(pipeline.messages()) == 6
     # each message ran at most twice (once to reserve and defer, once at its slot)
     assert DBTaskResult.objects.count() <= 12
+
+
+def test_retries_wait_the_base_doubling_each_time_within_20_percent_jitter(pipeline, org_a, settings):
+    """README: transient failures retry after SEND_RETRY_BASE_SECONDS (2 s), doubling, ±20 % jitter."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.SEND_RETRY_BASE_SECONDS = 2
+    message = send(org_a, "+14155550101")
+    pipeline.inject_faults(fail_next=4, status=503)
+    DBTaskResult.objects.all().delete()  # the first run is ours, below: each retry leaves one queued task
+    for attempt in range(1, 5):
+        before = timezone.now()
+        assert message_deliver(message_id=message.pk) == DeliveryOutcome.RETRY
+        after = timezone.now()
+        [task] = DBTaskResult.objects.all()
+        expected = 2 * 2 ** (attempt - 1)  # 2, 4, 8, 16 s
+        assert before.timestamp() + 0.8 * expected <= task.run_after.timestamp() <= after.timestamp() + 1.2 * expected
+        task.delete()
+    assert pipeline.messages() == []  # 503s created nothing
