@@ -270,7 +270,6 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "conversation": conversation,
         "thread": thread,
         "snooze_menu": snooze_menu(timezone.now()) if conversation else [],
-        "snooze_min": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "members": (
             Membership.objects.filter(organization=organization, user__is_active=True)
             .select_related("user")
