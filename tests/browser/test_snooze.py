@@ -2,8 +2,8 @@
 "Open", shows "Snoozed until …" and a marker in its row, and is listed under "Snoozed". The clock is the test's:
 the sweep runs with a moment three hours on (``manage.py wake_snoozed --now``), and the thread is back in "Open".
 Snoozed until the customer replies, a text through the webhook wakes it live in the open thread. (A past custom
-time, a clear 400, is tested in tests/web/pages/test_snooze.py.) Screenshots at desktop and phone widths (``/tmp/shots/snooze/``), no serious
-or critical axe violation, no horizontal scroll.
+time, a clear 400, is tested in tests/web/pages/test_snooze.py.) Screenshots at desktop and phone widths
+(``/tmp/shots/snooze/``), no serious or critical axe violation, no horizontal scroll.
 """
 
 from __future__ import annotations
