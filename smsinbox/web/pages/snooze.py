@@ -28,9 +28,9 @@ def _until(request: HttpRequest, preset: str) -> datetime | None:
         raw = request.POST.get("until", "").strip()
         try:
             until = datetime.fromisoformat(raw)
-        except ValueError:
+            return timezone.make_aware(until, zone) if timezone.is_naive(until) else until
+        except (ValueError, OverflowError):
             raise ServiceError("Choose a date and time to snooze until.", field="until") from None
-        return timezone.make_aware(until, zone) if timezone.is_naive(until) else until
     return snooze_preset_until(preset=preset, now=timezone.now(), zone=zone)
 
 
