@@ -42,7 +42,21 @@ def test_any_query_string_on_a_page_is_answered_without_a_500(client, org_a, con
 FORM_TEXT = st.one_of(
     any_text,
     phoneish_text,
-    st.sampled_from(["me", "closed", "custom", "tomorrow", "0001-01-01T00:00", "9999-12-31T23:59", "²", "9" * 23, "k\x00", "http://[x/a.png", "https://media.example/a\x00b"]),
+    st.sampled_from(
+        [
+            "me",
+            "closed",
+            "custom",
+            "tomorrow",
+            "0001-01-01T00:00",
+            "9999-12-31T23:59",
+            "²",
+            "9" * 23,
+            "k\x00",
+            "http://[x/a.png",
+            "https://media.example/a\x00b",
+        ]
+    ),
 )
 
 

@@ -80,6 +80,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "inbox-snooze": Form(
             f"/c/{conversation.pk}/snooze/", {"preset": "reply"}, lambda c: conversation_now().status == "snoozed"
         ),
+        "inbox-unsnooze": Form(f"/c/{conversation.pk}/unsnooze/", {}, lambda c: conversation_now().status == "open"),
         "switch-organization": Form(
             "/organization/", {"organization": a.organization.pk}, lambda c: c.session.get("organization_id")
         ),
@@ -125,6 +126,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "inbox-send",
         "inbox-note",
         "inbox-snooze",
+        "inbox-unsnooze",
         "switch-organization",
         "contact-new",
         "contact-edit",
