@@ -42,21 +42,8 @@ def test_any_query_string_on_a_page_is_answered_without_a_500(client, org_a, con
 FORM_TEXT = st.one_of(
     any_text,
     phoneish_text,
-    st.sampled_from(
-        [
-            "me",
-            "closed",
-            "custom",
-            "tomorrow",
-            "0001-01-01T00:00",
-            "9999-12-31T23:59",
-            "²",
-            "9" * 23,
-            "k\x00",
-            "http://[x/a.png",
-            "https://media.example/a\x00b",
-        ]
-    ),
+    st.sampled_from(["me", "closed", "²", "9" * 23, "k\x00", "http://[x/a.png", "https://media.example/a\x00b"]),
+    st.sampled_from(["custom", "tomorrow", "reply", "0001-01-01T00:00", "9999-12-31T23:59"]),  # the snooze form
 )
 
 
@@ -171,3 +158,5 @@ def test_an_id_out_of_range_is_not_a_500(client, org_a, conversation_a, where):
     else:
         response = client.post(f"/c/{conversation_a.pk}/assign/", {"assignee": "9" * 23})
     assert response.status_code in {302, 400, 404}
+
+
