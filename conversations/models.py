@@ -98,11 +98,30 @@ class Conversation(models.Model):
     statement set (``TRIGGERS`` below), so updates of one row have increasing versions in
     the order they commit, and no code path can forget it. Live inboxes order the rows they hear
     by it (``conversations.payloads.conversation_payload``).
+
+    Status, a state machine (``snoozed`` is a status, so "Open" and "Closed" never list a snoozed thread and
+    the status index serves the "Snoozed" filter too)::
+
+        open ⇄ closed                       conversation_set_status / conversation_update
+        open | closed → snoozed             conversation_snooze (until a time, or until the customer replies)
+        snoozed → open                      woken: the time came (conversations_wake_due, swept by the worker),
+                                            a message arrived (message_receive), or staff unsnoozed it
+        snoozed → closed                    closed by staff (the snooze is dropped)
+
+    Invariant (check constraint ``conversation_snooze_consistent``): a snoozed conversation has exactly one
+    wake condition, ``snoozed_until`` (a time) or ``snooze_until_reply``; any other status has neither, and no
+    ``snoozed_by``. Every service that leaves ``snoozed`` clears the three fields in the same UPDATE. The sweep
+    finds due rows by ``conversation_snooze_due_idx`` and wakes each with a conditional UPDATE, so a restart
+    never loses a wake-up and two sweepers never wake (or announce) one twice.
     """
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
+        SNOOZED = "snoozed", "Snoozed"
+
+    # What staff may set directly (close/reopen); snoozing has its own service and needs a wake condition.
+    SETTABLE_STATUSES = (Status.OPEN, Status.CLOSED)
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
@@ -123,6 +142,13 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(default=timezone.now, help_text="Newest activity; orders the inbox.")
     last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
+    snoozed_until = models.DateTimeField(
+        null=True, blank=True, help_text="While snoozed until a time: when it comes back (swept by the worker)."
+    )
+    snooze_until_reply = models.BooleanField(default=False, help_text="Snoozed until the customer texts again.")
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveBigIntegerField(
         default=0, editable=False, help_text="Raised by one on every update of the row, by the database."
     )
@@ -132,8 +158,21 @@ class Conversation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "contact"], name="conversation_unique_org_contact"),
-            models.CheckConstraint(condition=Q(status__in=["open", "closed"]), name="conversation_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "closed", "snoozed"]), name="conversation_status_valid"
+            ),
             models.CheckConstraint(condition=Q(unread_count__gte=0), name="conversation_unread_nonnegative"),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="snoozed", snoozed_until__isnull=False, snooze_until_reply=False)
+                    | Q(status="snoozed", snoozed_until__isnull=True, snooze_until_reply=True)
+                    | (
+                        ~Q(status="snoozed")
+                        & Q(snoozed_until__isnull=True, snooze_until_reply=False, snoozed_by__isnull=True)
+                    )
+                ),
+                name="conversation_snooze_consistent",
+            ),
         ]
         indexes = [
             # Inbox list, "All": newest activity first, keyset on (last_message_at, id).
@@ -155,6 +194,12 @@ class Conversation(models.Model):
                 models.F("last_message_at").desc(),
                 models.F("id").desc(),
                 name="inbox_status_idx",
+            ),
+            # The wake-up sweep: snoozed conversations whose time has come, soonest first.
+            models.Index(
+                "snoozed_until",
+                name="conversation_snooze_due_idx",
+                condition=Q(status="snoozed", snoozed_until__isnull=False),
             ),
             # Resync after a dropped websocket: what changed since a moment.
             models.Index(fields=["organization", "updated_at"], name="inbox_sync_idx"),

@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 
 from conversations.models import Contact, Conversation, Note
 from smsinbox.phones import format_for_people
-from smsinbox.shapes import Field, Timestamp, timestamp
+from smsinbox.shapes import Field, Timestamp, iso, timestamp
 
 
 def user_name(user: Any) -> str:
@@ -67,6 +67,8 @@ class ConversationPayload(TypedDict):
     unread_count: Annotated[int, Field(min_value=0)]
     last_message_at: Annotated[Timestamp, Field("Newest activity; orders the list.")]
     last_message_preview: str
+    snoozed_until: Annotated[Timestamp | None, Field("While snoozed until a time: when it comes back. Null otherwise.")]
+    snooze_until_reply: Annotated[bool, Field("Snoozed until the customer texts again.")]
 
 
 def conversation_payload(conversation: Conversation) -> ConversationPayload:
@@ -99,6 +101,8 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "unread_count": conversation.unread_count,
         "last_message_at": timestamp(conversation.last_message_at),
         "last_message_preview": conversation.last_message_preview,
+        "snoozed_until": iso(conversation.snoozed_until),
+        "snooze_until_reply": conversation.snooze_until_reply,
     }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from conversations.mentions import members_mentioned
@@ -109,23 +109,42 @@ def conversation_start(*, organization: Organization, contact: Contact) -> Conve
     return conversation
 
 
-def conversation_touch(*, conversation: Conversation, preview: str, unread_increment: int = 0) -> None:
+# What every service that leaves ``snoozed`` stores with the new status, in the same UPDATE (the
+# ``conversation_snooze_consistent`` constraint).
+SNOOZE_CLEARED: dict[str, object] = {"snoozed_until": None, "snooze_until_reply": False, "snoozed_by": None}
+
+
+def conversation_touch(
+    *, conversation: Conversation, preview: str, unread_increment: int = 0, wake: bool = True
+) -> None:
     """Record new activity: preview, time, reopen, and add to the unread count atomically (``F()``).
 
+    ``wake``: a message from the customer ends a snooze (status open, snooze cleared, in this one UPDATE).
+    Staff's own text (``wake=False``) reopens a closed thread but leaves a snoozed one snoozed.
     The instance gets the same values, its ``unread_count`` and ``version`` included (the
     database raises the version by one for the one UPDATE issued here): exact when the caller
     holds the row lock (``conversation_lock``), a best guess otherwise.
     """
     now = timezone.now()
+    snoozed = Conversation.Status.SNOOZED
+    status: object = (
+        Conversation.Status.OPEN
+        if wake
+        else Case(When(status=snoozed, then=Value(snoozed)), default=Value(Conversation.Status.OPEN))
+    )
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_preview=preview,
         last_message_at=now,
         unread_count=F("unread_count") + unread_increment,
-        status=Conversation.Status.OPEN,
+        status=status,
+        **(SNOOZE_CLEARED if wake else {}),
         updated_at=now,
     )
     conversation.last_message_preview, conversation.last_message_at = preview, now
-    conversation.status, conversation.updated_at = Conversation.Status.OPEN, now
+    if wake or conversation.status != snoozed:
+        conversation.status = Conversation.Status.OPEN
+        conversation.snoozed_until, conversation.snooze_until_reply, conversation.snoozed_by_id = None, False, None
+    conversation.updated_at = now
     conversation.unread_count += unread_increment
     conversation.version += 1
 
@@ -270,10 +289,23 @@ def _change(conversation: Conversation, name: str, value: object) -> bool:
 
 
 def _set_status(conversation: Conversation, status: str) -> bool:
-    """Store a new status (unannounced); return whether it changed."""
-    if status not in Conversation.Status.values:
-        raise ServiceError(f"Status must be one of: {', '.join(Conversation.Status.values)}.", field="status")
-    return _change(conversation, "status", status)
+    """Store a new status, open or closed, dropping any snooze (unannounced); return whether it changed.
+
+    Snoozing needs a wake condition: it has its own service (``conversations.snooze``)."""
+    if status not in Conversation.SETTABLE_STATUSES:
+        raise ServiceError(
+            f"Status must be one of: {', '.join(Conversation.SETTABLE_STATUSES)} (snooze has its own action).",
+            field="status",
+        )
+    if (
+        not Conversation.objects.filter(pk=conversation.pk)
+        .exclude(status=status)
+        .update(status=status, **SNOOZE_CLEARED, updated_at=timezone.now())
+    ):
+        return False
+    conversation.status = status
+    conversation.snoozed_until, conversation.snooze_until_reply, conversation.snoozed_by_id = None, False, None
+    return True
 
 
 def _set_assignee(conversation: Conversation, assignee_id: int | None) -> None:

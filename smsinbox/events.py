@@ -12,6 +12,8 @@ The contract, between services and the inbox page (``static/js/live.js``):
 - **On the websocket**: ``{"type": <name>, "payload": …}`` (``frame``), forwarded unchanged.
 - **Mentions**: ``mention.created`` goes to the mentioned user's group (``user_group``), carrying its
   ``organizationId``: the consumer forwards it only to websockets of that organization.
+- **Snooze**: ``conversation.woken`` goes to the assignee's group (``user_group``) when a snoozed
+  conversation comes back, carrying its ``organizationId`` (forwarded as ``mention.created`` is).
 - **Sessions**: ``session.ended`` goes to the user's group (``user_group``), not an organization's:
   a session of theirs may have ended (logout, password change, deactivation, a membership removed).
   Each of the user's websockets re-checks its own session and access, and closes if they are gone
@@ -51,9 +53,14 @@ class Event(StrEnum):
     SESSION_ENDED = "session.ended"  # payload: {"reason": SessionEndReason}; to the user's group only
     NOTE_CREATED = "note.created"  # payload: note_payload (a private note in a thread; never a text)
     MENTION_CREATED = "mention.created"  # payload: mention_payload; to the mentioned user's group only
+    CONVERSATION_WOKEN = "conversation.woken"  # payload: WokenPayload (conversations.snooze); to the assignee's group
 
 
 _NAMES = frozenset(event.value for event in Event)
+
+# Events sent to a user's group about one organization (the payload's ``organizationId``): a websocket of
+# another of the user's organizations does not forward them.
+USER_EVENTS_OF_ORGANIZATION = frozenset({Event.MENTION_CREATED, Event.CONVERSATION_WOKEN})
 
 # The Channels type every event travels as; the consumer's handler is named after it.
 CHANNEL_TYPE = "inbox.event"

@@ -61,6 +61,11 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/notes/", {"body": "Called them back"}),
         201,
     ),
+    "conversations_snooze": (
+        lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/snooze", {"untilReply": True}),
+        200,
+    ),
+    "conversations_unsnooze": (lambda t: ("DELETE", f"/api/conversations/{t.conversation.pk}/snooze", None), 200),
     "messages_retrieve": (lambda t: ("GET", f"/api/messages/{t.inbound.pk}/", None), 200),
     "sms_send": (
         lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
@@ -89,7 +94,9 @@ def snapshot(tenant: Tenant) -> tuple:
         list(
             Conversation.objects.filter(organization=organization)
             .order_by("pk")
-            .values_list("pk", "status", "assignee_id", "unread_count", "last_message_preview")
+            .values_list(
+                "pk", "status", "assignee_id", "unread_count", "last_message_preview", "snoozed_until", "snoozed_by_id"
+            )
         ),
         list(Message.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "body")),
         MessageEvent.objects.filter(message__organization=organization).count(),

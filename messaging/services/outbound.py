@@ -132,7 +132,9 @@ def message_send(
         status=MessageStatus.PENDING,
         payload={"sent_by": sender.pk if sender else None, "segments": info.segments, "encoding": info.encoding},
     )
-    conversation_touch(conversation=conversation, preview=preview_for(body, has_media=bool(media_urls)))
+    conversation_touch(
+        conversation=conversation, preview=preview_for(body, has_media=bool(media_urls)), wake=False
+    )  # staff's own text leaves a snooze as it is
     message_deliver_task.enqueue(message.pk)
 
     announce_new_message(message)

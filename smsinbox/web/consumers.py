@@ -174,7 +174,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(frame)
             await self.close(code=code)
             return
-        if frame["type"] == events.Event.MENTION_CREATED and not self._listens_to(frame["payload"]):
+        if frame["type"] in events.USER_EVENTS_OF_ORGANIZATION and not self._listens_to(frame["payload"]):
             return  # heard on the user's group, about another of their organizations than this inbox's
         await self.send_json(frame)
 

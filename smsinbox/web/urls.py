@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import contacts, inbox, notes, session
+from smsinbox.web.pages import contacts, inbox, notes, session, snooze
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("c/<id:conversation_id>/read/", inbox.mark_read, name="inbox-read"),
     path("c/<id:conversation_id>/unread/", inbox.mark_unread, name="inbox-unread"),
     path("c/<id:conversation_id>/status/", inbox.set_status, name="inbox-status"),
+    path("c/<id:conversation_id>/snooze/", snooze.snooze, name="inbox-snooze"),
+    path("c/<id:conversation_id>/unsnooze/", snooze.unsnooze, name="inbox-unsnooze"),
     path("c/<id:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
     path("c/<id:conversation_id>/send/", inbox.send, name="inbox-send"),
     path("c/<id:conversation_id>/note/", notes.add_note, name="inbox-note"),

@@ -6,6 +6,7 @@ import { wireKeyboard } from "./keyboard.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
+import { wireSnooze } from "./snooze.js";
 import { createThread } from "./thread.js";
 import { formatters, refreshRelativeTimes, rememberTimeZone } from "./times.js";
 
@@ -26,6 +27,7 @@ if (root && config) {
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
   const notes = wireNotes({ config, thread, format });
+  const snooze = wireSnooze({ config });
 
   connectLive({
     config,
@@ -35,6 +37,7 @@ if (root && config) {
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.noteCreated, (n) => notes.add(n)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
+      [config.events.conversationWoken, (p) => snooze.woken(p)],
       [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },

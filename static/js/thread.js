@@ -1,10 +1,12 @@
 // The open thread: bubbles appended as they are heard (the pending one replaced by the stored one), statuses
 // that only move forward, failed bubbles with "Retry", "load older" keeping the reader's place, the view kept
 // at the newest message unless the reader scrolled up, marking the thread read, and the header (name, opt-out,
-// status, assignee) following the conversation's row as it is heard, with close/reopen/assign/mark unread in place.
+// status, snooze, assignee) following the conversation's row as it is heard, with close/reopen/snooze/assign/mark
+// unread in place.
 import { statusTables } from "./config.js";
 import { get, post, postForm } from "./http.js";
 import { cloneTemplate, setLines } from "./templates.js";
+import { snoozeText } from "./times.js";
 
 // Events from several processes may arrive out of order: a status is shown only if it ranks above the one
 // shown (the ranks of messaging/statuses.py, from the config).
@@ -226,9 +228,10 @@ export function createThread({ config, messages, format, doc = document }) {
     if (number) number.textContent = c.contactName === c.contactPhoneDisplay ? "" : `${c.contactPhoneDisplay} · `;
     doc.getElementById("thread-opted-out").hidden = !c.optedOut;
     doc.getElementById("thread-closed").hidden = c.status !== "closed";
-    const hadFocus = header.querySelector("#status-form button:focus");
-    header.querySelectorAll("#status-form button[data-when]").forEach((b) => { b.hidden = b.dataset.when !== c.status; });
-    if (hadFocus?.hidden) header.querySelector("#status-form button:not([hidden])")?.focus();
+    showSnooze(c);
+    const hadFocus = header.querySelector("#status-form button:focus, #unsnooze-form button:focus");
+    header.querySelectorAll("#status-form button[data-when]").forEach((b) => { b.hidden = !b.dataset.when.split(" ").includes(c.status); });
+    if (hadFocus?.closest("[hidden]")) header.querySelector("#status-form button:not([hidden])")?.focus();
     const select = doc.getElementById("assignee");
     if (select && !select.dataset.unsaved) {
       const value = c.assigneeId ? String(c.assigneeId) : "";
@@ -240,6 +243,23 @@ export function createThread({ config, messages, format, doc = document }) {
     return true;
   }
 
+  // "Snoozed until Tue 9:00 AM" (the viewer's zone) or "until they reply"; the Unsnooze button while snoozed.
+  function showSnooze(c) {
+    const line = doc.getElementById("thread-snoozed");
+    const unsnooze = doc.getElementById("unsnooze-form");
+    if (unsnooze) unsnooze.hidden = c.status !== "snoozed";
+    if (!line) return;
+    line.hidden = c.status !== "snoozed";
+    if (c.status !== "snoozed") return;
+    if (c.snoozedUntil) {
+      const time = doc.createElement("time");
+      time.setAttribute("datetime", c.snoozedUntil);
+      time.textContent = snoozeText(new Date(c.snoozedUntil), format);
+      time.title = format.absolute.format(new Date(c.snoozedUntil));
+      line.replaceChildren("Snoozed until ", time);
+    } else line.replaceChildren("Snoozed until they reply");
+  }
+
   // Close/reopen, assign and mark unread in place: the same form posts, answered with the row as JSON.
   function wireActions({ onRow }) {
     if (!header) return;
@@ -247,7 +267,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const say = (text) => { if (state) state.textContent = text; };
     const select = doc.getElementById("assignee");
     select?.addEventListener("change", () => { select.dataset.unsaved = "1"; });
-    header.querySelectorAll("#status-form, #assign-form, #unread-form").forEach((form) => {
+    header.querySelectorAll("#status-form, #assign-form, #unread-form, #snooze-form, #unsnooze-form").forEach((form) => {
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const submitter = event.submitter;
@@ -260,7 +280,12 @@ export function createThread({ config, messages, format, doc = document }) {
           if (!answer.ok) throw new Error(result.error || answer.statusText);
           if (form.id === "assign-form") delete select.dataset.unsaved;
           if (result.conversation) { follow(result.conversation); onRow(result.conversation); }
-          say(form.id === "unread-form" ? "Marked unread." : "Saved.");
+          say({ "unread-form": "Marked unread.", "snooze-form": "Snoozed.", "unsnooze-form": "Unsnoozed." }[form.id] || "Saved.");
+          if (form.id === "snooze-form") {
+            const menu = doc.getElementById("snooze-menu");
+            menu.open = false;
+            menu.querySelector("summary").focus();
+          }
         } catch (error) {
           say(error.message);
         } finally {

@@ -22,6 +22,7 @@ from smsinbox.web.api.conversations import (
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
+from smsinbox.web.api.snooze import ConversationSnoozeApi, ConversationUnsnoozeApi
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -69,6 +70,11 @@ urlpatterns = [
         r"^conversations/(?P<pk>[0-9]+)/notes/?$",
         method_route(get=ConversationNoteListApi.as_view(), post=ConversationNoteCreateApi.as_view()),
         name="api-conversation-notes",
+    ),
+    re_path(
+        r"^conversations/(?P<pk>[0-9]+)/snooze/?$",
+        method_route(post=ConversationSnoozeApi.as_view(), delete=ConversationUnsnoozeApi.as_view()),
+        name="api-conversation-snooze",
     ),
     re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

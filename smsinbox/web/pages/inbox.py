@@ -32,6 +32,7 @@ from conversations.services import (
     conversation_mark_unread,
     conversation_set_status,
 )
+from conversations.snooze import SNOOZE_PRESETS, snooze_preset_until
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
@@ -55,6 +56,7 @@ LIST_FILTERS: dict[str, dict[str, object]] = {
     "unread": {"unread": True},
     "open": {"status": "open"},
     "closed": {"status": "closed"},
+    "snoozed": {"status": "snoozed"},  # put away until a time or a reply (conversations.snooze)
     "mine": {"assigned": "me"},
     "unassigned": {"assigned": "unassigned"},
     "failed": {"failed": True},  # the last message sent failed or was undelivered
@@ -67,6 +69,7 @@ EMPTY_LIST = {
     "unread": "No unread conversations.",
     "open": "No open conversations.",
     "closed": "No closed conversations.",
+    "snoozed": "No snoozed conversations.",
     "mine": "No conversations assigned to you.",
     "unassigned": "No unassigned conversations.",
     "failed": "No conversations whose last text failed.",
@@ -127,6 +130,8 @@ def inbox_config(
             "mark_unread": reverse("inbox-unread", args=[conversation.pk]),
             "status": reverse("inbox-status", args=[conversation.pk]),
             "assign": reverse("inbox-assign", args=[conversation.pk]),
+            "snooze": reverse("inbox-snooze", args=[conversation.pk]),
+            "unsnooze": reverse("inbox-unsnooze", args=[conversation.pk]),
             "older": reverse("inbox-older", args=[conversation.pk]),
             "send": reverse("api-conversation-messages", args=[conversation.pk]),
         }
@@ -157,6 +162,16 @@ def inbox_config(
     )
 
 
+def snooze_menu(now: datetime) -> list[dict[str, Any]]:
+    """The thread's "Snooze" menu: each preset with the moment it means now, in the viewer's zone (shown beside
+    it; the server computes it again when it is chosen, ``smsinbox.web.pages.snooze``)."""
+    zone = timezone.get_current_timezone()
+    return [
+        {"value": value, "label": label, "until": snooze_preset_until(preset=value, now=now, zone=zone)}
+        for value, label in SNOOZE_PRESETS
+    ]
+
+
 def _template_data() -> dict[str, SimpleNamespace]:
     """What the partials are rendered with inside the page's ``<template>``s: a row and a bubble with
     every optional part present, and ``{token}`` (a camelCase payload key) wherever the page writes
@@ -168,6 +183,7 @@ def _template_data() -> dict[str, SimpleNamespace]:
         version=0,
         unread_count="{unreadCount}",
         status="closed",
+        every_tag=True,  # the snoozed marker too (the page removes what a row does not show)
         last_message_at=now,
         last_message_preview="{lastMessagePreview}",
         last_outbound_failed=True,
@@ -256,6 +272,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "page": page,
         "conversation": conversation,
         "thread": thread,
+        "snooze_menu": snooze_menu(timezone.now()) if conversation else [],
         "members": (
             Membership.objects.filter(organization=organization, user__is_active=True)
             .select_related("user")

@@ -68,6 +68,8 @@ PAGES = {
     "inbox-unread",
     "inbox-status",
     "inbox-assign",
+    "inbox-snooze",
+    "inbox-unsnooze",
     "inbox-send",
     "inbox-note",
     "inbox-sync",
@@ -87,6 +89,7 @@ API = {
     "api-conversation-read",
     "api-conversation-messages",
     "api-conversation-notes",
+    "api-conversation-snooze",
     "api-message",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
@@ -139,6 +142,7 @@ def url_for(route: Route, world: World) -> str:
         "api-conversation-read": a.conversation.pk,
         "api-conversation-messages": a.conversation.pk,
         "api-conversation-notes": a.conversation.pk,
+        "api-conversation-snooze": a.conversation.pk,
         "api-message": a.inbound.pk,
     }
     values: dict[str, Any] = {}
@@ -180,6 +184,7 @@ def form_data(world: World) -> dict[str, Any]:
         "assignee": "me",
         "body": "probe",
         "note_body": "probe",
+        "preset": "tomorrow",
         "organization": a.organization.pk,
         "user": b.user.pk,
         "role": "admin",
@@ -207,6 +212,7 @@ def json_data(world: World) -> dict[str, Any]:
         "phone": "+14155550199",
         "status": "closed",
         "assigneeId": b.user.pk,
+        "untilReply": True,
     }
 
 

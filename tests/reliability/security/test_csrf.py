@@ -77,6 +77,10 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             {"note_body": "csrf-probe-note"},
             lambda c: Note.objects.filter(body="csrf-probe-note").exists(),
         ),
+        "inbox-snooze": Form(
+            f"/c/{conversation.pk}/snooze/", {"preset": "reply"}, lambda c: conversation_now().status == "snoozed"
+        ),
+        "inbox-unsnooze": Form(f"/c/{conversation.pk}/unsnooze/", {}, lambda c: conversation_now().status == "open"),
         "switch-organization": Form(
             "/organization/", {"organization": a.organization.pk}, lambda c: c.session.get("organization_id")
         ),
@@ -121,6 +125,8 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "inbox-assign",
         "inbox-send",
         "inbox-note",
+        "inbox-snooze",
+        "inbox-unsnooze",
         "switch-organization",
         "contact-new",
         "contact-edit",
