@@ -1,5 +1,6 @@
 // The inbox page's entry: wires the modules to the page. No third-party code; every message body is
 // inserted as text, never as HTML. What the modules need to know comes from the server (config.js).
+import { wireCanned } from "./canned.js";
 import { wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
@@ -25,6 +26,7 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
 
   connectLive({

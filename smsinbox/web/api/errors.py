@@ -21,7 +21,11 @@ from smsinbox.web.api.casing import to_camel
 
 T = TypeVar("T")
 
-_STATUS_OF_CODE = {NOT_FOUND: status.HTTP_404_NOT_FOUND, "opted_out": status.HTTP_409_CONFLICT}
+_STATUS_OF_CODE = {
+    NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    "opted_out": status.HTTP_409_CONFLICT,
+    "forbidden": status.HTTP_403_FORBIDDEN,  # a member refused an action of the organization's admins
+}
 
 
 def found_or_404(found: T | None, what: str, *, field: str | None = None) -> T:
@@ -90,7 +94,8 @@ class ErrorSerializer(serializers.Serializer):
 _ERROR_DESCRIPTIONS = {
     400: "Bad input: a validation error (with `fields`) or a refusal (with `code` and `field`).",
     401: "No valid credentials (send `Authorization: Token …`).",
-    403: "Not a member of any organization, or a session call without its CSRF token.",
+    403: "Not a member of any organization, a session call without its CSRF token, or an action reserved to "
+    "the organization's admins (`code`: `forbidden`).",
     404: "No such object in your organizations (an id of another organization is not found either).",
     409: "Refused: the contact has opted out of messages.",
 }

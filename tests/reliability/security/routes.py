@@ -71,6 +71,9 @@ PAGES = {
     "inbox-send",
     "inbox-note",
     "inbox-sync",
+    "canned-replies",
+    "canned-reply-edit",
+    "canned-reply-delete",
     "switch-organization",
     "contacts",
     "contact-new",
@@ -88,6 +91,8 @@ API = {
     "api-conversation-messages",
     "api-conversation-notes",
     "api-message",
+    "api-canned-replies",
+    "api-canned-reply",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",
@@ -100,7 +105,7 @@ ADMIN_SITE = {  # the admin site's own routes; each registered model's routes ar
     "admin/(?P<url>.*)$",  # the admin's catch-all
 }
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
-FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "pk", "object_id", "id"}
+FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id"}
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -140,6 +145,7 @@ def url_for(route: Route, world: World) -> str:
         "api-conversation-messages": a.conversation.pk,
         "api-conversation-notes": a.conversation.pk,
         "api-message": a.inbound.pk,
+        "api-canned-reply": a.canned_reply.pk,
     }
     values: dict[str, Any] = {}
     for param in route.params:
@@ -153,6 +159,7 @@ def url_for(route: Route, world: World) -> str:
                 "conversation_id": a.conversation.pk,
                 "contact_id": a.contact.pk,
                 "message_id": a.inbound.pk,
+                "reply_id": a.canned_reply.pk,
                 "position": 0,
                 "content_type_id": ContentType.objects.get_for_model(Contact).pk,
                 "id": a.user.pk,
@@ -180,6 +187,8 @@ def form_data(world: World) -> dict[str, Any]:
         "assignee": "me",
         "body": "probe",
         "note_body": "probe",
+        "shortcut": "probe",
+        "shared": "on",
         "organization": a.organization.pk,
         "user": b.user.pk,
         "role": "admin",
@@ -207,6 +216,9 @@ def json_data(world: World) -> dict[str, Any]:
         "phone": "+14155550199",
         "status": "closed",
         "assigneeId": b.user.pk,
+        "name": "probe",
+        "shortcut": "probe",
+        "shared": True,
     }
 
 
