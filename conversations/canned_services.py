@@ -23,6 +23,7 @@ from conversations.models import (
     CANNED_SHORTCUT_REGEX,
     CannedReply,
 )
+from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
 
@@ -84,6 +85,23 @@ def _clean_body(body: str) -> str:
     return text
 
 
+def _announce(reply: CannedReply, *, before_owner: int | None = _UNSET, deleted: bool = False) -> None:
+    """Tell open inboxes, once committed, that a reply changed (no text: their pickers load the list again).
+
+    Whoever could insert it before or after hears it: the organization's group when it is or was shared,
+    its owner's (and former owner's) group when it is or was personal; nobody else learns a personal reply
+    exists. ``before_owner``: its owner before an update (``None``: it was shared).
+    """
+    after = reply.owner_id
+    before = after if before_owner is _UNSET else before_owner
+    payload = {"organization_id": reply.organization_id, "id": reply.pk, "shared": after is None, "deleted": deleted}
+    event = events.Event.CANNED_REPLY_CHANGED
+    if after is None or before is None:
+        events.publish_on_commit(organization_id=reply.organization_id, event=event, payload=payload)
+    for user_id in {after, before} - {None}:
+        events.publish_to_user_on_commit(user_id=user_id, event=event, payload=payload)
+
+
 def _save(reply: CannedReply) -> CannedReply:
     """Save, letting the database settle duplicates and membership (its constraints and trigger)."""
     try:
@@ -136,7 +154,9 @@ def canned_reply_create(
         shortcut=_clean_shortcut(shortcut),
         body=_clean_body(body),
     )
-    return _save(reply)
+    _save(reply)
+    _announce(reply)
+    return reply
 
 
 @transaction.atomic
@@ -155,6 +175,7 @@ def canned_reply_update(
     changed by admins only."""
     if not may_manage_canned(user=actor, reply=reply):
         raise ServiceError("Only the organization's admins change shared replies.", code="forbidden", field="shared")
+    before_owner = reply.owner_id
     if name is not _UNSET:
         reply.name = _clean_name(name)
     if shortcut is not _UNSET:
@@ -171,7 +192,9 @@ def canned_reply_update(
                 "Only the organization's admins give replies to others.", code="forbidden", field="owner"
             )
         reply.owner = owner
-    return _save(reply)
+    _save(reply)
+    _announce(reply, before_owner=before_owner)
+    return reply
 
 
 @transaction.atomic
@@ -179,4 +202,7 @@ def canned_reply_delete(*, reply: CannedReply, actor: AbstractBaseUser) -> None:
     """Delete a reply: the owner's personal one, or any of the organization's as its admin."""
     if not may_manage_canned(user=actor, reply=reply):
         raise ServiceError("Only the organization's admins delete shared replies.", code="forbidden")
+    pk = reply.pk
     reply.delete()
+    reply.pk = pk  # the announcement names what was deleted
+    _announce(reply, deleted=True)

@@ -4,7 +4,8 @@
 // server is the one place variables are read); each option shows its length in segments and encoding by the
 // composer's own counter (segments.js, with the server's rules). After insertion the first [[placeholder]] is
 // selected, Tab selects the next; the text cannot be sent while a placeholder inserted from a reply is still there
-// (a submit listener on the document, in the capture phase, so it runs before the composer's own).
+// (a submit listener on the document, in the capture phase, so it runs before the composer's own). A reply changed
+// elsewhere (canned_reply.changed) makes the picker load the list again.
 import { get } from "./http.js";
 import { compileRules, segmentInfo } from "./segments.js";
 
@@ -205,5 +206,13 @@ export function wireCanned({ config, doc = document }) {
     if (first) select(first);
   }, true);
 
-  return { unfilled };
+  // canned_reply.changed (no text in it): the list is loaded again when "/" is next typed, or now if it is open.
+  function forget(p) {
+    if (p.organizationId !== config.organization) return;
+    replies = null;
+    loading = null;
+    if (!list.hidden) update();
+  }
+
+  return { unfilled, forget };
 }

@@ -26,7 +26,7 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
-  wireCanned({ config });
+  const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
 
   connectLive({
@@ -37,6 +37,7 @@ if (root && config) {
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.noteCreated, (n) => notes.add(n)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
+      [config.events.cannedReplyChanged, (p) => canned?.forget(p)],
       [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },

@@ -166,3 +166,27 @@ def test_the_pickers_helpers(inbox_server, new_tab):
     assert results["ranges"] == ["[[time]]", "[[day]]"]
     assert (results["next"], results["wrap"], results["none"]) == ("[[day]]", "[[time]]", None)
     assert tab.problems() == []
+
+
+def test_a_reply_saved_elsewhere_reaches_an_open_picker_live(inbox_server, new_tab):
+    tag = secrets.token_hex(3)
+    tab, other = new_tab(width=1366, height=800), new_tab(width=1366, height=800)
+    page = tab.page
+    login(page, inbox_server, ALICE)
+    save_reply(page, inbox_server, name="One", shortcut=f"r{tag}-one", body="One.")
+    contact = new_contact()
+    inbox_server.post_inbound(from_=contact, body=f"Hello {tag}")
+    page.goto(f"{inbox_server.url}/")
+    open_thread(page, inbox_server, contact)
+    body = page.locator("#body")
+    body.focus()
+    body.press_sequentially(f"/r{tag}")
+    options = page.locator("#canned-list [role=option]")
+    expect(options).to_have_count(1)
+    # In another tab, a second reply: the open picker hears canned_reply.changed and lists it.
+    login(other.page, inbox_server, ALICE)
+    save_reply(other.page, inbox_server, name="Two", shortcut=f"r{tag}-two", body="Two.")
+    expect(options).to_have_count(2)
+    expect(options.nth(1)).to_contain_text(f"/r{tag}-two")
+    assert tab.problems() == []
+    assert other.problems() == []

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from conversations.canned_services import canned_reply_create, canned_reply_delete, canned_reply_update
 from conversations.models import CannedReply
 from conversations.selectors import canned_reply_get_for_user, canned_reply_list_for_user
+from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership
+from tests.twilio_posts import collect_live_events
 
 User = get_user_model()
 
@@ -204,3 +210,79 @@ def test_a_member_sees_shared_replies_and_their_own_only(org_a, org_b):
     assert canned_reply_get_for_user(user=carol, reply_id=foreign.pk) is None
     assert canned_reply_get_for_user(user=carol, reply_id=hours.pk) == hours
     assert list(canned_reply_list_for_user(user=carol, organization=org_b.organization)) == []
+
+
+# --- live events ----------------------------------------------------------------------------------
+
+
+async def _receive_within(layer, channel, seconds):
+    return await asyncio.wait_for(layer.receive(channel), timeout=seconds)
+
+
+def _listen(user):
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(events.user_group(user.pk), channel)
+    return layer, channel
+
+
+def _heard(layer, channel) -> list[dict]:
+    found = []
+    while True:
+        try:
+            found.append(async_to_sync(_receive_within)(layer, channel, 0.2))
+        except TimeoutError:
+            return found
+
+
+def test_a_shared_change_is_heard_by_the_organization_and_carries_no_text(org_a, django_capture_on_commit_callbacks):
+    written: list[CannedReply] = []
+
+    def write() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            written.append(shared(org_a, body="secret words"))
+
+    heard = collect_live_events(org_a.organization.pk, write, quiet=0.2)
+    assert heard == [
+        {
+            "type": events.Event.CANNED_REPLY_CHANGED,
+            "payload": {"organizationId": org_a.organization.pk, "id": written[0].pk, "shared": True, "deleted": False},
+        }
+    ]
+
+
+def test_a_personal_change_is_heard_by_its_owner_only(org_a, django_capture_on_commit_callbacks):
+    carol = member(org_a, "carol")
+    layer, carol_channel = _listen(carol)
+    _, alice_channel = _listen(org_a.user)
+    written: list[CannedReply] = []
+
+    def write() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = personal(org_a, carol)
+            written.append(reply)
+            canned_reply_delete(reply=reply, actor=carol)
+
+    assert collect_live_events(org_a.organization.pk, write, quiet=0.2) == []  # colleagues learn nothing
+    heard = _heard(layer, carol_channel)
+    assert [(m["event"], m["payload"]["id"], m["payload"]["deleted"]) for m in heard] == [
+        (events.Event.CANNED_REPLY_CHANGED, written[0].pk, False),
+        (events.Event.CANNED_REPLY_CHANGED, written[0].pk, True),
+    ]
+    assert _heard(layer, alice_channel) == []
+
+
+def test_sharing_a_personal_reply_tells_the_organization_and_the_former_owner(
+    org_a, django_capture_on_commit_callbacks
+):
+    carol = member(org_a, "carol")
+    reply = personal(org_a, carol)
+    layer, carol_channel = _listen(carol)
+
+    def write() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            canned_reply_update(reply=reply, actor=org_a.user, shared=True)
+
+    heard = collect_live_events(org_a.organization.pk, write, quiet=0.2)
+    assert [e["payload"]["shared"] for e in heard] == [True]
+    assert [m["payload"]["id"] for m in _heard(layer, carol_channel)] == [reply.pk]
