@@ -352,3 +352,97 @@ class NoteMention(models.Model):
 
 # A note's mentions with their users, in one query (what ``note_payload`` reads).
 NOTE_MENTIONS = models.Prefetch("mention_rows", queryset=NoteMention.objects.select_related("user"))
+
+
+# --- Canned replies ----------------------------------------------------------------------------
+
+CANNED_NAME_MAX_LENGTH = 100
+CANNED_SHORTCUT_MAX_LENGTH = 32
+# A shortcut is what follows "/" in the composer: lower-case letters, digits, "-" and "_", starting with a
+# letter or digit (the picker's query is read with the same characters).
+CANNED_SHORTCUT_REGEX = r"^[a-z0-9][a-z0-9_-]*$"
+# A canned reply is a text: at most what one message may be (``messaging.segments.MAX_BODY_CHARACTERS``;
+# that module is a layer above, so the number is repeated here and a test holds the two equal).
+CANNED_BODY_MAX_LENGTH = 1600
+
+
+class CannedReply(models.Model):
+    """A saved answer staff insert in the composer by typing ``/shortcut``.
+
+    ``owner`` empty: shared with the whole organization (managed by its admins); set: personal, seen and
+    managed by that member only. Invariants, enforced by the database: a shortcut is unique among the
+    organization's shared replies, and among each member's personal ones (partial unique constraints;
+    a personal reply may reuse a shared shortcut, and the picker shows both, marked "Mine" and "Shared");
+    the shortcut matches ``CANNED_SHORTCUT_REGEX``; name and body are not blank and the body is at most
+    ``CANNED_BODY_MAX_LENGTH`` characters (check constraints); a personal reply's owner is a member of its
+    organization, which never changes (``TRIGGERS``). The body's ``{{variables}}`` and ``[[placeholders]]``
+    are read by ``conversations.canned``.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="canned_replies")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,  # a personal reply goes with its owner
+        related_name="canned_replies",
+        help_text="Empty: shared with the whole organization. Set: this member's personal reply.",
+    )
+    name = models.CharField(max_length=CANNED_NAME_MAX_LENGTH)
+    shortcut = models.CharField(
+        max_length=CANNED_SHORTCUT_MAX_LENGTH,
+        help_text="Typed after / in the composer: lower-case letters, digits, - and _.",
+    )
+    body = models.TextField(
+        help_text="Plain text. {{contact.first_name|there}} fills a variable (after | : used when empty); "
+        "[[time]] is a placeholder staff type before sending."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "canned replies"
+        ordering = ["shortcut", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "shortcut"],
+                condition=Q(owner__isnull=True),
+                name="canned_shared_shortcut_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "owner", "shortcut"],
+                condition=Q(owner__isnull=False),
+                name="canned_personal_shortcut_unique",
+            ),
+            models.CheckConstraint(condition=Q(shortcut__regex=CANNED_SHORTCUT_REGEX), name="canned_shortcut_valid"),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("name")), 0), name="canned_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("body")), 0), name="canned_body_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(Length("body"), CANNED_BODY_MAX_LENGTH),
+                name="canned_body_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut} · {self.name}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+
+TRIGGERS += [
+    Trigger(
+        "canned_owner_member",
+        "conversations_cannedreply",
+        ("INSERT", "UPDATE"),
+        "(NEW.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM smsinbox_membership "
+        "WHERE user_id = NEW.owner_id AND organization_id = NEW.organization_id))"
+        " OR (OLD.organization_id IS NOT NULL AND OLD.organization_id <> NEW.organization_id)",
+        "a personal canned reply's owner is a member of its organization, which never changes",
+    ),
+]

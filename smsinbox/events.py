@@ -14,6 +14,8 @@ The contract, between services and the inbox page (``static/js/live.js``):
   ``organizationId``: the consumer forwards it only to websockets of that organization.
 - **Snooze**: ``conversation.woken`` goes to the assignee's group (``user_group``) when a snoozed
   conversation comes back, carrying its ``organizationId`` (forwarded as ``mention.created`` is).
+- **Canned replies**: ``canned_reply.changed`` carries no text, only which reply changed; a shared
+  reply's goes to the organization's group, a personal one's to its owner's group only.
 - **Sessions**: ``session.ended`` goes to the user's group (``user_group``), not an organization's:
   a session of theirs may have ended (logout, password change, deactivation, a membership removed).
   Each of the user's websockets re-checks its own session and access, and closes if they are gone
@@ -54,6 +56,9 @@ class Event(StrEnum):
     NOTE_CREATED = "note.created"  # payload: note_payload (a private note in a thread; never a text)
     MENTION_CREATED = "mention.created"  # payload: mention_payload; to the mentioned user's group only
     CONVERSATION_WOKEN = "conversation.woken"  # payload: WokenPayload (conversations.snooze); to the assignee's group
+    # payload: {organization_id, id, shared, deleted}, no text (pickers reload the list); a shared reply: to the
+    # organization's group; a personal one: to its owner's group only
+    CANNED_REPLY_CHANGED = "canned_reply.changed"
 
 
 _NAMES = frozenset(event.value for event in Event)

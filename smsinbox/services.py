@@ -27,6 +27,7 @@ _ORG_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "messaging.messagemedia": ("view",),
     "messaging.messageevent": ("view",),
     "conversations.note": ("view",),
+    "conversations.cannedreply": ("view", "add", "change", "delete"),
 }
 
 

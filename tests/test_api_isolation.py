@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conversations.models import Contact, Conversation, Note
+from conversations.canned_services import canned_reply_create
+from conversations.models import CannedReply, Contact, Conversation, Note
 from messaging.models import Message, MessageEvent
 from smsinbox.models import Membership
 from tests.api_client import ApiClient, Tenant, build_tenant
@@ -66,6 +67,30 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         200,
     ),
     "conversations_unsnooze": (lambda t: ("DELETE", f"/api/conversations/{t.conversation.pk}/snooze", None), 200),
+    "canned_replies_list": (
+        lambda t: ("GET", f"/api/canned-replies/?conversation={t.conversation.pk}", None),
+        200,
+    ),
+    "canned_replies_create": (
+        lambda t: (
+            "POST",
+            "/api/canned-replies/",
+            {
+                "name": "Hours",
+                "shortcut": "hours2",
+                "body": "Open 9-5",
+                "shared": True,
+                "organizationId": t.organization.pk,
+            },
+        ),
+        201,
+    ),
+    "canned_replies_retrieve": (lambda t: ("GET", f"/api/canned-replies/{t.canned_reply.pk}/", None), 200),
+    "canned_replies_partial_update": (
+        lambda t: ("PATCH", f"/api/canned-replies/{t.canned_reply.pk}/", {"body": "Changed"}),
+        200,
+    ),
+    "canned_replies_destroy": (lambda t: ("DELETE", f"/api/canned-replies/{t.canned_reply.pk}/", None), 204),
     "messages_retrieve": (lambda t: ("GET", f"/api/messages/{t.inbound.pk}/", None), 200),
     "sms_send": (
         lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
@@ -79,6 +104,10 @@ def tenants(org_a, org_b) -> tuple[Tenant, Tenant]:
     twilio = Client()
     a = build_tenant(org_a, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
     b = build_tenant(org_b, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
+    for tenant in (a, b):  # the same shortcut in both organizations
+        tenant.canned_reply = canned_reply_create(
+            organization=tenant.organization, actor=tenant.user, name="Hours", shortcut="hours", body="9-5", shared=True
+        )
     return a, b
 
 
@@ -101,6 +130,9 @@ def snapshot(tenant: Tenant) -> tuple:
         list(Message.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "body")),
         MessageEvent.objects.filter(message__organization=organization).count(),
         list(Note.objects.filter(organization=organization).order_by("pk").values_list("pk", "body")),
+        list(
+            CannedReply.objects.filter(organization=organization).order_by("pk").values_list("pk", "shortcut", "body")
+        ),
     )
 
 

@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from conversations.canned_services import canned_reply_create
 from conversations.services import contact_create
 from messaging.models import Message
 from tests.api_client import ApiClient, build_tenant
@@ -77,6 +78,11 @@ def test_the_schema_documents_every_route_and_not_the_twilio_webhooks(db):
         ("DELETE", "/api/conversations/{id}/snooze/"),
         ("GET", "/api/messages/{id}/"),
         ("POST", "/api/sms/send/"),
+        ("GET", "/api/canned-replies/"),
+        ("POST", "/api/canned-replies/"),
+        ("GET", "/api/canned-replies/{id}/"),
+        ("PATCH", "/api/canned-replies/{id}/"),
+        ("DELETE", "/api/canned-replies/{id}/"),
     }
     assert not [path for path in schema["paths"] if "twilio" in path]
     assert "/api/twilio/sms-incoming" in schema["info"]["description"]  # said to be out of scope, not forgotten
@@ -182,6 +188,10 @@ def tenants(org_a, org_b):
     twilio = Client()
     own = build_tenant(org_a, twilio, contact_phone="+14155550101", spare_phone="+14155550102")
     foreign = build_tenant(org_b, twilio, contact_phone="+14155550101", spare_phone="+14155550102")
+    for tenant in (own, foreign):
+        tenant.canned_reply = canned_reply_create(
+            organization=tenant.organization, actor=tenant.user, name="Hours", shortcut="hours", body="9-5", shared=True
+        )
     return own, foreign
 
 
@@ -211,6 +221,8 @@ def _sources(operation, own, foreign) -> list[tuple[str, dict[str, Any]]]:
             rows = [("spare contact", own.spare.pk, foreign.spare.pk)]
         elif path.startswith("/api/conversations/"):
             rows = [("conversation", own.conversation.pk, foreign.conversation.pk)]
+        elif path.startswith("/api/canned-replies/"):
+            rows = [("canned reply", own.canned_reply.pk, foreign.canned_reply.pk)]
         else:
             rows = [("inbound", own.inbound.pk, foreign.inbound.pk), ("outbound", own.outbound.pk, foreign.outbound.pk)]
         return [("generated ids", {})] + [
@@ -286,7 +298,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(t
             assert source != "generated ids", operation.label
 
     operations = [result.ok() for result in wsgi_schema.get_all_operations()]
-    assert len(operations) == 17
+    assert len(operations) == 22
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")  # deletions last
     for operation in operations:
         for source, ids in _sources(operation, own, foreign):

@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import contacts, inbox, notes, session, snooze
+from smsinbox.web.pages import canned, contacts, inbox, notes, session, snooze
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -25,5 +25,8 @@ urlpatterns = [
     path("contacts/new/", contacts.contact_new, name="contact-new"),
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
+    path("canned-replies/", canned.canned_replies, name="canned-replies"),
+    path("canned-replies/<id:reply_id>/", canned.canned_reply_edit, name="canned-reply-edit"),
+    path("canned-replies/<id:reply_id>/delete/", canned.canned_reply_remove, name="canned-reply-delete"),
     path("media/<id:message_id>/<id:position>/", message_media, name="message-media"),
 ]

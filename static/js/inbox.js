@@ -1,5 +1,6 @@
 // The inbox page's entry: wires the modules to the page. No third-party code; every message body is
 // inserted as text, never as HTML. What the modules need to know comes from the server (config.js).
+import { wireCanned } from "./canned.js";
 import { wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
@@ -26,6 +27,7 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
   const snooze = wireSnooze({ config });
 
@@ -38,6 +40,7 @@ if (root && config) {
       [config.events.noteCreated, (n) => notes.add(n)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
       [config.events.conversationWoken, (p) => snooze.woken(p)],
+      [config.events.cannedReplyChanged, (p) => canned?.forget(p)],
       [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },

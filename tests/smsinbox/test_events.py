@@ -116,5 +116,6 @@ def test_the_names_the_page_is_given_are_the_events():
         "note_created": "note.created",
         "mention_created": "mention.created",
         "conversation_woken": "conversation.woken",
+        "canned_reply_changed": "canned_reply.changed",
     }
     assert set(events.event_names().values()) == set(events.Event)

@@ -27,6 +27,7 @@ _STATUS_OF_CODE = {
     "opted_out": status.HTTP_409_CONFLICT,
     "conversation_changed": status.HTTP_409_CONFLICT,  # messaging.services.guard
     "assigned_to_other": status.HTTP_409_CONFLICT,
+    "forbidden": status.HTTP_403_FORBIDDEN,  # a member refused an action of the organization's admins
 }
 
 E = TypeVar("E", bound=ServiceError)
@@ -113,7 +114,8 @@ class ErrorSerializer(serializers.Serializer):
 _ERROR_DESCRIPTIONS = {
     400: "Bad input: a validation error (with `fields`) or a refusal (with `code` and `field`).",
     401: "No valid credentials (send `Authorization: Token …`).",
-    403: "Not a member of any organization, or a session call without its CSRF token.",
+    403: "Not a member of any organization, a session call without its CSRF token, or an action reserved to "
+    "the organization's admins (`code`: `forbidden`).",
     404: "No such object in your organizations (an id of another organization is not found either).",
     409: "Refused: the contact has opted out of messages.",
 }

@@ -8,6 +8,13 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from smsinbox.web.api.canned import (
+    CannedReplyCreateApi,
+    CannedReplyDeleteApi,
+    CannedReplyDetailApi,
+    CannedReplyListApi,
+    CannedReplyUpdateApi,
+)
 from smsinbox.web.api.conversations import (
     ContactCreateApi,
     ContactDeleteApi,
@@ -75,6 +82,20 @@ urlpatterns = [
         r"^conversations/(?P<pk>[0-9]+)/snooze/?$",
         method_route(post=ConversationSnoozeApi.as_view(), delete=ConversationUnsnoozeApi.as_view()),
         name="api-conversation-snooze",
+    ),
+    re_path(
+        r"^canned-replies/?$",
+        method_route(get=CannedReplyListApi.as_view(), post=CannedReplyCreateApi.as_view()),
+        name="api-canned-replies",
+    ),
+    re_path(
+        r"^canned-replies/(?P<pk>[0-9]+)/?$",
+        method_route(
+            get=CannedReplyDetailApi.as_view(),
+            patch=CannedReplyUpdateApi.as_view(),
+            delete=CannedReplyDeleteApi.as_view(),
+        ),
+        name="api-canned-reply",
     ),
     re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),

@@ -48,6 +48,7 @@ from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
+from smsinbox.web.pages.canned import canned_config
 from smsinbox.web.pages.notes import mention_members, note_template_data, notes_config
 
 # The list's filter tabs, as arguments of ``conversation_list``.
@@ -136,6 +137,7 @@ def inbox_config(
             "send": reverse("api-conversation-messages", args=[conversation.pk]),
         }
     notes = notes_config(conversation.pk if conversation else None)
+    canned = canned_config(conversation.pk if conversation else None)
     return camelize(
         {
             "organization": organization.pk,
@@ -154,7 +156,8 @@ def inbox_config(
             "refusals": {"conversation_changed": CONVERSATION_CHANGED, "assigned_to_other": ASSIGNED_TO_OTHER},
             "segments": segment_rules(),
             "events": events.event_names(),
-            "urls": urls | notes["urls"],
+            "urls": urls | notes["urls"] | canned["urls"],
+            "canned": canned["canned"],
             "members": mention_members(organization) if conversation is not None else [],
             "live": LIVE_CONNECTION,
             "times_refresh_ms": TIMES_REFRESH_MS,

@@ -11,7 +11,8 @@ from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.admin import TokenProxy
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, Conversation, Note
+from conversations.canned_services import canned_reply_create
+from conversations.models import CannedReply, Contact, Conversation, Note
 from conversations.services import contact_update, note_create
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
@@ -30,6 +31,14 @@ def acme(org_a) -> Tenant:
     contact_update(contact=a.spare, first_name="Yolanda", last_name="Xenakis")
     assert post_inbound(twilio, to=ORG_A_NUMBER, from_="+14155550163", body="acme-secret-body").status_code == 200
     note_create(conversation=a.conversation, author=a.user, body="acme-secret-note @alice")
+    a.canned_reply = canned_reply_create(
+        organization=a.organization,
+        actor=a.user,
+        name="Hours",
+        shortcut="hours",
+        body="acme-secret-canned",
+        shared=True,
+    )
     return a
 
 
@@ -64,10 +73,12 @@ def world(acme, org_b) -> World:
             (MessageMedia, a.inbound.media.get()),
             (MessageEvent, a.inbound.events.first()),
             (Note, Note.objects.get(conversation=a.conversation)),
+            (CannedReply, a.canned_reply),
         ]
     }
     assert all(objects.values())
     markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
+    markers += ["acme-secret-canned"]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
     markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

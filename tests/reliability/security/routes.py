@@ -73,6 +73,9 @@ PAGES = {
     "inbox-send",
     "inbox-note",
     "inbox-sync",
+    "canned-replies",
+    "canned-reply-edit",
+    "canned-reply-delete",
     "switch-organization",
     "contacts",
     "contact-new",
@@ -91,6 +94,8 @@ API = {
     "api-conversation-notes",
     "api-conversation-snooze",
     "api-message",
+    "api-canned-replies",
+    "api-canned-reply",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",
@@ -103,7 +108,7 @@ ADMIN_SITE = {  # the admin site's own routes; each registered model's routes ar
     "admin/(?P<url>.*)$",  # the admin's catch-all
 }
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
-FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "pk", "object_id", "id"}
+FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id"}
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -144,6 +149,7 @@ def url_for(route: Route, world: World) -> str:
         "api-conversation-notes": a.conversation.pk,
         "api-conversation-snooze": a.conversation.pk,
         "api-message": a.inbound.pk,
+        "api-canned-reply": a.canned_reply.pk,
     }
     values: dict[str, Any] = {}
     for param in route.params:
@@ -157,6 +163,7 @@ def url_for(route: Route, world: World) -> str:
                 "conversation_id": a.conversation.pk,
                 "contact_id": a.contact.pk,
                 "message_id": a.inbound.pk,
+                "reply_id": a.canned_reply.pk,
                 "position": 0,
                 "content_type_id": ContentType.objects.get_for_model(Contact).pk,
                 "id": a.user.pk,
@@ -185,6 +192,8 @@ def form_data(world: World) -> dict[str, Any]:
         "body": "probe",
         "note_body": "probe",
         "preset": "tomorrow",
+        "shortcut": "probe",
+        "shared": "on",
         "organization": a.organization.pk,
         "user": b.user.pk,
         "role": "admin",
@@ -213,6 +222,9 @@ def json_data(world: World) -> dict[str, Any]:
         "status": "closed",
         "assigneeId": b.user.pk,
         "untilReply": True,
+        "name": "probe",
+        "shortcut": "probe",
+        "shared": True,
     }
 
 

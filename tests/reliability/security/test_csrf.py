@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, Conversation, Note
+from conversations.models import CannedReply, Contact, Conversation, Note
 from messaging.models import Message
 from tests.api_client import Tenant
 from tests.reliability.security.routes import PAGES, ROUTES, form_data, kind, url_for
@@ -81,6 +81,21 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             f"/c/{conversation.pk}/snooze/", {"preset": "reply"}, lambda c: conversation_now().status == "snoozed"
         ),
         "inbox-unsnooze": Form(f"/c/{conversation.pk}/unsnooze/", {}, lambda c: conversation_now().status == "open"),
+        "canned-replies": Form(
+            "/canned-replies/",
+            {"name": "Probe", "shortcut": "csrf-probe", "body": "csrf-probe-canned"},
+            lambda c: CannedReply.objects.filter(shortcut="csrf-probe").exists(),
+        ),
+        "canned-reply-edit": Form(
+            f"/canned-replies/{a.canned_reply.pk}/",
+            {"name": "Hours", "shortcut": "hours", "body": "csrf-probe-edited", "shared": "on"},
+            lambda c: CannedReply.objects.filter(body="csrf-probe-edited").exists(),
+        ),
+        "canned-reply-delete": Form(
+            f"/canned-replies/{a.canned_reply.pk}/delete/",
+            {},
+            lambda c: not CannedReply.objects.filter(pk=a.canned_reply.pk).exists(),
+        ),
         "switch-organization": Form(
             "/organization/", {"organization": a.organization.pk}, lambda c: c.session.get("organization_id")
         ),
@@ -127,6 +142,9 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "inbox-note",
         "inbox-snooze",
         "inbox-unsnooze",
+        "canned-replies",
+        "canned-reply-edit",
+        "canned-reply-delete",
         "switch-organization",
         "contact-new",
         "contact-edit",
