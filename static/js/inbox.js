@@ -5,6 +5,7 @@ import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
+import { createPresence } from "./presence.js";
 import { createThread } from "./thread.js";
 import { formatters, refreshRelativeTimes, rememberTimeZone } from "./times.js";
 
@@ -24,11 +25,16 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  const presence = createPresence({ config, list: document.getElementById("conversation-list"), line: document.getElementById("presence-line") });
+  let live = null;
+  const here = presence.wire({ send: (frame) => live?.send(frame), input: document.getElementById("body") });
 
-  connectLive({
+  live = connectLive({
     config,
     root,
+    onOpen: here.onOpen,
     handlers: new Map([
+      [config.events.presenceChanged, presence.heard],
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],

@@ -38,7 +38,7 @@ from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, message_page, with_messages
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
-from smsinbox import events
+from smsinbox import events, presence
 from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
@@ -144,6 +144,7 @@ def inbox_config(
             "events": events.event_names(),
             "urls": urls,
             "live": LIVE_CONNECTION,
+            "presence": presence.client_config(),
             "times_refresh_ms": TIMES_REFRESH_MS,
         }
     )
