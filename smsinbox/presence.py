@@ -8,7 +8,10 @@ hear its own user's presence back.
 
 The TTL invariant: an entry lives ``TTL_MS`` after the last frame that refreshed it, and says "typing" only
 ``TYPING_TTL_MS`` after the last ``typing`` frame. ``TTL_MS`` is more than two heartbeats, so one lost or late
-heartbeat never makes a viewer blink out; a page that stops sending (tab closed without a close frame,
+heartbeat never makes a viewer blink out; a heartbeat refreshes the store every time but is published only
+when the organization last heard of the entry ``REFRESH_PUBLISH_MS`` ago or more (the fan-out grows with the
+square of the staff online: this halves it), and ``REFRESH_PUBLISH_MS + HEARTBEAT_MS < TTL_MS`` keeps every
+page hearing a refresh before its copy expires; a page that stops sending (tab closed without a close frame,
 connection lost, server process gone) is gone from the store and from every page within ``TTL_MS``: pages
 expire what they have not heard refreshed by the same rule (``static/js/presence.js``), and a websocket that
 closes publishes ``left`` at once. Expired entries are never returned: the stores drop them lazily, on the
@@ -28,7 +31,7 @@ import logging
 import threading
 import time
 import weakref
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -41,6 +44,9 @@ logger = logging.getLogger(__name__)
 HEARTBEAT_MS = 2_500  # a page with a thread open says "viewing" this often
 TTL_MS = 8_000  # an entry not refreshed for this long is gone (more than two heartbeats: see above)
 TYPING_TTL_MS = 4_000  # "typing" lasts this long after the last keystroke's frame
+# A heartbeat is told to the organization only when the last event about its entry is this old: half the
+# fan-out (every other heartbeat), and pages still hear a refresh within REFRESH_PUBLISH_MS + HEARTBEAT_MS < TTL_MS.
+REFRESH_PUBLISH_MS = 4_000
 TYPING_THROTTLE_MS = 1_500  # a page sends "typing" at most this often
 # Frames of the same state from one websocket closer together than this are ignored: a page keeps to the
 # timings above, and a faulty or hostile one cannot make the organization's group hear a flood.
@@ -78,6 +84,7 @@ class Presence:
     connection: str
     expires_at: float  # epoch seconds: gone after this (TTL_MS after the last refresh)
     typing_until: float = 0.0  # epoch seconds: "typing" until this
+    published_at: float = 0.0  # epoch seconds: when the organization last heard of this entry
 
     @property
     def field(self) -> str:
@@ -266,22 +273,30 @@ async def presence_update(
         connection=connection,
         expires_at=now + TTL_MS / 1000,
         typing_until=now + TYPING_TTL_MS / 1000 if state == PresenceState.TYPING else 0.0,
+        published_at=now,
     )
     store = presence_store()
+    publish = True
     try:
         if state == PresenceState.LEFT:
             await store.remove(organization_id=organization_id, conversation_id=conversation_id, connection=connection)
         elif state == PresenceState.TYPING:
             await store.put(entry)
-        else:  # a heartbeat keeps a recent "typing": it only refreshes the entry
+        else:  # a heartbeat keeps a recent "typing", and is told only every REFRESH_PUBLISH_MS (see above)
             kept = await store.get(
                 organization_id=organization_id, conversation_id=conversation_id, connection=connection
             )
-            typing_until = kept.typing_until if kept is not None else 0.0
-            entry = Presence(**{**asdict(entry), "typing_until": typing_until})
+            publish = kept is None or now - kept.published_at >= REFRESH_PUBLISH_MS / 1000
+            entry = replace(
+                entry,
+                typing_until=kept.typing_until if kept is not None else 0.0,
+                published_at=now if publish or kept is None else kept.published_at,
+            )
             await store.put(entry)
     except Exception:  # the store (Redis) is unreachable: presence degrades, the websocket carries on
         logger.warning("presence store unavailable", exc_info=True)
+    if not publish:
+        return
     await events.publish_now(
         organization_id=organization_id, event=events.Event.PRESENCE_CHANGED, payload=entry.payload(state, now)
     )

@@ -3,6 +3,7 @@
 import asyncio
 import secrets
 import time
+from dataclasses import replace
 
 import pytest
 from channels.layers import get_channel_layer
@@ -127,7 +128,26 @@ async def test_the_ttl_outlasts_two_heartbeats_and_typing_outlasts_its_throttle(
     """The invariant the module states: one lost heartbeat never makes a viewer blink out."""
     assert presence.TTL_MS > 2 * presence.HEARTBEAT_MS
     assert presence.TYPING_TTL_MS > 2 * presence.TYPING_THROTTLE_MS
+    assert presence.REFRESH_PUBLISH_MS + presence.HEARTBEAT_MS < presence.TTL_MS  # a refresh before pages expire it
     assert presence.client_config()["states"] == ["viewing", "typing", "left"]
+
+
+async def test_a_heartbeat_is_told_when_new_or_when_last_told_long_enough_ago(fresh_store):
+    org = 920_000 + secrets.randbelow(10_000)
+    layer, channel = await _listen(org)
+    await _update(org, PresenceState.VIEWING)  # new: told
+    first = await layer.receive(channel)
+    await _update(org, PresenceState.VIEWING)  # told a moment ago: stored only
+    stored = await fresh_store.get(organization_id=org, conversation_id=10, connection="c1")
+    assert first["payload"]["state"] == "viewing"
+    assert stored.expires_at - stored.published_at > TTL_MS / 1000  # refreshed after it was last told
+    await fresh_store.put(replace(stored, published_at=time.time() - presence.REFRESH_PUBLISH_MS / 1000))
+    await _update(org, PresenceState.VIEWING)  # last told REFRESH_PUBLISH_MS ago: told again
+    again = await layer.receive(channel)
+    assert (again["payload"]["state"], again["payload"]["connection"]) == ("viewing", "c1")
+    with pytest.raises(TimeoutError):  # exactly two events: the second heartbeat was not published
+        await asyncio.wait_for(layer.receive(channel), timeout=0.3)
+    await _update(org, PresenceState.LEFT)
 
 
 # --- the service: store and publish at once ------------------------------------------------------------
@@ -168,8 +188,7 @@ async def test_an_update_is_stored_and_published_at_once_to_its_organization_onl
     assert 0 < payload["typingMs"] <= TYPING_TTL_MS
     assert [p["state"] for p in await presence_list(organization_id=org)] == ["typing"]
 
-    await _update(org, PresenceState.VIEWING)  # a heartbeat keeps the recent "typing"
-    assert (await layer.receive(channel))["payload"]["state"] == "viewing"
+    await _update(org, PresenceState.VIEWING)  # a heartbeat keeps the recent "typing", and is not told yet
     assert [p["state"] for p in await presence_list(organization_id=org)] == ["typing"]
 
     await _update(org, PresenceState.LEFT)
