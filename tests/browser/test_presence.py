@@ -123,3 +123,26 @@ def test_the_page_keeps_presence_by_the_servers_rule(inbox_server, new_tab):
         "afterTtl": "alice is viewing",
         "otherThread": "",
     }
+
+
+def test_a_page_that_stops_sending_is_gone_within_the_ttl(inbox_server, new_tab):
+    """A lost connection that never says "left" (here: alice's page stops sending while its websocket stays
+    open, as a half-open connection would, so no close reaches the server): her entry is not refreshed, and
+    carol's page drops it within the TTL; a page that connects afterwards is not told about her either (the
+    store expired her too)."""
+    from smsinbox.presence import TTL_MS
+
+    contact = new_contact()
+    inbox_server.post_inbound(from_=contact, body="Is anyone there?")
+    alice, carol = new_tab().page, new_tab().page
+    login(alice, inbox_server, ALICE)
+    login(carol, inbox_server, CAROL)
+    open_thread(alice, inbox_server, contact)
+    open_thread(carol, inbox_server, contact)
+    line = carol.locator("#presence-line")
+    expect(line).to_have_text(f"{ALICE.username} is viewing", timeout=2000)
+    alice.evaluate("() => { WebSocket.prototype.send = function () {}; }")  # heartbeats stop, nothing closes
+    expect(line).to_have_text("", timeout=TTL_MS + 2000)
+    carol.reload()
+    carol.wait_for_function("() => document.getElementById('inbox')?.dataset.live === 'connected'")
+    expect(carol.locator("#presence-line")).to_have_text("")
