@@ -29,6 +29,11 @@ FORBIDDEN = 4403
 JOIN_ATTEMPTS = 3
 JOIN_SECONDS = 5.0
 _PRESENCE_STATES = frozenset(state.value for state in PresenceState)
+# A websocket's presence frames ("left" excepted, repeats of one state in one thread already dropped): bursts
+# of PRESENCE_BURST, PRESENCE_RATE a second in the long run.
+PRESENCE_BURST = 5
+PRESENCE_RATE = 5.0
+PRESENCE_MEMORY = 100  # conversations a websocket remembers (access, last frame) before it starts over
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
@@ -66,7 +71,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self.connection = secrets.token_hex(8)  # tells apart two tabs of one user in presence
         self.present: dict[int, int] = {}  # conversation id → its organization's id, where this websocket said it is
         self.conversation_orgs: dict[int, int | None] = {}  # access checked: conversation id → organization id
-        self.last_presence: dict[tuple[int, str], float] = {}
+        self.last_presence: dict[tuple[int, str], float] = {}  # (conversation, state) → when last taken
+        self.presence_tokens, self.presence_filled = float(PRESENCE_BURST), time.monotonic()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self._refuse(UNAUTHENTICATED)
@@ -206,6 +212,17 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             last = self.last_presence.get((conversation_id, state))
             if last is not None and (now - last) * 1000 < MIN_FRAME_INTERVAL_MS:
                 return
+            # A token bucket over the rest: thread after thread cannot make the consumer read the database
+            # or the group hear more than PRESENCE_RATE a second (a page sends about one a second).
+            self.presence_tokens = min(
+                PRESENCE_BURST, self.presence_tokens + (now - self.presence_filled) * PRESENCE_RATE
+            )
+            self.presence_filled = now
+            if self.presence_tokens < 1:
+                return
+            self.presence_tokens -= 1
+            if len(self.last_presence) >= PRESENCE_MEMORY:
+                self.last_presence.clear()
             self.last_presence[(conversation_id, state)] = now
         organization_id = await self._organization_of(conversation_id)
         if organization_id is None:
@@ -226,6 +243,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         A conversation never changes organization, so the answer is kept; the group is checked each time
         (access lost at a re-check leaves the group)."""
         if conversation_id not in self.conversation_orgs:
+            if len(self.conversation_orgs) >= PRESENCE_MEMORY:
+                self.conversation_orgs.clear()
             conversation = await database_sync_to_async(conversation_get_for_user)(
                 user=self.scope["user"], conversation_id=conversation_id
             )

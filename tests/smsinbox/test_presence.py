@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 
 import pytest
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from django.conf import settings
 
 from smsinbox import events, presence
@@ -136,14 +136,14 @@ async def test_a_heartbeat_is_told_when_new_or_when_last_told_long_enough_ago(fr
     org = 920_000 + secrets.randbelow(10_000)
     layer, channel = await _listen(org)
     await _update(org, PresenceState.VIEWING)  # new: told
-    first = await layer.receive(channel)
+    first = await _receive(layer, channel)
     await _update(org, PresenceState.VIEWING)  # told a moment ago: stored only
     stored = await fresh_store.get(organization_id=org, conversation_id=10, connection="c1")
     assert first["payload"]["state"] == "viewing"
     assert stored.expires_at - stored.published_at > TTL_MS / 1000  # refreshed after it was last told
     await fresh_store.put(replace(stored, published_at=time.time() - presence.REFRESH_PUBLISH_MS / 1000))
     await _update(org, PresenceState.VIEWING)  # last told REFRESH_PUBLISH_MS ago: told again
-    again = await layer.receive(channel)
+    again = await _receive(layer, channel)
     assert (again["payload"]["state"], again["payload"]["connection"]) == ("viewing", "c1")
     with pytest.raises(TimeoutError):  # exactly two events: the second heartbeat was not published
         await asyncio.wait_for(layer.receive(channel), timeout=0.3)
@@ -155,10 +155,17 @@ async def test_a_heartbeat_is_told_when_new_or_when_last_told_long_enough_ago(fr
 
 @pytest.fixture
 def fresh_store():
-    """The settings' store, emptied (the in-process one is per process)."""
+    """The settings' store, emptied (the in-process one is per process), and a channel layer of this test's own
+    (channels_redis keeps receive state bound to the loop of the test that last used it)."""
     presence._store = None
+    channel_layers.backends.clear()
     yield presence.presence_store()
     presence._store = None
+    channel_layers.backends.clear()
+
+
+async def _receive(layer, channel):
+    return await asyncio.wait_for(layer.receive(channel), timeout=2)
 
 
 async def _listen(organization_id):
@@ -178,7 +185,7 @@ async def test_an_update_is_stored_and_published_at_once_to_its_organization_onl
     layer, channel = await _listen(org)
     _, other = await _listen(org + 1)
     await _update(org, PresenceState.TYPING)
-    message = await layer.receive(channel)
+    message = await _receive(layer, channel)
     assert events.frame(message)["type"] == "presence.changed"
     payload = message["payload"]
     assert {k: payload[k] for k in ("organizationId", "conversationId", "userId", "name", "state")} == {
@@ -192,7 +199,7 @@ async def test_an_update_is_stored_and_published_at_once_to_its_organization_onl
     assert [p["state"] for p in await presence_list(organization_id=org)] == ["typing"]
 
     await _update(org, PresenceState.LEFT)
-    left = (await layer.receive(channel))["payload"]
+    left = (await _receive(layer, channel))["payload"]
     assert (left["state"], left["ttlMs"]) == ("left", 0)
     assert await presence_list(organization_id=org) == []
     with pytest.raises(TimeoutError):  # another organization heard nothing
@@ -209,6 +216,6 @@ async def test_a_store_that_fails_still_lets_the_event_through(fresh_store, monk
     org = 910_000 + secrets.randbelow(10_000)
     layer, channel = await _listen(org)
     await _update(org, PresenceState.VIEWING)
-    assert (await layer.receive(channel))["payload"]["state"] == "viewing"
+    assert (await _receive(layer, channel))["payload"]["state"] == "viewing"
     assert await presence_list(organization_id=org) == []
     assert "presence store unavailable" in caplog.text

@@ -225,3 +225,45 @@ async def test_presence_writes_nothing_to_the_database(monkeypatch):
     assert statements  # the access check read the conversation
     assert [sql for sql in statements if not sql.lstrip().upper().startswith("SELECT")] == []
     await colleague.disconnect()
+
+
+def _more_conversations(setup, n):
+    ids = []
+    for i in range(n):
+        found, _ = contact_get_or_create(organization=setup.organization, e164=f"+1415555{2000 + i:04d}")
+        conversation, _ = conversation_get_or_create(
+            organization=setup.organization, contact=found, phone_number=setup.organization.phone_numbers.get()
+        )
+        ids.append(conversation.pk)
+    return ids
+
+
+async def test_thread_after_thread_is_limited_to_a_burst(monkeypatch):
+    """Naming a new thread in every frame (each a database read and a fan-out) is cut at PRESENCE_BURST while
+    the clock stands still; the bucket refills at PRESENCE_RATE a second."""
+    from types import SimpleNamespace
+
+    from smsinbox.web import consumers
+
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(consumers, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    (a, carol, _), _ = await two_organizations()
+    threads = await database_sync_to_async(_more_conversations)(a, 10)
+    alice, _, _ = await connect(a.user)
+    colleague, _, _ = await connect(carol)
+    for conversation_id in threads:
+        await alice.send_json_to(frame(conversation_id, "viewing"))
+    heard = []
+    while not await colleague.receive_nothing(timeout=0.3):
+        heard.append((await colleague.receive_json_from())["payload"])
+    viewing = [p["conversationId"] for p in heard if p["state"] == "viewing"]
+    assert viewing == threads[: consumers.PRESENCE_BURST]
+    clock.now += 1 / consumers.PRESENCE_RATE  # one more frame's worth
+    await alice.send_json_to(frame(threads[-1], "viewing"))
+    later = [(await colleague.receive_json_from(timeout=2))["payload"] for _ in range(2)]
+    assert [(p["conversationId"], p["state"]) for p in later] == [
+        (threads[consumers.PRESENCE_BURST - 1], "left"),
+        (threads[-1], "viewing"),
+    ]
+    for communicator in (alice, colleague):
+        await communicator.disconnect()
