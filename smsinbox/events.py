@@ -21,6 +21,10 @@ The contract, between services and the inbox page (``static/js/live.js``):
   Each of the user's websockets re-checks its own session and access, and closes if they are gone
   (``InboxConsumer.inbox_event``); the page then says "Signed out" and stops reconnecting.
 
+- **Presence** (``presence.changed``) is ephemeral and stored in no transaction: the presence service
+  (``smsinbox.presence``) sends it at once with ``publish_now``, from the consumer's event loop; there is
+  nothing to roll back, and a lost one is made good by the next heartbeat.
+
 Only services call ``publish_on_commit`` and ``publish_to_user_on_commit`` (``smsinbox.signals`` calls
 ``publish_session_ended_on_commit``). The event goes to the organization's group after
 the surrounding transaction commits, so a rolled-back change is never announced. If the
@@ -59,6 +63,7 @@ class Event(StrEnum):
     # payload: {organization_id, id, shared, deleted}, no text (pickers reload the list); a shared reply: to the
     # organization's group; a personal one: to its owner's group only
     CANNED_REPLY_CHANGED = "canned_reply.changed"
+    PRESENCE_CHANGED = "presence.changed"  # payload: smsinbox.presence.Presence.payload; published now, not on commit
 
 
 _NAMES = frozenset(event.value for event in Event)
@@ -191,3 +196,15 @@ def publish_to_user_on_commit(*, user_id: int, event: Event, payload: dict[str, 
     message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
     group = user_group(user_id)
     transaction.on_commit(lambda: _send(group, message), robust=True)
+async def publish_now(*, organization_id: int, event: Event, payload: dict[str, Any]) -> None:
+    """Send an ephemeral ``event`` (no database change behind it: ``presence.changed``) to the organization's
+    inboxes at once, from the caller's event loop. Bounded by ``PUBLISH_TIMEOUT``; a layer that is down is
+    logged, never raised."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
+    try:
+        await asyncio.wait_for(layer.group_send(organization_group(organization_id), message), timeout=PUBLISH_TIMEOUT)
+    except Exception:  # the layer (Redis) is down or full: presence is refreshed by the next heartbeat
+        logger.warning("live event %s to org %s not delivered", message["event"], organization_id, exc_info=True)

@@ -8,6 +8,7 @@ import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
 import { wireSnooze } from "./snooze.js";
+import { createPresence } from "./presence.js";
 import { createThread } from "./thread.js";
 import { formatters, refreshRelativeTimes, rememberTimeZone } from "./times.js";
 
@@ -30,11 +31,16 @@ if (root && config) {
   const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
   const snooze = wireSnooze({ config });
+  const presence = createPresence({ config, list: document.getElementById("conversation-list"), line: document.getElementById("presence-line") });
+  let live = null;
+  const here = presence.wire({ send: (frame) => live?.send(frame), input: document.getElementById("body") });
 
-  connectLive({
+  live = connectLive({
     config,
     root,
+    onOpen: here.onOpen,
     handlers: new Map([
+      [config.events.presenceChanged, presence.heard],
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.noteCreated, (n) => notes.add(n)],

@@ -117,5 +117,35 @@ def test_the_names_the_page_is_given_are_the_events():
         "mention_created": "mention.created",
         "conversation_woken": "conversation.woken",
         "canned_reply_changed": "canned_reply.changed",
+        "presence_changed": "presence.changed",
     }
     assert set(events.event_names().values()) == set(events.Event)
+
+
+def test_an_ephemeral_event_is_published_at_once_not_on_commit(db):
+    """``publish_now`` (presence): nothing to commit, so it does not wait for one, even inside a transaction."""
+    from asgiref.sync import async_to_sync
+
+    def publish_inside_a_transaction():
+        with transaction.atomic():
+            async_to_sync(events.publish_now)(
+                organization_id=7, event=events.Event.PRESENCE_CHANGED, payload={"user_id": 3, "state": "typing"}
+            )
+            transaction.set_rollback(True)
+
+    assert collect_live_events(7, publish_inside_a_transaction) == [
+        {"type": "presence.changed", "payload": {"userId": 3, "state": "typing"}}
+    ]
+    assert collect_live_events(7, lambda: async_to_sync(events.publish_now)(
+        organization_id=8, event=events.Event.PRESENCE_CHANGED, payload={}
+    )) == []  # fmt: skip
+
+
+def test_an_ephemeral_event_to_an_unreachable_layer_is_logged_not_raised(settings, caplog):
+    from asgiref.sync import async_to_sync
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+    async_to_sync(events.publish_now)(organization_id=7, event=events.Event.PRESENCE_CHANGED, payload={})
+    assert "not delivered" in caplog.text

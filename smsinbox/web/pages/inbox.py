@@ -40,7 +40,7 @@ from messaging.selectors import conversation_list, thread_page, with_messages
 from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
-from smsinbox import events
+from smsinbox import events, presence
 from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
@@ -160,6 +160,7 @@ def inbox_config(
             "canned": canned["canned"],
             "members": mention_members(organization) if conversation is not None else [],
             "live": LIVE_CONNECTION,
+            "presence": presence.client_config(),
             "times_refresh_ms": TIMES_REFRESH_MS,
         }
     )
