@@ -10,12 +10,15 @@ The contract, between services and the inbox page (``static/js/live.js``):
 - **On the channel layer**: ``{"type": "inbox.event", "event": <name>, "payload": …}``: one
   Channels type, so the consumer has one handler (``InboxConsumer.inbox_event``).
 - **On the websocket**: ``{"type": <name>, "payload": …}`` (``frame``), forwarded unchanged.
+- **Notifications**: ``notification.created`` goes to the user's group, one per user the rule
+  (``smsinbox.notifications.rules``) picks; the page filters by its organization and shows it.
 - **Sessions**: ``session.ended`` goes to the user's group (``user_group``), not an organization's:
   a session of theirs may have ended (logout, password change, deactivation, a membership removed).
   Each of the user's websockets re-checks its own session and access, and closes if they are gone
   (``InboxConsumer.inbox_event``); the page then says "Signed out" and stops reconnecting.
 
-Only services call ``publish_on_commit`` (``smsinbox.signals`` calls ``publish_session_ended_on_commit``).
+Only services call ``publish_on_commit`` and ``publish_to_user_on_commit`` (``smsinbox.signals`` calls
+``publish_session_ended_on_commit``).
 The event goes to the organization's group after
 the surrounding transaction commits, so a rolled-back change is never announced. If the
 channel layer is down, the event is logged and dropped: the data is already stored, and
@@ -47,6 +50,7 @@ class Event(StrEnum):
     MESSAGE_STATUS_CHANGED = "message.status_changed"  # payload: message_status_payload
     CONVERSATION_UPDATED = "conversation.updated"  # payload: conversation_payload
     SESSION_ENDED = "session.ended"  # payload: {"reason": SessionEndReason}; to the user's group only
+    NOTIFICATION_CREATED = "notification.created"  # payload: notification_payload; to the user's group only
 
 
 _NAMES = frozenset(event.value for event in Event)
@@ -164,5 +168,13 @@ def publish_session_ended_on_commit(*, user_id: int, reason: SessionEndReason) -
         "event": Event.SESSION_ENDED.value,
         "payload": camelize({"reason": SessionEndReason(reason).value}),
     }
+    group = user_group(user_id)
+    transaction.on_commit(lambda: _send(group, message), robust=True)
+
+
+def publish_to_user_on_commit(*, user_id: int, event: Event, payload: dict[str, Any]) -> None:
+    """Send ``event`` with ``payload`` (camelized here) to every open inbox of one user, once the transaction
+    commits (``notification.created``: what the notification rule gives this user)."""
+    message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
     group = user_group(user_id)
     transaction.on_commit(lambda: _send(group, message), robust=True)

@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import contacts, inbox, session
+from smsinbox.web.pages import account, contacts, inbox, pwa, session
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -23,4 +23,9 @@ urlpatterns = [
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
     path("media/<id:message_id>/<id:position>/", message_media, name="message-media"),
+    path("settings/", account.account_settings, name="account-settings"),
+    path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),
+    path("settings/push/unsubscribe/", account.push_unsubscribe, name="push-unsubscribe"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
 ]

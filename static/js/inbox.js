@@ -5,6 +5,7 @@ import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
+import { createNotifier, registerServiceWorker } from "./notify.js";
 import { createThread } from "./thread.js";
 import { formatters, refreshRelativeTimes, rememberTimeZone } from "./times.js";
 
@@ -24,6 +25,8 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  const notify = createNotifier({ config, root });
+  registerServiceWorker(config.urls.serviceWorker);
 
   connectLive({
     config,
@@ -32,6 +35,7 @@ if (root && config) {
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
+      [config.events.notificationCreated, notify],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },
   });

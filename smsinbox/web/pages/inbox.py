@@ -46,6 +46,7 @@ from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
+from smsinbox.web.pages.account import notifications_config
 
 # The list's filter tabs, as arguments of ``conversation_list``.
 LIST_FILTERS: dict[str, dict[str, object]] = {
@@ -116,6 +117,7 @@ def inbox_config(
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
         "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
         "mark_unread_pattern": _url_pattern("inbox-unread"),
+        "service_worker": reverse("service-worker"),
     }
     if conversation is not None:
         urls |= {
@@ -145,6 +147,7 @@ def inbox_config(
             "urls": urls,
             "live": LIVE_CONNECTION,
             "times_refresh_ms": TIMES_REFRESH_MS,
+            "notifications": notifications_config(request.user),
         }
     )
 
@@ -328,7 +331,7 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
             return JsonResponse({"error": "Choose a member."}, status=400)
         return HttpResponseBadRequest("Choose a member.")
     try:
-        conversation_assign(conversation=conversation, assignee_id=assignee_id)
+        conversation_assign(conversation=conversation, assignee_id=assignee_id, by_user_id=request.user.pk)
     except ServiceError as exc:
         return _answer(request, conversation, exc)
     return _answer(request, conversation)
