@@ -166,3 +166,22 @@ def test_of_two_tabs_of_one_user_one_shows_the_notification(inbox_server, new_ta
     assert decisions == ["left", "shown"]
     assert len(shown(first)) + len(shown(second)) == 1
     second.close()
+
+
+def test_the_claim_rule_picks_the_earliest_claim_and_ties_go_to_the_lowest_tab(inbox_server, new_tab):
+    page = new_tab().page
+    login(page, inbox_server, ALICE)
+    result = page.evaluate(
+        """async () => {
+          const entry = document.querySelector('script[type=module][src*="/js/inbox.js"]').src;
+          const { claimWinner, badgeLabel } = await import(new URL("notify.js", entry));
+          return {
+            earliest: claimWinner([{ tab: "b", at: 5 }, { tab: "a", at: 9 }, { tab: "c", at: 7 }]),
+            tie: claimWinner([{ tab: "d", at: 5 }, { tab: "b", at: 5 }]),
+            looking: claimWinner([{ tab: "z", at: 0 }, { tab: "a", at: 1 }]),
+            none: claimWinner([]),
+            labels: [1, 9, 10, 250].map(badgeLabel),
+          };
+        }"""
+    )
+    assert result == {"earliest": "b", "tie": "b", "looking": "z", "none": None, "labels": ["1", "9", "9+", "9+"]}
