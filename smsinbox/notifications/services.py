@@ -206,3 +206,15 @@ def push_subscription_delete(*, user: User, endpoint: str) -> bool:
     """Forget the user's subscription with ``endpoint``; whether there was one (another user's is untouched)."""
     deleted, _ = PushSubscription.objects.filter(user=user, endpoint=endpoint.strip()).delete()
     return bool(deleted)
+
+
+# The session remembers the endpoints subscribed in it: logging out forgets them (``smsinbox.signals``), so a
+# shared computer stops showing the previous person's notifications once they log out.
+PUSH_SESSION_KEY = "push_endpoints"
+
+
+@transaction.atomic
+def push_subscriptions_forget(*, user: User, endpoints: list[str]) -> int:
+    """Delete the user's subscriptions with these endpoints (at logout: those subscribed in that session)."""
+    deleted, _ = PushSubscription.objects.filter(user=user, endpoint__in=endpoints).delete()
+    return deleted

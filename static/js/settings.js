@@ -43,8 +43,9 @@ async function refresh() {
   allow.hidden = !supported || permission !== "default";
   say(supported ? PERMISSION_TEXT[permission] : "This browser cannot show notifications.");
   const subscription = await currentSubscription().catch(() => null);
-  pushOn.hidden = !pushSupported() || permission === "denied" || Boolean(subscription);
-  pushOff.hidden = !subscription;
+  const subscribed = Boolean(subscription) && config.subscribedEndpoints.includes(subscription.endpoint);
+  pushOn.hidden = !pushSupported() || permission === "denied" || subscribed;
+  pushOff.hidden = !subscribed;
 }
 
 async function askPermission() {
@@ -66,6 +67,7 @@ pushOn?.addEventListener("click", async () => {
     });
     const answer = await post(config.urls.subscribe, { json: subscription.toJSON() });
     if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    config.subscribedEndpoints.push(subscription.endpoint);
     await refresh();
     say("This device will be notified when no inbox is open.");
   } catch (e) {
@@ -78,6 +80,7 @@ pushOff?.addEventListener("click", async () => {
     const subscription = await currentSubscription();
     if (subscription) {
       await post(config.urls.unsubscribe, { json: { endpoint: subscription.endpoint } });
+      config.subscribedEndpoints = config.subscribedEndpoints.filter((e) => e !== subscription.endpoint);
       await subscription.unsubscribe();
     }
     await refresh();

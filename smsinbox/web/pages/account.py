@@ -26,6 +26,7 @@ from smsinbox.notifications.models import NotificationSettings
 from smsinbox.notifications.push import vapid_public_key
 from smsinbox.notifications.services import (
     PREFERENCE_FIELDS,
+    PUSH_SESSION_KEY,
     push_subscription_delete,
     push_subscription_save,
     settings_for,
@@ -88,6 +89,9 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             form = NotificationSettingsForm(initial=form.cleaned_data)
     config = {
         "vapidPublicKey": vapid_public_key(),
+        # This browser is "subscribed" when its subscription's endpoint is one of these (it may hold one the
+        # server forgot at a logout, or one of another user who used this browser before).
+        "subscribedEndpoints": list(user.push_subscriptions.values_list("endpoint", flat=True)),
         "urls": {
             "subscribe": reverse("push-subscribe"),
             "unsubscribe": reverse("push-unsubscribe"),
@@ -133,7 +137,7 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": "Send the subscription as a JSON object."}, status=400)
     keys = data.get("keys") if isinstance(data.get("keys"), dict) else {}
     try:
-        push_subscription_save(
+        subscription = push_subscription_save(
             user=request.user,
             endpoint=_text(data.get("endpoint")),
             p256dh=_text(keys.get("p256dh")),
@@ -141,6 +145,8 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
         )
     except ServiceError as exc:
         return JsonResponse({"error": exc.message, "field": exc.field}, status=400)
+    endpoints = [e for e in request.session.get(PUSH_SESSION_KEY, []) if e != subscription.endpoint]
+    request.session[PUSH_SESSION_KEY] = [*endpoints, subscription.endpoint]  # forgotten at logout
     return JsonResponse({"subscribed": True}, status=201)
 
 
@@ -151,5 +157,7 @@ def push_unsubscribe(request: HttpRequest) -> HttpResponse:
     data = _json_body(request)
     if data is None or not _text(data.get("endpoint")):
         return JsonResponse({"error": "Send the subscription's endpoint as JSON."}, status=400)
-    push_subscription_delete(user=request.user, endpoint=_text(data.get("endpoint")))
+    endpoint = _text(data.get("endpoint"))
+    push_subscription_delete(user=request.user, endpoint=endpoint)
+    request.session[PUSH_SESSION_KEY] = [e for e in request.session.get(PUSH_SESSION_KEY, []) if e != endpoint.strip()]
     return JsonResponse({"subscribed": False})

@@ -153,3 +153,15 @@ def test_the_manifest_names_our_own_icons_and_the_worker_is_served_at_the_root(c
     assert worker["Content-Type"].startswith("text/javascript")
     assert b'addEventListener("push"' in worker.content
     assert '<link rel="manifest" href="/manifest.webmanifest">' in client.get(reverse("login")).content.decode()
+
+
+def test_logging_out_forgets_the_subscriptions_made_in_that_session_only(alice, org_a):
+    other_browser = Client()
+    other_browser.force_login(org_a.user)
+    alice.post("/settings/push/subscribe/", subscription("https://push.example/here"), content_type="application/json")
+    other_browser.post(
+        "/settings/push/subscribe/", subscription("https://push.example/there"), content_type="application/json"
+    )
+    assert "https://push.example/here" in alice.get(URL).content.decode()  # the page knows what is subscribed
+    alice.post(reverse("logout"))
+    assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == ["https://push.example/there"]
