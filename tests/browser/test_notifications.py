@@ -1,6 +1,7 @@
 """Notifications in a real browser: the settings page (saved, accessible, at desktop and phone widths), the
 permission button, a desktop notification for an inbound text in an unassigned conversation and none for another
-organization's, the favicon badge, and one notification for two tabs of one user.
+organization's, the favicon badge, one notification for two tabs of one user, and the service worker showing a
+pushed notification when no inbox is open.
 
 The browser's Notification API is the outside world: an init script records every ``new Notification(…)`` (and
 then makes the real one) so the test can read what was shown; Chromium's permission comes from the context.
@@ -8,6 +9,7 @@ then makes the real one) so the test can read what was shown; Chromium's permiss
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
 from pathlib import Path
@@ -185,3 +187,33 @@ def test_the_claim_rule_picks_the_earliest_claim_and_ties_go_to_the_lowest_tab(i
         }"""
     )
     assert result == {"earliest": "b", "tie": "b", "looking": "z", "none": None, "labels": ["1", "9", "9+", "9+"]}
+
+
+def test_the_service_worker_shows_a_pushed_notification_when_no_inbox_is_open(inbox_server, new_tab):
+    """The push message itself is delivered by Chromium's DevTools protocol (standing in for the push service, which
+    a test cannot reach); the worker's decision and its notification are the real ones."""
+    page = notifying_tab(new_tab, inbox_server).page
+    registrations: list[dict] = []
+    cdp = page.context.new_cdp_session(page)
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    login(page, inbox_server, ALICE)
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    registration = next(r for r in registrations if r["scopeURL"] == f"{inbox_server.url}/" and not r["isDeleted"])
+    page.goto("about:blank")  # no inbox open any more
+    payload = {"title": "Maria", "body": "Running late", "tag": "message-999", "url": "/c/999/"}
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": inbox_server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
+    )
+    other = page.context.new_page()
+    other.goto(f"{inbox_server.url}/settings/")
+    other.wait_for_function(
+        "async () => (await (await navigator.serviceWorker.getRegistration('/')).getNotifications()).length === 1"
+    )
+    shown = other.evaluate(
+        """async () => (await (await navigator.serviceWorker.getRegistration('/')).getNotifications())
+             .map((n) => ({ title: n.title, body: n.body, tag: n.tag, url: n.data.url }))"""
+    )
+    assert shown == [{"title": "Maria", "body": "Running late", "tag": "message-999", "url": "/c/999/"}]
+    other.close()
