@@ -9,6 +9,7 @@ then makes the real one) so the test can read what was shown; Chromium's permiss
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import tempfile
@@ -139,6 +140,7 @@ def test_bob_is_not_notified_of_alices_organization(inbox_server, new_tab):
 
 
 def test_the_favicon_counts_notifications_while_the_tab_is_in_the_background(inbox_server, new_tab):
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page = notifying_tab(new_tab, inbox_server).page
     login(page, inbox_server, ALICE)
     icon = page.locator('link[rel="icon"]')
@@ -151,6 +153,7 @@ def test_the_favicon_counts_notifications_while_the_tab_is_in_the_background(inb
     expect(icon).to_have_attribute("data-badge", "2")
     page.screenshot(path=f"{SHOTS}/inbox-with-badge.png")
     badge_png = icon.get_attribute("href")
+    (SHOTS / "favicon-badge.png").write_bytes(base64.b64decode(badge_png.split(",", 1)[1]))  # to look at
     page.evaluate("() => window.dispatchEvent(new Event('focus'))")  # back to the tab
     expect(icon).to_have_attribute("data-badge", "0")
     assert icon.get_attribute("href") == plain != badge_png
