@@ -27,6 +27,8 @@ from conversations.payloads import conversation_payload, mention_payload, note_p
 from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber
+from smsinbox.notifications.rules import Kind
+from smsinbox.notifications.services import notification_dispatch
 from smsinbox.phones import InvalidPhoneNumber, format_for_people, to_e164
 
 
@@ -308,8 +310,12 @@ def _set_status(conversation: Conversation, status: str) -> bool:
     return True
 
 
-def _set_assignee(conversation: Conversation, assignee_id: int | None) -> None:
-    """Store the assignee (unannounced): an active member of the conversation's organization, or nobody."""
+def _set_assignee(conversation: Conversation, assignee_id: int | None, *, by_user_id: int | None = None) -> None:
+    """Store the assignee (unannounced): an active member of the conversation's organization, or nobody.
+
+    A new assignee is notified (``Kind.ASSIGNED``) unless they assigned it to themselves (``by_user_id``).
+    """
+    previous = conversation.assignee_id
     if (
         assignee_id is not None
         and not Membership.objects.filter(
@@ -317,8 +323,20 @@ def _set_assignee(conversation: Conversation, assignee_id: int | None) -> None:
         ).exists()
     ):
         raise ServiceError("The assignee must be an active member of this organization.", field="assignee")
-    Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=timezone.now())
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=now)
     conversation.assignee_id = assignee_id
+    if assignee_id is not None and assignee_id != previous:
+        notification_dispatch(
+            organization_id=conversation.organization_id,
+            kind=Kind.ASSIGNED,
+            conversation_id=conversation.pk,
+            tag=f"assigned-{conversation.pk}-{int(now.timestamp() * 1000)}",
+            title=f"Assigned to you: {conversation.contact.display_name}",
+            body=conversation.last_message_preview,
+            assignee_id=assignee_id,
+            actor_id=by_user_id,
+        )
 
 
 def _set_phone_number(conversation: Conversation, phone_number: PhoneNumber) -> bool:
@@ -337,9 +355,11 @@ def conversation_set_status(*, conversation: Conversation, status: str) -> Conve
 
 
 @transaction.atomic
-def conversation_assign(*, conversation: Conversation, assignee_id: int | None) -> Conversation:
-    """Assign a conversation to a member of its organization, or to nobody."""
-    _set_assignee(conversation, assignee_id)
+def conversation_assign(
+    *, conversation: Conversation, assignee_id: int | None, by_user_id: int | None = None
+) -> Conversation:
+    """Assign a conversation to a member of its organization, or to nobody (``by_user_id``: who did it)."""
+    _set_assignee(conversation, assignee_id, by_user_id=by_user_id)
     conversation_announce(conversation=conversation)
     return conversation
 
@@ -363,14 +383,15 @@ def conversation_update(
     status: str | None = None,
     assignee_id: int | object | None = UNSET,
     phone_number: PhoneNumber | None = None,
+    by_user_id: int | None = None,
 ) -> Conversation:
     """Change a conversation's status, assignee and/or the number it texts from together, all or
-    nothing; open inboxes hear the result once."""
+    nothing; open inboxes hear the result once (``by_user_id``: who did it)."""
     changed = False
     if phone_number is not None:
         changed = _set_phone_number(conversation, phone_number)
     if assignee_id is not UNSET:
-        _set_assignee(conversation, assignee_id)  # type: ignore[arg-type]
+        _set_assignee(conversation, assignee_id, by_user_id=by_user_id)  # type: ignore[arg-type]
         changed = True
     if status is not None:
         changed = _set_status(conversation, status) or changed

@@ -16,6 +16,8 @@ The contract, between services and the inbox page (``static/js/live.js``):
   conversation comes back, carrying its ``organizationId`` (forwarded as ``mention.created`` is).
 - **Canned replies**: ``canned_reply.changed`` carries no text, only which reply changed; a shared
   reply's goes to the organization's group, a personal one's to its owner's group only.
+- **Notifications**: ``notification.created`` goes to the user's group, one per user the rule
+  (``smsinbox.notifications.rules``) picks; the page filters by its organization and shows it.
 - **Sessions**: ``session.ended`` goes to the user's group (``user_group``), not an organization's:
   a session of theirs may have ended (logout, password change, deactivation, a membership removed).
   Each of the user's websockets re-checks its own session and access, and closes if they are gone
@@ -64,6 +66,7 @@ class Event(StrEnum):
     # organization's group; a personal one: to its owner's group only
     CANNED_REPLY_CHANGED = "canned_reply.changed"
     PRESENCE_CHANGED = "presence.changed"  # payload: smsinbox.presence.Presence.payload; published now, not on commit
+    NOTIFICATION_CREATED = "notification.created"  # payload: notification_payload; to the user's group only
 
 
 _NAMES = frozenset(event.value for event in Event)
@@ -208,3 +211,8 @@ async def publish_now(*, organization_id: int, event: Event, payload: dict[str, 
         await asyncio.wait_for(layer.group_send(organization_group(organization_id), message), timeout=PUBLISH_TIMEOUT)
     except Exception:  # the layer (Redis) is down or full: presence is refreshed by the next heartbeat
         logger.warning("live event %s to org %s not delivered", message["event"], organization_id, exc_info=True)
+    """Send ``event`` with ``payload`` (camelized here) to every open inbox of one user, once the transaction
+    commits (``notification.created``: what the notification rule gives this user)."""
+    message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
+    group = user_group(user_id)
+    transaction.on_commit(lambda: _send(group, message), robust=True)

@@ -161,3 +161,7 @@ TRIGGERS = [
         "this Messaging Service belongs to another organization",
     ),
 ]
+
+
+# Notification preferences and push subscriptions live in their own module (``smsinbox.notifications``).
+from smsinbox.notifications.models import NotificationSettings, PushSubscription  # noqa: E402, F401

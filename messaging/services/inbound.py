@@ -27,6 +27,8 @@ from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
 from smsinbox.models import PhoneNumber
+from smsinbox.notifications.rules import Kind
+from smsinbox.notifications.services import notification_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +136,15 @@ def _receive(sms: IncomingMessage) -> ReceiveResult:
     if was_snoozed:
         snooze_woken_notify(conversation=conversation, reason=WakeReason.REPLY)
     announce_new_message(message, conversation_current=True)
+    notification_dispatch(
+        organization_id=organization.id,
+        kind=Kind.INBOUND,
+        conversation_id=conversation.pk,
+        tag=f"message-{message.pk}",
+        title=conversation.contact.display_name,
+        body=preview_for(sms.body, has_media=bool(sms.media)),
+        assignee_id=conversation.assignee_id,
+    )
     logger.info("inbound %s stored as message %s (org %s)", sms.message_sid, message.pk, organization.id)
     return ReceiveResult(message=message, created=True)
 

@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import canned, contacts, inbox, notes, session, snooze
+from smsinbox.web.pages import account, canned, contacts, inbox, notes, pwa, session, snooze
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -29,4 +29,9 @@ urlpatterns = [
     path("canned-replies/<id:reply_id>/", canned.canned_reply_edit, name="canned-reply-edit"),
     path("canned-replies/<id:reply_id>/delete/", canned.canned_reply_remove, name="canned-reply-delete"),
     path("media/<id:message_id>/<id:position>/", message_media, name="message-media"),
+    path("settings/", account.account_settings, name="account-settings"),
+    path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),
+    path("settings/push/unsubscribe/", account.push_unsubscribe, name="push-unsubscribe"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
 ]

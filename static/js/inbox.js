@@ -9,6 +9,7 @@ import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
 import { wireSnooze } from "./snooze.js";
 import { createPresence } from "./presence.js";
+import { createNotifier, registerServiceWorker } from "./notify.js";
 import { createThread } from "./thread.js";
 import { formatters, refreshRelativeTimes, rememberTimeZone } from "./times.js";
 
@@ -34,6 +35,8 @@ if (root && config) {
   const presence = createPresence({ config, list: document.getElementById("conversation-list"), line: document.getElementById("presence-line") });
   let live = null;
   const here = presence.wire({ send: (frame) => live?.send(frame), input: document.getElementById("body") });
+  const notify = createNotifier({ config, root });
+  registerServiceWorker(config.urls.serviceWorker);
 
   live = connectLive({
     config,
@@ -48,6 +51,7 @@ if (root && config) {
       [config.events.conversationWoken, (p) => snooze.woken(p)],
       [config.events.cannedReplyChanged, (p) => canned?.forget(p)],
       [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
+      [config.events.notificationCreated, notify],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },
   });

@@ -127,6 +127,7 @@ class ConversationAdmin(PhoneSearchMixin, ServiceAdmin):
             status=changes.get("status"),
             assignee_id=(assignee.pk if assignee else None) if "assignee" in changes else UNSET,
             phone_number=changes.get("phone_number"),
+            by_user_id=request.user.pk,
         )
 
     def delete(self, request: HttpRequest, obj: Conversation) -> None:

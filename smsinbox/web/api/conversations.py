@@ -300,6 +300,7 @@ class ConversationUpdateApi(APIView):
             conversation=conversation,
             status=values.get("status"),
             assignee_id=values.get("assignee_id", UNSET),
+            by_user_id=request.user.pk,
         )
         return Response(self.OutputSerializer(conversation).data)
 

@@ -50,6 +50,7 @@ from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 from smsinbox.web.pages.canned import canned_config
 from smsinbox.web.pages.notes import mention_members, note_template_data, notes_config
+from smsinbox.web.pages.account import notifications_config
 
 # The list's filter tabs, as arguments of ``conversation_list``.
 LIST_FILTERS: dict[str, dict[str, object]] = {
@@ -124,6 +125,7 @@ def inbox_config(
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
         "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
         "mark_unread_pattern": _url_pattern("inbox-unread"),
+        "service_worker": reverse("service-worker"),
     }
     if conversation is not None:
         urls |= {
@@ -162,6 +164,7 @@ def inbox_config(
             "live": LIVE_CONNECTION,
             "presence": presence.client_config(),
             "times_refresh_ms": TIMES_REFRESH_MS,
+            "notifications": notifications_config(request.user),
         }
     )
 
@@ -358,7 +361,7 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
             return JsonResponse({"error": "Choose a member."}, status=400)
         return HttpResponseBadRequest("Choose a member.")
     try:
-        conversation_assign(conversation=conversation, assignee_id=assignee_id)
+        conversation_assign(conversation=conversation, assignee_id=assignee_id, by_user_id=request.user.pk)
     except ServiceError as exc:
         return _answer(request, conversation, exc)
     return _answer(request, conversation)

@@ -55,6 +55,8 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "api-docs",
     "favicon",  # a redirect to our static SVG icon
     "session-state",  # {"signedIn": …} about the caller's own session, nothing else
+    "manifest",  # the web app manifest: names, colours, our icons
+    "service-worker",  # /sw.js: the static worker script, served from the root for its scope
     "api/",  # any other /api/ path: a JSON 404
     "admin:login",
     "admin:logout",
@@ -82,6 +84,9 @@ PAGES = {
     "contact-edit",
     "contact-message",
     "message-media",
+    "account-settings",  # the user's own settings: nothing of an organization
+    "push-subscribe",
+    "push-unsubscribe",
 }
 API = {
     "api-sms-send",
