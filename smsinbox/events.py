@@ -194,11 +194,14 @@ def publish_session_ended_on_commit(*, user_id: int, reason: SessionEndReason) -
 
 def publish_to_user_on_commit(*, user_id: int, event: Event, payload: dict[str, Any]) -> None:
     """Send ``event`` with ``payload`` (snake_case, camelized here) to every open inbox of one user, once the
-    transaction commits (``mention.created``). The payload names its ``organization_id``: a websocket of another
-    of the user's organizations does not forward it (``InboxConsumer.inbox_event``)."""
+    transaction commits (``mention.created``, ``notification.created``). The payload names its
+    ``organization_id``: a websocket of another of the user's organizations does not forward it
+    (``InboxConsumer.inbox_event``)."""
     message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
     group = user_group(user_id)
     transaction.on_commit(lambda: _send(group, message), robust=True)
+
+
 async def publish_now(*, organization_id: int, event: Event, payload: dict[str, Any]) -> None:
     """Send an ephemeral ``event`` (no database change behind it: ``presence.changed``) to the organization's
     inboxes at once, from the caller's event loop. Bounded by ``PUBLISH_TIMEOUT``; a layer that is down is
@@ -211,8 +214,3 @@ async def publish_now(*, organization_id: int, event: Event, payload: dict[str, 
         await asyncio.wait_for(layer.group_send(organization_group(organization_id), message), timeout=PUBLISH_TIMEOUT)
     except Exception:  # the layer (Redis) is down or full: presence is refreshed by the next heartbeat
         logger.warning("live event %s to org %s not delivered", message["event"], organization_id, exc_info=True)
-    """Send ``event`` with ``payload`` (camelized here) to every open inbox of one user, once the transaction
-    commits (``notification.created``: what the notification rule gives this user)."""
-    message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
-    group = user_group(user_id)
-    transaction.on_commit(lambda: _send(group, message), robust=True)

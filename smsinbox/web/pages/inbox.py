@@ -48,9 +48,9 @@ from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
+from smsinbox.web.pages.account import notifications_config
 from smsinbox.web.pages.canned import canned_config
 from smsinbox.web.pages.notes import mention_members, note_template_data, notes_config
-from smsinbox.web.pages.account import notifications_config
 
 # The list's filter tabs, as arguments of ``conversation_list``.
 LIST_FILTERS: dict[str, dict[str, object]] = {
