@@ -77,6 +77,8 @@ PAGES = {
     "contact-edit",
     "contact-message",
     "message-media",
+    "failed",
+    "failed-retry",
 }
 API = {
     "api-sms-send",
@@ -88,6 +90,8 @@ API = {
     "api-conversation-messages",
     "api-conversation-notes",
     "api-message",
+    "api-messages-retry",
+    "api-messages-failed",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",
