@@ -92,6 +92,13 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
     ),
     "canned_replies_destroy": (lambda t: ("DELETE", f"/api/canned-replies/{t.canned_reply.pk}/", None), 204),
     "messages_retrieve": (lambda t: ("GET", f"/api/messages/{t.inbound.pk}/", None), 200),
+    # Another organization named: a 404; its message ids named for one's own: skipped as not found
+    # (test_retry_skips_another_organizations_messages_as_not_found, tests/web/api/test_failed.py).
+    "messages_retry": (
+        lambda t: ("POST", "/api/messages/retry", {"messageIds": [t.outbound.pk], "organizationId": t.organization.pk}),
+        200,
+    ),
+    "messages_failed_list": (lambda t: ("GET", f"/api/messages/failed?organizationId={t.organization.pk}", None), 200),
     "sms_send": (
         lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
         201,

@@ -59,6 +59,7 @@ def message_send(
     last_seen_message_id: int | None = None,
     confirm: bool = False,
     take_over: bool = False,
+    retry_of: Message | None = None,
 ) -> SendResult:
     """Store an outbound message (status ``pending``) and enqueue its delivery task with it.
 
@@ -67,7 +68,8 @@ def message_send(
     a message is never sent without being stored, nor stored without being sent.
     Idempotent per organization on ``idempotency_key``: a repeat returns the first message
     and enqueues nothing (before any other check: a confirmed retry never texts twice).
-    Refuses opted-out contacts with the reason.
+    Refuses opted-out contacts with the reason. ``retry_of``: the failed message this one resends
+    (``messages_retry``).
 
     Lock: the conversation row (``conversation_lock``, ``SELECT … FOR UPDATE``), then the contact
     row — the order ``message_receive`` takes them in — are held until the transaction ends.
@@ -117,6 +119,7 @@ def message_send(
                 num_media=len(media_urls),
                 sent_by=sender,
                 idempotency_key=idempotency_key,
+                retry_of=retry_of,
             )
     except IntegrityError:
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()

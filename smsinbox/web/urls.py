@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import account, canned, contacts, inbox, notes, pwa, session, snooze
+from smsinbox.web.pages import account, canned, contacts, failed, inbox, notes, pwa, session, snooze
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("inbox/sync/", inbox.sync, name="inbox-sync"),
     path("session/", session.session_state, name="session-state"),
     path("organization/", inbox.switch_organization, name="switch-organization"),
+    path("failed/", failed.failed, name="failed"),
+    path("failed/retry/", failed.retry, name="failed-retry"),
     path("contacts/", contacts.contacts, name="contacts"),
     path("contacts/new/", contacts.contact_new, name="contact-new"),
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),

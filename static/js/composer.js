@@ -133,7 +133,6 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
 
   return {
     setOptOut,
-    retry: (text) => send(text, [], newIdempotencyKey()), // a new send of a failed message's text
   };
 }
 

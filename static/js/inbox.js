@@ -60,7 +60,7 @@ if (root && config) {
   list.updateTitle();
   thread.wireScrolling();
   thread.wireOlder(document.getElementById("load-older"));
-  thread.wireRetry(composer?.retry);
+  thread.wireRetry();
   thread.wireActions({ onRow: list.upsert });
   wireKeyboard({ config });
 }

@@ -37,7 +37,6 @@ export function createThread({ config, messages, format, doc = document }) {
   const statusValues = (m) => ({ ...m, statusLabel: label[m.status] || m.status });
   const scroller = doc.getElementById("thread-scroll");
   const header = doc.getElementById("thread-header");
-  let retry = null; // set by wireRetry: sends a failed message's text again
 
   // What scrolls the thread: its own pane on a wide screen, the whole page on a phone (one column).
   function scrollBox() {
@@ -54,9 +53,9 @@ export function createThread({ config, messages, format, doc = document }) {
   function notePosition() { pinned = isNearEnd(scrollBox()); }
 
   function showRetry(node, m) {
-    const button = node.querySelector("[data-retry]");
-    if (!button) return;
-    if (m.retryable) button.hidden = false; else button.remove();
+    const form = node.querySelector("[data-retry-form]");
+    if (!form) return;
+    if (m.retryable) form.elements.message_ids.value = m.id; else form.remove();
   }
 
   function bubbleFor(m) {
@@ -80,7 +79,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const time = bubble.querySelector(".meta time");
     time.setAttribute("datetime", m.createdAt);
     time.textContent = format.absolute.format(new Date(m.createdAt));
-    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .status, .meta .error, .meta .retry").forEach((n) => n.remove());
+    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .status, .meta .error, .meta .retry-form").forEach((n) => n.remove());
     else {
       if (!m.sentByName) bubble.querySelector(".meta .sender").remove();
       if (!m.errorCode) bubble.querySelector(".meta .error").remove();
@@ -94,7 +93,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const meta = cloneTemplate("message-template", statusValues(m), doc).querySelector(".meta");
     if (!m.errorCode) meta.querySelector(".error").remove();
     showRetry(meta, m);
-    return meta.querySelectorAll(".status, .error, .retry");
+    return meta.querySelectorAll(".status, .error, .retry-form");
   }
 
   function markRead() {
@@ -120,7 +119,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const meta = item?.querySelector(".meta");
     if (!meta) return;
     if (!isAdvance(meta.querySelector(".status")?.dataset.status, m.status, rank)) return;
-    meta.querySelectorAll(".status, .error, .retry").forEach((n) => n.remove());
+    meta.querySelectorAll(".status, .error, .retry-form").forEach((n) => n.remove());
     meta.append(...statusNodes(m));
     item.classList.toggle("failed", failedStatuses.has(m.status));
   }
@@ -171,7 +170,6 @@ export function createThread({ config, messages, format, doc = document }) {
       template.innerHTML = await answer.text(); // server-rendered, autoescaped by Django templates
       const marker = template.content.querySelector(".older-marker");
       marker?.remove();
-      template.content.querySelectorAll("[data-retry]").forEach((b) => { b.hidden = false; });
       const anchor = messages.firstElementChild;
       const top = anchor?.getBoundingClientRect().top;
       messages.prepend(template.content);
@@ -198,18 +196,34 @@ export function createThread({ config, messages, format, doc = document }) {
     } else scrollToEnd();
   }
 
-  // "Retry" on a failed bubble: a new send of the same text (a new idempotency key) through the composer.
-  function wireRetry(send) {
-    retry = send;
+  // "Retry" on a failed bubble: its form (which works without scripts) posted for JSON; the server resends the
+  // text and media as a new message (messages_retry), or says why not. The new bubble arrives as any message does.
+  function wireRetry() {
     if (!messages) return;
-    messages.querySelectorAll("[data-retry]").forEach((b) => { b.hidden = false; });
-    messages.addEventListener("click", (event) => {
-      const button = event.target.closest("[data-retry]");
-      if (!button || !retry) return;
-      const text = bodyText(button.closest("li.message")?.querySelector(".body"));
-      if (!text) return;
+    messages.addEventListener("submit", async (event) => {
+      const form = event.target.closest("[data-retry-form]");
+      if (!form) return;
+      event.preventDefault();
+      const button = form.querySelector("[data-retry]");
       button.disabled = true;
-      retry(text).finally(() => { button.disabled = false; });
+      let said = "";
+      try {
+        const answer = await postForm(form.action, new FormData(form));
+        const result = await answer.json();
+        said = result.error || result.skipped?.[0]?.message || "";
+        if (!said) { form.remove(); return; }
+      } catch (error) {
+        said = error.message;
+      }
+      button.disabled = false;
+      let note = form.querySelector(".retry-said");
+      if (!note) {
+        note = doc.createElement("span");
+        note.className = "retry-said error";
+        note.setAttribute("role", "status");
+        form.append(note);
+      }
+      note.textContent = said;
     });
   }
 

@@ -26,6 +26,7 @@ from smsinbox.web.api.conversations import (
     ConversationReadApi,
     ConversationUpdateApi,
 )
+from smsinbox.web.api.failed import FailedMessageListApi, MessagesRetryApi
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
@@ -97,6 +98,8 @@ urlpatterns = [
         ),
         name="api-canned-reply",
     ),
+    re_path(r"^messages/retry/?$", MessagesRetryApi.as_view(), name="api-messages-retry"),
+    re_path(r"^messages/failed/?$", FailedMessageListApi.as_view(), name="api-messages-failed"),
     re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

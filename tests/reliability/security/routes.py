@@ -87,6 +87,8 @@ PAGES = {
     "account-settings",  # the user's own settings: nothing of an organization
     "push-subscribe",
     "push-unsubscribe",
+    "failed",
+    "failed-retry",
 }
 API = {
     "api-sms-send",
@@ -101,6 +103,8 @@ API = {
     "api-message",
     "api-canned-replies",
     "api-canned-reply",
+    "api-messages-retry",
+    "api-messages-failed",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",

@@ -54,8 +54,18 @@ class Form:
     user: str = "alice"  # "" for an anonymous form (the login)
 
 
+def _failed_send(a: Tenant) -> Message:
+    """A send of A's that failed for a passing reason (30003): one the Failed page may retry."""
+    from messaging.services.outbound import message_send
+
+    sent = message_send(organization=a.organization, sender=a.user, contact=a.contact, body="csrf-failed").message
+    Message.objects.filter(pk=sent.pk).update(status="failed", error_code=30003)
+    return sent
+
+
 def page_forms(a: Tenant) -> dict[str, Form]:
     conversation, contact = a.conversation, a.contact
+    failed = _failed_send(a)
 
     def conversation_now() -> Conversation:
         return Conversation.objects.get(pk=conversation.pk)
@@ -97,6 +107,10 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             f"/canned-replies/{a.canned_reply.pk}/delete/",
             {},
             lambda c: not CannedReply.objects.filter(pk=a.canned_reply.pk).exists(),
+        "failed-retry": Form(
+            "/failed/retry/",
+            {"message_ids": str(failed.pk)},
+            lambda c: Message.objects.filter(retry_of=failed).exists(),
         ),
         "switch-organization": Form(
             "/organization/", {"organization": a.organization.pk}, lambda c: c.session.get("organization_id")
@@ -152,6 +166,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "canned-replies",
         "canned-reply-edit",
         "canned-reply-delete",
+        "failed-retry",
         "switch-organization",
         "contact-new",
         "contact-edit",
