@@ -107,6 +107,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             f"/canned-replies/{a.canned_reply.pk}/delete/",
             {},
             lambda c: not CannedReply.objects.filter(pk=a.canned_reply.pk).exists(),
+        ),
         "failed-retry": Form(
             "/failed/retry/",
             {"message_ids": str(failed.pk)},
