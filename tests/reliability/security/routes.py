@@ -70,12 +70,14 @@ PAGES = {
     "inbox-assign",
     "inbox-send",
     "inbox-note",
+    "inbox-transcript",
     "inbox-sync",
     "switch-organization",
     "contacts",
     "contact-new",
     "contact-edit",
     "contact-message",
+    "contacts-export",
     "message-media",
 }
 API = {
