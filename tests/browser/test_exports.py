@@ -15,7 +15,7 @@ from tests.browser.test_accessibility import WIDTHS, axe_violations, horizontal_
 
 pytestmark = pytest.mark.browser
 
-SHOTS = Path("/tmp/shots/contactsio")
+SHOTS = Path("/tmp/shots/contactsio")  # noqa: S108 -- where the team looks at helpers' screenshots
 
 
 def _download_by_keyboard(page, link) -> list[list[str]]:
