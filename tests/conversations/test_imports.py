@@ -1,5 +1,6 @@
 """Contacts from CSV: encodings, delimiters, quoted fields, bad numbers, duplicates, opt-out untouched, isolation."""
 
+import os
 import time
 
 import pytest
@@ -97,12 +98,16 @@ def test_queries_per_thousand_rows_are_bounded(org_a):
     assert len(queries) <= 16
 
 
-def test_a_hundred_thousand_rows(org_a):
-    """Prints the time for 100,000 rows (a figure for the README, not an assertion)."""
-    data = _big_file(100_000)
+# 10,000 rows in the ordinary run (a few seconds); IMPORT_BENCH_ROWS=100000 for the README's figure.
+BENCH_ROWS = int(os.environ.get("IMPORT_BENCH_ROWS", "10000"))
+
+
+def test_a_large_file_imports_and_prints_its_time(org_a):
+    """Prints the time for ``BENCH_ROWS`` rows (a figure for the README, not an assertion)."""
+    data = _big_file(BENCH_ROWS)
     started = time.perf_counter()
     report = contacts_import_run(organization=org_a.organization, data=data)
     elapsed = time.perf_counter() - started
-    print(f"\nimport of 100,000 rows on {connection.vendor}: {elapsed:.1f} s")
-    assert report.created == 100_000
-    assert Contact.objects.count() == 100_000
+    print(f"\nimport of {BENCH_ROWS:,} rows on {connection.vendor}: {elapsed:.1f} s")
+    assert report.created == BENCH_ROWS
+    assert Contact.objects.count() == BENCH_ROWS
