@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import account, canned, contacts, failed, inbox, notes, pwa, session, snooze
+from smsinbox.web.pages import account, canned, contacts, exports, failed, inbox, notes, pwa, session, snooze
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("c/<id:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
     path("c/<id:conversation_id>/send/", inbox.send, name="inbox-send"),
     path("c/<id:conversation_id>/note/", notes.add_note, name="inbox-note"),
+    path("c/<id:conversation_id>/transcript.csv", exports.conversation_export, name="inbox-transcript"),
     path("inbox/sync/", inbox.sync, name="inbox-sync"),
     path("session/", session.session_state, name="session-state"),
     path("organization/", inbox.switch_organization, name="switch-organization"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("failed/retry/", failed.retry, name="failed-retry"),
     path("contacts/", contacts.contacts, name="contacts"),
     path("contacts/new/", contacts.contact_new, name="contact-new"),
+    path("contacts/export.csv", exports.contacts_export, name="contacts-export"),
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
     path("canned-replies/", canned.canned_replies, name="canned-replies"),

@@ -74,6 +74,7 @@ PAGES = {
     "inbox-unsnooze",
     "inbox-send",
     "inbox-note",
+    "inbox-transcript",
     "inbox-sync",
     "canned-replies",
     "canned-reply-edit",
@@ -83,6 +84,7 @@ PAGES = {
     "contact-new",
     "contact-edit",
     "contact-message",
+    "contacts-export",
     "message-media",
     "account-settings",  # the user's own settings: nothing of an organization
     "push-subscribe",

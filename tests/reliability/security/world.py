@@ -71,8 +71,11 @@ def all_rows() -> dict[str, int]:
 
 
 def leaked(response, markers: list[str]) -> list[str]:
-    """Organization A's text in a response (any body: HTML, JSON, a redirect's Location)."""
-    text = response.content.decode("utf-8", "replace") + response.get("Location", "")
+    """Organization A's text in a response (any body: HTML, JSON, a CSV download, a redirect's Location)."""
+    if response.streaming:  # a download: read once, kept for a second look
+        response._leak_body = getattr(response, "_leak_body", None) or b"".join(response.streaming_content)
+    body = response._leak_body if response.streaming else response.content
+    text = body.decode("utf-8", "replace") + response.get("Location", "")
     return [marker for marker in markers if marker in text]
 
 
