@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("SHOTS_DIR", "")) if os.environ.get("SHOTS_DIR") else ARTIFACTS / "triage"
 FAILS = "+15005550011"  # the emulator's magic number: the send ends "failed" with 30008 (may pass next time)
-OPTED_OUT = "+15005550004"  # the emulator refuses a send with 21610: the recipient replied STOP
+OPTED_OUT = "+15005550013"  # the emulator accepts, then fails the send with 21610 (the recipient had replied STOP)
 
 
 def _send_failing(page, server, contact: str, text: str, code: str) -> None:
@@ -65,6 +65,7 @@ def test_the_failed_page_retries_the_retryable_and_says_why_not_the_other(inbox_
         page.keyboard.press("Space")
     expect(rows.locator("input[type=checkbox]:checked")).to_have_count(2)
     sent_before = len([m for m in emulator.messages("outbound-api") if m["body"] == passing])
+    refused_before = len([m for m in emulator.messages("outbound-api") if m["body"] == refused])  # the original
     page.get_by_role("button", name="Retry selected").focus()
     page.keyboard.press("Enter")
 
@@ -79,7 +80,7 @@ def test_the_failed_page_retries_the_retryable_and_says_why_not_the_other(inbox_
     wait_for(lambda: sent()[-1]["status"] == "failed", timeout=10)
     assert emulator.wait_idle(10)  # and its status callbacks reached the inbox
     assert len(sent()) == sent_before + 1  # one new message, once
-    assert not [m for m in emulator.messages("outbound-api") if m["body"] == refused]
+    assert len([m for m in emulator.messages("outbound-api") if m["body"] == refused]) == refused_before  # no retry
     page.screenshot(path=str(SHOTS / "failed-1366-retried.png"), full_page=True)
 
     page.set_viewport_size({"width": 375, "height": 812})
