@@ -51,6 +51,7 @@ class Event(StrEnum):
     SESSION_ENDED = "session.ended"  # payload: {"reason": SessionEndReason}; to the user's group only
     NOTE_CREATED = "note.created"  # payload: note_payload (a private note in a thread; never a text)
     MENTION_CREATED = "mention.created"  # payload: mention_payload; to the mentioned user's group only
+    LABEL_CHANGED = "label.changed"  # payload: label_changed_payload (created, renamed, recoloured or deleted)
 
 
 _NAMES = frozenset(event.value for event in Event)

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conversations.models import Contact, Conversation, Note
+from conversations.labels import label_create, saved_view_create
+from conversations.models import Contact, ContactLabel, Conversation, ConversationLabel, Label, Note, SavedView
 from messaging.models import Message, MessageEvent
 from smsinbox.models import Membership
 from tests.api_client import ApiClient, Tenant, build_tenant
@@ -61,6 +62,22 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/notes/", {"body": "Called them back"}),
         201,
     ),
+    "labels_list": (lambda t: ("GET", f"/api/labels/?organizationId={t.organization.pk}", None), 200),
+    "labels_create": (
+        lambda t: ("POST", "/api/labels/", {"name": "New", "color": "blue", "organizationId": t.organization.pk}),
+        201,
+    ),
+    "labels_partial_update": (lambda t: ("PATCH", f"/api/labels/{_label(t, 'VIP').pk}/", {"name": "Gold"}), 200),
+    "labels_destroy": (lambda t: ("DELETE", f"/api/labels/{_label(t, 'Spare').pk}/", None), 204),
+    "views_list": (lambda t: ("GET", f"/api/views/?organizationId={t.organization.pk}", None), 200),
+    "views_create": (
+        lambda t: ("POST", "/api/views/", {"name": "Open", "status": "open", "organizationId": t.organization.pk}),
+        201,
+    ),
+    "views_destroy": (
+        lambda t: ("DELETE", f"/api/views/{SavedView.objects.get(organization=t.organization).pk}/", None),
+        204,
+    ),
     "messages_retrieve": (lambda t: ("GET", f"/api/messages/{t.inbound.pk}/", None), 200),
     "sms_send": (
         lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
@@ -69,11 +86,19 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
 }
 
 
+def _label(tenant: Tenant, name: str) -> Label:
+    return Label.objects.get(organization=tenant.organization, name=name)
+
+
 @pytest.fixture
 def tenants(org_a, org_b) -> tuple[Tenant, Tenant]:
     twilio = Client()
     a = build_tenant(org_a, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
     b = build_tenant(org_b, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
+    for tenant in (a, b):  # the same label names in both organizations: nothing may leak through a name
+        vip = label_create(organization=tenant.organization, name="VIP", color="purple")
+        label_create(organization=tenant.organization, name="Spare")
+        saved_view_create(organization=tenant.organization, owner=tenant.user, name="VIPs", label_id=vip.pk)
     return a, b
 
 
@@ -94,6 +119,14 @@ def snapshot(tenant: Tenant) -> tuple:
         list(Message.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "body")),
         MessageEvent.objects.filter(message__organization=organization).count(),
         list(Note.objects.filter(organization=organization).order_by("pk").values_list("pk", "body")),
+        list(Label.objects.filter(organization=organization).order_by("pk").values_list("pk", "name", "color")),
+        list(
+            ConversationLabel.objects.filter(label__organization=organization)
+            .order_by("pk")
+            .values_list("conversation_id", "label_id")
+        ),
+        list(ContactLabel.objects.filter(label__organization=organization).values_list("contact_id", "label_id")),
+        list(SavedView.objects.filter(organization=organization).order_by("pk").values_list("pk", "name")),
     )
 
 

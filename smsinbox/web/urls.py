@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import contacts, inbox, notes, session
+from smsinbox.web.pages import contacts, inbox, labels, notes, session
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -23,5 +23,13 @@ urlpatterns = [
     path("contacts/new/", contacts.contact_new, name="contact-new"),
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
+    path("c/<id:conversation_id>/labels/", labels.conversation_labels, name="inbox-labels"),
+    path("labels/", labels.manage, name="labels"),
+    path("labels/apply/", labels.apply, name="labels-apply"),
+    path("labels/palette.css", labels.palette_css, name="labels-palette"),
+    path("contacts/<id:contact_id>/labels/", labels.contact_labels, name="contact-labels"),
+    path("views/", labels.view_create, name="views-create"),
+    path("views/counts/", labels.view_counts, name="views-counts"),
+    path("views/<id:view_id>/delete/", labels.view_delete, name="views-delete"),
     path("media/<id:message_id>/<id:position>/", message_media, name="message-media"),
 ]

@@ -3,6 +3,7 @@
 import { wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
+import { wireLabels } from "./labels.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
@@ -26,6 +27,7 @@ if (root && config) {
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
   const notes = wireNotes({ config, thread, format });
+  const labels = wireLabels({ config, list: document.getElementById("conversation-list"), onRow: (c) => list.upsert(c) });
 
   connectLive({
     config,
@@ -35,7 +37,13 @@ if (root && config) {
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.noteCreated, (n) => notes.add(n)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
-      [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
+      [config.events.conversationUpdated, (c) => {
+        list.upsert(c);
+        if (thread.follow(c)) composer?.setOptOut(c.optOutReason);
+        labels.followConversation(c);
+        labels.refreshCounts();
+      }],
+      [config.events.labelChanged, (p) => labels.labelChanged(p)],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },
   });

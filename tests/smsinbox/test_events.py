@@ -115,5 +115,6 @@ def test_the_names_the_page_is_given_are_the_events():
         "session_ended": "session.ended",
         "note_created": "note.created",
         "mention_created": "mention.created",
+        "label_changed": "label.changed",
     }
     assert set(events.event_names().values()) == set(events.Event)

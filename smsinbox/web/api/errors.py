@@ -21,7 +21,11 @@ from smsinbox.web.api.casing import to_camel
 
 T = TypeVar("T")
 
-_STATUS_OF_CODE = {NOT_FOUND: status.HTTP_404_NOT_FOUND, "opted_out": status.HTTP_409_CONFLICT}
+_STATUS_OF_CODE = {
+    NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    "opted_out": status.HTTP_409_CONFLICT,
+    "forbidden": status.HTTP_403_FORBIDDEN,
+}
 
 
 def found_or_404(found: T | None, what: str, *, field: str | None = None) -> T:

@@ -19,6 +19,15 @@ from smsinbox.web.api.conversations import (
     ConversationReadApi,
     ConversationUpdateApi,
 )
+from smsinbox.web.api.labels import (
+    LabelCreateApi,
+    LabelDeleteApi,
+    LabelListApi,
+    LabelUpdateApi,
+    SavedViewCreateApi,
+    SavedViewDeleteApi,
+    SavedViewListApi,
+)
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
@@ -70,6 +79,16 @@ urlpatterns = [
         method_route(get=ConversationNoteListApi.as_view(), post=ConversationNoteCreateApi.as_view()),
         name="api-conversation-notes",
     ),
+    re_path(r"^labels/?$", method_route(get=LabelListApi.as_view(), post=LabelCreateApi.as_view()), name="api-labels"),
+    re_path(
+        r"^labels/(?P<pk>[0-9]+)/?$",
+        method_route(patch=LabelUpdateApi.as_view(), delete=LabelDeleteApi.as_view()),
+        name="api-label",
+    ),
+    re_path(
+        r"^views/?$", method_route(get=SavedViewListApi.as_view(), post=SavedViewCreateApi.as_view()), name="api-views"
+    ),
+    re_path(r"^views/(?P<pk>[0-9]+)/?$", method_route(delete=SavedViewDeleteApi.as_view()), name="api-view"),
     re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
