@@ -69,7 +69,7 @@ export function wireLabels({ config, list, onRow, doc = document }) {
     const data = new FormData(bar);
     data.set("action", event.submitter?.value || "add");
     try {
-      const answer = await postForm(bar.action, data);
+      const answer = await postForm(bar.getAttribute("action"), data); // bar.action is its "action" buttons
       const result = await answer.json();
       if (!answer.ok) { if (count) count.textContent = result.error || "Not labelled."; return; }
       result.conversations.forEach((c) => onRow(c));

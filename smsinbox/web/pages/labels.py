@@ -152,19 +152,19 @@ def manage(request: HttpRequest) -> HttpResponse:
                 )
                 flash.success(request, f"Label “{label.name}” created.")
             else:
-                label = found_or_404(
-                    label_get_for_user(user=request.user, label_id=label_id) if label_id else None, "Label"
-                )
-                if label.organization_id != organization.pk:
+                label = label_get_for_user(user=request.user, label_id=label_id) if label_id else None
+                if label is None or label.organization_id != organization.pk:
                     raise ServiceError.not_found("Label")
                 if action == "delete":
                     label_delete(label=label)
                     flash.success(request, f"Label “{label.name}” deleted.")
-                else:
+                elif action == "update":
                     label_update(
                         label=label, name=request.POST.get("name", ""), color=request.POST.get("color", label.color)
                     )
                     flash.success(request, f"Label “{label.name}” saved.")
+                else:
+                    raise ServiceError("Choose what to do with the label.")
         except ServiceError as exc:
             flash.error(request, exc.message)
         return redirect("labels")

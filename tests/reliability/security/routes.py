@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conversations.models import Contact
+from conversations.models import Contact, Label, SavedView
 from tests.reliability.security.world import World
 
 
@@ -77,6 +77,14 @@ PAGES = {
     "contact-edit",
     "contact-message",
     "message-media",
+    "inbox-labels",
+    "labels",
+    "labels-apply",
+    "labels-palette",
+    "contact-labels",
+    "views-create",
+    "views-counts",
+    "views-delete",
 }
 API = {
     "api-sms-send",
@@ -88,6 +96,10 @@ API = {
     "api-conversation-messages",
     "api-conversation-notes",
     "api-message",
+    "api-labels",
+    "api-label",
+    "api-views",
+    "api-view",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",
@@ -100,7 +112,7 @@ ADMIN_SITE = {  # the admin site's own routes; each registered model's routes ar
     "admin/(?P<url>.*)$",  # the admin's catch-all
 }
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
-FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "pk", "object_id", "id"}
+FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "pk", "object_id", "id", "view_id"}
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -140,6 +152,8 @@ def url_for(route: Route, world: World) -> str:
         "api-conversation-messages": a.conversation.pk,
         "api-conversation-notes": a.conversation.pk,
         "api-message": a.inbound.pk,
+        "api-label": Label.objects.filter(organization=a.organization).order_by("pk").first().pk,
+        "api-view": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
     }
     values: dict[str, Any] = {}
     for param in route.params:
@@ -153,6 +167,7 @@ def url_for(route: Route, world: World) -> str:
                 "conversation_id": a.conversation.pk,
                 "contact_id": a.contact.pk,
                 "message_id": a.inbound.pk,
+                "view_id": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
                 "position": 0,
                 "content_type_id": ContentType.objects.get_for_model(Contact).pk,
                 "id": a.user.pk,

@@ -10,7 +10,7 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, Conversation, Note
+from conversations.models import Contact, ContactLabel, Conversation, ConversationLabel, Label, Note, SavedView
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from tests.api_client import Tenant
@@ -58,11 +58,16 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
         MessageMedia.objects.filter(message__organization=organization).count(),
         MessageEvent.objects.filter(message__organization=organization).count(),
         list(Note.objects.filter(organization=organization).order_by("pk").values_list("pk", "body")),
+        list(Label.objects.filter(organization=organization).order_by("pk").values_list("pk", "name", "color")),
+        sorted(ConversationLabel.objects.filter(label__organization=organization).values_list("pk", "label_id")),
+        sorted(ContactLabel.objects.filter(label__organization=organization).values_list("pk", "label_id")),
+        list(SavedView.objects.filter(organization=organization).order_by("pk").values_list("pk", "name")),
     )
 
 
 def all_rows() -> dict[str, int]:
     models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia, Note)
+    models += (Label, ConversationLabel, ContactLabel, SavedView)
     return {model.__name__: model.objects.count() for model in (*models, MessageEvent, DBTaskResult)}
 
 
