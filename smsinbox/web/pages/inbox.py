@@ -406,6 +406,7 @@ def sync(request: HttpRequest) -> JsonResponse:
             | Conversation.objects.filter(organization=organization, contact__in=changed_contacts)
         )
         .select_related("contact", "assignee")
+        .prefetch_related("labels")
         .order_by("-last_message_at")[:200]
     )
     messages, notes = [], []

@@ -124,7 +124,6 @@ def labels_config(organization: Organization, *, label: Any, view: SavedView | N
         "urls": {
             "apply_labels": reverse("labels-apply"),
             "view_counts": reverse("views-counts"),
-            "conversation_labels_pattern": reverse("inbox-labels", args=[918_273_645]).replace("918273645", "{id}"),
         },
     }
 
