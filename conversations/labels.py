@@ -165,6 +165,25 @@ def saved_view_create(
 
 
 @transaction.atomic
+def saved_view_update(
+    *, view: SavedView, user: AbstractBaseUser, name: str | None = None, shared: bool | None = None
+) -> SavedView:
+    """Rename a saved view or share it (or stop sharing it): its owner only."""
+    if view.owner_id != user.pk:
+        raise ServiceError("Only the person who saved this view can change it.", code="forbidden")
+    if name is not None:
+        view.name = _clean_name(name, what="view", limit=SAVED_VIEW_NAME_MAX_LENGTH)
+    if shared is not None:
+        view.shared = shared
+    try:
+        with transaction.atomic():
+            view.save(update_fields=["name", "shared"])
+    except IntegrityError:
+        raise ServiceError(f"You already have a view named “{view.name}”.", code="duplicate", field="name") from None
+    return view
+
+
+@transaction.atomic
 def saved_view_delete(*, view: SavedView, user: AbstractBaseUser) -> None:
     """Delete a saved view: only its owner may (a shared view is seen by all, deleted by its owner)."""
     if view.owner_id != user.pk:

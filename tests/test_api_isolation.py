@@ -74,6 +74,10 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         lambda t: ("POST", "/api/views/", {"name": "Open", "status": "open", "organizationId": t.organization.pk}),
         201,
     ),
+    "views_partial_update": (
+        lambda t: ("PATCH", f"/api/views/{SavedView.objects.get(organization=t.organization).pk}/", {"shared": True}),
+        200,
+    ),
     "views_destroy": (
         lambda t: ("DELETE", f"/api/views/{SavedView.objects.get(organization=t.organization).pk}/", None),
         204,

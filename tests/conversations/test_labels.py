@@ -13,6 +13,7 @@ from conversations.labels import (
     label_update,
     saved_view_create,
     saved_view_delete,
+    saved_view_update,
 )
 from conversations.models import ContactLabel, Conversation, ConversationLabel, Label, SavedView
 from conversations.services import (
@@ -171,6 +172,10 @@ def test_saved_views_are_checked_and_deleted_by_their_owner_only(org_a, org_b):
     with pytest.raises(ServiceError) as refused:
         saved_view_delete(view=view, user=colleague)
     assert refused.value.code == "forbidden"
+    with pytest.raises(ServiceError) as refused:
+        saved_view_update(view=view, user=colleague, shared=False)
+    assert refused.value.code == "forbidden"
+    assert saved_view_update(view=view, user=org_a.user, name="Open now").name == "Open now"
     saved_view_delete(view=view, user=org_a.user)
     assert not SavedView.objects.exists()
 

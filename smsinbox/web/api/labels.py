@@ -13,7 +13,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from conversations.labels import label_create, label_delete, label_update, saved_view_create, saved_view_delete
+from conversations.labels import (
+    label_create,
+    label_delete,
+    label_update,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_update,
+)
 from conversations.models import LABEL_COLORS, LABEL_NAME_MAX_LENGTH, SAVED_VIEW_NAME_MAX_LENGTH, Conversation
 from conversations.payloads import LabelPayload, SavedViewPayload, saved_view_payload
 from conversations.selectors import (
@@ -188,6 +195,29 @@ class SavedViewCreateApi(APIView):
         organization = organization_for_request(request, values.pop("organization_id"))
         view = saved_view_create(organization=organization, owner=request.user, **values)
         return Response(SavedViewSerializer(view).data, status=status.HTTP_201_CREATED)
+
+
+class SavedViewUpdateApi(APIView):
+    """Rename a saved view or change whether it is shared (its owner only: a colleague's shared view is a 403)."""
+
+    class InputSerializer(serializers.Serializer):
+        name = StrictCharField(max_length=SAVED_VIEW_NAME_MAX_LENGTH, required=False, allow_blank=True)
+        shared = StrictBooleanField(required=False)
+
+    @extend_schema(
+        operation_id="views_partial_update",
+        tags=VIEWS,
+        request=InputSerializer,
+        examples=[OpenApiExample("Share", {"shared": True}, request_only=True)],
+        parameters=[id_parameter("The view's id.")],
+        responses={200: SavedViewSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        view = found_or_404(saved_view_get_for_user(user=request.user, view_id=pk), "View")
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        view = saved_view_update(view=view, user=request.user, **data.validated_data)
+        return Response(SavedViewSerializer(view).data)
 
 
 class SavedViewDeleteApi(APIView):

@@ -27,6 +27,7 @@ from smsinbox.web.api.labels import (
     SavedViewCreateApi,
     SavedViewDeleteApi,
     SavedViewListApi,
+    SavedViewUpdateApi,
 )
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
@@ -88,7 +89,11 @@ urlpatterns = [
     re_path(
         r"^views/?$", method_route(get=SavedViewListApi.as_view(), post=SavedViewCreateApi.as_view()), name="api-views"
     ),
-    re_path(r"^views/(?P<pk>[0-9]+)/?$", method_route(delete=SavedViewDeleteApi.as_view()), name="api-view"),
+    re_path(
+        r"^views/(?P<pk>[0-9]+)/?$",
+        method_route(patch=SavedViewUpdateApi.as_view(), delete=SavedViewDeleteApi.as_view()),
+        name="api-view",
+    ),
     re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -91,5 +91,8 @@ def test_saved_views_api(api, tenant, org_b):
     theirs = label_create(organization=org_b.organization, name="X")
     assert api.post("/api/views/", {"name": "X", "labelId": theirs.pk}).status_code == 400
     assert api.post("/api/views/", {"name": "X", "unread": "yes"}).status_code == 400
+    renamed = api.patch(f"/api/views/{view['id']}/", {"name": "VIPs", "shared": False})
+    assert (renamed.status_code, renamed.json()["name"], renamed.json()["shared"]) == (200, "VIPs", False)
+    assert api.patch(f"/api/views/{view['id']}/", {"name": " "}).status_code == 400
     assert api.delete(f"/api/views/{view['id']}/").status_code == 204
     assert not SavedView.objects.exists()
