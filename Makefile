@@ -63,6 +63,7 @@ run: export TWILIO_EMULATOR_PORT ?= $(EMULATOR_PORT)
 run: $(VENV)/.stamp-run
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo
+	DEBUG=$${DEBUG:-1} $(PY) manage.py vapid_keys
 	@# The local Twilio emulator runs beside the server (with the demo organization's number, by
 	@# default); the server runs the task worker itself.
 	@DEBUG=$${DEBUG:-1} $(PY) manage.py twilio_emulator --port $(EMULATOR_PORT) & EMU=$$!; \

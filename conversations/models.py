@@ -98,11 +98,30 @@ class Conversation(models.Model):
     statement set (``TRIGGERS`` below), so updates of one row have increasing versions in
     the order they commit, and no code path can forget it. Live inboxes order the rows they hear
     by it (``conversations.payloads.conversation_payload``).
+
+    Status, a state machine (``snoozed`` is a status, so "Open" and "Closed" never list a snoozed thread and
+    the status index serves the "Snoozed" filter too)::
+
+        open ⇄ closed                       conversation_set_status / conversation_update
+        open | closed → snoozed             conversation_snooze (until a time, or until the customer replies)
+        snoozed → open                      woken: the time came (conversations_wake_due, swept by the worker),
+                                            a message arrived (message_receive), or staff unsnoozed it
+        snoozed → closed                    closed by staff (the snooze is dropped)
+
+    Invariant (check constraint ``conversation_snooze_consistent``): a snoozed conversation has exactly one
+    wake condition, ``snoozed_until`` (a time) or ``snooze_until_reply``; any other status has neither, and no
+    ``snoozed_by``. Every service that leaves ``snoozed`` clears the three fields in the same UPDATE. The sweep
+    finds due rows by ``conversation_snooze_due_idx`` and wakes each with a conditional UPDATE, so a restart
+    never loses a wake-up and two sweepers never wake (or announce) one twice.
     """
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
+        SNOOZED = "snoozed", "Snoozed"
+
+    # What staff may set directly (close/reopen); snoozing has its own service and needs a wake condition.
+    SETTABLE_STATUSES = (Status.OPEN, Status.CLOSED)
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
@@ -123,6 +142,13 @@ class Conversation(models.Model):
     last_message_at = models.DateTimeField(default=timezone.now, help_text="Newest activity; orders the inbox.")
     last_message_preview = models.CharField(max_length=PREVIEW_LENGTH, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
+    snoozed_until = models.DateTimeField(
+        null=True, blank=True, help_text="While snoozed until a time: when it comes back (swept by the worker)."
+    )
+    snooze_until_reply = models.BooleanField(default=False, help_text="Snoozed until the customer texts again.")
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     version = models.PositiveBigIntegerField(
         default=0, editable=False, help_text="Raised by one on every update of the row, by the database."
     )
@@ -132,8 +158,21 @@ class Conversation(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["organization", "contact"], name="conversation_unique_org_contact"),
-            models.CheckConstraint(condition=Q(status__in=["open", "closed"]), name="conversation_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "closed", "snoozed"]), name="conversation_status_valid"
+            ),
             models.CheckConstraint(condition=Q(unread_count__gte=0), name="conversation_unread_nonnegative"),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="snoozed", snoozed_until__isnull=False, snooze_until_reply=False)
+                    | Q(status="snoozed", snoozed_until__isnull=True, snooze_until_reply=True)
+                    | (
+                        ~Q(status="snoozed")
+                        & Q(snoozed_until__isnull=True, snooze_until_reply=False, snoozed_by__isnull=True)
+                    )
+                ),
+                name="conversation_snooze_consistent",
+            ),
         ]
         indexes = [
             # Inbox list, "All": newest activity first, keyset on (last_message_at, id).
@@ -155,6 +194,12 @@ class Conversation(models.Model):
                 models.F("last_message_at").desc(),
                 models.F("id").desc(),
                 name="inbox_status_idx",
+            ),
+            # The wake-up sweep: snoozed conversations whose time has come, soonest first.
+            models.Index(
+                "snoozed_until",
+                name="conversation_snooze_due_idx",
+                condition=Q(status="snoozed", snoozed_until__isnull=False),
             ),
             # Resync after a dropped websocket: what changed since a moment.
             models.Index(fields=["organization", "updated_at"], name="inbox_sync_idx"),
@@ -309,6 +354,100 @@ class NoteMention(models.Model):
 NOTE_MENTIONS = models.Prefetch("mention_rows", queryset=NoteMention.objects.select_related("user"))
 
 
+# --- Canned replies ----------------------------------------------------------------------------
+
+CANNED_NAME_MAX_LENGTH = 100
+CANNED_SHORTCUT_MAX_LENGTH = 32
+# A shortcut is what follows "/" in the composer: lower-case letters, digits, "-" and "_", starting with a
+# letter or digit (the picker's query is read with the same characters).
+CANNED_SHORTCUT_REGEX = r"^[a-z0-9][a-z0-9_-]*$"
+# A canned reply is a text: at most what one message may be (``messaging.segments.MAX_BODY_CHARACTERS``;
+# that module is a layer above, so the number is repeated here and a test holds the two equal).
+CANNED_BODY_MAX_LENGTH = 1600
+
+
+class CannedReply(models.Model):
+    """A saved answer staff insert in the composer by typing ``/shortcut``.
+
+    ``owner`` empty: shared with the whole organization (managed by its admins); set: personal, seen and
+    managed by that member only. Invariants, enforced by the database: a shortcut is unique among the
+    organization's shared replies, and among each member's personal ones (partial unique constraints;
+    a personal reply may reuse a shared shortcut, and the picker shows both, marked "Mine" and "Shared");
+    the shortcut matches ``CANNED_SHORTCUT_REGEX``; name and body are not blank and the body is at most
+    ``CANNED_BODY_MAX_LENGTH`` characters (check constraints); a personal reply's owner is a member of its
+    organization, which never changes (``TRIGGERS``). The body's ``{{variables}}`` and ``[[placeholders]]``
+    are read by ``conversations.canned``.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="canned_replies")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,  # a personal reply goes with its owner
+        related_name="canned_replies",
+        help_text="Empty: shared with the whole organization. Set: this member's personal reply.",
+    )
+    name = models.CharField(max_length=CANNED_NAME_MAX_LENGTH)
+    shortcut = models.CharField(
+        max_length=CANNED_SHORTCUT_MAX_LENGTH,
+        help_text="Typed after / in the composer: lower-case letters, digits, - and _.",
+    )
+    body = models.TextField(
+        help_text="Plain text. {{contact.first_name|there}} fills a variable (after | : used when empty); "
+        "[[time]] is a placeholder staff type before sending."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "canned replies"
+        ordering = ["shortcut", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "shortcut"],
+                condition=Q(owner__isnull=True),
+                name="canned_shared_shortcut_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "owner", "shortcut"],
+                condition=Q(owner__isnull=False),
+                name="canned_personal_shortcut_unique",
+            ),
+            models.CheckConstraint(condition=Q(shortcut__regex=CANNED_SHORTCUT_REGEX), name="canned_shortcut_valid"),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("name")), 0), name="canned_name_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("body")), 0), name="canned_body_not_blank"
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(Length("body"), CANNED_BODY_MAX_LENGTH),
+                name="canned_body_length",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut} · {self.name}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None
+
+
+TRIGGERS += [
+    Trigger(
+        "canned_owner_member",
+        "conversations_cannedreply",
+        ("INSERT", "UPDATE"),
+        "(NEW.owner_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM smsinbox_membership "
+        "WHERE user_id = NEW.owner_id AND organization_id = NEW.organization_id))"
+        " OR (OLD.organization_id IS NOT NULL AND OLD.organization_id <> NEW.organization_id)",
+        "a personal canned reply's owner is a member of its organization, which never changes",
+    ),
+]
+
+
 # --- Labels and saved views --------------------------------------------------------------------
 
 # The fixed palette a label's colour is chosen from: a key is stored, never CSS. Each colour is a
@@ -435,7 +574,7 @@ class SavedView(models.Model):
         return filters
 
 
-# Triggers of the labels' link tables and of saved views (installed by 0009_labels).
+# Triggers of the labels' link tables and of saved views (installed by 0011_labels).
 TRIGGERS += [
     Trigger(
         "conversation_label_same_organization",

@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 
 from conversations.models import LABEL_COLORS, Contact, Conversation, Label, Note, SavedView
 from smsinbox.phones import format_for_people
-from smsinbox.shapes import Field, Timestamp, timestamp
+from smsinbox.shapes import Field, Timestamp, iso, timestamp
 
 
 def user_name(user: Any) -> str:
@@ -133,6 +133,8 @@ class ConversationPayload(TypedDict):
     last_message_at: Annotated[Timestamp, Field("Newest activity; orders the list.")]
     last_message_preview: str
     labels: Annotated[list[LabelPayload], Field("The conversation's labels, by name.")]
+    snoozed_until: Annotated[Timestamp | None, Field("While snoozed until a time: when it comes back. Null otherwise.")]
+    snooze_until_reply: Annotated[bool, Field("Snoozed until the customer texts again.")]
 
 
 def conversation_payload(conversation: Conversation) -> ConversationPayload:
@@ -166,6 +168,8 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "last_message_at": timestamp(conversation.last_message_at),
         "last_message_preview": conversation.last_message_preview,
         "labels": labels_payload(conversation.labels.all()),
+        "snoozed_until": iso(conversation.snoozed_until),
+        "snooze_until_reply": conversation.snooze_until_reply,
     }
 
 

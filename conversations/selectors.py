@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from conversations.models import NOTE_MENTIONS, Contact, Conversation, Label, Note, SavedView
+from conversations.models import NOTE_MENTIONS, CannedReply, Contact, Conversation, Label, Note, SavedView
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.phones import phone_query
@@ -184,5 +184,27 @@ def saved_view_get_for_user(*, user: AbstractBaseUser, view_id: int) -> SavedVie
     return (
         SavedView.objects.filter(pk=view_id, organization_id__in=organization_ids_for_user(user))
         .filter(Q(owner_id=user.pk) | Q(shared=True))
+        .first()
+    )
+
+
+def canned_reply_list_for_user(*, user: AbstractBaseUser, organization: Organization) -> QuerySet[CannedReply]:
+    """The canned replies ``user`` may insert in ``organization``: its shared ones and their own, by shortcut
+    (a personal reply before a shared one with the same shortcut). None when they are not a member."""
+    if organization.pk not in organization_ids_for_user(user):
+        return CannedReply.objects.none()
+    return (
+        CannedReply.objects.filter(organization=organization)
+        .filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
+        .order_by("shortcut", F("owner_id").asc(nulls_last=True), "id")
+    )
+
+
+def canned_reply_get_for_user(*, user: AbstractBaseUser, reply_id: int) -> CannedReply | None:
+    """A canned reply the user may see: a shared one of their organizations, or their own."""
+    return (
+        CannedReply.objects.filter(pk=reply_id, organization_id__in=organization_ids_for_user(user))
+        .filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
+        .select_related("organization")
         .first()
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from conversations.label_rows import contact_labels_replace, conversation_labels_replace, labels_resolve
@@ -28,6 +28,8 @@ from conversations.payloads import conversation_payload, mention_payload, note_p
 from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber
+from smsinbox.notifications.rules import Kind
+from smsinbox.notifications.services import notification_dispatch
 from smsinbox.phones import InvalidPhoneNumber, format_for_people, to_e164
 
 
@@ -110,23 +112,42 @@ def conversation_start(*, organization: Organization, contact: Contact) -> Conve
     return conversation
 
 
-def conversation_touch(*, conversation: Conversation, preview: str, unread_increment: int = 0) -> None:
+# What every service that leaves ``snoozed`` stores with the new status, in the same UPDATE (the
+# ``conversation_snooze_consistent`` constraint).
+SNOOZE_CLEARED: dict[str, object] = {"snoozed_until": None, "snooze_until_reply": False, "snoozed_by": None}
+
+
+def conversation_touch(
+    *, conversation: Conversation, preview: str, unread_increment: int = 0, wake: bool = True
+) -> None:
     """Record new activity: preview, time, reopen, and add to the unread count atomically (``F()``).
 
+    ``wake``: a message from the customer ends a snooze (status open, snooze cleared, in this one UPDATE).
+    Staff's own text (``wake=False``) reopens a closed thread but leaves a snoozed one snoozed.
     The instance gets the same values, its ``unread_count`` and ``version`` included (the
     database raises the version by one for the one UPDATE issued here): exact when the caller
     holds the row lock (``conversation_lock``), a best guess otherwise.
     """
     now = timezone.now()
+    snoozed = Conversation.Status.SNOOZED
+    status: object = (
+        Conversation.Status.OPEN
+        if wake
+        else Case(When(status=snoozed, then=Value(snoozed)), default=Value(Conversation.Status.OPEN))
+    )
     Conversation.objects.filter(pk=conversation.pk).update(
         last_message_preview=preview,
         last_message_at=now,
         unread_count=F("unread_count") + unread_increment,
-        status=Conversation.Status.OPEN,
+        status=status,
+        **(SNOOZE_CLEARED if wake else {}),
         updated_at=now,
     )
     conversation.last_message_preview, conversation.last_message_at = preview, now
-    conversation.status, conversation.updated_at = Conversation.Status.OPEN, now
+    if wake or conversation.status != snoozed:
+        conversation.status = Conversation.Status.OPEN
+        conversation.snoozed_until, conversation.snooze_until_reply, conversation.snoozed_by_id = None, False, None
+    conversation.updated_at = now
     conversation.unread_count += unread_increment
     conversation.version += 1
 
@@ -286,14 +307,31 @@ def _change(conversation: Conversation, name: str, value: object) -> bool:
 
 
 def _set_status(conversation: Conversation, status: str) -> bool:
-    """Store a new status (unannounced); return whether it changed."""
-    if status not in Conversation.Status.values:
-        raise ServiceError(f"Status must be one of: {', '.join(Conversation.Status.values)}.", field="status")
-    return _change(conversation, "status", status)
+    """Store a new status, open or closed, dropping any snooze (unannounced); return whether it changed.
+
+    Snoozing needs a wake condition: it has its own service (``conversations.snooze``)."""
+    if status not in Conversation.SETTABLE_STATUSES:
+        raise ServiceError(
+            f"Status must be one of: {', '.join(Conversation.SETTABLE_STATUSES)} (snooze has its own action).",
+            field="status",
+        )
+    if (
+        not Conversation.objects.filter(pk=conversation.pk)
+        .exclude(status=status)
+        .update(status=status, **SNOOZE_CLEARED, updated_at=timezone.now())
+    ):
+        return False
+    conversation.status = status
+    conversation.snoozed_until, conversation.snooze_until_reply, conversation.snoozed_by_id = None, False, None
+    return True
 
 
-def _set_assignee(conversation: Conversation, assignee_id: int | None) -> None:
-    """Store the assignee (unannounced): an active member of the conversation's organization, or nobody."""
+def _set_assignee(conversation: Conversation, assignee_id: int | None, *, by_user_id: int | None = None) -> None:
+    """Store the assignee (unannounced): an active member of the conversation's organization, or nobody.
+
+    A new assignee is notified (``Kind.ASSIGNED``) unless they assigned it to themselves (``by_user_id``).
+    """
+    previous = conversation.assignee_id
     if (
         assignee_id is not None
         and not Membership.objects.filter(
@@ -301,8 +339,20 @@ def _set_assignee(conversation: Conversation, assignee_id: int | None) -> None:
         ).exists()
     ):
         raise ServiceError("The assignee must be an active member of this organization.", field="assignee")
-    Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=timezone.now())
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=now)
     conversation.assignee_id = assignee_id
+    if assignee_id is not None and assignee_id != previous:
+        notification_dispatch(
+            organization_id=conversation.organization_id,
+            kind=Kind.ASSIGNED,
+            conversation_id=conversation.pk,
+            tag=f"assigned-{conversation.pk}-{int(now.timestamp() * 1000)}",
+            title=f"Assigned to you: {conversation.contact.display_name}",
+            body=conversation.last_message_preview,
+            assignee_id=assignee_id,
+            actor_id=by_user_id,
+        )
 
 
 def _set_phone_number(conversation: Conversation, phone_number: PhoneNumber) -> bool:
@@ -321,9 +371,11 @@ def conversation_set_status(*, conversation: Conversation, status: str) -> Conve
 
 
 @transaction.atomic
-def conversation_assign(*, conversation: Conversation, assignee_id: int | None) -> Conversation:
-    """Assign a conversation to a member of its organization, or to nobody."""
-    _set_assignee(conversation, assignee_id)
+def conversation_assign(
+    *, conversation: Conversation, assignee_id: int | None, by_user_id: int | None = None
+) -> Conversation:
+    """Assign a conversation to a member of its organization, or to nobody (``by_user_id``: who did it)."""
+    _set_assignee(conversation, assignee_id, by_user_id=by_user_id)
     conversation_announce(conversation=conversation)
     return conversation
 
@@ -348,18 +400,19 @@ def conversation_update(
     assignee_id: int | object | None = UNSET,
     phone_number: PhoneNumber | None = None,
     label_ids: list[int] | None = None,
+    by_user_id: int | None = None,
 ) -> Conversation:
     """Change a conversation's status, assignee, the number it texts from and/or its labels (exactly
     ``label_ids``, labels of its organization; any other id is refused) together, all or nothing; open inboxes
-    hear the result once."""
+    hear the result once (``by_user_id``: who did it)."""
     changed = False
     if label_ids is not None:
         labels = labels_resolve(organization_id=conversation.organization_id, label_ids=label_ids)
         changed = conversation_labels_replace(conversation=conversation, labels=labels)
     if phone_number is not None:
-        changed = _set_phone_number(conversation, phone_number)
+        changed = _set_phone_number(conversation, phone_number) or changed
     if assignee_id is not UNSET:
-        _set_assignee(conversation, assignee_id)  # type: ignore[arg-type]
+        _set_assignee(conversation, assignee_id, by_user_id=by_user_id)  # type: ignore[arg-type]
         changed = True
     if status is not None:
         changed = _set_status(conversation, status) or changed

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 
 from conversations.models import Conversation
-from messaging.error_codes import resend_may_succeed
+from messaging.error_codes import error_is_retryable
 from messaging.statuses import FAILURE_STATUSES, INBOUND_STATUSES, NOT_READABLE, STATUS_RANK, MessageStatus
 from smsinbox.db_triggers import Trigger
 from smsinbox.models import E164_REGEX, Organization
@@ -76,6 +76,10 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_messages"
     )
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    # A retry (``messages_retry``) is a new outbound message naming the failed one it resends.
+    retry_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries", db_index=True
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -138,6 +142,14 @@ class Message(models.Model):
                     direction="out", status__in=["pending", "accepted", "scheduled", "queued", "sending", "sent"]
                 ),
             ),
+            # The Failed page: an organization's failed and undelivered sends, newest first, and their codes.
+            models.Index(
+                "organization",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="failed_outbound_idx",
+                condition=Q(direction="out", status__in=["failed", "undelivered"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -152,7 +164,7 @@ class Message(models.Model):
     @property
     def retryable(self) -> bool:
         """Failed for a reason a new send of the same text may overcome (``messaging.error_codes``)."""
-        return self.failed and resend_may_succeed(self.error_code)
+        return self.failed and error_is_retryable(self.error_code)
 
 
 _UNREADABLE = ", ".join(f"'{s}'" for s in sorted(NOT_READABLE))
@@ -214,6 +226,7 @@ class MessageEvent(models.Model):
         OPT_IN = "opt_in", "Opted in"
         HELP = "help", "Asked for help"
         RECONCILED = "reconciled", "Reconciled"
+        RETRIED = "retried", "Retried"
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
     event_type = models.CharField(max_length=20, choices=Type.choices)

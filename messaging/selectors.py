@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.lookups import In
 
 from conversations.models import Conversation, ConversationLabel, Note, NoteMention, SavedView
@@ -200,3 +200,48 @@ def saved_view_counts(*, user: AbstractBaseUser, organization: Organization, vie
         .count()
         for view in views
     }
+
+
+# --- The Failed page -----------------------------------------------------------------------------
+
+
+def _failed_outbound(organization: Organization) -> QuerySet[Message]:
+    """An organization's failed and undelivered sends (the ``failed_outbound_idx`` partial index)."""
+    return Message.objects.filter(
+        organization=organization, direction=Direction.OUTBOUND, status__in=sorted(FAILURE_STATUSES)
+    )
+
+
+def failed_message_page(
+    *, organization: Organization, code: int | None = None, cursor: str = "", limit: int = 50
+) -> Page:
+    """One page of the organization's failed sends, newest first, optionally of one error ``code`` (0: none);
+    ``cursor`` (``<time>_<id>`` of the last row) loads the next, older page. One query, however many rows:
+    each row carries its conversation and contact, and ``retried`` (a retry of it exists)."""
+    qs = (
+        _failed_outbound(organization)
+        .select_related("conversation__contact")
+        .annotate(retried=Exists(Message.objects.filter(retry_of=OuterRef("pk"))))
+    )
+    if code is not None:
+        qs = qs.filter(error_code=code) if code else qs.filter(error_code__isnull=True)
+    edge = keyset_decode(cursor) if cursor else None
+    if edge is not None:
+        at, pk = edge
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, keyset_encode(rows[-1].created_at, rows[-1].pk) if more and rows else "")
+
+
+def failed_code_counts(*, organization: Organization) -> list[tuple[int | None, int]]:
+    """How many failed sends the organization has per error code (``None``: no code), most first: one query."""
+    rows = (
+        _failed_outbound(organization)
+        .order_by()
+        .values_list("error_code")
+        .annotate(n=Count("id"))
+        .order_by("-n", F("error_code").asc(nulls_last=True))
+    )
+    return [(code, n) for code, n in rows]

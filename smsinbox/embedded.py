@@ -1,7 +1,7 @@
 """The embedded default's background work, inside the server process.
 
 The in-memory channel layer reaches only the process that publishes, so with it the task
-worker (and periodic reconciliation) run as a thread of the ASGI server, and events they
+worker (and periodic reconciliation and the snooze sweep) run as a thread of the ASGI server, and events they
 publish are handed to the server's event loop. Production runs ``manage.py task_worker``
 processes and the Redis layer instead (``TASKS_IN_SERVER_PROCESS=0``).
 """
@@ -46,8 +46,24 @@ def _run_reconciler(every: float) -> None:
             close_old_connections()
 
 
+SNOOZE_SWEEP_SECONDS = 15.0  # a snoozed conversation comes back at most this late
+
+
+def _run_snooze_sweeper(every: float) -> None:
+    from conversations.snooze import conversations_wake_due
+
+    while True:
+        time.sleep(every)
+        try:
+            conversations_wake_due()
+        except Exception:
+            logger.exception("embedded snooze sweep failed")
+        finally:
+            close_old_connections()
+
+
 def start_in_server(loop: asyncio.AbstractEventLoop) -> None:
-    """Start the worker and reconciler threads once, and route live events to ``loop``."""
+    """Start the worker, reconciler and snooze-sweeper threads once, and route live events to ``loop``."""
     if _started.is_set():
         return
     _started.set()
@@ -58,6 +74,9 @@ def start_in_server(loop: asyncio.AbstractEventLoop) -> None:
         args=(max(settings.RECONCILE_AFTER_SECONDS / 2, 5),),
         name="embedded-reconciler",
         daemon=True,
+    ).start()
+    threading.Thread(
+        target=_run_snooze_sweeper, args=(SNOOZE_SWEEP_SECONDS,), name="embedded-snooze-sweeper", daemon=True
     ).start()
     logger.info("task worker running inside the server process (embedded default)")
 

@@ -12,10 +12,20 @@ The contract, between services and the inbox page (``static/js/live.js``):
 - **On the websocket**: ``{"type": <name>, "payload": …}`` (``frame``), forwarded unchanged.
 - **Mentions**: ``mention.created`` goes to the mentioned user's group (``user_group``), carrying its
   ``organizationId``: the consumer forwards it only to websockets of that organization.
+- **Snooze**: ``conversation.woken`` goes to the assignee's group (``user_group``) when a snoozed
+  conversation comes back, carrying its ``organizationId`` (forwarded as ``mention.created`` is).
+- **Canned replies**: ``canned_reply.changed`` carries no text, only which reply changed; a shared
+  reply's goes to the organization's group, a personal one's to its owner's group only.
+- **Notifications**: ``notification.created`` goes to the user's group, one per user the rule
+  (``smsinbox.notifications.rules``) picks; the page filters by its organization and shows it.
 - **Sessions**: ``session.ended`` goes to the user's group (``user_group``), not an organization's:
   a session of theirs may have ended (logout, password change, deactivation, a membership removed).
   Each of the user's websockets re-checks its own session and access, and closes if they are gone
   (``InboxConsumer.inbox_event``); the page then says "Signed out" and stops reconnecting.
+
+- **Presence** (``presence.changed``) is ephemeral and stored in no transaction: the presence service
+  (``smsinbox.presence``) sends it at once with ``publish_now``, from the consumer's event loop; there is
+  nothing to roll back, and a lost one is made good by the next heartbeat.
 
 Only services call ``publish_on_commit`` and ``publish_to_user_on_commit`` (``smsinbox.signals`` calls
 ``publish_session_ended_on_commit``). The event goes to the organization's group after
@@ -52,9 +62,19 @@ class Event(StrEnum):
     NOTE_CREATED = "note.created"  # payload: note_payload (a private note in a thread; never a text)
     MENTION_CREATED = "mention.created"  # payload: mention_payload; to the mentioned user's group only
     LABEL_CHANGED = "label.changed"  # payload: label_changed_payload (created, renamed, recoloured or deleted)
+    CONVERSATION_WOKEN = "conversation.woken"  # payload: WokenPayload (conversations.snooze); to the assignee's group
+    # payload: {organization_id, id, shared, deleted}, no text (pickers reload the list); a shared reply: to the
+    # organization's group; a personal one: to its owner's group only
+    CANNED_REPLY_CHANGED = "canned_reply.changed"
+    PRESENCE_CHANGED = "presence.changed"  # payload: smsinbox.presence.Presence.payload; published now, not on commit
+    NOTIFICATION_CREATED = "notification.created"  # payload: notification_payload; to the user's group only
 
 
 _NAMES = frozenset(event.value for event in Event)
+
+# Events sent to a user's group about one organization (the payload's ``organizationId``): a websocket of
+# another of the user's organizations does not forward them.
+USER_EVENTS_OF_ORGANIZATION = frozenset({Event.MENTION_CREATED, Event.CONVERSATION_WOKEN})
 
 # The Channels type every event travels as; the consumer's handler is named after it.
 CHANNEL_TYPE = "inbox.event"
@@ -175,8 +195,23 @@ def publish_session_ended_on_commit(*, user_id: int, reason: SessionEndReason) -
 
 def publish_to_user_on_commit(*, user_id: int, event: Event, payload: dict[str, Any]) -> None:
     """Send ``event`` with ``payload`` (snake_case, camelized here) to every open inbox of one user, once the
-    transaction commits (``mention.created``). The payload names its ``organization_id``: a websocket of another
-    of the user's organizations does not forward it (``InboxConsumer.inbox_event``)."""
+    transaction commits (``mention.created``, ``notification.created``). The payload names its
+    ``organization_id``: a websocket of another of the user's organizations does not forward it
+    (``InboxConsumer.inbox_event``)."""
     message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
     group = user_group(user_id)
     transaction.on_commit(lambda: _send(group, message), robust=True)
+
+
+async def publish_now(*, organization_id: int, event: Event, payload: dict[str, Any]) -> None:
+    """Send an ephemeral ``event`` (no database change behind it: ``presence.changed``) to the organization's
+    inboxes at once, from the caller's event loop. Bounded by ``PUBLISH_TIMEOUT``; a layer that is down is
+    logged, never raised."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
+    try:
+        await asyncio.wait_for(layer.group_send(organization_group(organization_id), message), timeout=PUBLISH_TIMEOUT)
+    except Exception:  # the layer (Redis) is down or full: presence is refreshed by the next heartbeat
+        logger.warning("live event %s to org %s not delivered", message["event"], organization_id, exc_info=True)

@@ -38,9 +38,26 @@ class User(AbstractUser):
 
 
 class Organization(models.Model):
-    """A tenant: everything a staff member sees belongs to one of their organizations."""
+    """A tenant: everything a staff member sees belongs to one of their organizations.
+
+    Its reply rules are enforced by the send service (``messaging.services.outbound.message_send``):
+    ``auto_assign_on_reply`` gives an unassigned conversation to the staff member who replies, and
+    ``only_assignee_replies`` refuses a reply in a conversation assigned to someone else unless the
+    replier takes it over (assigns it to themselves in the same transaction as the send).
+    """
 
     name = models.CharField(max_length=200, unique=True)
+    auto_assign_on_reply = models.BooleanField(
+        "auto-assign on reply",
+        default=True,
+        help_text="An unassigned conversation becomes the conversation of the staff member who replies.",
+    )
+    only_assignee_replies = models.BooleanField(
+        "only the assignee may reply",
+        default=False,
+        help_text="A conversation assigned to someone can be answered by them only, unless another member "
+        "takes it over explicitly (the inbox offers “Take over”).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -144,3 +161,7 @@ TRIGGERS = [
         "this Messaging Service belongs to another organization",
     ),
 ]
+
+
+# Notification preferences and push subscriptions live in their own module (``smsinbox.notifications``).
+from smsinbox.notifications.models import NotificationSettings, PushSubscription  # noqa: E402, F401

@@ -27,6 +27,7 @@ _ORG_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "messaging.messagemedia": ("view",),
     "messaging.messageevent": ("view",),
     "conversations.note": ("view",),
+    "conversations.cannedreply": ("view", "add", "change", "delete"),
 }
 
 
@@ -167,18 +168,32 @@ def _pace(messages_per_second: Decimal) -> Decimal:
 
 
 @transaction.atomic
-def organization_create(*, name: str) -> Organization:
-    """Create an organization (no numbers, no members yet)."""
-    organization = Organization(name=name.strip())
+def organization_create(
+    *, name: str, auto_assign_on_reply: bool = True, only_assignee_replies: bool = False
+) -> Organization:
+    """Create an organization (no numbers, no members yet) with its reply rules."""
+    organization = Organization(
+        name=name.strip(), auto_assign_on_reply=auto_assign_on_reply, only_assignee_replies=only_assignee_replies
+    )
     _saved(organization, taken=f"An organization named {organization.name!r} already exists.", field="name")
     return organization
 
 
 @transaction.atomic
-def organization_update(*, organization: Organization, name: str | None = None) -> Organization:
-    """Rename an organization."""
+def organization_update(
+    *,
+    organization: Organization,
+    name: str | None = None,
+    auto_assign_on_reply: bool | None = None,
+    only_assignee_replies: bool | None = None,
+) -> Organization:
+    """Rename an organization or change its reply rules (see ``Organization``)."""
     if name is not None:
         organization.name = name.strip()
+    if auto_assign_on_reply is not None:
+        organization.auto_assign_on_reply = auto_assign_on_reply
+    if only_assignee_replies is not None:
+        organization.only_assignee_replies = only_assignee_replies
     _saved(organization, taken=f"An organization named {organization.name!r} already exists.", field="name")
     return organization
 

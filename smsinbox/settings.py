@@ -367,6 +367,17 @@ RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 120)
 # Run the task worker inside the server process (needed by the in-memory channel layer).
 TASKS_IN_SERVER_PROCESS = env_bool("TASKS_IN_SERVER_PROCESS", not REDIS_URL)
 
+# --- Notifications: Web Push (smsinbox/notifications/push.py) -----------------------------
+
+# The VAPID private key (PEM; "\n" may stand for line breaks). Without it, the PEM file below is used,
+# which `manage.py vapid_keys` writes when missing (the embedded default, `make run`). Neither: no Web Push.
+WEB_PUSH_VAPID_PRIVATE_KEY = os.environ.get("WEB_PUSH_VAPID_PRIVATE_KEY", "")
+WEB_PUSH_VAPID_KEY_FILE = os.environ.get("WEB_PUSH_VAPID_KEY_FILE", str(BASE_DIR / "vapid-private.pem"))
+# Who push services may contact about this sender (the VAPID "sub" claim): a mailto: or https: URL.
+WEB_PUSH_CONTACT = os.environ.get("WEB_PUSH_CONTACT", "mailto:admin@localhost")
+# Subscriptions must name an https push service; tests point them at a local http one.
+WEB_PUSH_ALLOW_HTTP_ENDPOINTS = env_bool("WEB_PUSH_ALLOW_HTTP_ENDPOINTS", False)
+
 # --- REST framework --------------------------------------------------------------------
 
 REST_FRAMEWORK = {

@@ -15,14 +15,19 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from smsinbox.events import SessionEndReason, publish_session_ended_on_commit
 from smsinbox.models import Membership, User
+from smsinbox.notifications.services import PUSH_SESSION_KEY, push_subscriptions_forget
 
 
 def _logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> None:
     if user is None or user.pk is None:
         return
     # Django flushes the session right after this signal; end it first, so the websockets that re-check
-    # it on hearing the event find it gone whatever the order.
+    # it on hearing the event find it gone whatever the order. The browser's Web Push subscriptions made in
+    # this session end with it (``PUSH_SESSION_KEY``).
     if request is not None and getattr(request, "session", None) is not None:
+        endpoints = request.session.get(PUSH_SESSION_KEY) or []
+        if isinstance(endpoints, list) and endpoints:
+            push_subscriptions_forget(user=user, endpoints=[e for e in endpoints if isinstance(e, str)])
         request.session.delete()
     publish_session_ended_on_commit(user_id=user.pk, reason=SessionEndReason.LOGOUT)
 

@@ -18,6 +18,7 @@ from conversations.services import (
     conversation_touch,
     preview_for,
 )
+from conversations.snooze import WakeReason, snooze_woken_notify
 from messaging.inputs import IncomingMessage
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.optout import keyword_intent
@@ -26,6 +27,8 @@ from messaging.services.announce import announce_new_message
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
 from smsinbox.models import PhoneNumber
+from smsinbox.notifications.rules import Kind
+from smsinbox.notifications.services import notification_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +93,8 @@ def _receive(sms: IncomingMessage) -> ReceiveResult:
 
     The contact is found by index on (organization, E.164) or created; the conversation row
     is locked (``conversation_lock``) so its unread count, raised with ``F()``, is known
-    exactly for the live event without reading it again; the conversation is reopened.
+    exactly for the live event without reading it again; the conversation is reopened (a snoozed one wakes,
+    and its assignee is told).
     """
     phone_number, conversation_id, stored_id = _route(sms)
     if stored_id is not None:
@@ -125,10 +129,22 @@ def _receive(sms: IncomingMessage) -> ReceiveResult:
     )
     _apply_keyword(sms=sms, contact=conversation.contact, message=message)
 
+    was_snoozed = conversation.status == Conversation.Status.SNOOZED  # exact: the row is locked
     conversation_touch(
         conversation=conversation, preview=preview_for(sms.body, has_media=bool(sms.media)), unread_increment=1
-    )
+    )  # a text from the customer wakes a snoozed thread, in this transaction
+    if was_snoozed:
+        snooze_woken_notify(conversation=conversation, reason=WakeReason.REPLY)
     announce_new_message(message, conversation_current=True)
+    notification_dispatch(
+        organization_id=organization.id,
+        kind=Kind.INBOUND,
+        conversation_id=conversation.pk,
+        tag=f"message-{message.pk}",
+        title=conversation.contact.display_name,
+        body=preview_for(sms.body, has_media=bool(sms.media)),
+        assignee_id=conversation.assignee_id,
+    )
     logger.info("inbound %s stored as message %s (org %s)", sms.message_sid, message.pk, organization.id)
     return ReceiveResult(message=message, created=True)
 

@@ -10,10 +10,11 @@ from django.db import IntegrityError, transaction
 
 from conversations.models import Contact
 from conversations.payloads import opt_out_reason
-from conversations.services import conversation_start, conversation_touch, preview_for
+from conversations.services import conversation_lock, conversation_start, conversation_touch, preview_for
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA, is_too_long, segment_info
 from messaging.services.announce import announce_new_message
+from messaging.services.guard import guard_check, reply_rules_apply
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, User
@@ -55,6 +56,10 @@ def message_send(
     body: str,
     media_urls: Sequence[str] = (),
     idempotency_key: str | None = None,
+    last_seen_message_id: int | None = None,
+    confirm: bool = False,
+    take_over: bool = False,
+    retry_of: Message | None = None,
 ) -> SendResult:
     """Store an outbound message (status ``pending``) and enqueue its delivery task with it.
 
@@ -62,7 +67,16 @@ def message_send(
     task row (django-tasks' database backend inserts it here): a transactional outbox, so
     a message is never sent without being stored, nor stored without being sent.
     Idempotent per organization on ``idempotency_key``: a repeat returns the first message
-    and enqueues nothing. Refuses opted-out contacts with the reason.
+    and enqueues nothing (before any other check: a confirmed retry never texts twice).
+    Refuses opted-out contacts with the reason. ``retry_of``: the failed message this one resends
+    (``messages_retry``).
+
+    Lock: the conversation row (``conversation_lock``, ``SELECT … FOR UPDATE``), then the contact
+    row — the order ``message_receive`` takes them in — are held until the transaction ends.
+    Every message of a conversation is inserted under its row lock, so the send guard
+    (``last_seen_message_id``; ``confirm`` skips it) and the reply rules (``take_over``) read
+    the conversation as it stands: of two guarded replies racing from the same view, the second
+    waits, then sees the first and is refused (``messaging.services.guard``).
     """
     from messaging.tasks import message_deliver_task
 
@@ -75,12 +89,20 @@ def message_send(
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
         if earlier is not None:
             return SendResult(message=earlier, created=False)
+    started = conversation_start(organization=organization, contact=contact)
+    conversation = conversation_lock(conversation_id=started.pk)  # see the docstring: lock order
     contact = Contact.objects.select_for_update().get(pk=contact.pk)  # an opt-out cannot slip in between
     if contact.is_opted_out:
         raise ServiceError(opt_out_reason(contact), code="opted_out", field="contactId")
+    if idempotency_key is not None:  # again, under the lock: a racing repeat of this key stored it meanwhile
+        earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return SendResult(message=earlier, created=False)
+    if not confirm:
+        guard_check(conversation=conversation, sender=sender, last_seen_message_id=last_seen_message_id)
+    reply_rules_apply(conversation=conversation, sender=sender, take_over=take_over)
 
-    conversation = conversation_start(organization=organization, contact=contact)
-    number = conversation.phone_number
+    number = started.phone_number
     info = segment_info(body)
     try:
         with transaction.atomic():
@@ -97,6 +119,7 @@ def message_send(
                 num_media=len(media_urls),
                 sent_by=sender,
                 idempotency_key=idempotency_key,
+                retry_of=retry_of,
             )
     except IntegrityError:
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
@@ -112,7 +135,9 @@ def message_send(
         status=MessageStatus.PENDING,
         payload={"sent_by": sender.pk if sender else None, "segments": info.segments, "encoding": info.encoding},
     )
-    conversation_touch(conversation=conversation, preview=preview_for(body, has_media=bool(media_urls)))
+    conversation_touch(
+        conversation=conversation, preview=preview_for(body, has_media=bool(media_urls)), wake=False
+    )  # staff's own text leaves a snooze as it is
     message_deliver_task.enqueue(message.pk)
 
     announce_new_message(message)

@@ -1,17 +1,23 @@
-"""The inbox's websocket: authenticate, join the organization's group, forward events. It writes nothing."""
+"""The inbox's websocket: authenticate, join the organization's group, forward events, carry presence.
+It writes nothing to the database (presence lives in its TTL store: ``smsinbox.presence``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from conversations.payloads import user_name
+from conversations.selectors import conversation_get_for_user
 from smsinbox import events
 from smsinbox.events import organization_group, user_group
 from smsinbox.parsing import ascii_int
+from smsinbox.presence import MIN_FRAME_INTERVAL_MS, PresenceState, presence_list, presence_update
 from smsinbox.tenancy import organization_ids_for_user
 
 logger = logging.getLogger(__name__)
@@ -22,6 +28,12 @@ FORBIDDEN = 4403
 # (``InboxConsumer._join``).
 JOIN_ATTEMPTS = 3
 JOIN_SECONDS = 5.0
+_PRESENCE_STATES = frozenset(state.value for state in PresenceState)
+# A websocket's presence frames ("left" excepted, repeats of one state in one thread already dropped): bursts
+# of PRESENCE_BURST, PRESENCE_RATE a second in the long run.
+PRESENCE_BURST = 5
+PRESENCE_RATE = 5.0
+PRESENCE_MEMORY = 100  # conversations a websocket remembers (access, last frame) before it starts over
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
@@ -42,6 +54,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     Invariant: a websocket is accepted only once it has joined every group it listens to — an inbox
     that says "live" hears every event from then on, and resyncs what came before. When the channel
     layer (Redis) cannot take the membership, the handshake is refused and the page tries again.
+
+    Presence: the page says ``{"type": "presence", "conversationId": <id>, "state": "viewing"|"typing"|"left"}``
+    about a thread of an organization this websocket joined (anything else is ignored); the presence
+    service stores it for its TTL and tells the organization's group (``presence.changed``). On accepting,
+    the websocket is sent who is present now; a user never hears their own presence; closing says ``left``
+    for every thread this websocket was present in.
     """
 
     groups_joined: list[str]
@@ -50,6 +68,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.groups_joined = []
         self.user_group = None
+        self.connection = secrets.token_hex(8)  # tells apart two tabs of one user in presence
+        self.present: dict[int, int] = {}  # conversation id → its organization's id, where this websocket said it is
+        self.conversation_orgs: dict[int, int | None] = {}  # access checked: conversation id → organization id
+        self.last_presence: dict[tuple[int, str], float] = {}  # (conversation, state) → when last taken
+        self.presence_tokens, self.presence_filled = float(PRESENCE_BURST), time.monotonic()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self._refuse(UNAUTHENTICATED)
@@ -75,6 +98,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 return
             self.groups_joined.append(group)
         await self.accept()
+        for organization_id in allowed:  # who is present now; changes follow as events
+            for payload in await presence_list(organization_id=organization_id):
+                if payload["userId"] != user.pk:
+                    await self.send_json({"type": events.Event.PRESENCE_CHANGED.value, "payload": payload})
 
     async def _refuse(self, code: int) -> None:
         """Accept and close at once with ``code``, having joined nothing: the page can read the code."""
@@ -107,6 +134,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         await self._leave_all()
+        present, self.present = getattr(self, "present", {}), {}
+        for conversation_id, organization_id in present.items():
+            await self._announce(organization_id, conversation_id, PresenceState.LEFT)
 
     async def _leave_all(self) -> None:
         groups = [*self.groups_joined, *([self.user_group] if self.user_group else [])]
@@ -142,12 +172,15 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         return None
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        """Answer the page's keep-alive ping, re-checking the session and access each time.
+        """Answer the page's keep-alive ping, re-checking the session and access each time; take presence frames.
 
         A session that expired (or was ended without an event: a bulk update) closes at the next ping
         (4401); a user removed from every organization named stops hearing them (4403). Group
         memberships are renewed, so they never lapse in Redis.
         """
+        if isinstance(content, dict) and content.get("type") == "presence":
+            await self._presence(content)
+            return
         if not (isinstance(content, dict) and content.get("type") == "ping"):
             return
         code = await self._recheck()
@@ -158,6 +191,80 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_add(group, self.channel_name)
         await self.send_json({"type": "pong"})
 
+    async def _presence(self, content: dict[str, Any]) -> None:
+        """Validate a presence frame strictly, check the thread is one this websocket may see, and hand it to
+        the presence service. Anything else (unknown keys, a state not listed, an id that is not ASCII digits,
+        a thread of another organization or none) is ignored, as are repeats faster than the page's timings."""
+        state = content.get("state")
+        if set(content) != {"type", "conversationId", "state"} or not isinstance(state, str):
+            return
+        if state not in _PRESENCE_STATES:
+            return
+        raw = content["conversationId"]
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            return
+        conversation_id = ascii_int(str(raw))
+        if conversation_id is None:
+            return
+        state = PresenceState(state)
+        now = time.monotonic()
+        if state != PresenceState.LEFT:
+            last = self.last_presence.get((conversation_id, state))
+            if last is not None and (now - last) * 1000 < MIN_FRAME_INTERVAL_MS:
+                return
+            # A token bucket over the rest: thread after thread cannot make the consumer read the database
+            # or the group hear more than PRESENCE_RATE a second (a page sends about one a second).
+            self.presence_tokens = min(
+                PRESENCE_BURST, self.presence_tokens + (now - self.presence_filled) * PRESENCE_RATE
+            )
+            self.presence_filled = now
+            if self.presence_tokens < 1:
+                return
+            self.presence_tokens -= 1
+            if len(self.last_presence) >= PRESENCE_MEMORY:
+                self.last_presence.clear()
+            self.last_presence[(conversation_id, state)] = now
+        organization_id = await self._organization_of(conversation_id)
+        if organization_id is None:
+            return
+        if state == PresenceState.LEFT:
+            if self.present.pop(conversation_id, None) is None:
+                return
+        else:
+            for other, other_org in list(self.present.items()):  # one thread at a time per websocket
+                if other != conversation_id:
+                    del self.present[other]
+                    await self._announce(other_org, other, PresenceState.LEFT)
+            self.present[conversation_id] = organization_id
+        await self._announce(organization_id, conversation_id, state)
+
+    async def _organization_of(self, conversation_id: int) -> int | None:
+        """The organization of a conversation the user may see and this websocket listens to, else ``None``.
+        A conversation never changes organization, so the answer is kept; the group is checked each time
+        (access lost at a re-check leaves the group)."""
+        if conversation_id not in self.conversation_orgs:
+            if len(self.conversation_orgs) >= PRESENCE_MEMORY:
+                self.conversation_orgs.clear()
+            conversation = await database_sync_to_async(conversation_get_for_user)(
+                user=self.scope["user"], conversation_id=conversation_id
+            )
+            self.conversation_orgs[conversation_id] = conversation.organization_id if conversation else None
+        organization_id = self.conversation_orgs[conversation_id]
+        if organization_id is None or organization_group(organization_id) not in self.groups_joined:
+            return None
+        return organization_id
+
+    async def _announce(self, organization_id: int, conversation_id: int, state: PresenceState) -> None:
+        user = self.scope["user"]
+        await presence_update(
+            organization_id=organization_id,
+            conversation_id=conversation_id,
+            user_id=user.pk,
+            name=user_name(user),
+            connection=self.connection,
+            state=state,
+        )
+
     async def inbox_event(self, message: dict[str, Any]) -> None:
         """Forward a live event (Channels type ``events.CHANNEL_TYPE``) to the page, unchanged.
 
@@ -167,6 +274,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         frame = events.frame(message)
         if frame is None:
             return
+        if frame["type"] == events.Event.PRESENCE_CHANGED and frame["payload"].get("userId") == self.scope["user"].pk:
+            return  # one's own presence (from this tab or another) is not shown back
         if frame["type"] == events.Event.SESSION_ENDED:
             code = await self._recheck()
             if code is None:
@@ -174,7 +283,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json(frame)
             await self.close(code=code)
             return
-        if frame["type"] == events.Event.MENTION_CREATED and not self._listens_to(frame["payload"]):
+        if frame["type"] in events.USER_EVENTS_OF_ORGANIZATION and not self._listens_to(frame["payload"]):
             return  # heard on the user's group, about another of their organizations than this inbox's
         await self.send_json(frame)
 

@@ -1,5 +1,6 @@
 // The inbox page's entry: wires the modules to the page. No third-party code; every message body is
 // inserted as text, never as HTML. What the modules need to know comes from the server (config.js).
+import { wireCanned } from "./canned.js";
 import { wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
@@ -7,6 +8,9 @@ import { wireLabels } from "./labels.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
+import { wireSnooze } from "./snooze.js";
+import { createPresence } from "./presence.js";
+import { createNotifier, registerServiceWorker } from "./notify.js";
 import { createThread } from "./thread.js";
 import { formatters, refreshRelativeTimes, rememberTimeZone } from "./times.js";
 
@@ -26,17 +30,28 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
   const labels = wireLabels({ config, list: document.getElementById("conversation-list"), onRow: (c) => list.upsert(c) });
+  const snooze = wireSnooze({ config });
+  const presence = createPresence({ config, list: document.getElementById("conversation-list"), line: document.getElementById("presence-line") });
+  let live = null;
+  const here = presence.wire({ send: (frame) => live?.send(frame), input: document.getElementById("body") });
+  const notify = createNotifier({ config, root });
+  registerServiceWorker(config.urls.serviceWorker);
 
-  connectLive({
+  live = connectLive({
     config,
     root,
+    onOpen: here.onOpen,
     handlers: new Map([
+      [config.events.presenceChanged, presence.heard],
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.noteCreated, (n) => notes.add(n)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
+      [config.events.conversationWoken, (p) => snooze.woken(p)],
+      [config.events.cannedReplyChanged, (p) => canned?.forget(p)],
       [config.events.conversationUpdated, (c) => {
         list.upsert(c);
         if (thread.follow(c)) composer?.setOptOut(c.optOutReason);
@@ -44,6 +59,7 @@ if (root && config) {
         labels.refreshCounts();
       }],
       [config.events.labelChanged, (p) => labels.labelChanged(p)],
+      [config.events.notificationCreated, notify],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },
   });
@@ -52,7 +68,7 @@ if (root && config) {
   list.updateTitle();
   thread.wireScrolling();
   thread.wireOlder(document.getElementById("load-older"));
-  thread.wireRetry(composer?.retry);
+  thread.wireRetry();
   thread.wireActions({ onRow: list.upsert });
   wireKeyboard({ config });
 }

@@ -19,6 +19,7 @@ export function matchesFilter(row, filter, { conversation, user }) {
     case "unread": return row.unreadCount > 0 || row.id === conversation;
     case "open": return row.status === "open";
     case "closed": return row.status === "closed";
+    case "snoozed": return row.status === "snoozed";
     case "mine": return row.assigneeId === user;
     case "unassigned": return !row.assigneeId;
     case "failed": return Boolean(row.lastOutboundFailed);
@@ -79,6 +80,7 @@ export function createList({ config, list, format, doc = document }) {
     row.classList.toggle("failed", Boolean(c.lastOutboundFailed));
     if (!c.lastOutboundFailed) row.querySelector(".tag.failed")?.remove();
     if (c.status !== "closed") row.querySelector(".tag.closed")?.remove();
+    if (c.status !== "snoozed") row.querySelector(".tag.snoozed")?.remove();
     if (!c.assigneeName) row.querySelector(".tag.assignee")?.remove();
     row.querySelector(".unread-badge").hidden = !c.unreadCount;
     renderRowLabels(row, c, existing); // labels.js: the checkbox and the label chips

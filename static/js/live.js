@@ -54,7 +54,8 @@ export async function stillSignedIn(url) {
 // handlers: Map of event name → function(payload). The resync answer stands in for missed events: its rows
 // are conversation-updated payloads (oldest first once reversed), its messages message-created ones, its notes
 // note-created ones.
-export function connectLive({ config, root, handlers, setStatus }) {
+// onOpen: called on every (re)connection. Returns { send(frame) }: a frame for the server, dropped while closed.
+export function connectLive({ config, root, handlers, setStatus, onOpen = () => {} }) {
   const live = config.live;
   const state = { since: config.now, retry: 0, socket: null, forbidden: false, rechecked: false };
   const dispatch = (type, payload) => handlers.get(type)?.(payload);
@@ -92,6 +93,7 @@ export function connectLive({ config, root, handlers, setStatus }) {
       root.dataset.live = "connected";
       setStatus("");
       resync(); // every (re)connection: whatever happened since the page or the last sync was rendered
+      onOpen();
     });
     socket.addEventListener("message", (event) => {
       const { type, payload } = JSON.parse(event.data);
@@ -118,6 +120,8 @@ export function connectLive({ config, root, handlers, setStatus }) {
     });
   }
 
+  const send = (frame) => { if (state.socket?.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify(frame)); };
   connect();
-  setInterval(() => { if (state.socket?.readyState === WebSocket.OPEN) state.socket.send(JSON.stringify({ type: "ping" })); }, live.pingMs);
+  setInterval(() => send({ type: "ping" }), live.pingMs);
+  return { send };
 }

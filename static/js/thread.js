@@ -1,10 +1,12 @@
 // The open thread: bubbles appended as they are heard (the pending one replaced by the stored one), statuses
 // that only move forward, failed bubbles with "Retry", "load older" keeping the reader's place, the view kept
 // at the newest message unless the reader scrolled up, marking the thread read, and the header (name, opt-out,
-// status, assignee) following the conversation's row as it is heard, with close/reopen/assign/mark unread in place.
+// status, snooze, assignee) following the conversation's row as it is heard, with close/reopen/snooze/assign/mark
+// unread in place.
 import { statusTables } from "./config.js";
 import { get, post, postForm } from "./http.js";
 import { cloneTemplate, setLines } from "./templates.js";
+import { snoozeText } from "./times.js";
 
 // Events from several processes may arrive out of order: a status is shown only if it ranks above the one
 // shown (the ranks of messaging/statuses.py, from the config).
@@ -35,7 +37,6 @@ export function createThread({ config, messages, format, doc = document }) {
   const statusValues = (m) => ({ ...m, statusLabel: label[m.status] || m.status });
   const scroller = doc.getElementById("thread-scroll");
   const header = doc.getElementById("thread-header");
-  let retry = null; // set by wireRetry: sends a failed message's text again
 
   // What scrolls the thread: its own pane on a wide screen, the whole page on a phone (one column).
   function scrollBox() {
@@ -52,9 +53,9 @@ export function createThread({ config, messages, format, doc = document }) {
   function notePosition() { pinned = isNearEnd(scrollBox()); }
 
   function showRetry(node, m) {
-    const button = node.querySelector("[data-retry]");
-    if (!button) return;
-    if (m.retryable) button.hidden = false; else button.remove();
+    const form = node.querySelector("[data-retry-form]");
+    if (!form) return;
+    if (m.retryable) form.elements.message_ids.value = m.id; else form.remove();
   }
 
   function bubbleFor(m) {
@@ -78,7 +79,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const time = bubble.querySelector(".meta time");
     time.setAttribute("datetime", m.createdAt);
     time.textContent = format.absolute.format(new Date(m.createdAt));
-    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .status, .meta .error, .meta .retry").forEach((n) => n.remove());
+    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .status, .meta .error, .meta .retry-form").forEach((n) => n.remove());
     else {
       if (!m.sentByName) bubble.querySelector(".meta .sender").remove();
       if (!m.errorCode) bubble.querySelector(".meta .error").remove();
@@ -92,7 +93,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const meta = cloneTemplate("message-template", statusValues(m), doc).querySelector(".meta");
     if (!m.errorCode) meta.querySelector(".error").remove();
     showRetry(meta, m);
-    return meta.querySelectorAll(".status, .error, .retry");
+    return meta.querySelectorAll(".status, .error, .retry-form");
   }
 
   function markRead() {
@@ -118,7 +119,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const meta = item?.querySelector(".meta");
     if (!meta) return;
     if (!isAdvance(meta.querySelector(".status")?.dataset.status, m.status, rank)) return;
-    meta.querySelectorAll(".status, .error, .retry").forEach((n) => n.remove());
+    meta.querySelectorAll(".status, .error, .retry-form").forEach((n) => n.remove());
     meta.append(...statusNodes(m));
     item.classList.toggle("failed", failedStatuses.has(m.status));
   }
@@ -150,6 +151,16 @@ export function createThread({ config, messages, format, doc = document }) {
     };
   }
 
+  // The newest message id on screen (a pending bubble counts once its send answered its id); 0 for none.
+  function newestId() {
+    let newest = 0;
+    messages?.querySelectorAll("li.message").forEach((item) => {
+      const id = Number(item.dataset.id) || Number(item.dataset.messageId) || 0;
+      if (id > newest) newest = id;
+    });
+    return newest;
+  }
+
   // "Load older": the older page goes above, and the message the reader was looking at stays where it was.
   function wireOlder(button) {
     button?.addEventListener("click", async () => {
@@ -159,7 +170,6 @@ export function createThread({ config, messages, format, doc = document }) {
       template.innerHTML = await answer.text(); // server-rendered, autoescaped by Django templates
       const marker = template.content.querySelector(".older-marker");
       marker?.remove();
-      template.content.querySelectorAll("[data-retry]").forEach((b) => { b.hidden = false; });
       const anchor = messages.firstElementChild;
       const top = anchor?.getBoundingClientRect().top;
       messages.prepend(template.content);
@@ -186,18 +196,34 @@ export function createThread({ config, messages, format, doc = document }) {
     } else scrollToEnd();
   }
 
-  // "Retry" on a failed bubble: a new send of the same text (a new idempotency key) through the composer.
-  function wireRetry(send) {
-    retry = send;
+  // "Retry" on a failed bubble: its form (which works without scripts) posted for JSON; the server resends the
+  // text and media as a new message (messages_retry), or says why not. The new bubble arrives as any message does.
+  function wireRetry() {
     if (!messages) return;
-    messages.querySelectorAll("[data-retry]").forEach((b) => { b.hidden = false; });
-    messages.addEventListener("click", (event) => {
-      const button = event.target.closest("[data-retry]");
-      if (!button || !retry) return;
-      const text = bodyText(button.closest("li.message")?.querySelector(".body"));
-      if (!text) return;
+    messages.addEventListener("submit", async (event) => {
+      const form = event.target.closest("[data-retry-form]");
+      if (!form) return;
+      event.preventDefault();
+      const button = form.querySelector("[data-retry]");
       button.disabled = true;
-      retry(text).finally(() => { button.disabled = false; });
+      let said = "";
+      try {
+        const answer = await postForm(form.action, new FormData(form));
+        const result = await answer.json();
+        said = result.error || result.skipped?.[0]?.message || "";
+        if (!said) { form.remove(); return; }
+      } catch (error) {
+        said = error.message;
+      }
+      button.disabled = false;
+      let note = form.querySelector(".retry-said");
+      if (!note) {
+        note = doc.createElement("span");
+        note.className = "retry-said error";
+        note.setAttribute("role", "status");
+        form.append(note);
+      }
+      note.textContent = said;
     });
   }
 
@@ -216,9 +242,10 @@ export function createThread({ config, messages, format, doc = document }) {
     if (number) number.textContent = c.contactName === c.contactPhoneDisplay ? "" : `${c.contactPhoneDisplay} · `;
     doc.getElementById("thread-opted-out").hidden = !c.optedOut;
     doc.getElementById("thread-closed").hidden = c.status !== "closed";
-    const hadFocus = header.querySelector("#status-form button:focus");
-    header.querySelectorAll("#status-form button[data-when]").forEach((b) => { b.hidden = b.dataset.when !== c.status; });
-    if (hadFocus?.hidden) header.querySelector("#status-form button:not([hidden])")?.focus();
+    showSnooze(c);
+    const hadFocus = header.querySelector("#status-form button:focus, #unsnooze-form button:focus");
+    header.querySelectorAll("#status-form button[data-when]").forEach((b) => { b.hidden = !b.dataset.when.split(" ").includes(c.status); });
+    if (hadFocus?.closest("[hidden]")) header.querySelector("#status-form button:not([hidden])")?.focus();
     const select = doc.getElementById("assignee");
     if (select && !select.dataset.unsaved) {
       const value = c.assigneeId ? String(c.assigneeId) : "";
@@ -230,6 +257,23 @@ export function createThread({ config, messages, format, doc = document }) {
     return true;
   }
 
+  // "Snoozed until Tue 9:00 AM" (the viewer's zone) or "until they reply"; the Unsnooze button while snoozed.
+  function showSnooze(c) {
+    const line = doc.getElementById("thread-snoozed");
+    const unsnooze = doc.getElementById("unsnooze-form");
+    if (unsnooze) unsnooze.hidden = c.status !== "snoozed";
+    if (!line) return;
+    line.hidden = c.status !== "snoozed";
+    if (c.status !== "snoozed") return;
+    if (c.snoozedUntil) {
+      const time = doc.createElement("time");
+      time.setAttribute("datetime", c.snoozedUntil);
+      time.textContent = snoozeText(new Date(c.snoozedUntil), format);
+      time.title = format.absolute.format(new Date(c.snoozedUntil));
+      line.replaceChildren("Snoozed until ", time);
+    } else line.replaceChildren("Snoozed until they reply");
+  }
+
   // Close/reopen, assign and mark unread in place: the same form posts, answered with the row as JSON.
   function wireActions({ onRow }) {
     if (!header) return;
@@ -237,7 +281,7 @@ export function createThread({ config, messages, format, doc = document }) {
     const say = (text) => { if (state) state.textContent = text; };
     const select = doc.getElementById("assignee");
     select?.addEventListener("change", () => { select.dataset.unsaved = "1"; });
-    header.querySelectorAll("#status-form, #assign-form, #unread-form").forEach((form) => {
+    header.querySelectorAll("#status-form, #assign-form, #unread-form, #snooze-form, #unsnooze-form").forEach((form) => {
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const submitter = event.submitter;
@@ -250,7 +294,12 @@ export function createThread({ config, messages, format, doc = document }) {
           if (!answer.ok) throw new Error(result.error || answer.statusText);
           if (form.id === "assign-form") delete select.dataset.unsaved;
           if (result.conversation) { follow(result.conversation); onRow(result.conversation); }
-          say(form.id === "unread-form" ? "Marked unread." : "Saved.");
+          say({ "unread-form": "Marked unread.", "snooze-form": "Snoozed.", "unsnooze-form": "Unsnoozed." }[form.id] || "Saved.");
+          if (form.id === "snooze-form") {
+            const menu = doc.getElementById("snooze-menu");
+            menu.open = false;
+            menu.querySelector("summary").focus();
+          }
         } catch (error) {
           say(error.message);
         } finally {
@@ -260,5 +309,7 @@ export function createThread({ config, messages, format, doc = document }) {
     });
   }
 
-  return { add, appendItem, updateStatus, addPending, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions };
+  return {
+    add, appendItem, updateStatus, addPending, newestId, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions,
+  };
 }

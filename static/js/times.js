@@ -7,7 +7,15 @@ export function formatters(timeZone) {
       month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: timeZone || undefined,
     }),
     relative: new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }),
+    withWeekday: new Intl.DateTimeFormat(undefined, {
+      weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: timeZone || undefined,
+    }),
   };
+}
+
+// When a snoozed thread comes back: "Tue, Dec 8, 9:00 AM", in the viewer's zone.
+export function snoozeText(date, format) {
+  return format.withWeekday.format(date);
 }
 
 // "just now", "5 minutes ago", "in 2 hours", "yesterday"…; a week or more away, the date itself.

@@ -81,6 +81,13 @@ def table(res: dict[str, Any]) -> str:
         target = "<= 100 ms" if n == "100" else "<= 250 ms" if n == "500" else ""
         add(f"4 push p50/p99 ms, {n} clients", f"{p['p50_ms']}/{p['p99_ms']}", f"p99 {target}" if target else "")
         add(f"4 push missing frames, {n} clients", p["missing_frames"], "0")
+    s8 = res.get("s8_presence")
+    if s8:
+        f, h = s8["fan_out"], s8["heartbeats"]
+        add(f"8 presence fan-out p50/p99 ms, {f['clients']} clients", f"{f['p50_ms']}/{f['p99_ms']}", "p99 <= 150 ms")
+        add("8 presence missing frames", f["missing_frames"], "0")
+        add(f"8 heartbeats of {h['staff']} staff: Redis ops/s, server CPU %",
+            f"{h['redis_ops_per_s_for_presence']}, {h['server_cpu_pct_of_one_core']}")  # fmt: skip
     s5 = res.get("s5_outbound")
     if s5:
         add(f"5 outbound msg/s, no limit ({s5['rate_limit_off']['workers']} workers)",

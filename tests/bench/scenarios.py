@@ -1,4 +1,4 @@
-"""The seven scenarios of ``make bench``, run in order against one set of servers."""
+"""The scenarios of ``make bench``, run in order against one set of servers (S8, presence: ``presence.py``)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ from tests.bench.harness import (
     seed_thread_and_outbound,
 )
 from tests.bench.load import closed_loop, inbound, open_loop, post_once, round2, status_callback
+from tests.bench.presence import s8_presence
 
 # --- the run -------------------------------------------------------------------------------
 
@@ -449,6 +450,7 @@ class Bench:
             for n in s.push_clients:
                 log(f"S4 live push to {n} websocket clients …")
                 await self.s4_push(session, main, other, cookies, n)
+            await s8_presence(self, main, other)  # tests/bench/presence.py
             assert other.proc is not None
             other.proc.terminate()  # reaped in cleanup
             self.results["s7_memory"] = {"main_server": main.memory(), "after": "S1-S4"}

@@ -142,3 +142,25 @@ def test_locked_database_answers_503_within_seconds_then_redelivery_stores_once(
     assert post_inbound(Client(), to=TO, sid=sid).status_code == 200
     assert Message.objects.filter(twilio_sid=sid).count() == 1
     assert Conversation.objects.get().unread_count == 1
+
+
+def test_two_sweeps_at_once_wake_a_snoozed_conversation_once(org_a, conversation_a):
+    """Two sweepers (threads, connections) reach the same due rows: each row is woken, announced and its
+    assignee told exactly once (the conditional UPDATE), whichever sweeper gets it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversations.snooze import conversation_snooze, conversations_wake_due
+
+    now = timezone.now()
+    snoozed = [conversation_a]
+    for i in range(2, 30):
+        post_inbound(Client(), to=TO, from_=f"+141555502{i:02d}", body="hi")
+    snoozed = list(Conversation.objects.all())
+    for conversation in snoozed:
+        conversation_snooze(conversation=conversation, user=org_a.user, until=now + timedelta(minutes=5), now=now)
+    woken = run_at_once([lambda: conversations_wake_due(now=now + timedelta(minutes=5))] * 2)
+    assert sum(woken) == len(snoozed)
+    assert not Conversation.objects.filter(status="snoozed").exists()
+    assert conversations_wake_due(now=now + timedelta(hours=1)) == 0

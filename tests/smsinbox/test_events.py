@@ -116,5 +116,69 @@ def test_the_names_the_page_is_given_are_the_events():
         "note_created": "note.created",
         "mention_created": "mention.created",
         "label_changed": "label.changed",
+        "conversation_woken": "conversation.woken",
+        "canned_reply_changed": "canned_reply.changed",
+        "presence_changed": "presence.changed",
+        "notification_created": "notification.created",
     }
     assert set(events.event_names().values()) == set(events.Event)
+
+
+def test_an_ephemeral_event_is_published_at_once_not_on_commit(db):
+    """``publish_now`` (presence): nothing to commit, so it does not wait for one, even inside a transaction."""
+    from asgiref.sync import async_to_sync
+
+    def publish_inside_a_transaction():
+        with transaction.atomic():
+            async_to_sync(events.publish_now)(
+                organization_id=7, event=events.Event.PRESENCE_CHANGED, payload={"user_id": 3, "state": "typing"}
+            )
+            transaction.set_rollback(True)
+
+    assert collect_live_events(7, publish_inside_a_transaction) == [
+        {"type": "presence.changed", "payload": {"userId": 3, "state": "typing"}}
+    ]
+    assert collect_live_events(7, lambda: async_to_sync(events.publish_now)(
+        organization_id=8, event=events.Event.PRESENCE_CHANGED, payload={}
+    )) == []  # fmt: skip
+
+
+def test_an_ephemeral_event_to_an_unreachable_layer_is_logged_not_raised(settings, caplog):
+    from asgiref.sync import async_to_sync
+
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+    async_to_sync(events.publish_now)(organization_id=7, event=events.Event.PRESENCE_CHANGED, payload={})
+    assert "not delivered" in caplog.text
+def test_a_users_event_reaches_that_users_group_only_after_commit(db, django_capture_on_commit_callbacks):
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    async def scenario():
+        layer = get_channel_layer()
+        mine, other = await layer.new_channel(), await layer.new_channel()
+        await layer.group_add(events.user_group(5), mine)
+        await layer.group_add(events.user_group(6), other)
+
+        def publish():
+            with django_capture_on_commit_callbacks(execute=True):
+                events.publish_to_user_on_commit(
+                    user_id=5, event=events.Event.NOTIFICATION_CREATED, payload={"tag_name": "t"}
+                )
+
+        from asgiref.sync import sync_to_async
+
+        await sync_to_async(publish)()
+        heard = events.frame(await asyncio.wait_for(layer.receive(mine), timeout=2))
+        try:
+            leaked = await asyncio.wait_for(layer.receive(other), timeout=0.3)
+        except TimeoutError:
+            leaked = None
+        return heard, leaked
+
+    heard, leaked = async_to_sync(scenario)()
+    assert heard == {"type": "notification.created", "payload": {"tagName": "t"}}
+    assert leaked is None

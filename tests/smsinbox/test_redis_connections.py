@@ -68,3 +68,35 @@ def test_each_scheme_gets_its_cancellable_connection_and_the_url_options_win():
     assert tls["password"] == "pw"
     unix = channel_layer_host("unix:///run/redis.sock?db=3", socket_timeout=10)
     assert (unix["connection_class"], unix["path"], unix["db"]) == (CancellableUnixConnection, "/run/redis.sock", 3)
+
+
+@pytest.mark.redis
+@pytest.mark.asyncio
+async def test_two_deployments_on_one_redis_hear_only_their_own_groups():
+    """README: REDIS_PREFIX (by default the database's name) keeps deployments sharing a Redis apart:
+    both have an ``org.1``, and an event for one never reaches the other."""
+    config = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    assert config["prefix"] == settings.REDIS_PREFIX
+    ours, theirs = (RedisChannelLayer(**{**config, "prefix": f"{config['prefix']}:{name}"}) for name in "ab")
+    try:
+        mine, other = await ours.new_channel(), await theirs.new_channel()
+        await ours.group_add("org.1", mine)
+        await theirs.group_add("org.1", other)
+        await theirs.group_send("org.1", {"type": "inbox.event", "event": "x", "payload": {"for": "theirs"}})
+        assert (await asyncio.wait_for(theirs.receive(other), 5))["payload"] == {"for": "theirs"}
+        await ours.group_send("org.1", {"type": "inbox.event", "event": "x", "payload": {"for": "ours"}})
+        assert (await asyncio.wait_for(ours.receive(mine), 5))["payload"] == {"for": "ours"}  # not theirs first
+        late = asyncio.ensure_future(theirs.receive(other))
+        done, _ = await asyncio.wait([late], timeout=0.5)
+        late.cancel()
+        assert not done  # nothing of ours reached them
+    finally:
+        for layer in (ours, theirs):
+            await layer.flush()
+            await layer.close_pools()
+
+
+def test_the_default_prefix_names_the_database():
+    from smsinbox.settings import _db_name
+
+    assert f"smsinbox:{_db_name}" == settings.REDIS_PREFIX

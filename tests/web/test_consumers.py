@@ -95,14 +95,23 @@ async def test_naming_an_organization_by_anything_but_an_id_is_refused(named):
     assert (connected, code) == (False, FORBIDDEN)
 
 
+def _table_contents() -> dict[str, list]:
+    """Every row of every model, as values: any write shows as a difference."""
+    from django.apps import apps
+
+    return {m._meta.label: sorted(map(repr, m._default_manager.values_list())) for m in apps.get_models()}
+
+
 async def test_ping_is_answered_and_nothing_is_written():
     a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
     communicator, _, _ = await connect(a.user)
+    before = await database_sync_to_async(_table_contents)()
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from(timeout=1) == {"type": "pong"}
     await communicator.send_json_to({"type": "message.created", "payload": {"body": "forged"}})
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+    assert await database_sync_to_async(_table_contents)() == before  # the database, not only the echo
 
 
 async def _session_cookie(user) -> str:
@@ -167,7 +176,7 @@ async def test_every_listed_event_is_forwarded_unchanged_and_nothing_else():
     layer = get_channel_layer()
     await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": "message.deleted", "payload": {"id": 1}})
     assert await alice.receive_nothing(timeout=0.2)
-    for event in set(events.Event) - {events.Event.SESSION_ENDED, events.Event.MENTION_CREATED}:  # user's group: below
+    for event in set(events.Event) - {events.Event.SESSION_ENDED, *events.USER_EVENTS_OF_ORGANIZATION}:  # below
         payload = {"id": 1, "someKey": [{"nestedKey": None}]}
         await layer.group_send(group, {"type": events.CHANNEL_TYPE, "event": event.value, "payload": payload})
         assert await alice.receive_json_from(timeout=1) == {"type": event.value, "payload": payload}
@@ -185,10 +194,11 @@ async def test_a_mention_is_forwarded_only_by_the_websockets_of_its_organization
     of_b, _, _ = await connect(a.user, f"/ws/inbox/?organization={b.organization.pk}")
     layer = get_channel_layer()
     payload = {"noteId": 1, "organizationId": b.organization.pk, "conversationId": 1}
-    message = {"type": events.CHANNEL_TYPE, "event": events.Event.MENTION_CREATED.value, "payload": payload}
-    await layer.group_send(events.user_group(a.user.pk), message)
-    assert await of_b.receive_json_from(timeout=1) == {"type": "mention.created", "payload": payload}
-    assert await of_a.receive_nothing(timeout=0.2)
+    for event in sorted(events.USER_EVENTS_OF_ORGANIZATION):  # mention.created, conversation.woken (snooze)
+        message = {"type": events.CHANNEL_TYPE, "event": event.value, "payload": payload}
+        await layer.group_send(events.user_group(a.user.pk), message)
+        assert await of_b.receive_json_from(timeout=1) == {"type": event.value, "payload": payload}
+        assert await of_a.receive_nothing(timeout=0.2)
     await of_a.disconnect()
     await of_b.disconnect()
 

@@ -110,7 +110,10 @@ class ConversationAdmin(PhoneSearchMixin, ServiceAdmin):
     search_fields = ("contact__first_name", "contact__last_name", "last_message_preview")
     phone_search_fields = ("contact__phone",)
     date_hierarchy = "last_message_at"
-    readonly_fields = ("last_message_at", "last_message_preview", "unread_count", "created_at", "updated_at")
+    readonly_fields = (
+        "last_message_at", "last_message_preview", "unread_count", "created_at", "updated_at",
+        "snoozed_until", "snooze_until_reply", "snoozed_by",  # snoozed from the inbox or the API (a wake condition)
+    )  # fmt: skip
     fixed_after_creation = ("organization", "contact")
     inlines = (MessageInline,)
 
@@ -124,6 +127,7 @@ class ConversationAdmin(PhoneSearchMixin, ServiceAdmin):
             status=changes.get("status"),
             assignee_id=(assignee.pk if assignee else None) if "assignee" in changes else UNSET,
             phone_number=changes.get("phone_number"),
+            by_user_id=request.user.pk,
         )
 
     def delete(self, request: HttpRequest, obj: Conversation) -> None:

@@ -52,13 +52,21 @@ class MembershipInline(ReadOnlyInline):
 @admin.register(Organization)
 class OrganizationAdmin(ServiceAdmin):
     organization_path = None
-    list_display = ("name", "created_at")
+    list_display = ("name", "auto_assign_on_reply", "only_assignee_replies", "created_at")
+    fieldsets = (
+        (None, {"fields": ("name",)}),
+        ("Replies", {"fields": ("auto_assign_on_reply", "only_assignee_replies")}),
+    )
     search_fields = ("name",)
     date_hierarchy = "created_at"
     inlines = (PhoneNumberInline, MembershipInline)
 
     def create(self, request: HttpRequest, values: dict[str, Any]) -> Organization:
-        return organization_create(name=values["name"])
+        return organization_create(
+            name=values["name"],
+            auto_assign_on_reply=values.get("auto_assign_on_reply", True),
+            only_assignee_replies=values.get("only_assignee_replies", False),
+        )
 
     def update(self, request: HttpRequest, obj: Organization, changes: dict[str, Any]) -> Organization:
         return organization_update(organization=obj, **changes)

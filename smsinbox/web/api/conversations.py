@@ -288,7 +288,11 @@ class ConversationUpdateApi(APIView):
     """Close or reopen a conversation, and assign it to a member of its organization (or to nobody)."""
 
     class InputSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=Conversation.Status.choices, required=False)
+        status = serializers.ChoiceField(
+            choices=[(s.value, s.label) for s in Conversation.SETTABLE_STATUSES],
+            required=False,
+            help_text="Close or reopen (reopening a snoozed conversation ends its snooze; snoozing has its own route).",
+        )
         assignee_id = StrictIntegerField(
             required=False,
             allow_null=True,
@@ -321,6 +325,7 @@ class ConversationUpdateApi(APIView):
             status=values.get("status"),
             assignee_id=values.get("assignee_id", UNSET),
             label_ids=values.get("labels"),
+            by_user_id=request.user.pk,
         )
         return Response(self.OutputSerializer(conversation_or_404(request, conversation.pk)).data)
 

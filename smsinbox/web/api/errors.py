@@ -8,6 +8,7 @@ may see, so an id of another organization is answered exactly like an id of no r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.http import Http404
@@ -24,8 +25,24 @@ T = TypeVar("T")
 _STATUS_OF_CODE = {
     NOT_FOUND: status.HTTP_404_NOT_FOUND,
     "opted_out": status.HTTP_409_CONFLICT,
-    "forbidden": status.HTTP_403_FORBIDDEN,
+    "conversation_changed": status.HTTP_409_CONFLICT,  # messaging.services.guard
+    "assigned_to_other": status.HTTP_409_CONFLICT,
+    "forbidden": status.HTTP_403_FORBIDDEN,  # a member refused an action of the organization's admins
 }
+
+E = TypeVar("E", bound=ServiceError)
+_DETAILS: dict[type[ServiceError], Callable[[Any], dict[str, Any]]] = {}
+
+
+def refusal_details(kind: type[E]) -> Callable[[Callable[[E], dict[str, Any]]], Callable[[E], dict[str, Any]]]:
+    """Register what a refusal of type ``kind`` adds to its error body (snake_case keys, camelized on
+    the wire), e.g. the newer messages of the send guard's ``conversation_changed``."""
+
+    def register(build: Callable[[E], dict[str, Any]]) -> Callable[[E], dict[str, Any]]:
+        _DETAILS[kind] = build
+        return build
+
+    return register
 
 
 def found_or_404(found: T | None, what: str, *, field: str | None = None) -> T:
@@ -61,6 +78,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         body: dict[str, Any] = {"error": exc.message, "code": exc.code}
         if exc.field:
             body["field"] = exc.field
+        build = _DETAILS.get(type(exc))
+        if build is not None:
+            body |= build(exc)
         return Response(body, status=_STATUS_OF_CODE.get(exc.code, status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -94,7 +114,8 @@ class ErrorSerializer(serializers.Serializer):
 _ERROR_DESCRIPTIONS = {
     400: "Bad input: a validation error (with `fields`) or a refusal (with `code` and `field`).",
     401: "No valid credentials (send `Authorization: Token …`).",
-    403: "Not a member of any organization, or a session call without its CSRF token.",
+    403: "Not a member of any organization, a session call without its CSRF token, or an action reserved to "
+    "the organization's admins (`code`: `forbidden`).",
     404: "No such object in your organizations (an id of another organization is not found either).",
     409: "Refused: the contact has opted out of messages.",
 }

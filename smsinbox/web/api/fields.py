@@ -30,6 +30,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A boolean field of a JSON body: ``true`` or ``false`` only, never ``"yes"``, ``1`` or ``"true"``."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 def search_field(help_text: str) -> serializers.CharField:
     """The ``q`` of a list: optional text, at most ``SEARCH_MAX_LENGTH`` characters."""
     return serializers.CharField(required=False, allow_blank=True, max_length=SEARCH_MAX_LENGTH, help_text=help_text)

@@ -20,16 +20,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conversations.payloads import user_name
 from conversations.selectors import contact_get_for_user
 from messaging.models import Message, MessageEvent
 from messaging.payloads import MessagePayload, message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA
 from messaging.selectors import message_get_for_user, thread_page
+from messaging.services.guard import AssignedToOther, ConversationChanged
 from messaging.services.outbound import SendResult, message_send
 from smsinbox.errors import ServiceError
 from smsinbox.web.api.conversations import conversation_or_404
-from smsinbox.web.api.errors import error_responses, found_or_404
-from smsinbox.web.api.fields import StrictCharField, StrictIntegerField, query_values
+from smsinbox.web.api.errors import ErrorSerializer, error_responses, found_or_404, refusal_details
+from smsinbox.web.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField, query_values
 from smsinbox.web.api.notes import NoteSerializer
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
 from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response
@@ -68,6 +70,24 @@ class SendInput(serializers.Serializer):
         max_length=255,
         help_text="A repeat with the same key returns the first message and sends nothing.",
     )
+    last_seen_message_id = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        help_text="The send guard: the id of the newest message the sender had on screen (0: none). If the "
+        "conversation has a newer inbound message, or a newer outbound one sent by someone else, the send is "
+        "refused (409, `conversation_changed`, with `newer`). Omitted: no check.",
+    )
+    confirm = StrictBooleanField(
+        required=False, default=False, help_text="Send even if the conversation changed (skips the send guard)."
+    )
+    take_over = StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Assign the conversation to yourself and send, when only its assignee may reply "
+        "(409, `assigned_to_other`).",
+    )
 
 
 class SendOutput(serializers.Serializer):
@@ -77,15 +97,73 @@ class SendOutput(serializers.Serializer):
     status = serializers.CharField(source="message.status", help_text="`pending` until a worker hands it to Twilio.")
 
 
+MessageSerializer = shape_serializer(MessagePayload, message_payload)
+
+
+class MessageItemSerializer(MessageSerializer):
+    """A message among a thread's items: the message, with its ``kind``."""
+
+    kind = serializers.ChoiceField(choices=[("message", "message")], help_text="Always `message`.")
+
+    def more(self, instance: Message) -> dict[str, Any]:
+        return {"kind": "message"}
+
+
+class SendRefusalSerializer(ErrorSerializer):
+    """A refused send (409): `opted_out`; `conversation_changed` with `newer` (and who wrote them in
+    `senderNames`); or `assigned_to_other` with the assignee."""
+
+    newer = MessageItemSerializer(
+        many=True,
+        required=False,
+        help_text="`conversation_changed`: the messages newer than `lastSeenMessageId` that refused the send "
+        "(the newest 20, oldest first), shaped as the thread listing gives them.",
+    )
+    newer_count = serializers.IntegerField(required=False, help_text="`conversation_changed`: how many there are.")
+    sender_names = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="`conversation_changed`: the name of each `sentById` of `newer`, by id.",
+    )
+    assignee_id = serializers.IntegerField(required=False, help_text="`assigned_to_other`: who may reply.")
+    assignee_name = serializers.CharField(required=False, help_text="`assigned_to_other`: their name.")
+
+
+@refusal_details(ConversationChanged)
+def _newer(exc: ConversationChanged) -> dict[str, Any]:
+    names = {str(m.sent_by_id): user_name(m.sent_by) for m in exc.newer if m.sent_by is not None}
+    return {"newer": MessageItemSerializer(exc.newer, many=True).data, "newer_count": exc.count, "sender_names": names}
+
+
+@refusal_details(AssignedToOther)
+def _assignee(exc: AssignedToOther) -> dict[str, Any]:
+    return {"assignee_id": exc.assignee_id, "assignee_name": exc.assignee_name}
+
+
 SEND_RESPONSES = {
     201: OpenApiResponse(SendOutput, description="Stored and queued for delivery."),
     200: OpenApiResponse(SendOutput, description="A repeat of an earlier send with the same idempotency key."),
-    **error_responses(400, 401, 403, 404, 409),
+    **error_responses(400, 401, 403, 404),
+    409: OpenApiResponse(
+        SendRefusalSerializer,
+        description="Refused: the contact opted out (`opted_out`), the conversation changed since "
+        "`lastSeenMessageId` (`conversation_changed`, nothing stored or sent; send again with `confirm`), or "
+        "only its assignee may reply (`assigned_to_other`; send again with `takeOver`).",
+    ),
 }
 
 
 def _idempotency_key(request: Request, data: dict[str, Any]) -> str | None:
     return data.get("idempotency_key") or request.headers.get("Idempotency-Key") or None
+
+
+def _guard(values: dict[str, Any]) -> dict[str, Any]:
+    """The send guard's and reply rules' arguments of ``message_send``."""
+    return {
+        "last_seen_message_id": values["last_seen_message_id"],
+        "confirm": values["confirm"],
+        "take_over": values["take_over"],
+    }
 
 
 def _respond(result: SendResult) -> Response:
@@ -138,6 +216,7 @@ class SmsSendApi(APIView):
             body=values["message"],
             media_urls=values["media_urls"],
             idempotency_key=_idempotency_key(request, values),
+            **_guard(values),
         )
         return _respond(result)
 
@@ -152,7 +231,14 @@ class ConversationReplyApi(APIView):
         operation_id="conversations_messages_create",
         tags=MESSAGES,
         request=InputSerializer,
-        examples=[OpenApiExample("Reply", {"message": "On our way!"}, request_only=True)],
+        examples=[
+            OpenApiExample("Reply", {"message": "On our way!"}, request_only=True),
+            OpenApiExample(
+                "Reply, guarded against a colleague's reply",
+                {"message": "On our way!", "lastSeenMessageId": 41, "idempotencyKey": "k-2"},
+                request_only=True,
+            ),
+        ],
         parameters=[id_parameter("The conversation's id."), IDEMPOTENCY_KEY_HEADER],
         responses=SEND_RESPONSES,
     )
@@ -168,14 +254,12 @@ class ConversationReplyApi(APIView):
             body=values["message"],
             media_urls=values["media_urls"],
             idempotency_key=_idempotency_key(request, values),
+            **_guard(values),
         )
         return _respond(result)
 
 
 # --- Reading messages -----------------------------------------------------------------------
-
-
-MessageSerializer = shape_serializer(MessagePayload, message_payload)
 
 
 class MessageEventSerializer(serializers.Serializer):
@@ -195,15 +279,6 @@ class MessageDetailSerializer(MessageSerializer):
 
     def more(self, instance: Message) -> dict[str, Any]:
         return {"events": MessageEventSerializer(instance.events.all(), many=True).data}
-
-
-class MessageItemSerializer(MessageSerializer):
-    """A message among a thread's items: the message, with its ``kind``."""
-
-    kind = serializers.ChoiceField(choices=[("message", "message")], help_text="Always `message`.")
-
-    def more(self, instance: Message) -> dict[str, Any]:
-        return {"kind": "message"}
 
 
 class ThreadItemSerializer(serializers.Serializer):

@@ -37,6 +37,8 @@ def _field(hint: Any) -> serializers.Field:
         kwargs["help_text"] = meta.help_text
     if get_origin(hint) is list and is_typeddict(get_args(hint)[0]):
         return shape_serializer(get_args(hint)[0])(many=True, **kwargs)
+    if get_origin(hint) is list and get_args(hint) == (str,):
+        return serializers.ListField(child=serializers.CharField(), **kwargs)
     if meta.choices is not None:
         return serializers.ChoiceField(choices=meta.choices, allow_blank=meta.allow_blank, **kwargs)
     if meta.min_value is not None:

@@ -8,6 +8,13 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from smsinbox.web.api.canned import (
+    CannedReplyCreateApi,
+    CannedReplyDeleteApi,
+    CannedReplyDetailApi,
+    CannedReplyListApi,
+    CannedReplyUpdateApi,
+)
 from smsinbox.web.api.conversations import (
     ContactCreateApi,
     ContactDeleteApi,
@@ -19,6 +26,7 @@ from smsinbox.web.api.conversations import (
     ConversationReadApi,
     ConversationUpdateApi,
 )
+from smsinbox.web.api.failed import FailedMessageListApi, MessagesRetryApi
 from smsinbox.web.api.labels import (
     LabelCreateApi,
     LabelDeleteApi,
@@ -32,6 +40,7 @@ from smsinbox.web.api.labels import (
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
+from smsinbox.web.api.snooze import ConversationSnoozeApi, ConversationUnsnoozeApi
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
@@ -94,6 +103,27 @@ urlpatterns = [
         method_route(patch=SavedViewUpdateApi.as_view(), delete=SavedViewDeleteApi.as_view()),
         name="api-view",
     ),
+    re_path(
+        r"^conversations/(?P<pk>[0-9]+)/snooze/?$",
+        method_route(post=ConversationSnoozeApi.as_view(), delete=ConversationUnsnoozeApi.as_view()),
+        name="api-conversation-snooze",
+    ),
+    re_path(
+        r"^canned-replies/?$",
+        method_route(get=CannedReplyListApi.as_view(), post=CannedReplyCreateApi.as_view()),
+        name="api-canned-replies",
+    ),
+    re_path(
+        r"^canned-replies/(?P<pk>[0-9]+)/?$",
+        method_route(
+            get=CannedReplyDetailApi.as_view(),
+            patch=CannedReplyUpdateApi.as_view(),
+            delete=CannedReplyDeleteApi.as_view(),
+        ),
+        name="api-canned-reply",
+    ),
+    re_path(r"^messages/retry/?$", MessagesRetryApi.as_view(), name="api-messages-retry"),
+    re_path(r"^messages/failed/?$", FailedMessageListApi.as_view(), name="api-messages-failed"),
     re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

@@ -32,13 +32,15 @@ from conversations.services import (
     conversation_mark_unread,
     conversation_set_status,
 )
+from conversations.snooze import SNOOZE_PRESETS, snooze_preset_until
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, thread_page, with_messages
+from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
-from smsinbox import events
+from smsinbox import events, presence
 from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
@@ -46,6 +48,8 @@ from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
+from smsinbox.web.pages.account import notifications_config
+from smsinbox.web.pages.canned import canned_config
 from smsinbox.web.pages.labels import labels_config, list_extras, sidebar_context
 from smsinbox.web.pages.notes import mention_members, note_template_data, notes_config
 
@@ -55,6 +59,7 @@ LIST_FILTERS: dict[str, dict[str, object]] = {
     "unread": {"unread": True},
     "open": {"status": "open"},
     "closed": {"status": "closed"},
+    "snoozed": {"status": "snoozed"},  # put away until a time or a reply (conversations.snooze)
     "mine": {"assigned": "me"},
     "unassigned": {"assigned": "unassigned"},
     "failed": {"failed": True},  # the last message sent failed or was undelivered
@@ -67,6 +72,7 @@ EMPTY_LIST = {
     "unread": "No unread conversations.",
     "open": "No open conversations.",
     "closed": "No closed conversations.",
+    "snoozed": "No snoozed conversations.",
     "mine": "No conversations assigned to you.",
     "unassigned": "No unassigned conversations.",
     "failed": "No conversations whose last text failed.",
@@ -120,6 +126,7 @@ def inbox_config(
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",
         "thread": _url_pattern("inbox-thread") + (f"?{list_query}" if list_query else ""),
         "mark_unread_pattern": _url_pattern("inbox-unread"),
+        "service_worker": reverse("service-worker"),
     }
     if conversation is not None:
         urls |= {
@@ -127,10 +134,13 @@ def inbox_config(
             "mark_unread": reverse("inbox-unread", args=[conversation.pk]),
             "status": reverse("inbox-status", args=[conversation.pk]),
             "assign": reverse("inbox-assign", args=[conversation.pk]),
+            "snooze": reverse("inbox-snooze", args=[conversation.pk]),
+            "unsnooze": reverse("inbox-unsnooze", args=[conversation.pk]),
             "older": reverse("inbox-older", args=[conversation.pk]),
             "send": reverse("api-conversation-messages", args=[conversation.pk]),
         }
     notes = notes_config(conversation.pk if conversation else None)
+    canned = canned_config(conversation.pk if conversation else None)
     return camelize(
         {
             "organization": organization.pk,
@@ -145,14 +155,29 @@ def inbox_config(
                 for s in MessageStatus
             ],
             "limits": {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA, **notes["limits"]},
+            # the codes of the send's refusals the composer answers with its guard notice
+            "refusals": {"conversation_changed": CONVERSATION_CHANGED, "assigned_to_other": ASSIGNED_TO_OTHER},
             "segments": segment_rules(),
             "events": events.event_names(),
-            "urls": urls | notes["urls"],
+            "urls": urls | notes["urls"] | canned["urls"],
+            "canned": canned["canned"],
             "members": mention_members(organization) if conversation is not None else [],
             "live": LIVE_CONNECTION,
+            "presence": presence.client_config(),
             "times_refresh_ms": TIMES_REFRESH_MS,
+            "notifications": notifications_config(request.user),
         }
     )
+
+
+def snooze_menu(now: datetime) -> list[dict[str, Any]]:
+    """The thread's "Snooze" menu: each preset with the moment it means now, in the viewer's zone (shown beside
+    it; the server computes it again when it is chosen, ``smsinbox.web.pages.snooze``)."""
+    zone = timezone.get_current_timezone()
+    return [
+        {"value": value, "label": label, "until": snooze_preset_until(preset=value, now=now, zone=zone)}
+        for value, label in SNOOZE_PRESETS
+    ]
 
 
 def _template_data() -> dict[str, SimpleNamespace]:
@@ -166,6 +191,7 @@ def _template_data() -> dict[str, SimpleNamespace]:
         version=0,
         unread_count="{unreadCount}",
         status="closed",
+        every_tag=True,  # the snoozed marker too (the page removes what a row does not show)
         last_message_at=now,
         last_message_preview="{lastMessagePreview}",
         last_outbound_failed=True,
@@ -261,6 +287,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "page": page,
         "conversation": conversation,
         "thread": thread,
+        "snooze_menu": snooze_menu(timezone.now()) if conversation else [],
         "members": (
             Membership.objects.filter(organization=organization, user__is_active=True)
             .select_related("user")
@@ -347,7 +374,7 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
             return JsonResponse({"error": "Choose a member."}, status=400)
         return HttpResponseBadRequest("Choose a member.")
     try:
-        conversation_assign(conversation=conversation, assignee_id=assignee_id)
+        conversation_assign(conversation=conversation, assignee_id=assignee_id, by_user_id=request.user.pk)
     except ServiceError as exc:
         return _answer(request, conversation, exc)
     return _answer(request, conversation)

@@ -200,7 +200,7 @@ def test_every_attempt_is_an_event(pipeline, org_a):
     assert outcomes == ["retry", "accepted"]
 
 
-def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, settings):
+def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, settings, monkeypatch):
     """Task B read the message, then waited for its slot; meanwhile task A made an ambiguous attempt.
 
     B's claim (compare-and-set on what it read) fails, so B never resends without a lookup.
@@ -220,18 +220,28 @@ def test_a_stale_task_stands_down_after_another_attempt(pipeline, org_a, setting
     phone_number_reserve_send_slot(phone_number_id=number.pk, now=timezone.now() + timedelta(seconds=0.8))
     outcome = {}
 
+    import time
+
+    from messaging.services import delivery
+
+    waiting = threading.Event()
+    real_sleep = time.sleep
+
+    def slot_wait(seconds: float) -> None:  # B has read the message and waits for its slot: now A acts
+        if threading.current_thread() is b:
+            waiting.set()
+        real_sleep(seconds)
+
     def task_b():
         try:
             outcome["b"] = message_deliver(message_id=message.pk)  # reads, then sleeps ~1 s for its slot
         finally:
             connections.close_all()
 
+    monkeypatch.setattr(delivery.time, "sleep", slot_wait)
     b = threading.Thread(target=task_b)
     b.start()
-    wait_for(lambda: Message.objects.filter(pk=message.pk).exists(), timeout=1)
-    import time
-
-    time.sleep(0.3)
+    assert waiting.wait(10)
     Message.objects.filter(pk=message.pk).update(needs_lookup=True, send_attempts=1)  # task A's 502
     b.join(10)
     assert outcome["b"] == DeliveryOutcome.BUSY
@@ -255,3 +265,23 @@ def test_rate_limited_backlog_is_deferred_to_reserved_slots(pipeline, org_a, set
     assert len(pipeline.messages()) == 6
     # each message ran at most twice (once to reserve and defer, once at its slot)
     assert DBTaskResult.objects.count() <= 12
+
+
+def test_retries_wait_the_base_doubling_each_time_within_20_percent_jitter(pipeline, org_a, settings):
+    """README: transient failures retry after SEND_RETRY_BASE_SECONDS (2 s), doubling, ±20 % jitter."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    settings.SEND_RETRY_BASE_SECONDS = 2
+    message = send(org_a, "+14155550101")
+    pipeline.inject_faults(fail_next=4, status=503)
+    DBTaskResult.objects.all().delete()  # the first run is ours, below: each retry leaves one queued task
+    for attempt in range(1, 5):
+        before = timezone.now()
+        assert message_deliver(message_id=message.pk) == DeliveryOutcome.RETRY
+        after = timezone.now()
+        [task] = DBTaskResult.objects.all()
+        expected = 2 * 2 ** (attempt - 1)  # 2, 4, 8, 16 s
+        assert before.timestamp() + 0.8 * expected <= task.run_after.timestamp() <= after.timestamp() + 1.2 * expected
+        task.delete()
+    assert pipeline.messages() == []  # 503s created nothing

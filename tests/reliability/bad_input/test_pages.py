@@ -43,16 +43,19 @@ FORM_TEXT = st.one_of(
     any_text,
     phoneish_text,
     st.sampled_from(["me", "closed", "²", "9" * 23, "k\x00", "http://[x/a.png", "https://media.example/a\x00b"]),
+    st.sampled_from(["custom", "tomorrow", "reply", "0001-01-01T00:00", "9999-12-31T23:59"]),  # the snooze form
 )
 
 
 @FUZZ
 @given(
-    form=st.sampled_from(["status", "assign", "send", "contact-new", "contact-edit", "switch", "read"]),
+    form=st.sampled_from(["status", "assign", "send", "contact-new", "contact-edit", "switch", "read", "snooze"]),
     fields=st.dictionaries(
         st.sampled_from(
             [
                 "status",
+                "preset",
+                "until",
                 "assignee",
                 "body",
                 "media_urls",
@@ -79,6 +82,7 @@ def test_any_form_post_is_answered_without_a_500_or_a_corrupt_row(client, org_a,
         "contact-edit": f"/contacts/{contact}/",
         "switch": "/organization/",
         "read": f"/c/{conversation}/read/",
+        "snooze": f"/c/{conversation}/snooze/",
     }[form]
     with rolled_back():
         response = client.post(path, fields)

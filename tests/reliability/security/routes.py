@@ -55,6 +55,8 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "api-docs",
     "favicon",  # a redirect to our static SVG icon
     "session-state",  # {"signedIn": …} about the caller's own session, nothing else
+    "manifest",  # the web app manifest: names, colours, our icons
+    "service-worker",  # /sw.js: the static worker script, served from the root for its scope
     "api/",  # any other /api/ path: a JSON 404
     "admin:login",
     "admin:logout",
@@ -68,14 +70,21 @@ PAGES = {
     "inbox-unread",
     "inbox-status",
     "inbox-assign",
+    "inbox-snooze",
+    "inbox-unsnooze",
     "inbox-send",
     "inbox-note",
+    "inbox-transcript",
     "inbox-sync",
+    "canned-replies",
+    "canned-reply-edit",
+    "canned-reply-delete",
     "switch-organization",
     "contacts",
     "contact-new",
     "contact-edit",
     "contact-message",
+    "contacts-export",
     "message-media",
     "inbox-labels",
     "labels",
@@ -85,6 +94,11 @@ PAGES = {
     "views-create",
     "views-counts",
     "views-delete",
+    "account-settings",  # the user's own settings: nothing of an organization
+    "push-subscribe",
+    "push-unsubscribe",
+    "failed",
+    "failed-retry",
 }
 API = {
     "api-sms-send",
@@ -95,11 +109,16 @@ API = {
     "api-conversation-read",
     "api-conversation-messages",
     "api-conversation-notes",
+    "api-conversation-snooze",
     "api-message",
     "api-labels",
     "api-label",
     "api-views",
     "api-view",
+    "api-canned-replies",
+    "api-canned-reply",
+    "api-messages-retry",
+    "api-messages-failed",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",
@@ -112,7 +131,7 @@ ADMIN_SITE = {  # the admin site's own routes; each registered model's routes ar
     "admin/(?P<url>.*)$",  # the admin's catch-all
 }
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
-FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "pk", "object_id", "id", "view_id"}
+FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id", "view_id"}
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -151,9 +170,11 @@ def url_for(route: Route, world: World) -> str:
         "api-conversation-read": a.conversation.pk,
         "api-conversation-messages": a.conversation.pk,
         "api-conversation-notes": a.conversation.pk,
+        "api-conversation-snooze": a.conversation.pk,
         "api-message": a.inbound.pk,
         "api-label": Label.objects.filter(organization=a.organization).order_by("pk").first().pk,
         "api-view": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
+        "api-canned-reply": a.canned_reply.pk,
     }
     values: dict[str, Any] = {}
     for param in route.params:
@@ -168,6 +189,7 @@ def url_for(route: Route, world: World) -> str:
                 "contact_id": a.contact.pk,
                 "message_id": a.inbound.pk,
                 "view_id": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
+                "reply_id": a.canned_reply.pk,
                 "position": 0,
                 "content_type_id": ContentType.objects.get_for_model(Contact).pk,
                 "id": a.user.pk,
@@ -195,6 +217,9 @@ def form_data(world: World) -> dict[str, Any]:
         "assignee": "me",
         "body": "probe",
         "note_body": "probe",
+        "preset": "tomorrow",
+        "shortcut": "probe",
+        "shared": "on",
         "organization": a.organization.pk,
         "user": b.user.pk,
         "role": "admin",
@@ -222,6 +247,10 @@ def json_data(world: World) -> dict[str, Any]:
         "phone": "+14155550199",
         "status": "closed",
         "assigneeId": b.user.pk,
+        "untilReply": True,
+        "name": "probe",
+        "shortcut": "probe",
+        "shared": True,
     }
 
 

@@ -14,8 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, Conversation, Label, Note, SavedView
+from conversations.models import CannedReply, Contact, Conversation, Label, Note, SavedView
 from messaging.models import Message
+from smsinbox.models import User
+from smsinbox.notifications.models import PushSubscription
 from tests.api_client import Tenant
 from tests.reliability.security.routes import PAGES, ROUTES, form_data, kind, url_for
 from tests.reliability.security.world import all_rows, csrf_client, tenant_snapshot
@@ -52,8 +54,18 @@ class Form:
     user: str = "alice"  # "" for an anonymous form (the login)
 
 
+def _failed_send(a: Tenant) -> Message:
+    """A send of A's that failed for a passing reason (30003): one the Failed page may retry."""
+    from messaging.services.outbound import message_send
+
+    sent = message_send(organization=a.organization, sender=a.user, contact=a.contact, body="csrf-failed").message
+    Message.objects.filter(pk=sent.pk).update(status="failed", error_code=30003)
+    return sent
+
+
 def page_forms(a: Tenant) -> dict[str, Form]:
     conversation, contact = a.conversation, a.contact
+    failed = _failed_send(a)
 
     def conversation_now() -> Conversation:
         return Conversation.objects.get(pk=conversation.pk)
@@ -80,6 +92,30 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             {"note_body": "csrf-probe-note"},
             lambda c: Note.objects.filter(body="csrf-probe-note").exists(),
         ),
+        "inbox-snooze": Form(
+            f"/c/{conversation.pk}/snooze/", {"preset": "reply"}, lambda c: conversation_now().status == "snoozed"
+        ),
+        "inbox-unsnooze": Form(f"/c/{conversation.pk}/unsnooze/", {}, lambda c: conversation_now().status == "open"),
+        "canned-replies": Form(
+            "/canned-replies/",
+            {"name": "Probe", "shortcut": "csrf-probe", "body": "csrf-probe-canned"},
+            lambda c: CannedReply.objects.filter(shortcut="csrf-probe").exists(),
+        ),
+        "canned-reply-edit": Form(
+            f"/canned-replies/{a.canned_reply.pk}/",
+            {"name": "Hours", "shortcut": "hours", "body": "csrf-probe-edited", "shared": "on"},
+            lambda c: CannedReply.objects.filter(body="csrf-probe-edited").exists(),
+        ),
+        "canned-reply-delete": Form(
+            f"/canned-replies/{a.canned_reply.pk}/delete/",
+            {},
+            lambda c: not CannedReply.objects.filter(pk=a.canned_reply.pk).exists(),
+        ),
+        "failed-retry": Form(
+            "/failed/retry/",
+            {"message_ids": str(failed.pk)},
+            lambda c: Message.objects.filter(retry_of=failed).exists(),
+        ),
         "switch-organization": Form(
             "/organization/", {"organization": a.organization.pk}, lambda c: c.session.get("organization_id")
         ),
@@ -93,6 +129,11 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         ),
         "contact-message": Form(
             f"/contacts/{a.spare.pk}/message/", {}, lambda c: Conversation.objects.filter(contact=a.spare).exists()
+        ),
+        "account-settings": Form(
+            "/settings/",
+            {"time_zone": "Europe/Berlin", "sound": "on"},
+            lambda c: User.objects.get(pk=a.user.pk).time_zone == "Europe/Berlin",
         ),
         "logout": Form(reverse("logout"), {}, lambda c: "_auth_user_id" not in c.session),
         "login": Form(
@@ -152,10 +193,17 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "inbox-assign",
         "inbox-send",
         "inbox-note",
+        "inbox-snooze",
+        "inbox-unsnooze",
+        "canned-replies",
+        "canned-reply-edit",
+        "canned-reply-delete",
+        "failed-retry",
         "switch-organization",
         "contact-new",
         "contact-edit",
         "contact-message",
+        "account-settings",
         "logout",
         "login",
         "admin-contact-add",
@@ -189,10 +237,43 @@ def test_a_page_form_is_refused_without_its_csrf_token_and_accepted_with_it(acme
 
 POST_IGNORED = {"contacts"}  # the contact list answers a POST like a GET and writes nothing
 
+# The pages' JSON posts (the settings page's scripts send the token in X-CSRFToken), and how to tell they worked.
+PUSH_BODY = {"endpoint": "https://push.example/csrf-probe", "keys": {"p256dh": "BKey", "auth": "secret"}}
+JSON_PAGE_POSTS: dict[str, tuple[str, dict[str, Any], Callable[[], bool]]] = {
+    "push-subscribe": (
+        "/settings/push/subscribe/",
+        PUSH_BODY,
+        lambda: PushSubscription.objects.filter(endpoint=PUSH_BODY["endpoint"]).exists(),
+    ),
+    "push-unsubscribe": (
+        "/settings/push/unsubscribe/",
+        {"endpoint": PUSH_BODY["endpoint"]},
+        lambda: not PushSubscription.objects.filter(endpoint=PUSH_BODY["endpoint"]).exists(),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(JSON_PAGE_POSTS))
+def test_a_pages_json_post_is_refused_without_the_csrf_header_and_accepted_with_it(acme, name):
+    url, body, done = JSON_PAGE_POSTS[name]
+    if name == "push-unsubscribe":
+        PushSubscription.objects.create(user=acme.user, endpoint=PUSH_BODY["endpoint"], p256dh="BKey", auth="secret")
+    before = all_rows(), tenant_snapshot(acme)
+    client = csrf_client(acme.user)
+    client.get("/settings/")
+    token = client.cookies["csrftoken"].value
+    assert client.post(url, json.dumps(body), content_type="application/json").status_code == 403
+    wrong = client.post(url, json.dumps(body), content_type="application/json", headers={"X-CSRFToken": "x" * 32})
+    assert wrong.status_code == 403
+    assert (all_rows(), tenant_snapshot(acme)) == before
+    accepted = client.post(url, json.dumps(body), content_type="application/json", headers={"X-CSRFToken": token})
+    assert accepted.status_code in {200, 201}, accepted.content[:300]
+    assert done()
+
 
 def test_every_page_that_takes_a_post_has_a_csrf_form_probe(world):
     """Meta: a page route that accepts a POST (not 405) must be in the with-token/without-token table above."""
-    probed = set(page_forms(world.a))
+    probed = set(page_forms(world.a)) | set(JSON_PAGE_POSTS)
     missing = []
     for route in ROUTES:
         if route.key not in PAGES | {"login", "logout"} or route.key in POST_IGNORED:

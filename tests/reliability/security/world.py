@@ -10,7 +10,16 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 
-from conversations.models import Contact, ContactLabel, Conversation, ConversationLabel, Label, Note, SavedView
+from conversations.models import (
+    CannedReply,
+    Contact,
+    ContactLabel,
+    Conversation,
+    ConversationLabel,
+    Label,
+    Note,
+    SavedView,
+)
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from tests.api_client import Tenant
@@ -62,18 +71,24 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
         sorted(ConversationLabel.objects.filter(label__organization=organization).values_list("pk", "label_id")),
         sorted(ContactLabel.objects.filter(label__organization=organization).values_list("pk", "label_id")),
         list(SavedView.objects.filter(organization=organization).order_by("pk").values_list("pk", "name")),
+        list(
+            CannedReply.objects.filter(organization=organization).order_by("pk").values_list("pk", "shortcut", "body")
+        ),
     )
 
 
 def all_rows() -> dict[str, int]:
     models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia, Note)
-    models += (Label, ConversationLabel, ContactLabel, SavedView)
+    models += (Label, ConversationLabel, ContactLabel, SavedView, CannedReply)
     return {model.__name__: model.objects.count() for model in (*models, MessageEvent, DBTaskResult)}
 
 
 def leaked(response, markers: list[str]) -> list[str]:
-    """Organization A's text in a response (any body: HTML, JSON, a redirect's Location)."""
-    text = response.content.decode("utf-8", "replace") + response.get("Location", "")
+    """Organization A's text in a response (any body: HTML, JSON, a CSV download, a redirect's Location)."""
+    if response.streaming:  # a download: read once, kept for a second look
+        response._leak_body = getattr(response, "_leak_body", None) or b"".join(response.streaming_content)
+    body = response._leak_body if response.streaming else response.content
+    text = body.decode("utf-8", "replace") + response.get("Location", "")
     return [marker for marker in markers if marker in text]
 
 

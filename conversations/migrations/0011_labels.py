@@ -11,7 +11,7 @@ import smsinbox.db_triggers
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conversations", "0008_notes"),
+        ("conversations", "0010_canned_replies"),
         ("smsinbox", "0005_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
