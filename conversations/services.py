@@ -24,7 +24,7 @@ from conversations.models import (
     Note,
     NoteMention,
 )
-from conversations.payloads import conversation_payload, mention_payload, note_payload
+from conversations.payloads import conversation_payload, mention_payload, note_payload, user_name
 from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber
@@ -473,4 +473,16 @@ def note_create(*, conversation: Conversation, author: AbstractBaseUser, body: s
             events.publish_to_user_on_commit(
                 user_id=user.pk, event=events.Event.MENTION_CREATED, payload=mention_payload(note)
             )
+    if mentioned:  # desktop notifications and Web Push, by each mentioned member's settings ("mentions")
+        notification_dispatch(
+            organization_id=note.organization_id,
+            kind=Kind.MENTION,
+            conversation_id=note.conversation_id,
+            tag=f"note-{note.pk}",
+            title=f"{user_name(author)} mentioned you",
+            body=note.body[:140],
+            assignee_id=note.conversation.assignee_id,
+            actor_id=author.pk,
+            mentioned_ids=tuple(user.pk for user in mentioned),
+        )
     return note

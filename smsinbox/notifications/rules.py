@@ -18,7 +18,7 @@ class Kind(StrEnum):
 
     INBOUND = "inbound"  # a customer texted in
     ASSIGNED = "assigned"  # a conversation was assigned to someone
-    MENTION = "mention"  # someone was mentioned in a note (used once notes exist)
+    MENTION = "mention"  # someone was mentioned in a private note (conversations.services.note_create)
 
 
 def notifies(

@@ -163,3 +163,29 @@ def test_a_browser_subscribed_again_by_another_user_moves_to_them(org_a, carol):
     assert not push_subscription_delete(user=org_a.user, endpoint="https://push.example/one")  # not alice's now
     assert push_subscription_delete(user=carol, endpoint="https://push.example/one")
     assert not PushSubscription.objects.exists()
+
+
+def test_a_mention_in_a_note_notifies_the_mentioned_member_by_their_settings(
+    org_a, carol, conversation_a, django_capture_on_commit_callbacks
+):
+    from conversations.services import note_create
+
+    dave = User.objects.create_user("dave", password="pw-dave-1")
+    Membership.objects.create(user=dave, organization=org_a.organization)
+    user_notification_settings_update(user=dave, time_zone="", **{**ALL_OFF, "mentions": False})
+
+    def write():
+        with django_capture_on_commit_callbacks(execute=True):
+            note_create(conversation=conversation_a, author=org_a.user, body="@carol and @dave, see this")
+
+    heard = heard_by_users([org_a.user.pk, carol.pk, dave.pk], write)
+    notified = {
+        uid: [f["payload"] for f in frames if f["type"] == Event.NOTIFICATION_CREATED] for uid, frames in heard.items()
+    }
+    assert notified[org_a.user.pk] == []  # the author is never notified of their own note
+    assert notified[dave.pk] == []  # mentions switched off
+    [carols] = notified[carol.pk]
+    assert carols["kind"] == "mention"
+    assert carols["conversation"] == conversation_a.pk
+    assert carols["title"] == "alice mentioned you"
+    assert "see this" in carols["body"]
