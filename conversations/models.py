@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length, Lower, Trim
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
@@ -444,5 +444,175 @@ TRIGGERS += [
         "WHERE user_id = NEW.owner_id AND organization_id = NEW.organization_id))"
         " OR (OLD.organization_id IS NOT NULL AND OLD.organization_id <> NEW.organization_id)",
         "a personal canned reply's owner is a member of its organization, which never changes",
+    ),
+]
+
+
+# --- Labels and saved views --------------------------------------------------------------------
+
+# The fixed palette a label's colour is chosen from: a key is stored, never CSS. Each colour is a
+# background with its text colour, both checked for contrast (WCAG AA, 4.5:1) by the browser tests' axe run.
+LABEL_COLORS: dict[str, dict[str, str]] = {
+    "gray": {"label": "Gray", "background": "#e5e7eb", "text": "#1f2937"},
+    "red": {"label": "Red", "background": "#fee2e2", "text": "#991b1b"},
+    "orange": {"label": "Orange", "background": "#ffedd5", "text": "#9a3412"},
+    "yellow": {"label": "Yellow", "background": "#fef9c3", "text": "#854d0e"},
+    "green": {"label": "Green", "background": "#dcfce7", "text": "#166534"},
+    "teal": {"label": "Teal", "background": "#ccfbf1", "text": "#115e59"},
+    "blue": {"label": "Blue", "background": "#dbeafe", "text": "#1e40af"},
+    "purple": {"label": "Purple", "background": "#f3e8ff", "text": "#6b21a8"},
+    "pink": {"label": "Pink", "background": "#fce7f3", "text": "#9d174d"},
+}
+LABEL_NAME_MAX_LENGTH = 50
+
+
+class Label(models.Model):
+    """A label an organization sorts its conversations and contacts with.
+
+    Invariants, enforced by the database: a name is not blank and unique in its organization whatever its
+    case (``label_unique_org_name`` on ``Lower(name)``); the colour is a key of ``LABEL_COLORS``; a label is
+    attached only to conversations and contacts of its own organization (triggers on the two link tables).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=LABEL_NAME_MAX_LENGTH)
+    color = models.CharField(max_length=10, default="gray")
+    created_at = models.DateTimeField(auto_now_add=True)
+    conversations = models.ManyToManyField(Conversation, through="ConversationLabel", related_name="labels", blank=True)
+    contacts = models.ManyToManyField(Contact, through="ContactLabel", related_name="labels", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="label_unique_org_name"),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("name")), 0), name="label_name_not_blank"
+            ),
+            models.CheckConstraint(condition=Q(color__in=list(LABEL_COLORS)), name="label_color_in_palette"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationLabel(models.Model):
+    """A label on a conversation (one row per pair); both belong to one organization (a trigger)."""
+
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="conversation_rows")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="label_rows")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "label"], name="conversation_label_unique")]
+        indexes = [models.Index(fields=["label", "conversation"], name="conversation_label_idx")]
+
+    def __str__(self) -> str:
+        return f"label {self.label_id} on conversation {self.conversation_id}"
+
+
+class ContactLabel(models.Model):
+    """A label on a contact (one row per pair); both belong to one organization (a trigger)."""
+
+    label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="contact_rows")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="label_rows")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contact", "label"], name="contact_label_unique")]
+        indexes = [models.Index(fields=["label", "contact"], name="contact_label_idx")]
+
+    def __str__(self) -> str:
+        return f"label {self.label_id} on contact {self.contact_id}"
+
+
+SAVED_VIEW_NAME_MAX_LENGTH = 50
+
+
+class SavedView(models.Model):
+    """A named combination of the conversation list's filters, kept for its owner or shared with the organization.
+
+    Filters: ``status`` (blank: any), ``assigned`` (blank, ``me`` or ``unassigned``), ``label``, ``unread``
+    (only unread), ``q`` (search). Invariants, enforced by the database: the label is of the view's organization
+    and the owner was a member of it when the view was made (triggers); names are unique per owner and
+    organization whatever their case. Deleting the label deletes the views that filter by it.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=SAVED_VIEW_NAME_MAX_LENGTH)
+    shared = models.BooleanField(default=False, help_text="Shown to every member of the organization.")
+    status = models.CharField(max_length=10, blank=True)
+    assigned = models.CharField(max_length=12, blank=True)
+    label = models.ForeignKey(Label, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views")
+    unread = models.BooleanField(default=False)
+    q = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("organization", "owner", Lower("name"), name="saved_view_unique_name"),
+            models.CheckConstraint(
+                condition=models.lookups.GreaterThan(Length(Trim("name")), 0), name="saved_view_name_not_blank"
+            ),
+            models.CheckConstraint(condition=Q(status__in=["", "open", "closed"]), name="saved_view_status_valid"),
+            models.CheckConstraint(
+                condition=Q(assigned__in=["", "me", "unassigned"]), name="saved_view_assigned_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def list_filters(self) -> dict[str, object]:
+        """The view as arguments of ``messaging.selectors.conversation_list``."""
+        filters: dict[str, object] = {"q": self.q}
+        if self.status:
+            filters["status"] = self.status
+        if self.assigned:
+            filters["assigned"] = self.assigned
+        if self.label_id:
+            filters["label"] = self.label_id
+        if self.unread:
+            filters["unread"] = True
+        return filters
+
+
+# Triggers of the labels' link tables and of saved views (installed by 0011_labels).
+TRIGGERS += [
+    Trigger(
+        "conversation_label_same_organization",
+        "conversations_conversationlabel",
+        ("INSERT", "UPDATE"),
+        "(SELECT organization_id FROM conversations_label WHERE id = NEW.label_id) "
+        "<> (SELECT organization_id FROM conversations_conversation WHERE id = NEW.conversation_id)",
+        "a conversation's labels belong to its organization",
+    ),
+    Trigger(
+        "contact_label_same_organization",
+        "conversations_contactlabel",
+        ("INSERT", "UPDATE"),
+        "(SELECT organization_id FROM conversations_label WHERE id = NEW.label_id) "
+        "<> (SELECT organization_id FROM conversations_contact WHERE id = NEW.contact_id)",
+        "a contact's labels belong to its organization",
+    ),
+    Trigger(
+        "label_organization_fixed",
+        "conversations_label",
+        ("UPDATE OF organization_id",),
+        "NEW.organization_id <> OLD.organization_id",
+        "a label never moves to another organization",
+    ),
+    Trigger(
+        "saved_view_same_organization",
+        "conversations_savedview",
+        ("INSERT", "UPDATE"),
+        "(NEW.label_id IS NOT NULL AND (SELECT organization_id FROM conversations_label WHERE id = NEW.label_id) "
+        "<> NEW.organization_id) OR (OLD.organization_id IS NOT NULL AND OLD.organization_id <> NEW.organization_id)",
+        "a saved view's label belongs to its organization, which never changes",
+    ),
+    Trigger(
+        "saved_view_owner_member",
+        "conversations_savedview",
+        ("INSERT",),
+        "NOT EXISTS (SELECT 1 FROM smsinbox_membership WHERE user_id = NEW.owner_id "
+        "AND organization_id = NEW.organization_id)",
+        "a saved view's owner is a member of its organization",
     ),
 ]

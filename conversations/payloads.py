@@ -7,7 +7,7 @@ from typing import Annotated, Any, TypedDict
 from django.urls import reverse
 from django.utils import formats, timezone
 
-from conversations.models import Contact, Conversation, Note
+from conversations.models import LABEL_COLORS, Contact, Conversation, Label, Note, SavedView
 from smsinbox.phones import format_for_people
 from smsinbox.shapes import Field, Timestamp, iso, timestamp
 
@@ -40,6 +40,71 @@ def opt_out_reason(contact: Contact) -> str:
     )
 
 
+class LabelPayload(TypedDict):
+    """A label as rows, threads and contacts show it: its colour is a key of the fixed palette."""
+
+    id: int
+    name: str
+    color: Annotated[str, Field("A key of the palette.", choices=[(k, v["label"]) for k, v in LABEL_COLORS.items()])]
+
+
+def label_payload(label: Label) -> LabelPayload:
+    return {"id": label.pk, "name": label.name, "color": label.color}
+
+
+def labels_payload(labels: Any) -> list[LabelPayload]:
+    """Labels by name, whatever their case (prefetched or not: the list is sorted here, not by a query)."""
+    return [label_payload(label) for label in sorted(labels, key=lambda label: (label.name.lower(), label.pk))]
+
+
+class LabelChangedPayload(TypedDict):
+    """What ``label.changed`` carries: the label as it now is, or ``deleted`` with its last name."""
+
+    id: int
+    organization_id: int
+    name: str
+    color: str
+    deleted: bool
+
+
+def label_changed_payload(label: Label, *, deleted: bool = False, pk: int | None = None) -> LabelChangedPayload:
+    return {
+        "id": pk if pk is not None else label.pk,
+        "organization_id": label.organization_id,
+        "name": label.name,
+        "color": label.color,
+        "deleted": deleted,
+    }
+
+
+class SavedViewPayload(TypedDict):
+    """A saved combination of the conversation list's filters."""
+
+    id: int
+    name: str
+    shared: Annotated[bool, Field("Shown to every member of the organization, not only its owner.")]
+    owner_id: int
+    status: Annotated[str, Field("`open`, `closed`, or empty for any.")]
+    assigned: Annotated[str, Field("`me`, `unassigned`, or empty for anyone.")]
+    label_id: int | None
+    unread: Annotated[bool, Field("Only conversations with unread messages.")]
+    q: str
+
+
+def saved_view_payload(view: SavedView) -> SavedViewPayload:
+    return {
+        "id": view.pk,
+        "name": view.name,
+        "shared": view.shared,
+        "owner_id": view.owner_id,
+        "status": view.status,
+        "assigned": view.assigned,
+        "label_id": view.label_id,
+        "unread": view.unread,
+        "q": view.q,
+    }
+
+
 class ConversationPayload(TypedDict):
     """A conversation: the row the inbox lists, as ``conversation_payload`` builds it for live inboxes too."""
 
@@ -67,6 +132,7 @@ class ConversationPayload(TypedDict):
     unread_count: Annotated[int, Field(min_value=0)]
     last_message_at: Annotated[Timestamp, Field("Newest activity; orders the list.")]
     last_message_preview: str
+    labels: Annotated[list[LabelPayload], Field("The conversation's labels, by name.")]
     snoozed_until: Annotated[Timestamp | None, Field("While snoozed until a time: when it comes back. Null otherwise.")]
     snooze_until_reply: Annotated[bool, Field("Snoozed until the customer texts again.")]
 
@@ -101,6 +167,7 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "unread_count": conversation.unread_count,
         "last_message_at": timestamp(conversation.last_message_at),
         "last_message_preview": conversation.last_message_preview,
+        "labels": labels_payload(conversation.labels.all()),
         "snoozed_until": iso(conversation.snoozed_until),
         "snooze_until_reply": conversation.snooze_until_reply,
     }

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 
-from conversations.models import NOTE_MENTIONS, CannedReply, Contact, Conversation, Note
+from conversations.models import NOTE_MENTIONS, CannedReply, Contact, Conversation, Label, Note, SavedView
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.phones import phone_query
@@ -20,7 +20,9 @@ def contact_get_for_user(
     *, user: AbstractBaseUser, contact_id: int, organization: Organization | None = None
 ) -> Contact | None:
     """The contact if the user is a member of its organization (and it is ``organization``'s, when named)."""
-    contacts = Contact.objects.filter(pk=contact_id, organization_id__in=organization_ids_for_user(user))
+    contacts = Contact.objects.filter(
+        pk=contact_id, organization_id__in=organization_ids_for_user(user)
+    ).prefetch_related("labels")
     if organization is not None:
         contacts = contacts.filter(organization=organization)
     return contacts.first()
@@ -30,6 +32,7 @@ def conversation_get_for_user(*, user: AbstractBaseUser, conversation_id: int) -
     """The conversation if the user is a member of its organization."""
     return (
         Conversation.objects.select_related("contact", "phone_number", "organization", "assignee")
+        .prefetch_related("labels")
         .filter(pk=conversation_id, organization_id__in=organization_ids_for_user(user))
         .first()
     )
@@ -58,9 +61,9 @@ def contact_search(queryset: QuerySet[Contact], text: str, *, prefix: str = "") 
 
 def contact_list(*, organization: Organization, q: str = "") -> QuerySet[Contact]:
     """An organization's contacts by name, optionally searched by name or number."""
-    return contact_search(Contact.objects.filter(organization=organization), q.strip()).order_by(
-        "last_name", "first_name", "id"
-    )
+    return contact_search(
+        Contact.objects.filter(organization=organization).prefetch_related("labels"), q.strip()
+    ).order_by("last_name", "first_name", "id")
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,35 @@ def note_page(*, conversation: Conversation, before: str = "", limit: int = 50) 
     rows = rows[:limit]
     rows.reverse()
     return Page(rows, keyset_encode(rows[0].created_at, rows[0].pk) if more and rows else "")
+
+
+def label_list(*, organization: Organization) -> list[Label]:
+    """An organization's labels by name, whatever the case."""
+    return sorted(Label.objects.filter(organization=organization), key=lambda label: (label.name.lower(), label.pk))
+
+
+def label_get_for_user(*, user: AbstractBaseUser, label_id: int) -> Label | None:
+    """The label if the user is a member of its organization."""
+    return Label.objects.filter(pk=label_id, organization_id__in=organization_ids_for_user(user)).first()
+
+
+def saved_view_list(*, user: AbstractBaseUser, organization: Organization) -> QuerySet[SavedView]:
+    """The views the user sees in an organization: their own and those shared with it, by name."""
+    return (
+        SavedView.objects.filter(organization=organization)
+        .filter(Q(owner_id=user.pk) | Q(shared=True))
+        .select_related("label")
+        .order_by("name", "id")
+    )
+
+
+def saved_view_get_for_user(*, user: AbstractBaseUser, view_id: int) -> SavedView | None:
+    """A view the user sees (their own, or shared in one of their organizations)."""
+    return (
+        SavedView.objects.filter(pk=view_id, organization_id__in=organization_ids_for_user(user))
+        .filter(Q(owner_id=user.pk) | Q(shared=True))
+        .first()
+    )
 
 
 def canned_reply_list_for_user(*, user: AbstractBaseUser, organization: Organization) -> QuerySet[CannedReply]:

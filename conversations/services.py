@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from conversations.label_rows import contact_labels_replace, conversation_labels_replace, labels_resolve
 from conversations.mentions import members_mentioned
 from conversations.models import (
     MEDIA_PREVIEW,
@@ -201,10 +202,15 @@ def conversation_announce(*, conversation: Conversation, current: bool = False) 
     instance takes what was read, so the caller holds the row it announced.
     """
     if not current:
-        fresh = Conversation.objects.select_related("contact", "assignee").get(pk=conversation.pk)
+        fresh = (
+            Conversation.objects.select_related("contact", "assignee")
+            .prefetch_related("labels")
+            .get(pk=conversation.pk)
+        )
         for field in Conversation._meta.concrete_fields:
             setattr(conversation, field.attname, getattr(fresh, field.attname))
         conversation.contact, conversation.assignee = fresh.contact, fresh.assignee
+        conversation._prefetched_objects_cache = fresh._prefetched_objects_cache
     events.publish_on_commit(
         organization_id=conversation.organization_id,
         event=events.Event.CONVERSATION_UPDATED,
@@ -214,9 +220,19 @@ def conversation_announce(*, conversation: Conversation, current: bool = False) 
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, first_name: str | None = None, last_name: str | None = None, phone: str | None = None
+    *,
+    contact: Contact,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    phone: str | None = None,
+    label_ids: list[int] | None = None,
 ) -> Contact:
-    """Rename a contact or correct their number (validated, E.164); refuse a duplicate by naming it."""
+    """Rename a contact, correct their number (validated, E.164), and/or give them exactly ``label_ids`` (labels of
+    their organization; any other id is refused, nothing written); refuse a duplicate by naming it."""
+    if label_ids is not None:
+        contact_labels_replace(
+            contact=contact, labels=labels_resolve(organization_id=contact.organization_id, label_ids=label_ids)
+        )
     fields: dict[str, object] = {}
     if first_name is not None:
         fields["first_name"] = first_name.strip()[:100]
@@ -383,13 +399,18 @@ def conversation_update(
     status: str | None = None,
     assignee_id: int | object | None = UNSET,
     phone_number: PhoneNumber | None = None,
+    label_ids: list[int] | None = None,
     by_user_id: int | None = None,
 ) -> Conversation:
-    """Change a conversation's status, assignee and/or the number it texts from together, all or
-    nothing; open inboxes hear the result once (``by_user_id``: who did it)."""
+    """Change a conversation's status, assignee, the number it texts from and/or its labels (exactly
+    ``label_ids``, labels of its organization; any other id is refused) together, all or nothing; open inboxes
+    hear the result once (``by_user_id``: who did it)."""
     changed = False
+    if label_ids is not None:
+        labels = labels_resolve(organization_id=conversation.organization_id, label_ids=label_ids)
+        changed = conversation_labels_replace(conversation=conversation, labels=labels)
     if phone_number is not None:
-        changed = _set_phone_number(conversation, phone_number)
+        changed = _set_phone_number(conversation, phone_number) or changed
     if assignee_id is not UNSET:
         _set_assignee(conversation, assignee_id, by_user_id=by_user_id)  # type: ignore[arg-type]
         changed = True

@@ -61,6 +61,7 @@ class Event(StrEnum):
     SESSION_ENDED = "session.ended"  # payload: {"reason": SessionEndReason}; to the user's group only
     NOTE_CREATED = "note.created"  # payload: note_payload (a private note in a thread; never a text)
     MENTION_CREATED = "mention.created"  # payload: mention_payload; to the mentioned user's group only
+    LABEL_CHANGED = "label.changed"  # payload: label_changed_payload (created, renamed, recoloured or deleted)
     CONVERSATION_WOKEN = "conversation.woken"  # payload: WokenPayload (conversations.snooze); to the assignee's group
     # payload: {organization_id, id, shared, deleted}, no text (pickers reload the list); a shared reply: to the
     # organization's group; a personal one: to its owner's group only

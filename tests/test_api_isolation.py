@@ -16,7 +16,17 @@ import pytest
 from django.test import Client
 
 from conversations.canned_services import canned_reply_create
-from conversations.models import CannedReply, Contact, Conversation, Note
+from conversations.labels import label_create, saved_view_create
+from conversations.models import (
+    CannedReply,
+    Contact,
+    ContactLabel,
+    Conversation,
+    ConversationLabel,
+    Label,
+    Note,
+    SavedView,
+)
 from messaging.models import Message, MessageEvent
 from smsinbox.models import Membership
 from tests.api_client import ApiClient, Tenant, build_tenant
@@ -62,6 +72,26 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/notes/", {"body": "Called them back"}),
         201,
     ),
+    "labels_list": (lambda t: ("GET", f"/api/labels/?organizationId={t.organization.pk}", None), 200),
+    "labels_create": (
+        lambda t: ("POST", "/api/labels/", {"name": "New", "color": "blue", "organizationId": t.organization.pk}),
+        201,
+    ),
+    "labels_partial_update": (lambda t: ("PATCH", f"/api/labels/{_label(t, 'VIP').pk}/", {"name": "Gold"}), 200),
+    "labels_destroy": (lambda t: ("DELETE", f"/api/labels/{_label(t, 'Spare').pk}/", None), 204),
+    "views_list": (lambda t: ("GET", f"/api/views/?organizationId={t.organization.pk}", None), 200),
+    "views_create": (
+        lambda t: ("POST", "/api/views/", {"name": "Open", "status": "open", "organizationId": t.organization.pk}),
+        201,
+    ),
+    "views_partial_update": (
+        lambda t: ("PATCH", f"/api/views/{SavedView.objects.get(organization=t.organization).pk}/", {"shared": True}),
+        200,
+    ),
+    "views_destroy": (
+        lambda t: ("DELETE", f"/api/views/{SavedView.objects.get(organization=t.organization).pk}/", None),
+        204,
+    ),
     "conversations_snooze": (
         lambda t: ("POST", f"/api/conversations/{t.conversation.pk}/snooze", {"untilReply": True}),
         200,
@@ -106,11 +136,19 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
 }
 
 
+def _label(tenant: Tenant, name: str) -> Label:
+    return Label.objects.get(organization=tenant.organization, name=name)
+
+
 @pytest.fixture
 def tenants(org_a, org_b) -> tuple[Tenant, Tenant]:
     twilio = Client()
     a = build_tenant(org_a, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
     b = build_tenant(org_b, twilio, contact_phone=SAME_CONTACT, spare_phone=SAME_SPARE)
+    for tenant in (a, b):  # the same label names in both organizations: nothing may leak through a name
+        vip = label_create(organization=tenant.organization, name="VIP", color="purple")
+        label_create(organization=tenant.organization, name="Spare")
+        saved_view_create(organization=tenant.organization, owner=tenant.user, name="VIPs", label_id=vip.pk)
     for tenant in (a, b):  # the same shortcut in both organizations
         tenant.canned_reply = canned_reply_create(
             organization=tenant.organization, actor=tenant.user, name="Hours", shortcut="hours", body="9-5", shared=True
@@ -137,6 +175,14 @@ def snapshot(tenant: Tenant) -> tuple:
         list(Message.objects.filter(organization=organization).order_by("pk").values_list("pk", "status", "body")),
         MessageEvent.objects.filter(message__organization=organization).count(),
         list(Note.objects.filter(organization=organization).order_by("pk").values_list("pk", "body")),
+        list(Label.objects.filter(organization=organization).order_by("pk").values_list("pk", "name", "color")),
+        list(
+            ConversationLabel.objects.filter(label__organization=organization)
+            .order_by("pk")
+            .values_list("conversation_id", "label_id")
+        ),
+        list(ContactLabel.objects.filter(label__organization=organization).values_list("contact_id", "label_id")),
+        list(SavedView.objects.filter(organization=organization).order_by("pk").values_list("pk", "name")),
         list(
             CannedReply.objects.filter(organization=organization).order_by("pk").values_list("pk", "shortcut", "body")
         ),

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conversations.canned_services import canned_reply_create
+from conversations.labels import label_create, saved_view_create
 from conversations.services import contact_create
 from messaging.models import Message
 from tests.api_client import ApiClient, build_tenant
@@ -80,6 +81,14 @@ def test_the_schema_documents_every_route_and_not_the_twilio_webhooks(db):
         ("POST", "/api/messages/retry/"),
         ("GET", "/api/messages/failed/"),
         ("POST", "/api/sms/send/"),
+        ("GET", "/api/labels/"),
+        ("POST", "/api/labels/"),
+        ("PATCH", "/api/labels/{id}/"),
+        ("DELETE", "/api/labels/{id}/"),
+        ("GET", "/api/views/"),
+        ("POST", "/api/views/"),
+        ("PATCH", "/api/views/{id}/"),
+        ("DELETE", "/api/views/{id}/"),
         ("GET", "/api/canned-replies/"),
         ("POST", "/api/canned-replies/"),
         ("GET", "/api/canned-replies/{id}/"),
@@ -184,6 +193,10 @@ def test_docs_are_swagger_ui_served_from_our_own_static_files(db, settings):
 # --- Schemathesis -------------------------------------------------------------------------------
 
 
+# Each organization's label and saved view (by organization id), made by ``tenants``.
+LABEL_AND_VIEW: dict[int, tuple[int, int]] = {}
+
+
 @pytest.fixture
 def tenants(org_a, org_b):
     """Organization A (the caller) and B, with the same numbers, built before the WSGI app takes over."""
@@ -191,6 +204,9 @@ def tenants(org_a, org_b):
     own = build_tenant(org_a, twilio, contact_phone="+14155550101", spare_phone="+14155550102")
     foreign = build_tenant(org_b, twilio, contact_phone="+14155550101", spare_phone="+14155550102")
     for tenant in (own, foreign):
+        label = label_create(organization=tenant.organization, name="VIP", color="purple")
+        view = saved_view_create(organization=tenant.organization, owner=tenant.user, name="Open", status="open")
+        LABEL_AND_VIEW[tenant.organization.pk] = (label.pk, view.pk)
         tenant.canned_reply = canned_reply_create(
             organization=tenant.organization, actor=tenant.user, name="Hours", shortcut="hours", body="9-5", shared=True
         )
@@ -223,6 +239,10 @@ def _sources(operation, own, foreign) -> list[tuple[str, dict[str, Any]]]:
             rows = [("spare contact", own.spare.pk, foreign.spare.pk)]
         elif path.startswith("/api/conversations/"):
             rows = [("conversation", own.conversation.pk, foreign.conversation.pk)]
+        elif path.startswith("/api/labels/"):
+            rows = [("label", *(LABEL_AND_VIEW[t.organization.pk][0] for t in (own, foreign)))]
+        elif path.startswith("/api/views/"):
+            rows = [("view", *(LABEL_AND_VIEW[t.organization.pk][1] for t in (own, foreign)))]
         elif path.startswith("/api/canned-replies/"):
             rows = [("canned reply", own.canned_reply.pk, foreign.canned_reply.pk)]
         else:
@@ -300,7 +320,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(t
             assert source != "generated ids", operation.label
 
     operations = [result.ok() for result in wsgi_schema.get_all_operations()]
-    assert len(operations) == 24
+    assert len(operations) == 32
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")  # deletions last
     for operation in operations:
         for source, ids in _sources(operation, own, foreign):

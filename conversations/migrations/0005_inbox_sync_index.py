@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0004_integrity_checks'),
-        ('smsinbox', '0004_user_time_zone_browser_default'),
+        ("conversations", "0004_integrity_checks"),
+        ("smsinbox", "0004_user_time_zone_browser_default"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['organization', 'updated_at'], name='inbox_sync_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["organization", "updated_at"], name="inbox_sync_idx"),
         ),
     ]

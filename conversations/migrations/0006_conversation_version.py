@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0005_inbox_sync_index'),
+        ("conversations", "0005_inbox_sync_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='conversation',
-            name='version',
-            field=models.PositiveBigIntegerField(default=0, editable=False, help_text='Raised by one on every update of the row, by the database.'),
+            model_name="conversation",
+            name="version",
+            field=models.PositiveBigIntegerField(
+                default=0, editable=False, help_text="Raised by one on every update of the row, by the database."
+            ),
         ),
     ]

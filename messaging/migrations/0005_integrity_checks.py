@@ -5,29 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conversations', '0004_integrity_checks'),
-        ('messaging', '0004_outbound_delivery'),
-        ('smsinbox', '0003_integrity_checks'),
+        ("conversations", "0004_integrity_checks"),
+        ("messaging", "0004_outbound_delivery"),
+        ("smsinbox", "0003_integrity_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('twilio_sid', ''), _negated=True), name='message_sid_not_empty'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("twilio_sid", ""), _negated=True), name="message_sid_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), name='message_idempotency_key_not_empty'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True), name="message_idempotency_key_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('direction', 'in'), ('status__in', ['received', 'receiving'])), models.Q(('direction', 'out'), models.Q(('status__in', ['received', 'receiving']), _negated=True)), _connector='OR'), name='message_status_matches_direction'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("direction", "in"), ("status__in", ["received", "receiving"])),
+                    models.Q(("direction", "out"), models.Q(("status__in", ["received", "receiving"]), _negated=True)),
+                    _connector="OR",
+                ),
+                name="message_status_matches_direction",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('from_number__regex', '^\\+[1-9][0-9]{6,14}$'), ('to_number__regex', '^\\+[1-9][0-9]{6,14}$')), name='message_numbers_e164'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("from_number__regex", "^\\+[1-9][0-9]{6,14}$"), ("to_number__regex", "^\\+[1-9][0-9]{6,14}$")
+                ),
+                name="message_numbers_e164",
+            ),
         ),
     ]

@@ -4,20 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0005_integrity_checks'),
+        ("messaging", "0005_integrity_checks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='needs_lookup',
-            field=models.BooleanField(default=False, help_text='A request ended without telling whether Twilio took the message: look before resending.'),
+            model_name="message",
+            name="needs_lookup",
+            field=models.BooleanField(
+                default=False,
+                help_text="A request ended without telling whether Twilio took the message: look before resending.",
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='dispatch_started_at',
-            field=models.DateTimeField(blank=True, help_text='Set while a request to Twilio may be in flight; cleared when it ends.', null=True),
+            model_name="message",
+            name="dispatch_started_at",
+            field=models.DateTimeField(
+                blank=True, help_text="Set while a request to Twilio may be in flight; cleared when it ends.", null=True
+            ),
         ),
     ]

@@ -6,15 +6,20 @@ import smsinbox.models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('smsinbox', '0003_integrity_checks'),
+        ("smsinbox", "0003_integrity_checks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='time_zone',
-            field=models.CharField(blank=True, default='', help_text="Times are shown in this zone (for example America/New_York); empty: the browser's own zone.", max_length=64, validators=[smsinbox.models.validate_time_zone]),
+            model_name="user",
+            name="time_zone",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Times are shown in this zone (for example America/New_York); empty: the browser's own zone.",
+                max_length=64,
+                validators=[smsinbox.models.validate_time_zone],
+            ),
         ),
     ]

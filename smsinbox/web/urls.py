@@ -2,7 +2,7 @@ from django.urls import path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import account, canned, contacts, exports, failed, inbox, notes, pwa, session, snooze
+from smsinbox.web.pages import account, canned, contacts, exports, failed, inbox, labels, notes, pwa, session, snooze
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -29,6 +29,14 @@ urlpatterns = [
     path("contacts/export.csv", exports.contacts_export, name="contacts-export"),
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
+    path("c/<id:conversation_id>/labels/", labels.conversation_labels, name="inbox-labels"),
+    path("labels/", labels.manage, name="labels"),
+    path("labels/apply/", labels.apply, name="labels-apply"),
+    path("labels/palette.css", labels.palette_css, name="labels-palette"),
+    path("contacts/<id:contact_id>/labels/", labels.contact_labels, name="contact-labels"),
+    path("views/", labels.view_create, name="views-create"),
+    path("views/counts/", labels.view_counts, name="views-counts"),
+    path("views/<id:view_id>/delete/", labels.view_delete, name="views-delete"),
     path("canned-replies/", canned.canned_replies, name="canned-replies"),
     path("canned-replies/<id:reply_id>/", canned.canned_reply_edit, name="canned-reply-edit"),
     path("canned-replies/<id:reply_id>/delete/", canned.canned_reply_remove, name="canned-reply-delete"),

@@ -4,6 +4,7 @@ import { wireCanned } from "./canned.js";
 import { wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
+import { wireLabels } from "./labels.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
@@ -31,6 +32,7 @@ if (root && config) {
   const composer = wireComposer({ config, thread });
   const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
+  const labels = wireLabels({ config, list: document.getElementById("conversation-list"), onRow: (c) => list.upsert(c) });
   const snooze = wireSnooze({ config });
   const presence = createPresence({ config, list: document.getElementById("conversation-list"), line: document.getElementById("presence-line") });
   let live = null;
@@ -50,7 +52,13 @@ if (root && config) {
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
       [config.events.conversationWoken, (p) => snooze.woken(p)],
       [config.events.cannedReplyChanged, (p) => canned?.forget(p)],
-      [config.events.conversationUpdated, (c) => { list.upsert(c); if (thread.follow(c)) composer?.setOptOut(c.optOutReason); }],
+      [config.events.conversationUpdated, (c) => {
+        list.upsert(c);
+        if (thread.follow(c)) composer?.setOptOut(c.optOutReason);
+        labels.followConversation(c);
+        labels.refreshCounts();
+      }],
+      [config.events.labelChanged, (p) => labels.labelChanged(p)],
       [config.events.notificationCreated, notify],
     ]),
     setStatus: (text) => { if (liveState) liveState.textContent = text; },

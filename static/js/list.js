@@ -2,6 +2,7 @@
 // the page was, and the unread badges summed into the document's title.
 import { urlFor } from "./config.js";
 import { postForm } from "./http.js";
+import { matchesExtra, renderRowLabels } from "./labels.js";
 import { cloneTemplate } from "./templates.js";
 import { showRelative } from "./times.js";
 
@@ -56,7 +57,7 @@ export function createList({ config, list, format, doc = document }) {
     doc.title = titleWithUnread(doc.title, unread);
   }
 
-  function rowFor(c) {
+  function rowFor(c, existing) {
     const selected = c.id === config.conversation;
     const row = cloneTemplate("conversation-row-template", c, doc);
     const form = row.querySelector("form.row-actions");
@@ -82,6 +83,7 @@ export function createList({ config, list, format, doc = document }) {
     if (c.status !== "snoozed") row.querySelector(".tag.snoozed")?.remove();
     if (!c.assigneeName) row.querySelector(".tag.assignee")?.remove();
     row.querySelector(".unread-badge").hidden = !c.unreadCount;
+    renderRowLabels(row, c, existing); // labels.js: the checkbox and the label chips
     return row;
   }
 
@@ -93,8 +95,8 @@ export function createList({ config, list, format, doc = document }) {
     if (!shouldApply(c.version, versions.get(c.id))) return; // a late row: a newer one is already applied
     versions.set(c.id, c.version);
     const existing = list.querySelector(`li.conversation[data-id="${c.id}"]`);
-    if (!existing && (config.q || !matchesFilter(c, config.filter, config))) return;
-    const row = rowFor(c);
+    if (!existing && (config.q || !matchesFilter(c, config.filter, config) || !matchesExtra(c, config))) return;
+    const row = rowFor(c, existing);
     const anchor = existing?.querySelector("a")?.hash; // "Mentions" rows link to the note
     if (anchor) row.querySelector("a").hash = anchor;
     if (existing && existing.dataset.last === c.lastMessageAt) existing.replaceWith(row);

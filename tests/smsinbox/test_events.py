@@ -115,6 +115,7 @@ def test_the_names_the_page_is_given_are_the_events():
         "session_ended": "session.ended",
         "note_created": "note.created",
         "mention_created": "mention.created",
+        "label_changed": "label.changed",
         "conversation_woken": "conversation.woken",
         "canned_reply_changed": "canned_reply.changed",
         "presence_changed": "presence.changed",

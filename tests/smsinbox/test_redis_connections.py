@@ -55,7 +55,10 @@ def test_each_scheme_gets_its_cancellable_connection_and_the_url_options_win():
     assert issubclass(CancellableUnixConnection, UnixDomainSocketConnection)
     plain = channel_layer_host("redis://cache:6380/2", socket_timeout=10, socket_keepalive=True)
     assert (plain["host"], plain["port"], plain["db"], plain["connection_class"]) == (
-        "cache", 6380, 2, CancellableConnection
+        "cache",
+        6380,
+        2,
+        CancellableConnection,
     )
     assert plain["socket_timeout"] == 10
     assert plain["socket_keepalive"] is True

@@ -34,7 +34,8 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def shell_json(expression: str, env: dict[str, str]) -> object:
     proc = manage(
-        "shell", "-c",
+        "shell",
+        "-c",
         f"import json; from django.conf import settings as s; print(json.dumps({expression}, default=repr))",
         env=env,
     )

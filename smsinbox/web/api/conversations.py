@@ -10,20 +10,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from conversations.models import Contact, Conversation
-from conversations.payloads import ConversationPayload, conversation_payload
+from conversations.payloads import (
+    ConversationPayload,
+    LabelPayload,
+    conversation_payload,
+    labels_payload,
+)
 from conversations.selectors import (
     contact_get_for_user,
     contact_list,
     contact_page,
     conversation_get_for_user,
     conversation_page,
+    label_list,
 )
 from conversations.services import (
     UNSET,
@@ -34,16 +40,18 @@ from conversations.services import (
     conversation_update,
 )
 from messaging.selectors import conversation_list
+from smsinbox.errors import ServiceError
 from smsinbox.parsing import MAX_ID
 from smsinbox.phones import format_for_people
 from smsinbox.web.api.errors import error_responses, found_or_404
-from smsinbox.web.api.fields import StrictCharField, StrictIntegerField, query_values, search_field
+from smsinbox.web.api.fields import LabelsField, StrictCharField, StrictIntegerField, query_values, search_field
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
 from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response, page_serializer
 from smsinbox.web.api.schema import id_parameter, list_schema, retrieve_schema
 from smsinbox.web.api.shapes import shape_serializer
 
 CONTACTS = ["contacts"]
+LabelSerializer = shape_serializer(LabelPayload)  # the nested shape's own class: a Label reads as one
 CONVERSATIONS = ["conversations"]
 
 
@@ -70,6 +78,11 @@ class ContactSerializer(serializers.Serializer):
     opt_out_method = serializers.ChoiceField(choices=Contact.OptOutMethod.choices, allow_blank=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    labels = serializers.SerializerMethodField(help_text="The contact's labels, by name: `{id, name, color}`.")
+
+    @extend_schema_field(LabelSerializer(many=True))
+    def get_labels(self, contact: Contact) -> list[dict[str, Any]]:
+        return labels_payload(contact.labels.all())
 
 
 ConversationSerializer = shape_serializer(ConversationPayload, conversation_payload)
@@ -169,6 +182,7 @@ class ContactUpdateApi(APIView):
         phone = StrictCharField(required=False, max_length=64, help_text="Any common format.")
         first_name = StrictCharField(required=False, allow_blank=True, max_length=100)
         last_name = StrictCharField(required=False, allow_blank=True, max_length=100)
+        labels = LabelsField()
 
     OutputSerializer = ContactSerializer
 
@@ -184,7 +198,9 @@ class ContactUpdateApi(APIView):
         contact = _contact_or_404(request, pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        contact = contact_update(contact=contact, **data.validated_data)
+        values = dict(data.validated_data)
+        contact = contact_update(contact=contact, label_ids=values.pop("labels", None), **values)
+        contact = _contact_or_404(request, contact.pk)  # its labels as stored
         return Response(self.OutputSerializer(contact).data)
 
 
@@ -222,6 +238,9 @@ class ConversationListApi(APIView):
         mentions = serializers.ChoiceField(
             choices=[("me", "me")], required=False, help_text="`me`: only threads with a note that mentions me."
         )
+        label = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_ID, help_text="A label's id: only conversations with it."
+        )
         q = search_field("A name (every word), a number typed any common way, or text of a message.")
 
     OutputSerializer = ConversationPage
@@ -233,6 +252,9 @@ class ConversationListApi(APIView):
         filters = query_values(self.FilterSerializer, request)
         organization = organization_for_request(request)
         assigned = filters.get("assigned")
+        label = filters.get("label")
+        if label is not None and not any(found.pk == label for found in label_list(organization=organization)):
+            raise ServiceError(f"Unknown label: {label} (not a label of this organization).", field="label")
         page = conversation_page(
             conversation_list(
                 user=request.user,
@@ -241,6 +263,7 @@ class ConversationListApi(APIView):
                 unread=filters.get("unread"),
                 assigned=int(assigned) if assigned and assigned.isdigit() else assigned,
                 mentioned=True if filters.get("mentions") == "me" else None,
+                label=label,
                 q=filters.get("q", ""),
             ),
             cursor=cursor_load("conversations", filters.get("cursor", "")),
@@ -277,6 +300,7 @@ class ConversationUpdateApi(APIView):
             max_value=MAX_ID,
             help_text="An active member of the conversation's organization, or null for nobody.",
         )
+        labels = LabelsField()
 
     OutputSerializer = ConversationSerializer
 
@@ -300,9 +324,10 @@ class ConversationUpdateApi(APIView):
             conversation=conversation,
             status=values.get("status"),
             assignee_id=values.get("assignee_id", UNSET),
+            label_ids=values.get("labels"),
             by_user_id=request.user.pk,
         )
-        return Response(self.OutputSerializer(conversation).data)
+        return Response(self.OutputSerializer(conversation_or_404(request, conversation.pk)).data)
 
 
 class ConversationReadApi(APIView):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from conversations.selectors import SEARCH_MAX_LENGTH
+from smsinbox.parsing import MAX_ID
 
 
 class StrictCharField(serializers.CharField):
@@ -49,3 +50,15 @@ def query_values(serializer_class: type[serializers.Serializer], request: Reques
     query = serializer_class(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return query.validated_data
+
+
+class LabelsField(serializers.ListField):
+    """A list of label ids (their organization is checked by the service: another's is a 400)."""
+
+    child = StrictIntegerField(min_value=1, max_value=MAX_ID)
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault("help_text", "Label ids of the organization; replaces the labels it has.")
+        super().__init__(**kwargs)

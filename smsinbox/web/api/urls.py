@@ -27,6 +27,16 @@ from smsinbox.web.api.conversations import (
     ConversationUpdateApi,
 )
 from smsinbox.web.api.failed import FailedMessageListApi, MessagesRetryApi
+from smsinbox.web.api.labels import (
+    LabelCreateApi,
+    LabelDeleteApi,
+    LabelListApi,
+    LabelUpdateApi,
+    SavedViewCreateApi,
+    SavedViewDeleteApi,
+    SavedViewListApi,
+    SavedViewUpdateApi,
+)
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
@@ -78,6 +88,20 @@ urlpatterns = [
         r"^conversations/(?P<pk>[0-9]+)/notes/?$",
         method_route(get=ConversationNoteListApi.as_view(), post=ConversationNoteCreateApi.as_view()),
         name="api-conversation-notes",
+    ),
+    re_path(r"^labels/?$", method_route(get=LabelListApi.as_view(), post=LabelCreateApi.as_view()), name="api-labels"),
+    re_path(
+        r"^labels/(?P<pk>[0-9]+)/?$",
+        method_route(patch=LabelUpdateApi.as_view(), delete=LabelDeleteApi.as_view()),
+        name="api-label",
+    ),
+    re_path(
+        r"^views/?$", method_route(get=SavedViewListApi.as_view(), post=SavedViewCreateApi.as_view()), name="api-views"
+    ),
+    re_path(
+        r"^views/(?P<pk>[0-9]+)/?$",
+        method_route(patch=SavedViewUpdateApi.as_view(), delete=SavedViewDeleteApi.as_view()),
+        name="api-view",
     ),
     re_path(
         r"^conversations/(?P<pk>[0-9]+)/snooze/?$",

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from conversations.models import Contact
-from conversations.selectors import SEARCH_MAX_LENGTH, contact_get_for_user, contact_list
+from conversations.selectors import SEARCH_MAX_LENGTH, contact_get_for_user, contact_list, label_list
 from conversations.services import contact_create, contact_update, conversation_start
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
@@ -89,7 +89,13 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     return render(
         request,
         "contacts/form.html",
-        {"form": form, "contact": contact, "saved": saved, "organization": contact.organization},
+        {
+            "form": form,
+            "contact": contact,
+            "saved": saved,
+            "organization": contact.organization,
+            "all_labels": label_list(organization=contact.organization),
+        },
     )
 
 

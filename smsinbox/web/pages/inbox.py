@@ -50,6 +50,7 @@ from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 from smsinbox.web.pages.account import notifications_config
 from smsinbox.web.pages.canned import canned_config
+from smsinbox.web.pages.labels import labels_config, list_extras, sidebar_context
 from smsinbox.web.pages.notes import mention_members, note_template_data, notes_config
 
 # The list's filter tabs, as arguments of ``conversation_list``.
@@ -196,6 +197,7 @@ def _template_data() -> dict[str, SimpleNamespace]:
         last_outbound_failed=True,
         contact=SimpleNamespace(display_name="{contactName}", is_opted_out=True),
         assignee=SimpleNamespace(get_username="{assigneeName}"),
+        labels=SimpleNamespace(all=[]),  # chips are drawn by the page (static/js/labels.js)
     )
     message = SimpleNamespace(
         pk=0,
@@ -258,14 +260,20 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
     if active_filter not in LIST_FILTERS:
         active_filter = "all"
     q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH]
+    # Labels and saved views (pages/labels.py): a saved view's filters replace the tab's; a label adds to them.
+    extra, listing = list_extras(request, organization=organization, filters=LIST_FILTERS[active_filter])
+    if listing["view"] is not None:
+        active_filter, q, list_filters = "all", "", extra
+    else:
+        list_filters = {**LIST_FILTERS[active_filter], **extra, "q": q}
     page = conversation_page(
-        with_messages(
-            conversation_list(user=request.user, organization=organization, q=q, **LIST_FILTERS[active_filter])
-        ),
+        with_messages(conversation_list(user=request.user, organization=organization, **list_filters)),
         cursor=request.GET.get("cursor", ""),
     )
     thread = thread_page(conversation=conversation) if conversation else None
     list_query = urlencode({k: v for k, v in (("filter", active_filter), ("q", q)) if v and v != "all"})
+    if listing["query"]:
+        list_query = f"{list_query}&{listing['query']}" if list_query else listing["query"]
     now = timezone.now().isoformat()  # the page resyncs from this moment after (re)connecting
     context = {
         "organization": organization,
@@ -302,7 +310,12 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
             now=now,
         ),
         "template": _template_data(),
+        "listing": listing,
+        **sidebar_context(request, organization=organization),
     }
+    labels = labels_config(organization, label=listing["label"], view=listing["view"])
+    context["inbox_config"]["labels"] = camelize({k: v for k, v in labels.items() if k != "urls"})
+    context["inbox_config"]["urls"] |= camelize(labels["urls"])
     return render(request, "inbox/inbox.html", context)
 
 
@@ -420,6 +433,7 @@ def sync(request: HttpRequest) -> JsonResponse:
             | Conversation.objects.filter(organization=organization, contact__in=changed_contacts)
         )
         .select_related("contact", "assignee")
+        .prefetch_related("labels")
         .order_by("-last_message_at")[:200]
     )
     messages, notes = [], []

@@ -64,10 +64,12 @@ def test_a_crashed_send_is_looked_up_through_reconciliation(lost_callbacks, org_
 
     message = queue(org_a, body="in flight when the worker died")
     DBTaskResult.objects.all().delete()
-    accepted = client.send_message(to="+14155550101", from_=FROM, body="in flight when the worker died",
-                                   media_urls=[], status_callback="")
+    accepted = client.send_message(
+        to="+14155550101", from_=FROM, body="in flight when the worker died", media_urls=[], status_callback=""
+    )
     Message.objects.filter(pk=message.pk).update(
-        dispatch_started_at=timezone.now() - timedelta(minutes=2), updated_at=timezone.now() - timedelta(minutes=2),
+        dispatch_started_at=timezone.now() - timedelta(minutes=2),
+        updated_at=timezone.now() - timedelta(minutes=2),
         send_attempts=1,
     )
     assert messages_reconcile().requeued == 1

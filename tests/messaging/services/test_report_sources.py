@@ -185,8 +185,14 @@ def test_a_same_rank_callback_brings_the_code_a_lookup_did_not_have(org_a, emula
     drain_tasks()
     message.refresh_from_db()
     sid = message.twilio_sid
-    base = {"MessageSid": sid, "SmsSid": sid, "AccountSid": emulator.state.account_sid, "From": FROM,
-            "To": UNKNOWN_HANDSET_TO, "ApiVersion": "2010-04-01"}
+    base = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": emulator.state.account_sid,
+        "From": FROM,
+        "To": UNKNOWN_HANDSET_TO,
+        "ApiVersion": "2010-04-01",
+    }
 
     def callback(status: str, **extra: str) -> None:
         params = {**base, "MessageStatus": status, "SmsStatus": status, **extra}
@@ -213,9 +219,17 @@ def test_a_precise_code_replaces_unknown_error_but_not_the_reverse(org_a, emulat
     sid = message.twilio_sid
 
     def callback(status: str, code: str) -> None:
-        params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
-                  "AccountSid": emulator.state.account_sid, "From": FROM, "To": "+14155550101",
-                  "ApiVersion": "2010-04-01", "ErrorCode": code}
+        params = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "AccountSid": emulator.state.account_sid,
+            "From": FROM,
+            "To": "+14155550101",
+            "ApiVersion": "2010-04-01",
+            "ErrorCode": code,
+        }
         assert _post_callback(client, params).status_code == 200
 
     callback("failed", "30008")
@@ -236,9 +250,17 @@ def test_a_late_failure_callback_never_puts_a_code_on_a_delivered_message(org_a,
     message.refresh_from_db()
     sid = message.twilio_sid
     for status, extra in (("delivered", {}), ("undelivered", {"ErrorCode": "30005"})):
-        params = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
-                  "AccountSid": emulator.state.account_sid, "From": FROM, "To": "+14155550101",
-                  "ApiVersion": "2010-04-01", **extra}
+        params = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "AccountSid": emulator.state.account_sid,
+            "From": FROM,
+            "To": "+14155550101",
+            "ApiVersion": "2010-04-01",
+            **extra,
+        }
         assert _post_callback(client, params).status_code == 200
     wait_for(lambda: Message.objects.get(pk=message.pk).status == "delivered")
     message.refresh_from_db()

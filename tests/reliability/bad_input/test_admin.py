@@ -30,4 +30,3 @@ def test_adding_a_duplicate_contact_in_the_admin_is_a_form_error(client, org_a):
     assert response.status_code == 200
     assert "(415) 555-0102 is already saved as James" in response.content.decode()
     assert Contact.objects.count() == 1
-

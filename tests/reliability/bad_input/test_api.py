@@ -150,5 +150,3 @@ def test_send_with_odd_json_values_is_a_4xx_and_sends_nothing(org_a, body):
     response = raw_call(org_a.user, "POST", "/api/sms/send", body)
     assert response.status_code in {400, 404}, response.content
     assert api_snapshot() == before
-
-

@@ -158,5 +158,3 @@ def test_an_id_out_of_range_is_not_a_500(client, org_a, conversation_a, where):
     else:
         response = client.post(f"/c/{conversation_a.pk}/assign/", {"assignee": "9" * 23})
     assert response.status_code in {302, 400, 404}
-
-

@@ -180,5 +180,3 @@ def test_a_sent_message_stores_the_segments_of_its_stored_body(org_a, conversati
         assert (message.num_segments, message.encoding) == (info.segments, info.encoding)
         assert "\x00" not in message.body
         assert len(message.body) <= 1600
-
-

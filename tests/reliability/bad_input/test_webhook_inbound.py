@@ -283,8 +283,6 @@ def test_odd_numbers_are_stored_normalized_or_ignored_with_a_log_line(client, or
         assert any("ignored" in record.getMessage() for record in caplog.records)
 
 
-
-
 # --- Fields Twilio never sends, that once were a 500 or a 503 -------------------------------------
 
 

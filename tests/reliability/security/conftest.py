@@ -12,7 +12,8 @@ from rest_framework.authtoken.admin import TokenProxy
 from rest_framework.authtoken.models import Token
 
 from conversations.canned_services import canned_reply_create
-from conversations.models import CannedReply, Contact, Conversation, Note
+from conversations.labels import label_create, saved_view_create
+from conversations.models import CannedReply, Contact, Conversation, Label, Note
 from conversations.services import contact_update, note_create
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
@@ -31,6 +32,9 @@ def acme(org_a) -> Tenant:
     contact_update(contact=a.spare, first_name="Yolanda", last_name="Xenakis")
     assert post_inbound(twilio, to=ORG_A_NUMBER, from_="+14155550163", body="acme-secret-body").status_code == 200
     note_create(conversation=a.conversation, author=a.user, body="acme-secret-note @alice")
+    vip = label_create(organization=a.organization, name="VIP", color="purple")  # the isolation table's names
+    label_create(organization=a.organization, name="Spare")
+    saved_view_create(organization=a.organization, owner=a.user, name="acme-secret-view", label_id=vip.pk)
     a.canned_reply = canned_reply_create(
         organization=a.organization,
         actor=a.user,
@@ -73,12 +77,13 @@ def world(acme, org_b) -> World:
             (MessageMedia, a.inbound.media.get()),
             (MessageEvent, a.inbound.events.first()),
             (Note, Note.objects.get(conversation=a.conversation)),
+            (Label, Label.objects.get(organization=a.organization, name="VIP")),
             (CannedReply, a.canned_reply),
         ]
     }
     assert all(objects.values())
     markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
-    markers += ["acme-secret-canned"]
+    markers += ["acme-secret-view", "acme-secret-canned"]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
     markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

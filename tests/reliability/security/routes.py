@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conversations.models import Contact
+from conversations.models import Contact, Label, SavedView
 from tests.reliability.security.world import World
 
 
@@ -86,6 +86,14 @@ PAGES = {
     "contact-message",
     "contacts-export",
     "message-media",
+    "inbox-labels",
+    "labels",
+    "labels-apply",
+    "labels-palette",
+    "contact-labels",
+    "views-create",
+    "views-counts",
+    "views-delete",
     "account-settings",  # the user's own settings: nothing of an organization
     "push-subscribe",
     "push-unsubscribe",
@@ -103,6 +111,10 @@ API = {
     "api-conversation-notes",
     "api-conversation-snooze",
     "api-message",
+    "api-labels",
+    "api-label",
+    "api-views",
+    "api-view",
     "api-canned-replies",
     "api-canned-reply",
     "api-messages-retry",
@@ -119,7 +131,7 @@ ADMIN_SITE = {  # the admin site's own routes; each registered model's routes ar
     "admin/(?P<url>.*)$",  # the admin's catch-all
 }
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
-FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id"}
+FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id", "view_id"}
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -160,6 +172,8 @@ def url_for(route: Route, world: World) -> str:
         "api-conversation-notes": a.conversation.pk,
         "api-conversation-snooze": a.conversation.pk,
         "api-message": a.inbound.pk,
+        "api-label": Label.objects.filter(organization=a.organization).order_by("pk").first().pk,
+        "api-view": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
         "api-canned-reply": a.canned_reply.pk,
     }
     values: dict[str, Any] = {}
@@ -174,6 +188,7 @@ def url_for(route: Route, world: World) -> str:
                 "conversation_id": a.conversation.pk,
                 "contact_id": a.contact.pk,
                 "message_id": a.inbound.pk,
+                "view_id": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
                 "reply_id": a.canned_reply.pk,
                 "position": 0,
                 "content_type_id": ContentType.objects.get_for_model(Contact).pk,

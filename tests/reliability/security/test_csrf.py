@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from conversations.models import CannedReply, Contact, Conversation, Note
+from conversations.models import CannedReply, Contact, Conversation, Label, Note, SavedView
 from messaging.models import Message
 from smsinbox.models import User
 from smsinbox.notifications.models import PushSubscription
@@ -69,6 +69,9 @@ def page_forms(a: Tenant) -> dict[str, Form]:
 
     def conversation_now() -> Conversation:
         return Conversation.objects.get(pk=conversation.pk)
+
+    def vip() -> Label:
+        return Label.objects.get(organization=a.organization, name="VIP")
 
     return {
         "inbox-read": Form(f"/c/{conversation.pk}/read/", {}, lambda c: conversation_now().unread_count == 0),
@@ -150,6 +153,34 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             lambda c: not Contact.objects.filter(pk=a.spare.pk).exists(),
         ),
         "admin-logout": Form(reverse("admin:logout"), {}, lambda c: "_auth_user_id" not in c.session),
+        "labels": Form(
+            "/labels/",
+            {"action": "create", "name": "csrf-probe-label", "color": "red"},
+            lambda c: Label.objects.filter(name="csrf-probe-label").exists(),
+        ),
+        "labels-apply": Form(
+            "/labels/apply/",
+            {"conversation": conversation.pk, "label": vip().pk, "action": "add"},
+            lambda c: conversation_now().labels.filter(pk=vip().pk).exists(),
+        ),
+        "inbox-labels": Form(
+            f"/c/{conversation.pk}/labels/",
+            {"label": vip().pk},
+            lambda c: conversation_now().labels.filter(pk=vip().pk).exists(),
+        ),
+        "contact-labels": Form(
+            f"/contacts/{contact.pk}/labels/",
+            {"label": vip().pk},
+            lambda c: Contact.objects.get(pk=contact.pk).labels.filter(pk=vip().pk).exists(),
+        ),
+        "views-create": Form(
+            "/views/", {"name": "csrf-probe-view"}, lambda c: SavedView.objects.filter(name="csrf-probe-view").exists()
+        ),
+        "views-delete": Form(
+            f"/views/{SavedView.objects.get(organization=a.organization).pk}/delete/",
+            {},
+            lambda c: not SavedView.objects.filter(organization=a.organization).exists(),
+        ),
     }
 
 
@@ -178,6 +209,12 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "admin-contact-add",
         "admin-contact-delete",
         "admin-logout",
+        "labels",
+        "labels-apply",
+        "inbox-labels",
+        "contact-labels",
+        "views-create",
+        "views-delete",
     ],
 )
 def test_a_page_form_is_refused_without_its_csrf_token_and_accepted_with_it(acme, form):

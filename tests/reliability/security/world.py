@@ -10,7 +10,16 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 
-from conversations.models import CannedReply, Contact, Conversation, Note
+from conversations.models import (
+    CannedReply,
+    Contact,
+    ContactLabel,
+    Conversation,
+    ConversationLabel,
+    Label,
+    Note,
+    SavedView,
+)
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from tests.api_client import Tenant
@@ -58,6 +67,10 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
         MessageMedia.objects.filter(message__organization=organization).count(),
         MessageEvent.objects.filter(message__organization=organization).count(),
         list(Note.objects.filter(organization=organization).order_by("pk").values_list("pk", "body")),
+        list(Label.objects.filter(organization=organization).order_by("pk").values_list("pk", "name", "color")),
+        sorted(ConversationLabel.objects.filter(label__organization=organization).values_list("pk", "label_id")),
+        sorted(ContactLabel.objects.filter(label__organization=organization).values_list("pk", "label_id")),
+        list(SavedView.objects.filter(organization=organization).order_by("pk").values_list("pk", "name")),
         list(
             CannedReply.objects.filter(organization=organization).order_by("pk").values_list("pk", "shortcut", "body")
         ),
@@ -66,7 +79,7 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
 
 def all_rows() -> dict[str, int]:
     models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia, Note)
-    models += (CannedReply,)
+    models += (Label, ConversationLabel, ContactLabel, SavedView, CannedReply)
     return {model.__name__: model.objects.count() for model in (*models, MessageEvent, DBTaskResult)}
 
 

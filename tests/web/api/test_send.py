@@ -36,10 +36,18 @@ def test_send_stores_the_message_enqueues_delivery_and_answers_camel_case(api, m
     assert response.status_code == 201
     body = response.json()
     message = Message.objects.get()
-    assert body == {"success": True, "messageId": message.pk, "conversationId": message.conversation_id,
-                    "status": "pending"}
+    assert body == {
+        "success": True,
+        "messageId": message.pk,
+        "conversationId": message.conversation_id,
+        "status": "pending",
+    }
     assert (message.body, message.direction, message.to_number, message.from_number) == (
-        "Your table is ready", "out", "+14155550101", "+14155550001")
+        "Your table is ready",
+        "out",
+        "+14155550101",
+        "+14155550001",
+    )
     assert (message.num_segments, message.encoding) == (1, "GSM-7")
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["args"] == [message.pk]
@@ -61,8 +69,10 @@ def test_mms_with_media_only(api, maria):
         ({"message": "hi"}, "Missing required fields: contactId and message"),
         ({"contactId": "CONTACT", "message": "   "}, "Missing required fields: contactId and message"),
         ({"contactId": "CONTACT", "message": "x" * 1601}, "Message too long. Maximum 1600 characters."),
-        ({"contactId": "CONTACT", "message": "hi", "mediaUrls": ["https://e.com/i.png"] * 11},
-         "Too many attachments. Maximum 10 images."),
+        (
+            {"contactId": "CONTACT", "message": "hi", "mediaUrls": ["https://e.com/i.png"] * 11},
+            "Too many attachments. Maximum 10 images.",
+        ),
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": ["ftp://e.com/i.png"]}, "must be an http(s) URL"),
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": ["http://[x/i.png"]}, "must be an http(s) URL"),
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": "https://e.com/i.png"}, "mediaUrls:"),
@@ -81,8 +91,9 @@ def test_bad_input_is_a_400_with_a_clear_error_and_no_row(api, maria, body, erro
 
 def test_malformed_json_is_a_400(org_a, maria):
     token = Token.objects.create(user=org_a.user)
-    response = Client().post(SEND, data="{not json", content_type="application/json",
-                             headers={"Authorization": f"Token {token.key}"})
+    response = Client().post(
+        SEND, data="{not json", content_type="application/json", headers={"Authorization": f"Token {token.key}"}
+    )
     assert response.status_code == 400
     assert "JSON parse error" in response.json()["error"]
 
@@ -126,8 +137,9 @@ def test_anonymous_is_401_and_session_writes_need_csrf(org_a, maria):
     assert Client().post(SEND, data="{}", content_type="application/json").status_code == 401
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(org_a.user)
-    response = browser.post(SEND, data=json.dumps({"contactId": maria.pk, "message": "hi"}),
-                            content_type="application/json")
+    response = browser.post(
+        SEND, data=json.dumps({"contactId": maria.pk, "message": "hi"}), content_type="application/json"
+    )
     assert response.status_code == 403
     assert "CSRF" in response.json()["error"]
     assert not Message.objects.exists()
