@@ -4,6 +4,7 @@
 // "Mentions" filter when a colleague mentions me (mention.created, heard on my own group).
 import { post } from "./http.js";
 import { cloneTemplate, setLines } from "./templates.js";
+import { showToast } from "./toast.js";
 
 // The "@word" being typed just before the caret: { start (index of the "@"), query }, or null.
 // A mention starts the text or follows a character that cannot be part of a username (as the server reads it).
@@ -224,24 +225,9 @@ export function wireNotes({ config, thread, format, doc = document }) {
       badge.textContent = String(unseen);
       badge.setAttribute("aria-label", `${unseen} new`);
     }
-    const toast = doc.createElement("div");
-    toast.className = "mention-toast";
-    toast.dataset.noteId = p.noteId;
-    const text = doc.createElement("p");
-    text.textContent = mentionText(p);
-    const actions = doc.createElement("p");
-    actions.className = "toast-actions";
-    const link = doc.createElement("a");
-    link.href = p.url;
-    link.textContent = "Open the note";
-    const dismiss = doc.createElement("button");
-    dismiss.type = "button";
-    dismiss.className = "secondary small";
-    dismiss.textContent = "Dismiss";
-    dismiss.addEventListener("click", () => toast.remove());
-    actions.append(link, dismiss);
-    toast.append(text, actions);
-    toastBox().replaceChildren(toast);
+    showToast({
+      box: toastBox(), doc, data: { noteId: p.noteId }, text: mentionText(p), href: p.url, linkText: "Open the note",
+    });
   }
 
   return { add, mentioned };

@@ -1,5 +1,6 @@
 // Snooze: the assignee hears when a snoozed conversation comes back (conversation.woken, on their own group),
 // said in the page's polite toast box (the one mentions use) with a link to the thread.
+import { showToast } from "./toast.js";
 
 export function wokenText(p) {
   return p.reason === "reply"
@@ -12,24 +13,10 @@ export function wireSnooze({ config, doc = document }) {
     if (p.organizationId !== config.organization) return;
     const box = doc.getElementById("mention-toasts");
     if (!box) return;
-    const toast = doc.createElement("div");
-    toast.className = "mention-toast woken-toast";
-    toast.dataset.conversationId = p.conversationId;
-    const text = doc.createElement("p");
-    text.textContent = wokenText(p);
-    const actions = doc.createElement("p");
-    actions.className = "toast-actions";
-    const link = doc.createElement("a");
-    link.href = p.url;
-    link.textContent = "Open the conversation";
-    const dismiss = doc.createElement("button");
-    dismiss.type = "button";
-    dismiss.className = "secondary small";
-    dismiss.textContent = "Dismiss";
-    dismiss.addEventListener("click", () => toast.remove());
-    actions.append(link, dismiss);
-    toast.append(text, actions);
-    box.replaceChildren(toast);
+    showToast({
+      box, doc, className: "woken-toast", data: { conversationId: p.conversationId },
+      text: wokenText(p), href: p.url, linkText: "Open the conversation",
+    });
   }
   return { woken };
 }
