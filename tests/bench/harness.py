@@ -61,9 +61,9 @@ def seed_conversations(conn: psycopg.Connection, ids: dict[str, int], start: int
     conn.execute(
         """
         INSERT INTO conversations_conversation (organization_id, contact_id, phone_number_id, status, assignee_id,
-            last_message_at, last_message_preview, unread_count, version, created_at, updated_at)
+            last_message_at, last_message_preview, unread_count, version, created_at, updated_at, snooze_until_reply)
         SELECT %(org)s, c.id, %(num)s, 'open', NULL, now() - (c.id || ' seconds')::interval,
-               'Hello from contact ' || c.id, 0, 0, now(), now()
+               'Hello from contact ' || c.id, 0, 0, now(), now(), false
         FROM conversations_contact c
         WHERE c.organization_id = %(org)s AND c.phone BETWEEN '+1415' || lpad(%(start)s::int::text, 7, '0')
                                                          AND '+1415' || lpad(%(stop)s::int::text, 7, '0')
