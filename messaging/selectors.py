@@ -89,6 +89,32 @@ def conversation_list(
     return qs.order_by("-last_message_at", "-id")
 
 
+def conversations_changed_since(*, organization: Organization, since: datetime, limit: int = 200) -> list[Conversation]:
+    """What an inbox that missed its live events since ``since`` must redraw, newest activity first.
+
+    A conversation changed, its contact changed (a rename, an opt-out), or one of its sent messages failed
+    since then: a failure updates the message, not the conversation, yet it marks the row and moves it into
+    the Failed filter. Each row carries ``last_outbound_failed`` as ``conversation_list``'s do. Only
+    conversations that have a message (``with_messages``).
+    """
+    changed_contacts = organization.contacts.filter(updated_at__gte=since).values("pk")
+    newly_failed = Message.objects.filter(
+        organization=organization,
+        direction=Direction.OUTBOUND,
+        status__in=sorted(FAILURE_STATUSES),
+        updated_at__gte=since,
+    ).values("conversation_id")
+    changed = Q(updated_at__gte=since) | Q(contact__in=changed_contacts) | Q(pk__in=newly_failed)
+    qs = (
+        with_messages(Conversation.objects.filter(changed, organization=organization))
+        .select_related("contact", "assignee")
+        .prefetch_related("labels")
+        .annotate(last_outbound_failed=_last_outbound_failed())
+        .order_by("-last_message_at", "-id")
+    )
+    return list(qs[:limit])
+
+
 def _last_outbound_failed() -> Case:
     """Whether a conversation's newest sent message failed or was undelivered: per row, one step down
     ``thread_idx`` (the thread's messages newest first) to its first outbound message."""

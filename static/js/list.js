@@ -91,6 +91,9 @@ export function createList({ config, list, format, doc = document }) {
 
   function upsert(heard) {
     if (heard.organizationId !== config.organization) return;
+    // A resync row says whether the last sent message failed (it may have failed while the socket was down);
+    // a live row does not, and keeps what messages told.
+    if (typeof heard.lastOutboundFailed === "boolean") failed.set(heard.id, heard.lastOutboundFailed);
     const c = { ...heard, lastOutboundFailed: failed.get(heard.id) || false };
     if (!shouldApply(c.version, versions.get(c.id))) return; // a late row: a newer one is already applied
     versions.set(c.id, c.version);

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ALICE, ARTIFACTS, expect, login, message_bubble, open_thread
+from tests.browser import ALICE, ARTIFACTS, display_number, expect, login, message_bubble, open_thread
 from tests.browser.test_accessibility import axe_violations, horizontal_overflow
 from tests.pipeline import wait_for
 
@@ -89,3 +89,40 @@ def test_the_failed_page_retries_the_retryable_and_says_why_not_the_other(inbox_
     assert axe_violations(page) == []
     assert horizontal_overflow(page) == 0
     page.screenshot(path=str(SHOTS / "failed-375.png"), full_page=True)
+
+
+UNKNOWN_HANDSET = "+15005550012"  # the emulator ends the send undelivered with 30005
+
+
+def test_a_failure_missed_while_the_socket_was_down_reaches_the_failed_tab_on_resync(inbox_server, new_tab):
+    """The Failed tab is open but its websocket is down when a sent message fails; on reconnection the
+    resync marks and lists the row (a failure updates the message, not the conversation)."""
+    inbox_server.post_inbound(from_=UNKNOWN_HANDSET, body=f"Still open? {secrets.token_hex(3)}")
+    refuse = False
+    served: list = []
+
+    def route(ws) -> None:
+        if refuse:
+            ws.close(code=1011)
+        else:
+            served.append((ws, ws.connect_to_server()))
+
+    watcher = new_tab(width=1366, height=800).page
+    watcher.route_web_socket(re.compile(r"/ws/inbox/"), route)
+    login(watcher, inbox_server, ALICE)
+    watcher.goto(f"{inbox_server.url}/?filter=failed")
+    expect(watcher.locator("#inbox")).to_have_attribute("data-live", "connected")
+    refuse = True
+    page_side, server_side = served[-1]
+    server_side.close(code=1000)
+    page_side.close(code=1011)
+    expect(watcher.locator("#inbox")).not_to_have_attribute("data-live", "connected")
+
+    sender = new_tab(width=1366, height=800).page
+    login(sender, inbox_server, ALICE)
+    _send_failing(sender, inbox_server, UNKNOWN_HANDSET, f"Your parcel {secrets.token_hex(3)}", "30005")
+    row = watcher.locator("#conversation-list li.conversation.failed").filter(has_text=display_number(UNKNOWN_HANDSET))
+    expect(row).to_have_count(0)  # not heard yet: the socket is down
+    refuse = False
+    expect(row).to_have_count(1, timeout=10_000)
+    expect(row.locator(".tag.failed")).to_be_visible()

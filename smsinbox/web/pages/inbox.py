@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from conversations.models import Contact, Conversation
+from conversations.models import Conversation
 from conversations.payloads import conversation_payload, note_payload, opt_out_reason
 from conversations.selectors import SEARCH_MAX_LENGTH, conversation_get_for_user, conversation_page, note_list
 from conversations.services import (
@@ -36,7 +36,7 @@ from conversations.snooze import SNOOZE_PRESETS, snooze_preset_until
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
-from messaging.selectors import conversation_list, thread_page, with_messages
+from messaging.selectors import conversation_list, conversations_changed_since, thread_page, with_messages
 from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
@@ -426,16 +426,7 @@ def sync(request: HttpRequest) -> JsonResponse:
     if organization is None:
         return JsonResponse({"conversations": [], "messages": [], "notes": [], "now": timezone.now().isoformat()})
     now = timezone.now()
-    changed_contacts = Contact.objects.filter(organization=organization, updated_at__gte=since).values("pk")
-    conversations = (
-        with_messages(
-            Conversation.objects.filter(organization=organization, updated_at__gte=since)
-            | Conversation.objects.filter(organization=organization, contact__in=changed_contacts)
-        )
-        .select_related("contact", "assignee")
-        .prefetch_related("labels")
-        .order_by("-last_message_at")[:200]
-    )
+    conversations = conversations_changed_since(organization=organization, since=since)
     messages, notes = [], []
     wanted = ascii_int(request.GET.get("conversation", ""))
     if wanted is not None:
@@ -453,7 +444,10 @@ def sync(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         camelize(
             {
-                "conversations": [conversation_payload(c) for c in conversations],
+                # Rows as conversation.updated carries them, with the Failed mark the live rows learn from messages.
+                "conversations": [
+                    {**conversation_payload(c), "last_outbound_failed": c.last_outbound_failed} for c in conversations
+                ],
                 "messages": messages,
                 "notes": notes,  # note.created payloads: the open thread's notes written since
                 "now": now.isoformat(),

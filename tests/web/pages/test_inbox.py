@@ -413,7 +413,8 @@ def test_sync_answers_in_the_shapes_and_casing_of_the_live_events(client, alice)
     inbound(client, 1)
     conversation = Conversation.objects.select_related("contact", "assignee").get()
     data = alice.get(reverse("inbox-sync"), {"since": "2000-01-01T00:00:00", "conversation": conversation.pk}).json()
-    assert data["conversations"] == [camelize(conversation_payload(conversation))]
+    # A live row, plus the Failed mark (live rows learn it from message events instead).
+    assert data["conversations"] == [{**camelize(conversation_payload(conversation)), "lastOutboundFailed": False}]
     message = Message.objects.select_related("sent_by").get()
     assert data["messages"] == [camelize(message_payload(message))]
 
@@ -543,3 +544,33 @@ def test_an_empty_list_says_what_its_filter_shows(client, org_a, active, says):
     client.force_login(org_a.user)
     page = client.get(reverse("home"), {"filter": active}).content.decode()
     assert says in page
+
+
+def test_sync_marks_a_row_whose_sent_message_failed_while_the_socket_was_down(client, alice, org_a):
+    """A failure updates the message, not the conversation: the resync still redraws that row, marked."""
+    from django.utils import timezone
+
+    from tests.twilio_posts import post_status
+
+    inbound(client, 2)
+    failing, quiet = Conversation.objects.order_by("pk")
+    message = _send(org_a, failing, "will fail")
+    _send(org_a, quiet, "will be delivered")
+    message.refresh_from_db()
+    since = timezone.now().isoformat()
+    assert alice.get(reverse("inbox-sync"), {"since": since}).json()["conversations"] == []
+    post_status(
+        client,
+        message_id=message.pk,
+        sid=message.twilio_sid or "SM" + "0" * 32,
+        status="undelivered",
+        ErrorCode="30003",
+        to=str(failing.contact.phone),
+    )
+    assert Message.objects.get(pk=message.pk).status == "undelivered"
+    rows = alice.get(reverse("inbox-sync"), {"since": since}).json()["conversations"]
+    assert [(r["id"], r["lastOutboundFailed"]) for r in rows] == [(failing.pk, True)]
+    inbound(client, 1, start=2)  # a new conversation since then: listed, not failed
+    rows = alice.get(reverse("inbox-sync"), {"since": since}).json()["conversations"]
+    assert sorted((r["id"], r["lastOutboundFailed"]) for r in rows)[0] == (failing.pk, True)
+    assert [r["lastOutboundFailed"] for r in rows if r["id"] != failing.pk] == [False]
