@@ -21,23 +21,42 @@ def user_name(user: Any) -> str:
 PEOPLE_DATETIME = "M j, Y, g:i A"
 
 
-def opt_out_reason(contact: Contact) -> str:
-    """Why nobody may text this contact, citing when and how they opted out; empty when they may be texted.
+class OptOutReasonParts(TypedDict):
+    """``opt_out_reason`` around its time, for a page that writes the time in its viewer's zone:
+    ``before`` + the time ``at`` + ``after`` (a live event is built in the server's zone)."""
 
-    The time is written in the current time zone (the viewer's on a page; the server's in a live event).
-    """
+    before: str
+    at: Timestamp
+    after: str
+
+
+def opt_out_reason_parts(contact: Contact) -> OptOutReasonParts | None:
+    """Why nobody may text this contact, cut around when they opted out; None when they may be texted."""
     if not contact.is_opted_out:
-        return ""
-    when = formats.date_format(timezone.localtime(contact.opted_out_at), PEOPLE_DATETIME)
+        return None
     how = {
         Contact.OptOutMethod.KEYWORD: f"by replying {contact.opt_out_keyword or 'STOP'}",
         Contact.OptOutMethod.ERROR_21610: "(Twilio reported them unsubscribed, error 21610)",
         Contact.OptOutMethod.STAFF: "(marked by staff)",
     }.get(contact.opt_out_method, "")
-    return (
-        f"{contact.display_name} opted out on {when} {how}. "
-        "They must text START to this number before they can be messaged again."
-    )
+    return {
+        "before": f"{contact.display_name} opted out on ",
+        "at": timestamp(contact.opted_out_at),
+        "after": f" {how}. They must text START to this number before they can be messaged again.",
+    }
+
+
+def opt_out_reason(contact: Contact) -> str:
+    """Why nobody may text this contact, citing when and how they opted out; empty when they may be texted.
+
+    The time is written in the current time zone (the viewer's on a page; the server's in a live event,
+    whose ``opt_out_reason_parts`` let the page write it in its own).
+    """
+    parts = opt_out_reason_parts(contact)
+    if parts is None:
+        return ""
+    when = formats.date_format(timezone.localtime(contact.opted_out_at), PEOPLE_DATETIME)
+    return f"{parts['before']}{when}{parts['after']}"
 
 
 class LabelPayload(TypedDict):
@@ -126,6 +145,10 @@ class ConversationPayload(TypedDict):
     opt_out_reason: Annotated[
         str, Field("Why the contact may not be texted (when and how they opted out); empty unless opted out.")
     ]
+    opt_out_reason_parts: Annotated[
+        OptOutReasonParts | None,
+        Field("The reason cut around its time (before, at, after), to write it in another zone; else null."),
+    ]
     status: Annotated[str, Field(choices=Conversation.Status.choices)]
     assignee_id: int | None
     assignee_name: Annotated[str, Field("Empty when nobody is assigned.")]
@@ -161,6 +184,7 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "contact_phone_display": format_for_people(contact.phone),
         "opted_out": contact.is_opted_out,
         "opt_out_reason": opt_out_reason(contact),
+        "opt_out_reason_parts": opt_out_reason_parts(contact),
         "status": conversation.status,
         "assignee_id": conversation.assignee_id,
         "assignee_name": user_name(conversation.assignee) if conversation.assignee_id else "",

@@ -136,6 +136,13 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
   };
 }
 
+// Why the contact may not be texted, with its time in the viewer's zone: a live row was written in the server's.
+export function optOutText(row, format) {
+  const parts = row.optOutReasonParts;
+  if (!parts) return row.optOutReason || "";
+  return `${parts.before}${format.withYear.format(new Date(parts.at))}${parts.after}`;
+}
+
 // --- the send guard's notice ------------------------------------------------------------------------------
 
 // When a newer message was written, for the notice: "just now", "20 seconds ago" within a minute, then as the

@@ -1,7 +1,7 @@
 // The inbox page's entry: wires the modules to the page. No third-party code; every message body is
 // inserted as text, never as HTML. What the modules need to know comes from the server (config.js).
 import { wireCanned } from "./canned.js";
-import { wireComposer } from "./composer.js";
+import { optOutText, wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
 import { wireKeyboard } from "./keyboard.js";
 import { wireLabels } from "./labels.js";
@@ -54,7 +54,7 @@ if (root && config) {
       [config.events.cannedReplyChanged, (p) => canned?.forget(p)],
       [config.events.conversationUpdated, (c) => {
         list.upsert(c);
-        if (thread.follow(c)) composer?.setOptOut(c.optOutReason);
+        if (thread.follow(c)) composer?.setOptOut(optOutText(c, format));
         labels.followConversation(c);
         labels.refreshCounts();
       }],

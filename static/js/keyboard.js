@@ -6,13 +6,25 @@
 export const SHORTCUTS = [
   { keys: ["j"], label: "Next conversation", action: "next" },
   { keys: ["k"], label: "Previous conversation", action: "previous" },
-  { keys: ["/"], label: "Search conversations", action: "search" },
-  { keys: ["c"], label: "Write a message (focus the composer)", action: "compose" },
-  { keys: ["a"], label: "Assign the conversation to me", action: "assignToMe" },
-  { keys: ["x"], label: "Close or reopen the conversation", action: "toggleStatus" },
-  { keys: ["?"], label: "Show these shortcuts", action: "help" },
+  { keys: ["/"], label: "Search conversations", action: "search", target: "#q" },
+  { keys: ["c"], label: "Write a message (focus the composer)", action: "compose", target: "#body" },
+  { keys: ["a"], label: "Assign the conversation to me", action: "assignToMe", target: "#assignee" },
+  { keys: ["x"], label: "Close or reopen the conversation", action: "toggleStatus", target: '.thread-actions button[name="status"]' },
+  { keys: ["?"], label: "Show these shortcuts", action: "help", target: "#shortcuts-button" },
   { keys: ["Esc"], label: "Leave the composer, or close this list", action: null },
 ];
+
+// Tell each control its shortcut where people look for one: announced (aria-keyshortcuts) and in its tooltip.
+export function markShortcuts(doc) {
+  for (const shortcut of SHORTCUTS) {
+    if (!shortcut.target) continue;
+    for (const node of doc.querySelectorAll(shortcut.target)) {
+      node.setAttribute("aria-keyshortcuts", shortcut.keys.join(" "));
+      const hint = `Shortcut: ${shortcut.keys.join(" or ")}`;
+      if (!(node.title || "").includes(hint)) node.title = node.title ? `${node.title} (${hint})` : hint;
+    }
+  }
+}
 
 // Whether a key press belongs to what the user is typing rather than to the shortcuts.
 export function isTyping(target) {
@@ -118,5 +130,14 @@ export function wireKeyboard({ config, doc = document, win = window }) {
     actions[action]();
   });
 
+  // Shortcuts are for keyboards: their button and hints are shown where there is a pointer that hovers.
+  if (!win.matchMedia("(hover: none)").matches) {
+    markShortcuts(doc);
+    const button = doc.getElementById("shortcuts-button");
+    if (button) {
+      button.hidden = false;
+      button.addEventListener("click", openHelp);
+    }
+  }
   if (config.conversation && usable(body) && !win.matchMedia("(hover: none)").matches) body.focus({ preventScroll: true });
 }

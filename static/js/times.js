@@ -7,6 +7,10 @@ export function formatters(timeZone) {
       month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: timeZone || undefined,
     }),
     relative: new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }),
+    // As the server writes a moment for people ("Dec 1, 2026, 12:32 AM": PEOPLE_DATETIME), in the viewer's zone.
+    withYear: new Intl.DateTimeFormat(undefined, {
+      month: "short", day: "numeric", year: "numeric", hour: "numeric", minute: "2-digit", timeZone: timeZone || undefined,
+    }),
     withWeekday: new Intl.DateTimeFormat(undefined, {
       weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZone: timeZone || undefined,
     }),

@@ -128,3 +128,29 @@ def test_the_composer_is_three_tab_presses_from_the_top(inbox_server, new_tab):
     expect(page.locator(":focus")).to_be_visible()  # the skip link shows when focused
     page.keyboard.press("Enter")
     assert _focused_id(page) == "body"
+
+
+def test_the_shortcuts_can_be_found_without_knowing_the_question_mark(inbox_server, new_tab):
+    """A visible "Keyboard shortcuts" button opens the list from a click or Enter, and the controls that have
+    a shortcut say so in their tooltip and to screen readers (aria-keyshortcuts), from the one table."""
+    inbox_server.post_inbound(from_=new_contact(), body=f"Find {secrets.token_hex(3)}")
+    page = new_tab(width=1366, height=800).page
+    login(page, inbox_server, ALICE)
+    page.keyboard.press("j")
+    page.wait_for_url(re.compile(r"/c/\d+/"))
+    button = page.get_by_role("button", name="Keyboard shortcuts")
+    expect(button).to_be_visible()
+    expect(page.locator("#q")).to_have_attribute("aria-keyshortcuts", "/")
+    expect(page.locator("#q")).to_have_attribute("title", "Shortcut: /")
+    expect(page.locator("#assignee")).to_have_attribute("aria-keyshortcuts", "a")
+    close = page.get_by_role("button", name="Close", exact=True)
+    expect(close).to_have_attribute("aria-keyshortcuts", "x")
+    page.screenshot(path=str(ARTIFACTS / "shortcuts-button-1366.png"))
+    button.click()
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert _focused_id(page) == "shortcuts-button"  # back on the button
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible()

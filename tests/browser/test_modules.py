@@ -188,3 +188,42 @@ def test_the_pure_functions_of_the_modules(inbox_server, new_tab):
     assert got["nearEnd"] == [True, False]
     assert got["bodyText"] == "a\nb <i>"
     assert got["drafts"] == ["smsinbox:draft:1:7", "hello", "", 0, ""]
+
+
+def test_the_opt_out_reason_of_a_live_row_is_written_as_the_server_writes_it_in_the_viewers_zone(
+    inbox_server, new_tab
+):
+    """A live row is built in the server's zone; the page rewrites its time in the viewer's, in the very
+    words and format the page itself renders (``opt_out_reason`` under the viewer's zone)."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from conversations.models import Contact
+    from conversations.payloads import opt_out_reason, opt_out_reason_parts
+
+    contact = Contact(
+        first_name="Ana",
+        phone="+14155550123",
+        opted_out_at=datetime(2026, 12, 1, 5, 32, tzinfo=UTC),
+        opt_out_method=Contact.OptOutMethod.KEYWORD,
+        opt_out_keyword="STOP",
+    )
+    page = new_tab().page
+    login(page, inbox_server, ALICE)
+    assert page.evaluate(IMPORT_JS) == []
+    for zone in ("America/New_York", "Asia/Kolkata", "UTC"):
+        with timezone.override("UTC"):
+            row = {"optOutReason": opt_out_reason(contact), "optOutReasonParts": opt_out_reason_parts(contact)}
+        written = page.evaluate(
+            """([row, zone]) => {
+              const { composer, times } = window.__modules;
+              return composer.optOutText(row, times.formatters(zone));
+            }""",
+            [row, zone],
+        )
+        with timezone.override(zone):
+            assert written == opt_out_reason(contact)
+    assert page.evaluate(
+        "() => window.__modules.composer.optOutText({ optOutReason: 'old', optOutReasonParts: null }, {})"
+    ) == "old"

@@ -37,6 +37,8 @@ def _field(hint: Any) -> serializers.Field:
         kwargs["help_text"] = meta.help_text
     if get_origin(hint) is list and is_typeddict(get_args(hint)[0]):
         return shape_serializer(get_args(hint)[0])(many=True, **kwargs)
+    if is_typeddict(hint):
+        return shape_serializer(hint)(**kwargs)
     if get_origin(hint) is list and get_args(hint) == (str,):
         return serializers.ListField(child=serializers.CharField(), **kwargs)
     if meta.choices is not None:
