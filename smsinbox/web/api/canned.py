@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +31,7 @@ from smsinbox.parsing import MAX_ID
 from smsinbox.web.api.errors import error_responses, found_or_404
 from smsinbox.web.api.fields import StrictCharField, StrictIntegerField, query_values
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
-from smsinbox.web.api.schema import id_parameter
+from smsinbox.web.api.schema import destroy_schema, id_parameter, retrieve_schema
 from smsinbox.web.api.shapes import shape_serializer
 
 CANNED = ["canned replies"]
@@ -173,12 +173,7 @@ class CannedReplyDetailApi(APIView):
 
     OutputSerializer = CannedReplySerializer
 
-    @extend_schema(
-        operation_id="canned_replies_retrieve",
-        tags=CANNED,
-        parameters=[id_parameter("The canned reply's id.")],
-        responses={200: OutputSerializer, **error_responses(401, 403, 404)},
-    )
+    @retrieve_schema(operation_id="canned_replies_retrieve", tags=CANNED, what="canned reply", output=OutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(self.OutputSerializer(_reply_or_404(request, pk)).data)
 
@@ -212,15 +207,7 @@ class CannedReplyUpdateApi(APIView):
 class CannedReplyDeleteApi(APIView):
     """Delete a canned reply (shared replies: admins only)."""
 
-    @extend_schema(
-        operation_id="canned_replies_destroy",
-        tags=CANNED,
-        parameters=[id_parameter("The canned reply's id.")],
-        responses={
-            204: OpenApiResponse(description="Deleted."),
-            **error_responses(401, 403, 404),
-        },
-    )
+    @destroy_schema(operation_id="canned_replies_destroy", tags=CANNED, what="canned reply")
     def delete(self, request: Request, pk: int) -> Response:
         canned_reply_delete(reply=_reply_or_404(request, pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

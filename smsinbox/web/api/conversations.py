@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,7 +47,7 @@ from smsinbox.web.api.errors import error_responses, found_or_404
 from smsinbox.web.api.fields import LabelsField, StrictCharField, StrictIntegerField, query_values, search_field
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
 from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response, page_serializer
-from smsinbox.web.api.schema import id_parameter, list_schema, retrieve_schema
+from smsinbox.web.api.schema import destroy_schema, id_parameter, list_schema, retrieve_schema
 from smsinbox.web.api.shapes import shape_serializer
 
 CONTACTS = ["contacts"]
@@ -207,12 +207,7 @@ class ContactUpdateApi(APIView):
 class ContactDeleteApi(APIView):
     """Delete a contact, with their conversation and its messages."""
 
-    @extend_schema(
-        operation_id="contacts_destroy",
-        tags=CONTACTS,
-        parameters=[id_parameter("The contact's id.")],
-        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404)},
-    )
+    @destroy_schema(operation_id="contacts_destroy", tags=CONTACTS, what="contact")
     def delete(self, request: Request, pk: int) -> Response:
         contact_delete(contact=_contact_or_404(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

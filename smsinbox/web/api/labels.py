@@ -7,7 +7,7 @@ clear 400. Lists and creations act for the caller's organization (``organization
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,7 +35,7 @@ from smsinbox.parsing import MAX_ID
 from smsinbox.web.api.errors import error_responses, found_or_404
 from smsinbox.web.api.fields import StrictCharField, StrictIntegerField
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
-from smsinbox.web.api.schema import id_parameter
+from smsinbox.web.api.schema import destroy_schema, id_parameter
 from smsinbox.web.api.shapes import shape_serializer
 
 LABELS = ["labels"]
@@ -125,12 +125,7 @@ class LabelUpdateApi(APIView):
 class LabelDeleteApi(APIView):
     """Delete a label: it leaves every conversation and contact; views filtering by it go too."""
 
-    @extend_schema(
-        operation_id="labels_destroy",
-        tags=LABELS,
-        parameters=[id_parameter("The label's id.")],
-        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404)},
-    )
+    @destroy_schema(operation_id="labels_destroy", tags=LABELS, what="label")
     def delete(self, request: Request, pk: int) -> Response:
         label_delete(label=found_or_404(label_get_for_user(user=request.user, label_id=pk), "Label"))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -223,12 +218,7 @@ class SavedViewUpdateApi(APIView):
 class SavedViewDeleteApi(APIView):
     """Delete a saved view (its owner only: a colleague's shared view is a 403)."""
 
-    @extend_schema(
-        operation_id="views_destroy",
-        tags=VIEWS,
-        parameters=[id_parameter("The view's id.")],
-        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404)},
-    )
+    @destroy_schema(operation_id="views_destroy", tags=VIEWS, what="view")
     def delete(self, request: Request, pk: int) -> Response:
         view = found_or_404(saved_view_get_for_user(user=request.user, view_id=pk), "View")
         saved_view_delete(view=view, user=request.user)

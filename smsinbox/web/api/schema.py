@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 from smsinbox.web.api.casing import to_camel
@@ -50,6 +50,16 @@ def retrieve_schema(*, operation_id: str, tags: list[str], what: str, output: An
         tags=tags,
         parameters=[id_parameter(f"The {what}'s id.")],
         responses={200: output, **error_responses(401, 403, 404)},
+    )
+
+
+def destroy_schema(*, operation_id: str, tags: list[str], what: str) -> Callable[[Any], Any]:
+    """The schema of a ``DELETE`` of one ``what`` by its path id: 204, or 401, 403 or 404."""
+    return extend_schema(
+        operation_id=operation_id,
+        tags=tags,
+        parameters=[id_parameter(f"The {what}'s id.")],
+        responses={204: OpenApiResponse(description="Deleted."), **error_responses(401, 403, 404)},
     )
 
 
