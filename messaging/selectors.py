@@ -130,26 +130,12 @@ def _last_outbound_failed() -> Case:
     )
 
 
-def message_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:
-    """A thread's newest messages (oldest first on the page); ``before`` loads older ones by keyset."""
-    qs = Message.objects.filter(conversation=conversation).select_related("sent_by").prefetch_related("media")
-    edge = keyset_decode(before) if before else None
-    if edge is not None:
-        at, pk = edge
-        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
-    rows = list(qs.order_by("-created_at", "-id")[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    rows.reverse()
-    return Page(rows, keyset_encode(rows[0].created_at, rows[0].pk) if more and rows else "")
-
-
 # Within one moment, a thread shows its messages before its notes (the rank of each kind, in the keyset).
 _MESSAGE, _NOTE = 0, 1
 
 
 def thread_keyset_encode(at: datetime, rank: int, pk: int) -> str:
-    """A thread position: a message's is ``message_page``'s (``<time>_<id>``), a note's ``<time>_n<id>``."""
+    """A thread position: a message's is ``keyset_encode``'s (``<time>_<id>``), a note's ``<time>_n<id>``."""
     return keyset_encode(at, pk) if rank == _MESSAGE else f"{at.isoformat()}_n{pk}"
 
 
@@ -171,7 +157,7 @@ def thread_page(*, conversation: Conversation, before: str = "", limit: int = 50
     note of the same moment. Each table is read by its own index (``thread_idx``, ``note_thread_idx``) for
     at most ``limit + 1`` rows before the position; the two are merged and cut, so a page costs the same
     (four queries: messages, their media, notes, their mentions) however long the thread. A position is the
-    last item's key; a message's is written as ``message_page`` writes it, so its cursors stay valid.
+    last item's key; a message's is written by ``keyset_encode`` as before notes existed, so its cursors stay valid.
     """
     messages = Message.objects.filter(conversation=conversation).select_related("sent_by").prefetch_related("media")
     notes = note_list(conversation=conversation)

@@ -133,7 +133,7 @@ def test_old_message_cursors_still_page_the_thread(tenant):
     for i in range(3):
         message_send(organization=tenant.organization, sender=tenant.user, contact=tenant.contact, body=f"m{i}")
     first = thread_page(conversation=tenant.conversation, limit=2)
-    assert "_n" not in first.next_cursor  # a message's position, written as message_page always wrote it
+    assert "_n" not in first.next_cursor  # a message's position, written as keyset_encode always wrote it
     rest = thread_page(conversation=tenant.conversation, before=first.next_cursor, limit=10)
     assert len(first.items) + len(rest.items) == 5
 
