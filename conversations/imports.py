@@ -128,7 +128,7 @@ def _names(row: list[str], mapping: dict[str, int]) -> tuple[str, str]:
 
 
 def _parsed(
-    rows: Iterator[list[str]], mapping: dict[str, int]
+    rows: Iterator[list[str]], mapping: dict[str, int], region: str
 ) -> Iterator[tuple[int, str, PhoneNumber | None, str, str]]:
     """(row number, value, number or None with the reason in place of the names) per non-blank data row."""
     for index, row in enumerate(rows, start=2):
@@ -138,7 +138,7 @@ def _parsed(
             continue
         value = _cell(row, mapping, "phone")
         try:
-            parsed = parse_phone(value)
+            parsed = parse_phone(value, region=region)
         except InvalidPhoneNumber as exc:
             yield index, value, None, str(exc), ""
             continue
@@ -200,7 +200,7 @@ def contacts_import_preview(
     headers, rows = read_rows(decode_csv(data))
     report = ImportReport(headers=headers, mapping=_validated_mapping(headers, mapping))
     batch = []
-    for parsed in _parsed(rows, report.mapping):
+    for parsed in _parsed(rows, report.mapping, organization.region):
         batch.append(parsed)
         if len(batch) == limit:
             break
@@ -240,7 +240,7 @@ def contacts_import_run(
         report.rows.extend(r for r in results if r.outcome in (Outcome.ERROR, Outcome.DUPLICATE))
         batch.clear()
 
-    for parsed in _parsed(rows, report.mapping):
+    for parsed in _parsed(rows, report.mapping, organization.region):
         batch.append(parsed)
         if len(batch) == BATCH:
             flush()

@@ -12,7 +12,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from smsinbox.db_triggers import Trigger, VersionBump
 from smsinbox.models import E164_REGEX, Organization, PhoneNumber
-from smsinbox.phones import format_for_people
+from smsinbox.phones import format_for_people, organization_region
 
 PREVIEW_LENGTH = 100
 MEDIA_PREVIEW = "[Media]"
@@ -74,12 +74,12 @@ class Contact(models.Model):
     @property
     def display_name(self) -> str:
         """Name if known, else the number formatted for people."""
-        return self.full_name or format_for_people(self.phone)
+        return self.full_name or self.display_name_number
 
     @property
     def display_name_number(self) -> str:
-        """The number formatted for people."""
-        return format_for_people(self.phone)
+        """The number formatted for people: national in the organization's region, international otherwise."""
+        return format_for_people(self.phone, region=organization_region(self.organization_id))
 
     @property
     def is_opted_out(self) -> bool:

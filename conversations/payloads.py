@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from conversations.models import LABEL_COLORS, Contact, Conversation, Label, Note, SavedView
-from smsinbox.phones import format_for_people
 from smsinbox.shapes import Field, Timestamp, iso, timestamp
 
 
@@ -181,7 +180,7 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "contact_id": contact.pk,
         "contact_name": contact.display_name,
         "contact_phone": str(contact.phone),
-        "contact_phone_display": format_for_people(contact.phone),
+        "contact_phone_display": contact.display_name_number,
         "opted_out": contact.is_opted_out,
         "opt_out_reason": opt_out_reason(contact),
         "opt_out_reason_parts": opt_out_reason_parts(contact),

@@ -50,20 +50,21 @@ def name_has_words(text: str, *, prefix: str = "") -> Q:
 SEARCH_MAX_LENGTH = 200
 
 
-def contact_search(queryset: QuerySet[Contact], text: str, *, prefix: str = "") -> QuerySet[Contact]:
-    """Contacts whose name has every word of ``text``, or whose number matches it."""
+def contact_search(
+    queryset: QuerySet[Contact], text: str, *, prefix: str = "", region: str | None = None
+) -> QuerySet[Contact]:
+    """Contacts whose name has every word of ``text``, or whose number matches it (typed as in ``region``)."""
     if not text.split():
         return queryset
     by_name = name_has_words(text, prefix=prefix)
-    phone = phone_query(f"{prefix}phone", text)
+    phone = phone_query(f"{prefix}phone", text, region=region)
     return queryset.filter(by_name | phone if phone else by_name)
 
 
 def contact_list(*, organization: Organization, q: str = "") -> QuerySet[Contact]:
     """An organization's contacts by name, optionally searched by name or number."""
-    return contact_search(
-        Contact.objects.filter(organization=organization).prefetch_related("labels"), q.strip()
-    ).order_by("last_name", "first_name", "id")
+    contacts = Contact.objects.filter(organization=organization).prefetch_related("labels")
+    return contact_search(contacts, q.strip(), region=organization.region).order_by("last_name", "first_name", "id")
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber
 from smsinbox.notifications.rules import Kind
 from smsinbox.notifications.services import notification_dispatch
-from smsinbox.phones import InvalidPhoneNumber, format_for_people, to_e164
+from smsinbox.phones import InvalidPhoneNumber, organization_region, to_e164
 
 
 def preview_for(body: str, *, has_media: bool) -> str:
@@ -48,7 +48,7 @@ def contact_duplicate_error(*, organization_id: int, e164: str) -> ServiceError 
     if existing is None:
         return None
     return ServiceError(
-        f"{format_for_people(e164)} is already saved as {existing.display_name} (contact #{existing.pk}).",
+        f"{existing.display_name_number} is already saved as {existing.display_name} (contact #{existing.pk}).",
         code="duplicate",
         field="phone",
     )
@@ -58,7 +58,7 @@ def contact_duplicate_error(*, organization_id: int, e164: str) -> ServiceError 
 def contact_create(*, organization: Organization, phone: str, first_name: str = "", last_name: str = "") -> Contact:
     """Create a contact from a number typed any common way; refuse a duplicate by naming it."""
     try:
-        e164 = to_e164(phone)
+        e164 = to_e164(phone, region=organization.region)
     except InvalidPhoneNumber as exc:
         raise ServiceError(str(exc), field="phone") from exc
     try:
@@ -240,7 +240,7 @@ def contact_update(
         fields["last_name"] = last_name.strip()[:100]
     if phone is not None:
         try:
-            fields["phone"] = to_e164(phone)
+            fields["phone"] = to_e164(phone, region=organization_region(contact.organization_id))
         except InvalidPhoneNumber as exc:
             raise ServiceError(str(exc), field="phone") from exc
         if fields["phone"] != str(contact.phone) and contact.conversations.exists():

@@ -82,7 +82,7 @@ def conversation_list(
     if text:
         by_text = Exists(Message.objects.filter(conversation=OuterRef("pk"), body__icontains=text))
         condition = name_has_words(text, prefix="contact__") | by_text
-        phone = phone_query("contact__phone", text)
+        phone = phone_query("contact__phone", text, region=organization.region)
         if phone:
             condition |= phone
         qs = qs.filter(condition)

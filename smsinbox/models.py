@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import zoneinfo
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import Exact
 from phonenumber_field.modelfields import PhoneNumberField
 
 from smsinbox.db_triggers import Trigger
+from smsinbox.phones import default_region, phone_region_clean, remember_organization_region
 
 # E.164: a plus, a non-zero country digit, at most 15 digits in all. Checked by the database.
 E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
@@ -58,13 +62,46 @@ class Organization(models.Model):
         help_text="A conversation assigned to someone can be answered by them only, unless another member "
         "takes it over explicitly (the inbox offers “Take over”).",
     )
+    phone_region = models.CharField(
+        "phone region",
+        max_length=2,
+        blank=True,
+        default="",
+        help_text="Where the organization is (a two-letter country code such as US, GB or AU): its numbers are "
+        "shown in national format and numbers typed without a country code are read as its own. "
+        "Empty: the server's PHONENUMBER_DEFAULT_REGION.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Empty, or two capitals (which region they name is checked by ``clean``: phonenumbers knows).
+            models.CheckConstraint(
+                condition=Q(phone_region="")
+                | (Q(Exact(Length("phone_region"), 2)) & Q(phone_region=Upper("phone_region"))),
+                name="organization_phone_region_code",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        remember_organization_region(self.pk, self.region)
+
+    @property
+    def region(self) -> str:
+        """Where numbers are read and shown nationally: ``phone_region``, else the server's default region."""
+        return self.phone_region or default_region()
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.phone_region = phone_region_clean(self.phone_region)
+        except ValueError as exc:
+            raise ValidationError({"phone_region": str(exc)}) from exc
 
 
 class Membership(models.Model):

@@ -6,6 +6,8 @@ Everything goes through ``phonenumbers`` (libphonenumber); nothing here is hand-
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import phonenumbers
 from django.conf import settings
@@ -19,6 +21,47 @@ class InvalidPhoneNumber(ValueError):
 
 def default_region() -> str:
     return settings.PHONENUMBER_DEFAULT_REGION
+
+
+def phone_region_clean(text: str) -> str:
+    """A region as typed (``gb``, `` GB ``) as stored (``GB``), one phonenumbers has metadata for; empty stays
+    empty (the default region). Raises ``ValueError`` saying why otherwise."""
+    region = text.strip().upper()
+    if region and region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{text.strip()} is not a country code phone numbers know (such as US, GB or AU).")
+    return region
+
+
+# The region of each organization (``Organization.phone_region``, else the default), kept in this process for
+# REGION_SECONDS: a contact's name is formatted in lists of hundreds without one query per row. A change is
+# seen at once by the process that saved it (``remember_organization_region``) and within REGION_SECONDS by others.
+REGION_SECONDS = 60.0
+_regions: dict[int, tuple[str, float]] = {}
+_regions_lock = threading.Lock()
+
+
+def organization_region(organization_id: int | None) -> str:
+    """Where an organization's numbers are read and shown nationally: its ``phone_region`` or the default."""
+    if organization_id is None:
+        return default_region()
+    now = time.monotonic()
+    with _regions_lock:
+        known = _regions.get(organization_id)
+    if known is not None and known[1] > now:
+        return known[0]
+    from smsinbox.models import Organization  # phones is below the models that use it
+
+    region = Organization.objects.filter(pk=organization_id).values_list("phone_region", flat=True).first()
+    region = region or default_region()
+    with _regions_lock:
+        _regions[organization_id] = (region, now + REGION_SECONDS)
+    return region
+
+
+def remember_organization_region(organization_id: int, region: str) -> None:
+    """An organization was saved with this region (``Organization.save``): this process knows it at once."""
+    with _regions_lock:
+        _regions[organization_id] = (region, time.monotonic() + REGION_SECONDS)
 
 
 def parse_phone(text: str, *, region: str | None = None, strict: bool = True) -> PhoneNumber:
@@ -57,15 +100,17 @@ def e164_or_none(text: str, *, region: str | None = None) -> str | None:
         return None
 
 
-def format_for_people(value: object) -> str:
-    """National format in the default region (``(555) 123-4567``), international otherwise."""
+def format_for_people(value: object, *, region: str | None = None) -> str:
+    """National format in ``region`` (the default region when not given: ``(555) 123-4567``), international
+    for a number of another region (``+44 20 7946 0018``)."""
     if value is None or value == "":
         return ""
+    region = region or default_region()
     try:
-        number = value if isinstance(value, PhoneNumber) else phonenumbers.parse(str(value), default_region())
+        number = value if isinstance(value, PhoneNumber) else phonenumbers.parse(str(value), region)
     except NumberParseException:
         return str(value)
-    if phonenumbers.region_code_for_number(number) == default_region():
+    if phonenumbers.region_code_for_number(number) == region:
         return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
@@ -73,11 +118,11 @@ def format_for_people(value: object) -> str:
 PHONE_QUERY_MIN_DIGITS = 3  # an area code
 
 
-def phone_query(field: str, text: str) -> Q | None:
+def phone_query(field: str, text: str, *, region: str | None = None) -> Q | None:
     """Match a phone field against a number typed any common way: the whole number exactly in
     E.164 (an index lookup: ``(555) 123-4567`` finds ``+15551234567``), or a run of 3+ digits typed with or
     without formatting (``500``, ``555-01`` and ``(500) 555`` find ``+15005550123``: digits match digits)."""
-    e164 = e164_or_none(text)
+    e164 = e164_or_none(text, region=region)
     digits = re.sub(r"\D", "", text)
     condition = Q()
     if e164:

@@ -12,7 +12,7 @@ from django.db.models import RestrictedError
 
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber, User
-from smsinbox.phones import InvalidPhoneNumber, to_e164
+from smsinbox.phones import InvalidPhoneNumber, phone_region_clean, to_e164
 
 ORG_ADMINS_GROUP = "Organization admins"
 
@@ -169,11 +169,14 @@ def _pace(messages_per_second: Decimal) -> Decimal:
 
 @transaction.atomic
 def organization_create(
-    *, name: str, auto_assign_on_reply: bool = True, only_assignee_replies: bool = False
+    *, name: str, auto_assign_on_reply: bool = True, only_assignee_replies: bool = False, phone_region: str = ""
 ) -> Organization:
-    """Create an organization (no numbers, no members yet) with its reply rules."""
+    """Create an organization (no numbers, no members yet) with its reply rules and phone region."""
     organization = Organization(
-        name=name.strip(), auto_assign_on_reply=auto_assign_on_reply, only_assignee_replies=only_assignee_replies
+        name=name.strip(),
+        auto_assign_on_reply=auto_assign_on_reply,
+        only_assignee_replies=only_assignee_replies,
+        phone_region=_phone_region(phone_region),
     )
     _saved(organization, taken=f"An organization named {organization.name!r} already exists.", field="name")
     return organization
@@ -186,8 +189,11 @@ def organization_update(
     name: str | None = None,
     auto_assign_on_reply: bool | None = None,
     only_assignee_replies: bool | None = None,
+    phone_region: str | None = None,
 ) -> Organization:
-    """Rename an organization or change its reply rules (see ``Organization``)."""
+    """Rename an organization, change its reply rules or its phone region (see ``Organization``)."""
+    if phone_region is not None:
+        organization.phone_region = _phone_region(phone_region)
     if name is not None:
         organization.name = name.strip()
     if auto_assign_on_reply is not None:
@@ -196,6 +202,13 @@ def organization_update(
         organization.only_assignee_replies = only_assignee_replies
     _saved(organization, taken=f"An organization named {organization.name!r} already exists.", field="name")
     return organization
+
+
+def _phone_region(text: str) -> str:
+    try:
+        return phone_region_clean(text)
+    except ValueError as exc:
+        raise ServiceError(str(exc), field="phone_region") from exc
 
 
 @transaction.atomic

@@ -67,10 +67,92 @@ def test_too_few_digits_or_words_are_not_a_number_search(typed):
 def test_one_format_for_people_in_pages_payloads_and_the_api():
     """Templates (``Contact.display_name_number``), payloads and the API all call ``format_for_people``."""
     from conversations.models import Contact
-    from smsinbox.web.api.conversations import _PeoplePhoneField
+    from smsinbox.web.api.conversations import ContactSerializer
 
     people = format_for_people("+15005550123")
     assert people == "(500) 555-0123"
     assert Contact(phone="+15005550123").display_name_number == people
-    assert _PeoplePhoneField().to_representation("+15005550123") == people
+    assert ContactSerializer().fields["phone_display"].source == "display_name_number"
     assert format_for_people("+447911123456") == "+44 7911 123456"  # another country: international
+
+
+# --- the organization's region -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def london(db):
+    from smsinbox.services import organization_setup, organization_update
+
+    setup = organization_setup(name="Harley Clinic", numbers=["+442079460000"], username="lena", password="pw-lena-1")
+    organization_update(organization=setup.organization, phone_region=" gb ")
+    return setup
+
+
+def test_an_organization_in_another_country_reads_and_shows_its_own_numbers_nationally(client, london):
+    from conversations.models import Conversation
+    from conversations.payloads import conversation_payload
+    from conversations.selectors import contact_list
+    from conversations.services import contact_create
+    from messaging.selectors import conversation_list
+    from tests.twilio_posts import post_inbound
+
+    organization = london.organization
+    assert organization.phone_region == "GB"
+    local = contact_create(organization=organization, phone="020 7946 0018")  # typed as people there do
+    assert str(local.phone) == "+442079460018"
+    american = contact_create(organization=organization, phone="+1 415 555 0101")
+    assert (local.display_name, american.display_name) == ("020 7946 0018", "+1 415-555-0101")
+    post_inbound(client, to="+442079460000", from_="+442079460018", body="Can I move my appointment?")
+    conversation = Conversation.objects.get(contact=local)
+    assert conversation_payload(conversation)["contact_phone_display"] == "020 7946 0018"
+    assert [c.pk for c in contact_list(organization=organization, q="020 7946 0018")] == [local.pk]
+    client.force_login(london.user)
+    page = client.get("/").content.decode()
+    assert "020 7946 0018" in page
+    assert client.get(f"/api/contacts/{local.pk}/").json()["phoneDisplay"] == "020 7946 0018"
+    listed = conversation_list(user=london.user, organization=organization, q="020 7946 0018")
+    assert [c.pk for c in listed] == [conversation.pk]
+
+
+def test_the_default_region_stays_for_an_organization_without_one(org_a):
+    from conversations.services import contact_create
+
+    assert org_a.organization.phone_region == ""
+    assert contact_create(organization=org_a.organization, phone="(415) 555-0199").display_name == "(415) 555-0199"
+
+
+@pytest.mark.parametrize("typed", ["XX", "GBR", "1", "uk"])
+def test_a_region_phonenumbers_does_not_know_is_refused_with_its_reason(org_a, typed):
+    from smsinbox.errors import ServiceError
+    from smsinbox.models import Organization
+    from smsinbox.services import organization_update
+
+    with pytest.raises(ServiceError) as refused:
+        organization_update(organization=org_a.organization, phone_region=typed)
+    assert "is not a country code" in refused.value.message
+    assert Organization.objects.get(pk=org_a.organization.pk).phone_region == ""
+
+
+def test_the_database_refuses_a_region_that_is_not_two_capitals(org_a):
+    from django.db import IntegrityError, transaction
+
+    from smsinbox.models import Organization
+
+    for bad in ("gb", "G", "GBR"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Organization.objects.filter(pk=org_a.organization.pk).update(phone_region=bad)
+
+
+def test_another_process_sees_a_region_change_within_region_seconds(org_a, monkeypatch):
+    """A process that did not save the change keeps the region it read for REGION_SECONDS, then reads it again."""
+    from conversations.services import contact_create
+    from smsinbox import phones
+    from smsinbox.models import Organization
+
+    contact = contact_create(organization=org_a.organization, phone="+442079460018")
+    assert contact.display_name == "+44 20 7946 0018"
+    Organization.objects.filter(pk=org_a.organization.pk).update(phone_region="GB")  # saved elsewhere
+    assert contact.display_name == "+44 20 7946 0018"
+    later = phones.time.monotonic() + phones.REGION_SECONDS + 1
+    monkeypatch.setattr(phones.time, "monotonic", lambda: later)
+    assert contact.display_name == "020 7946 0018"

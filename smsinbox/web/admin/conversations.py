@@ -19,7 +19,6 @@ from conversations.services import (
     conversation_update,
 )
 from messaging.models import Message
-from smsinbox.phones import format_for_people
 from smsinbox.web.admin.scoping import PhoneSearchMixin, ReadOnlyInline
 from smsinbox.web.admin.writes import ServiceAdmin
 
@@ -61,7 +60,7 @@ class ContactAdmin(PhoneSearchMixin, ServiceAdmin):
 
     @admin.display(description="Phone", ordering="phone")
     def phone_display(self, obj: Contact) -> str:
-        return format_for_people(obj.phone)
+        return obj.display_name_number
 
     def create(self, request: HttpRequest, values: dict[str, Any]) -> Contact:
         return contact_create(

@@ -54,7 +54,7 @@ class OrganizationAdmin(ServiceAdmin):
     organization_path = None
     list_display = ("name", "auto_assign_on_reply", "only_assignee_replies", "created_at")
     fieldsets = (
-        (None, {"fields": ("name",)}),
+        (None, {"fields": ("name", "phone_region")}),
         ("Replies", {"fields": ("auto_assign_on_reply", "only_assignee_replies")}),
     )
     search_fields = ("name",)
@@ -66,6 +66,7 @@ class OrganizationAdmin(ServiceAdmin):
             name=values["name"],
             auto_assign_on_reply=values.get("auto_assign_on_reply", True),
             only_assignee_replies=values.get("only_assignee_replies", False),
+            phone_region=values.get("phone_region", ""),
         )
 
     def update(self, request: HttpRequest, obj: Organization, changes: dict[str, Any]) -> Organization:

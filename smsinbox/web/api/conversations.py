@@ -42,7 +42,6 @@ from conversations.services import (
 from messaging.selectors import conversation_list
 from smsinbox.errors import ServiceError
 from smsinbox.parsing import MAX_ID
-from smsinbox.phones import format_for_people
 from smsinbox.web.api.errors import error_responses, found_or_404
 from smsinbox.web.api.fields import LabelsField, StrictCharField, StrictIntegerField, query_values, search_field
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
@@ -58,18 +57,16 @@ CONVERSATIONS = ["conversations"]
 # --- Shapes -------------------------------------------------------------------------------
 
 
-class _PeoplePhoneField(serializers.CharField):
-    def to_representation(self, value: Any) -> str:
-        return format_for_people(value)
-
-
 class ContactSerializer(serializers.Serializer):
     """A contact."""
 
     id = serializers.IntegerField()
     organization_id = serializers.IntegerField()
     phone = serializers.CharField(help_text="E.164, for example +15551234567.")
-    phone_display = _PeoplePhoneField(source="phone", help_text="The number formatted for people.")
+    phone_display = serializers.CharField(
+        source="display_name_number",
+        help_text="The number formatted for people: national in the organization's region, international otherwise.",
+    )
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     display_name = serializers.CharField(help_text="The name if known, else the number formatted for people.")

@@ -15,7 +15,6 @@ from conversations.selectors import SEARCH_MAX_LENGTH, contact_get_for_user, con
 from conversations.services import contact_create, contact_update, conversation_start
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
-from smsinbox.phones import format_for_people
 from smsinbox.tenancy import current_organization
 from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
 
@@ -74,7 +73,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     initial = {
         "first_name": contact.first_name,
         "last_name": contact.last_name,
-        "phone": format_for_people(contact.phone),
+        "phone": contact.display_name_number,
     }
     form = ContactForm(request.POST or None, initial=initial)
     saved = False
@@ -85,7 +84,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             saved = True
-            form = ContactForm(initial={**initial, **form.cleaned_data, "phone": format_for_people(contact.phone)})
+            form = ContactForm(initial={**initial, **form.cleaned_data, "phone": contact.display_name_number})
     return render(
         request,
         "contacts/form.html",
