@@ -121,3 +121,44 @@ def test_no_horizontal_scroll_at_375_px_and_no_keyboard_hint_on_a_touch_screen(i
         assert "Ctrl" in page.locator("#send").inner_text()  # a keyboard and a mouse: the hint helps
     finally:
         desktop.close()
+
+
+# The focused element's visible focus indicator: an outline, a box shadow, or (for a visually hidden radio or
+# checkbox styled through its label) the label's outline.
+FOCUS_SHOWN_JS = """() => {
+  const node = document.activeElement;
+  if (!node || node === document.body) return { name: "body", shown: false, again: false };
+  const again = node.dataset.focusWalk === "1";
+  node.dataset.focusWalk = "1";
+  const shows = (el) => {
+    if (!el) return false;
+    const style = getComputedStyle(el);
+    const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 1;
+    return outline || (style.boxShadow && style.boxShadow !== "none");
+  };
+  const label = node.id ? document.querySelector(`label[for="${node.id}"]`) : null;
+  const name = `${node.tagName.toLowerCase()}${node.id ? "#" + node.id : ""}${node.name ? "[" + node.name + "]" : ""}`
+    + ` "${(node.textContent || node.value || "").trim().slice(0, 30)}"`;
+  return { name, shown: shows(node) || shows(label), again };
+}"""
+
+
+def test_arriving_messages_are_announced_and_focus_is_visible_on_every_control(inbox_server, new_tab):
+    """The thread is a polite live region for additions; Tab through the whole inbox with a thread open and
+    every control that takes the focus shows it."""
+    contact = _with_a_conversation(inbox_server)
+    page = new_tab(width=1366, height=800).page
+    login(page, inbox_server, ALICE)
+    open_thread(page, inbox_server, contact)
+    messages = page.locator("#messages")
+    assert (messages.get_attribute("aria-live"), messages.get_attribute("aria-relevant")) == ("polite", "additions")
+    page.locator(".skip-link").first.focus()
+    walked: list[tuple[str, bool]] = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_SHOWN_JS)
+        if focus["again"] or focus["name"] == "body":
+            break  # around the page once (past its last control, the focus leaves the document)
+        walked.append((focus["name"], focus["shown"]))
+    assert len(walked) >= 20, walked  # the walk really went through the page
+    assert [name for name, shown in walked if not shown] == []

@@ -117,3 +117,34 @@ def test_any_production_variable_turns_debug_off_by_default():
     proc = manage("check", env={"DATABASE_URL": PRODUCTION["DATABASE_URL"]})
     assert proc.returncode != 0
     assert "SECRET_KEY is not set" in proc.stderr
+
+
+def test_the_defaults_the_readme_states_are_the_settings_defaults():
+    """The README's environment table says each default in parentheses, and the inbox section the lockout:
+    read both from the README (not from the settings) and compare with production settings left unset."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+
+    def table_default(name: str) -> float:
+        row = re.search(rf"^\| `{name}` \|[^|\n]*?\((\d+(?:\.\d+)?)\)", readme, re.M)
+        assert row, f"the README's environment table states no default for {name}"
+        return float(row.group(1))
+
+    lockout = re.search(r"after (\d+) wrong passwords.*?locked out for (\d+) minutes", readme, re.S)
+    assert lockout
+    stated = [
+        table_default("WEBHOOK_DATABASE_DEADLINE_SECONDS"),
+        table_default("DB_LOCK_TIMEOUT_MS"),
+        table_default("TWILIO_HTTP_TIMEOUT"),
+        table_default("RECONCILE_AFTER_SECONDS"),
+        float(lockout.group(1)),
+        float(lockout.group(2)),
+    ]
+    actual = shell_json(
+        "[s.WEBHOOK_DATABASE_DEADLINE_SECONDS, s.DB_LOCK_TIMEOUT_MS, s.TWILIO_HTTP_TIMEOUT, "
+        "s.RECONCILE_AFTER_SECONDS, s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds() / 60]",
+        PRODUCTION,
+    )
+    assert [float(v) for v in actual] == stated == [3.5, 3000, 10, 120, 5, 15]

@@ -144,3 +144,28 @@ def test_the_conversation_list_filters_by_mentions_of_me(api, tenant, org_a):
     rows = api.get("/api/conversations/?mentions=me").json()["results"]
     assert [r["id"] for r in rows] == [tenant.conversation.pk]
     assert api.get("/api/conversations/?mentions=you").status_code == 400
+
+
+def test_the_thread_listing_costs_the_same_queries_however_many_notes_and_mentions(api, tenant, org_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from smsinbox.models import Membership, User
+
+    carol = User.objects.create_user("carol", password="pw-carol-1")
+    Membership.objects.create(user=carol, organization=org_a.organization, role="agent")
+    path = f"/api/conversations/{tenant.conversation.pk}/messages/"
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(path)
+        assert response.status_code == 200
+        return len(queries), len(response.json()["results"])
+
+    note_create(conversation=tenant.conversation, author=tenant.user, body="@carol first")
+    few, shown = count()
+    for i in range(12):
+        note_create(conversation=tenant.conversation, author=carol if i % 2 else tenant.user, body=f"@alice @carol {i}")
+    many, shown_many = count()
+    assert shown_many == shown + 12
+    assert many == few
