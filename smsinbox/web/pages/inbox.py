@@ -37,7 +37,7 @@ from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, conversations_changed_since, thread_page, with_messages
-from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED
+from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED, ConversationChanged
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
 from smsinbox import events, presence
@@ -52,6 +52,9 @@ from smsinbox.web.pages.account import notifications_config
 from smsinbox.web.pages.canned import canned_config
 from smsinbox.web.pages.labels import labels_config, list_extras, sidebar_context
 from smsinbox.web.pages.notes import mention_members, note_template_data, notes_config
+
+# The session key of a draft the no-JavaScript form had refused, per conversation (``send``).
+NOJS_DRAFT = "inbox-draft-{}"
 
 # The list's filter tabs, as arguments of ``conversation_list``.
 LIST_FILTERS: dict[str, dict[str, object]] = {
@@ -271,6 +274,8 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         cursor=request.GET.get("cursor", ""),
     )
     thread = thread_page(conversation=conversation) if conversation else None
+    # A draft the no-JavaScript form had refused (``send``): back in the composer, once.
+    nojs_draft = request.session.pop(NOJS_DRAFT.format(conversation.pk), None) if conversation else None
     list_query = urlencode({k: v for k, v in (("filter", active_filter), ("q", q)) if v and v != "all"})
     if listing["query"]:
         list_query = f"{list_query}&{listing['query']}" if list_query else listing["query"]
@@ -299,7 +304,13 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "max_body": MAX_BODY_CHARACTERS,
         "max_media": MAX_MEDIA,
         "time_zone_name": timezone.get_current_timezone_name(),
-        "idempotency_key": uuid.uuid4().hex,  # one key per composed message: a double submit sends once
+        # One key per composed message: a double submit sends once (a refused draft keeps its key).
+        "idempotency_key": (nojs_draft or {}).get("idempotency_key") or uuid.uuid4().hex,
+        "nojs_draft": nojs_draft,
+        # The newest message the page shows: the no-JavaScript form's send guard (``send``).
+        "last_seen_message_id": max((i.pk for i in thread.items if not getattr(i, "is_note", False)), default=0)
+        if thread
+        else 0,
         "inbox_config": inbox_config(
             request,
             organization=organization,
@@ -383,22 +394,37 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """The composer without JavaScript (with it, the page posts to the API instead)."""
+    """The composer without JavaScript (with it, the page posts to the API instead).
+
+    Guarded as the page's sends are: the form names the newest message the page showed
+    (``last_seen_message_id``); a newer one refuses the send, and the page comes back with the notice, the
+    draft kept and a "Send anyway" button (``confirm``). A refused draft is never lost: it is kept in the
+    session for the next render of this thread (``NOJS_DRAFT``), whatever the refusal.
+    """
     conversation = _conversation_or_404(request, conversation_id)
-    media = [u for u in request.POST.get("media_urls", "").split() if u]
+    body = request.POST.get("body", "")
+    media_text = request.POST.get("media_urls", "")
+    seen = ascii_int(request.POST.get("last_seen_message_id", ""))
     try:
         message_send(
             organization=conversation.organization,
             sender=request.user,
             contact=conversation.contact,
-            body=request.POST.get("body", ""),
-            media_urls=media,
+            body=body,
+            media_urls=[u for u in media_text.split() if u],
             idempotency_key=request.POST.get("idempotency_key") or None,
+            last_seen_message_id=seen,
+            confirm=request.POST.get("confirm") == "1",
         )
     except ServiceError as exc:
         flash.error(request, exc.message)
+        request.session[NOJS_DRAFT.format(conversation.pk)] = {
+            "body": body[: MAX_BODY_CHARACTERS * 2],
+            "media_urls": media_text[:4000],
+            "changed": isinstance(exc, ConversationChanged),
+            "idempotency_key": request.POST.get("idempotency_key", "")[:100],
+        }
     return _back(request, conversation)
-
 
 @login_required
 @require_POST

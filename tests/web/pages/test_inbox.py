@@ -574,3 +574,30 @@ def test_sync_marks_a_row_whose_sent_message_failed_while_the_socket_was_down(cl
     rows = alice.get(reverse("inbox-sync"), {"since": since}).json()["conversations"]
     assert sorted((r["id"], r["lastOutboundFailed"]) for r in rows)[0] == (failing.pk, True)
     assert [r["lastOutboundFailed"] for r in rows if r["id"] != failing.pk] == [False]
+
+
+def test_the_form_without_javascript_is_guarded_and_keeps_the_draft(client, alice, org_a):
+    """A reply posted without JavaScript names the newest message its page showed; one that arrived since
+    refuses it with the notice, the page keeps the draft and offers Send anyway, which then sends once."""
+    inbound(client, 1)
+    conversation = Conversation.objects.get()
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
+    seen = re.search(r'name="last_seen_message_id" value="(\d+)"', page).group(1)
+    assert int(seen) == Message.objects.get().pk
+    key = re.search(r'name="idempotency_key" id="idempotency-key" value="(\w+)"', page).group(1)
+    post_inbound(client, to=TO, from_=str(conversation.contact.phone), body="Actually, never mind!")
+    form = {"body": "See you at 3 <then>", "last_seen_message_id": seen, "idempotency_key": key}
+    answer = alice.post(reverse("inbox-send", args=[conversation.pk]), form, follow=True)
+    assert not Message.objects.filter(direction="out").exists()
+    page = answer.content.decode()
+    assert "The contact wrote since you opened this conversation" in page
+    assert ">See you at 3 &lt;then&gt;</textarea>" in page  # the draft, escaped, back in the composer
+    assert 'name="confirm" value="1"' in page
+    assert f'value="{key}"' in page  # the same message: a double submit still sends once
+    again = {**form, "confirm": "1"}
+    alice.post(reverse("inbox-send", args=[conversation.pk]), again)
+    alice.post(reverse("inbox-send", args=[conversation.pk]), again)
+    assert list(Message.objects.filter(direction="out").values_list("body", flat=True)) == ["See you at 3 <then>"]
+    page = alice.get(reverse("inbox-thread", args=[conversation.pk])).content.decode()
+    assert 'name="confirm"' not in page  # the draft was shown once
+    assert "></textarea>" in page
