@@ -155,6 +155,15 @@ class PhoneNumber(models.Model):
     send_slot_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="The next moment a send from this number may start."
     )
+    # Nullable, no default: SQLite adds the column in place (a NOT NULL one would rebuild the table, which the
+    # triggers of conversations that name this table forbid).
+    recent_send_starts = models.JSONField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the latest sends from this number started (Unix seconds, oldest first): the sliding "
+        "one-second window of messaging.services.ratelimit.phone_number_start_send.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

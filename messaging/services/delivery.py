@@ -34,7 +34,7 @@ from django.utils import timezone
 from messaging.error_codes import error_meaning
 from messaging.inputs import MessageReport
 from messaging.models import Message, MessageEvent
-from messaging.services.ratelimit import phone_number_reserve_send_slot
+from messaging.services.ratelimit import phone_number_reserve_send_slot, phone_number_start_send
 from messaging.services.status import message_apply_report
 from messaging.statuses import MessageStatus
 from messaging.twilio import client
@@ -260,6 +260,13 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> DeliveryOutc
             return DeliveryOutcome.DEFERRED
         if wait > 0:
             time.sleep(wait)
+        # The hard cap, on the moment the send really starts (a late slot must not crowd the next second).
+        while (hold := phone_number_start_send(phone_number_id=number.pk, now=timezone.now())) > timedelta(0):
+            if hold.total_seconds() > settings.SEND_RATE_MAX_WAIT_SECONDS:
+                with transaction.atomic():
+                    _enqueue_retry(message, at=timezone.now() + hold)
+                return DeliveryOutcome.DEFERRED
+            time.sleep(hold.total_seconds())
 
     # Compare-and-set on everything observed above: any other task's claim or attempt since
     # then (a new dispatch, a lookup flag, one more attempt) makes this one stand down.
