@@ -4,8 +4,36 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 from pathlib import Path
 from typing import Any
+
+# A target: ">= 0.5", "<= 100 ms", ">= 200/s", "p99 <= 150 ms", "0" (exactly nothing).
+_TARGET = re.compile(r"^(?P<p99>p99\s+)?(?:(?P<op>>=|<=)\s*)?(?P<bound>\d+(?:\.\d+)?)")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def verdict(value: Any, target: str, failures: int = 0) -> str:
+    """Whether a figure met its target in this run: "met", "missed", or "" (no target, or no figure).
+
+    The value's number is its first (its last for a "p50/p99" pair checked against a p99 target); a target
+    without an operator is an exact count ("0" missing frames). A figure whose requests were answered with
+    anything but 2xx, or not at all (``failures``), is missed whatever its value: errors are not speed.
+    """
+    found = _TARGET.match(target.strip()) if target else None
+    numbers = _NUMBER.findall(str(value)) if value is not None else []
+    if not found or not numbers:
+        return ""
+    number = float(numbers[-1] if found["p99"] else numbers[0])
+    bound = float(found["bound"])
+    ok = {">=": number >= bound, "<=": number <= bound, None: number == bound}[found["op"]]
+    return "met" if ok and not failures else "missed"
+
+
+def failed_requests(summary: dict[str, Any]) -> int:
+    """Requests of a load window answered with anything but 2xx, or not at all."""
+    statuses = summary.get("statuses") or {}
+    return summary.get("errors", 0) + sum(n for s, n in statuses.items() if not 200 <= int(s) < 300)
 
 # --- report --------------------------------------------------------------------------------
 
@@ -29,10 +57,15 @@ def machine() -> dict[str, Any]:
 
 
 def table(res: dict[str, Any]) -> str:
-    rows: list[tuple[str, str, str]] = []
+    """The figures, their targets and whether this run met each; ``res["verdicts"]`` gets them too."""
+    rows: list[tuple[str, str, str, str]] = []
 
-    def add(name: str, value: Any, target: str = "") -> None:
-        rows.append((name, "-" if value is None else str(value), target))
+    def add(name: str, value: Any, target: str = "", failures: int = 0) -> None:
+        met = verdict(value, target, failures)
+        shown = "-" if value is None else str(value)
+        if failures:
+            shown += f" ({failures} failed requests)"
+        rows.append((name, shown, target, {"met": "✓ met", "missed": "✗ missed"}.get(met, "")))
 
     s1 = res.get("s1_inbound")
     if s1:
@@ -52,7 +85,7 @@ def table(res: dict[str, Any]) -> str:
         add("1 inbound webhook req/s", r["rps"])
         add("1 inbound p50/p95/p99 ms", f"{r['p50_ms']}/{r['p95_ms']}/{r['p99_ms']}")
         add("1 inbound CPU ms/request", r.get("cpu_ms_per_request"))
-        add("1 inbound / bare (ratio)", s1["ratio_rps"], ">= 0.5")
+        add("1 inbound / bare (ratio)", s1["ratio_rps"], ">= 0.5", failed_requests(r))
         if "half_rate" in s1:
             h = s1["half_rate"]
             add(f"1 inbound p99 at half max ({h['rate']}/s)", h["p99_ms"], "<= 100 ms")
@@ -62,7 +95,7 @@ def table(res: dict[str, Any]) -> str:
         st = s2["status"]
         add("2 status p50/p95/p99 ms", f"{st['p50_ms']}/{st['p95_ms']}/{st['p99_ms']}")
         add("2 status CPU ms/request", st.get("cpu_ms_per_request"))
-        add("2 status / bare (ratio)", s2["ratio_rps"], ">= 0.5")
+        add("2 status / bare (ratio)", s2["ratio_rps"], ">= 0.5", failed_requests(st))
     s3 = res.get("s3_costs")
     if s3 and "ratios" in s3:
         sm, lg, ra = s3["small"], s3["large"], s3["ratios"]
@@ -116,6 +149,13 @@ def table(res: dict[str, Any]) -> str:
                     ", ".join(str(x) for x in val))  # fmt: skip
     w1 = max(len(r[0]) for r in rows) if rows else 10
     w2 = max(len(r[1]) for r in rows) if rows else 10
-    lines = [f"{'figure':<{w1}}  {'value':>{w2}}  target", "-" * (w1 + w2 + 12)]
-    lines += [f"{a:<{w1}}  {b:>{w2}}  {c}" for a, b, c in rows]
+    w3 = max([len(r[2]) for r in rows] + [6])
+    lines = [f"{'figure':<{w1}}  {'value':>{w2}}  {'target':<{w3}}  this run", "-" * (w1 + w2 + w3 + 16)]
+    lines += [f"{a:<{w1}}  {b:>{w2}}  {c:<{w3}}  {d}".rstrip() for a, b, c, d in rows]
+    judged = [(a, d) for a, _, _, d in rows if d]
+    missed = [a for a, d in judged if d.endswith("missed")]
+    res["verdicts"] = {a: d.split()[-1] for a, d in judged}
+    lines.append("")
+    lines.append(f"targets: {len(judged) - len(missed)} of {len(judged)} met in this run"
+                 + (f"; missed: {'; '.join(missed)}" if missed else ""))  # fmt: skip
     return "\n".join(lines)

@@ -53,6 +53,7 @@ def main() -> int:
     finally:
         bench.cleanup()
     elapsed = round(time.perf_counter() - started, 1)
+    figures = table(bench.results)  # judges each figure against its target: bench.results["verdicts"]
     report = {
         "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "mode": "quick" if args.quick else "full",
         "machine": machine(), "sizes": sizes.__dict__, "elapsed_s": elapsed,
@@ -65,7 +66,7 @@ def main() -> int:
     print(f"\nsmsinbox bench ({report['mode']}), {m['nproc']} cores, {m['ram_gib']} GiB, {m['cpu']}, "
           f"Python {m['python']}; load average {report.get('loadavg_at_start')} at start, "
           f"{m['loadavg_at_end']} at end; {elapsed} s in all\n")  # fmt: skip
-    print(table(bench.results))
+    print(figures)
     print(f"\nwrote {out}")
     return 1 if failed is not None else 0
 
