@@ -8,6 +8,7 @@ A ``task_worker`` runs throughout; whether it is still alive afterwards is recor
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections import Counter
@@ -23,7 +24,9 @@ from .record import Outcome, r
 from .sizes import Sizes
 from .stack import SMS_PATH, Stack, log
 
-PROMISE_5XX_WITHIN = 5.0
+# The promise's bound. CHAOS_PROMISE_5XX_WITHIN only exists to prove that a broken promise fails the run: with
+# it set below what any answer takes (0.001), ``make chaos`` must exit 1 and name the promise.
+PROMISE_5XX_WITHIN = float(os.environ.get("CHAOS_PROMISE_5XX_WITHIN", "5.0"))
 SENDERS = 20
 
 
@@ -35,7 +38,8 @@ async def run(stack: Stack, session: aiohttp.ClientSession, sizes: Sizes, mode: 
     out = Outcome(
         key=key,
         title=f"PostgreSQL {'stopped' if mode == 'stop' else 'paused'} during webhook load",
-        promise="5xx within 5 s while down, nothing half-written; redelivered messages stored once; no restart",
+        promise=f"5xx within {PROMISE_5XX_WITHIN:g} s while down, nothing half-written; "
+        "redelivered messages stored once; no restart",
     )
     region = 7 if mode == "stop" else 8
     senders = [f"+1628{region}{k:06d}" for k in range(SENDERS)]
