@@ -283,3 +283,22 @@ def test_no_csrf_and_no_session_authentication(org_a):
     response = browser.post(INCOMING, data=urlencode(inbound_params(to=ORG_A_NUMBER)), content_type=FORM)
     assert (response.status_code, response.content) == (403, b"Invalid Twilio signature.")
     assert Message.objects.count() == 1
+
+
+def test_a_permanent_refusal_is_200_with_one_line_naming_the_message_and_why(client, org_a, captured_logs):
+    """Signed but unusable for good (a number nobody owns; a field Twilio always sends missing): 200 so that
+    Twilio stops retrying, and exactly one warning that names the MessageSid and the reason."""
+    params = inbound_params(to="+13105550199")
+    assert post_signed(client, INCOMING, params).status_code == 200
+    assert captured_logs.lines == [
+        f"messaging.twilio.webhooks WARNING inbound {params['MessageSid']} ignored: "
+        "no organization owns +13105550199"
+    ]
+    captured_logs.lines.clear()
+    broken = {k: v for k, v in inbound_params(to=ORG_A_NUMBER).items() if k != "From"}
+    assert post_signed(client, INCOMING, broken).status_code == 200
+    (line,) = captured_logs.lines
+    assert line.startswith(f"messaging.twilio.webhooks WARNING twilio webhook {INCOMING} ignored (MessageSid ")
+    assert broken["MessageSid"] in line
+    assert "From" in line
+    assert not Message.objects.exists()
