@@ -190,6 +190,16 @@ if DATABASE_URL:
     _db["OPTIONS"].setdefault("connect_timeout", 5)
     _db["OPTIONS"]["options"] = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
     _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+    # DATABASE_PGBOUNCER=1: DATABASE_URL names a PgBouncer in transaction mode. A server connection serves
+    # one transaction of ours, then another client's: nothing may outlive a transaction on it. So no
+    # server-side cursors (a named cursor lives past its transaction), no prepared statements (psycopg
+    # prepares a query after 5 runs; PgBouncer < 1.21 cannot route them), and no ``options`` startup
+    # parameter (PgBouncer refuses it): lock_timeout is then the role's or database's setting
+    # (README "PgBouncer": ALTER ROLE … SET lock_timeout = '3s').
+    if env_bool("DATABASE_PGBOUNCER", False):
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _db["OPTIONS"]["prepare_threshold"] = None
+        del _db["OPTIONS"]["options"]
     DATABASES = {"default": _db}
 else:
     if not DEBUG and not env_bool("ALLOW_SQLITE", False):
