@@ -13,33 +13,9 @@ from typing import Any
 
 import aiohttp
 
-from tests.bench.config import AUTH_TOKEN, NUMBER, PY, log, ratio
-from tests.bench.harness import Proc, Server, children
+from tests.bench.config import AUTH_TOKEN, PY, log, ratio
+from tests.bench.harness import Proc, Server, children, seed_sent_outbound
 from tests.bench.load import inbound, status_callback
-
-
-def seed_floor_outbound(bench: Any, n: int) -> list[tuple[int, str, str]]:
-    """``n`` more outbound messages in 'sent' for the floor's status callbacks (their own SIDs)."""
-    with bench.db.connect() as conn:
-        return conn.execute(
-            """
-            WITH convs AS (
-                SELECT v.id, c.phone, row_number() OVER (ORDER BY v.id) - 1 AS k
-                FROM conversations_conversation v JOIN conversations_contact c ON c.id = v.contact_id
-                WHERE v.organization_id = %(org)s ORDER BY v.id LIMIT 100
-            )
-            INSERT INTO messaging_message (organization_id, conversation_id, direction, twilio_sid, from_number,
-                to_number, body, status, num_segments, encoding, num_media, price, price_unit, error_code,
-                error_message, geo, sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at,
-                send_attempts, dispatch_started_at, needs_lookup)
-            SELECT %(org)s, convs.id, 'out', 'SM' || md5('floor' || i), %(to)s, convs.phone, 'Floor ' || i,
-                   'sent', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), now(), NULL, 1, NULL,
-                   false
-            FROM generate_series(1, %(n)s::int) AS i JOIN convs ON convs.k = i %% 100
-            RETURNING id, twilio_sid, to_number
-            """,
-            {"org": bench.ids["org"], "to": NUMBER, "n": n},
-        ).fetchall()
 
 
 class FloorServer(Server):
@@ -69,7 +45,8 @@ async def s9_floor(bench: Any, session: aiohttp.ClientSession, main: Server) -> 
     floor = FloorServer("floor", bench.env(), workers=2).start()
     bench.servers.append(floor)
     await floor.ready(session)
-    rows = seed_floor_outbound(bench, budget)
+    with bench.db.connect() as conn:  # sent messages of its own for the floor's status callbacks
+        rows = seed_sent_outbound(conn, bench.ids["org"], budget, tag="floor", body="Floor")
     log("S9 the floor (raw ASGI, one statement, one publish) vs bare view, inbound and status …")
     bare = await bench.measured(session, main, [inbound(main.url, p, path="/bench/bare")
                                                 for p in bench.contacts_with_thread(budget)])  # fmt: skip

@@ -1,12 +1,12 @@
 """Through PgBouncer in transaction mode: webhooks delivered twice and sends while task workers are SIGKILLed.
 
 A PgBouncer (Debian's ``pgbouncer``, transaction pooling, 4 server connections) in front of the run's own
-PostgreSQL; a second server (2 uvicorn workers) and 2 ``task_worker`` processes reach the database only
-through it, with ``DATABASE_PGBOUNCER=1``. Inbound webhooks are each posted twice (Twilio's retries), sends
-go through the API while a worker with a task running is SIGKILLed three times and replaced. The workers'
-task lease is short here (``TASK_LEASE_SECONDS=15``): the tasks the killed workers left ``RUNNING`` must be
-reaped. Promise: every inbound message stored exactly once, every send final and at Twilio at most once, no
-task left ``RUNNING`` by a dead worker.
+PostgreSQL; a second server (2 uvicorn workers), 2 ``task_worker`` processes and the reconciler reach the
+database only through it, with ``DATABASE_PGBOUNCER=1``. Inbound webhooks are each posted twice (Twilio's
+retries); sends go through the API while a worker with a task running is SIGKILLed three times and replaced.
+The workers' task lease is short here (``TASK_LEASE_SECONDS=15``): the tasks the killed workers left
+``RUNNING`` must be reaped. Promise: every inbound message stored exactly once, every send final and at
+Twilio at most once, no task left ``RUNNING`` by a dead worker.
 """
 
 from __future__ import annotations
@@ -80,6 +80,7 @@ async def run(stack: Stack, session: aiohttp.ClientSession, sizes: Sizes) -> Out
     stack.procs.append(server.proc)  # type: ignore[arg-type]
     await server.ready(session)
     pool = stack.workers(2, TAG, **env, PUBLIC_BASE_URL=server.url)
+    reconciler = stack.reconciler(**env, PUBLIC_BASE_URL=server.url)  # settles the sends cut by a kill
     rng = random.Random(13)
     senders = [f"+16289{k:06d}" for k in range(20)]
     webhooks = [inbound_webhook(senders[i % 20], f"chaos {TAG} {i}") for i in range(sizes.pg_webhooks)]
@@ -118,6 +119,7 @@ async def run(stack: Stack, session: aiohttp.ClientSession, sizes: Sizes) -> Out
     finally:
         stack.emulator.faults(fail_next=0)
         pool.stop()
+        reconciler.stop()
         server.stop()
         bouncer.stop()
     out.sent = inbound["sent"] + counts["sent"]
