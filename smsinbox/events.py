@@ -40,6 +40,7 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from enum import StrEnum
 from typing import Any
 
@@ -157,6 +158,7 @@ def _send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    message = {**message, "sent_at": time.time()}  # for the consumers' live-event lag (smsinbox.ops.metrics)
     try:
         loop = _server_loop
 

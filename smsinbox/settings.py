@@ -190,6 +190,16 @@ if DATABASE_URL:
     _db["OPTIONS"].setdefault("connect_timeout", 5)
     _db["OPTIONS"]["options"] = f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}"
     _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+    # DATABASE_PGBOUNCER=1: DATABASE_URL names a PgBouncer in transaction mode. A server connection serves
+    # one transaction of ours, then another client's: nothing may outlive a transaction on it. So no
+    # server-side cursors (a named cursor lives past its transaction), no prepared statements (psycopg
+    # prepares a query after 5 runs; PgBouncer < 1.21 cannot route them), and no ``options`` startup
+    # parameter (PgBouncer refuses it): lock_timeout is then the role's or database's setting
+    # (README "PgBouncer": ALTER ROLE … SET lock_timeout = '3s').
+    if env_bool("DATABASE_PGBOUNCER", False):
+        _db["DISABLE_SERVER_SIDE_CURSORS"] = True
+        _db["OPTIONS"]["prepare_threshold"] = None
+        del _db["OPTIONS"]["options"]
     DATABASES = {"default": _db}
 else:
     if not DEBUG and not env_bool("ALLOW_SQLITE", False):
@@ -367,6 +377,19 @@ RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 120)
 # Run the task worker inside the server process (needed by the in-memory channel layer).
 TASKS_IN_SERVER_PROCESS = env_bool("TASKS_IN_SERVER_PROCESS", not REDIS_URL)
 
+# --- Operations: health, metrics, logs, task leases (smsinbox/ops, README "Operations") ---------
+
+# /readyz: each check's database work ends after this many seconds; not ready above this many due tasks.
+READY_CHECK_SECONDS = float(os.environ.get("READY_CHECK_SECONDS", "2"))
+READY_MAX_TASK_BACKLOG = env_int("READY_MAX_TASK_BACKLOG", 5000)
+# /metrics answers a request bearing this token (Authorization: Bearer …) or from one of these addresses
+# or networks (CIDR); with neither set it answers 404. Multi-process: PROMETHEUS_MULTIPROC_DIR (smsinbox.ops.metrics).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()
+METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES")
+# A task RUNNING this long after its claim belongs to a dead worker; workers look every interval.
+TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
+TASK_REAP_INTERVAL_SECONDS = env_int("TASK_REAP_INTERVAL_SECONDS", 60)
+
 # --- Notifications: Web Push (smsinbox/notifications/push.py) -----------------------------
 
 # The VAPID private key (PEM; "\n" may stand for line breaks). Without it, the PEM file below is used,
@@ -401,6 +424,8 @@ CSRF_COOKIE_HTTPONLY = False  # the inbox's scripts read it for API calls
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Probes and scrapers reach the processes directly, over plain HTTP: no redirect to https for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
@@ -412,14 +437,19 @@ if not DEBUG:
 # --- Logging ---------------------------------------------------------------------------
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+# LOG_FORMAT=json: one JSON object per line (smsinbox.ops.logs.JsonFormatter), for log shippers.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "smsinbox.ops.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {

@@ -13,8 +13,11 @@ import logging
 import threading
 import time
 
-from django.db import connections
+from django.conf import settings
+from django.db import DatabaseError, connections
 from django_tasks_db.management.commands.db_worker import Worker
+
+from smsinbox.ops.tasks import task_results_reap
 
 logger = logging.getLogger(__name__)
 
@@ -23,15 +26,34 @@ BACKOFF_MAX_SECONDS = 30.0
 
 
 class _Worker(Worker):
-    """The library's worker, also stopped by ``stop`` (for threads, which get no signals)."""
+    """The library's worker, also stopped by ``stop`` (for threads, which get no signals), and reaping
+    expired task leases (``smsinbox.ops.tasks``) at most once per ``TASK_REAP_INTERVAL_SECONDS``.
+
+    The library's loop reads ``running`` once per turn (between tasks, never during one): that read is
+    our hook for the reaper, as the loop has no other.
+    """
 
     def __init__(self, *, stop: threading.Event | None, **options: object) -> None:
         self._stop = stop
+        self._next_reap = 0.0
         super().__init__(**options)  # type: ignore[arg-type]
 
     @property  # type: ignore[override]
     def running(self) -> bool:
-        return self._running and not (self._stop is not None and self._stop.is_set())
+        going = self._running and not (self._stop is not None and self._stop.is_set())
+        if going and not getattr(self, "running_task", False):
+            self._reap_if_due()
+        return going
+
+    def _reap_if_due(self) -> None:
+        now = time.monotonic()
+        if now < self._next_reap:
+            return
+        self._next_reap = now + settings.TASK_REAP_INTERVAL_SECONDS
+        try:
+            task_results_reap(lease_seconds=settings.TASK_LEASE_SECONDS)
+        except DatabaseError:  # the loop's own next query meets the outage and restarts the worker
+            logger.warning("task lease reaper could not run", exc_info=True)
 
     @running.setter
     def running(self, value: bool) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 # (DEBUG=1 or PUBLIC_BASE_URL exported by habit once failed every signed webhook test), except the
 # services to test against. Cleared in this process, so servers and commands the tests start inherit
 # the same clean environment. The names come from the settings module itself.
-KEPT_VARIABLES = {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "SMSINBOX_TEST_HANG_SECONDS"}
+KEPT_VARIABLES = {"DATABASE_URL", "DATABASE_PGBOUNCER", "REDIS_URL", "TEST_DATABASE_NAME", "SMSINBOX_TEST_HANG_SECONDS"}
 _SETTINGS_SOURCE = (Path(__file__).resolve().parent.parent / "smsinbox" / "settings.py").read_text()
 _READ = r'(?:environ\.get|env_bool|env_list|env_int)\(\s*"([A-Z][A-Z0-9_]*)"'
 _MARKERS = _SETTINGS_SOURCE.split("_PRODUCTION_MARKERS = ", 1)[1].split("\n", 1)[0]

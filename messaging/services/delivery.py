@@ -39,6 +39,7 @@ from messaging.services.status import message_apply_report
 from messaging.statuses import MessageStatus
 from messaging.twilio import client
 from messaging.twilio.webhook_urls import webhook_url
+from smsinbox.ops.metrics import SENDS
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,9 @@ def _backoff(attempt: int) -> timedelta:
 
 
 def _event(message: Message, *, outcome: DeliveryOutcome, **payload: object) -> None:
+    """Record a send attempt's outcome (and count it in ``smsinbox_sends_total`` once it commits)."""
+    code = payload.get("code")
+    transaction.on_commit(lambda: SENDS.labels(str(outcome), str(code or "")).inc(), robust=True)
     MessageEvent.objects.create(
         message=message,
         event_type=MessageEvent.Type.SEND_ATTEMPT,

@@ -145,7 +145,10 @@ def _receive(sms: IncomingMessage) -> ReceiveResult:
         body=preview_for(sms.body, has_media=bool(sms.media)),
         assignee_id=conversation.assignee_id,
     )
-    logger.info("inbound %s stored as message %s (org %s)", sms.message_sid, message.pk, organization.id)
+    logger.info(
+        "inbound %s stored as message %s (org %s)", sms.message_sid, message.pk, organization.id,
+        extra={"message_sid": sms.message_sid, "message_id": message.pk, "outcome": "stored"},
+    )  # fmt: skip
     return ReceiveResult(message=message, created=True)
 
 

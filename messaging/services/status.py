@@ -102,7 +102,10 @@ def message_apply_report(*, message: Message, report: MessageReport) -> bool:
     for name, value in updates.items():
         setattr(message, name, value)
     if {"status", "error_code"} & updates.keys():
-        logger.info("message %s (%s) is now %s %s", message.pk, report.sid, final, message.error_code or "")
+        logger.info(
+            "message %s (%s) is now %s %s", message.pk, report.sid, final, message.error_code or "",
+            extra={"message_sid": report.sid, "message_id": message.pk, "outcome": str(final)},
+        )  # fmt: skip
         announce_status(message)
     return True
 
@@ -140,7 +143,10 @@ def message_status_update(*, report: MessageReport, source: str = MessageEvent.T
     """
     message = _find_message(report)
     if message is None:
-        logger.info("status report %s (%s) for an unknown message: ignored", report.sid, report.status)
+        logger.info(
+            "status report %s (%s) for an unknown message: ignored", report.sid, report.status,
+            extra={"message_sid": report.sid, "outcome": "unknown_message"},
+        )  # fmt: skip
         return StatusResult(message=None, recorded=False, changed=False)
     if message.twilio_sid is None:
         message.twilio_sid = report.sid
@@ -158,10 +164,16 @@ def message_status_update(*, report: MessageReport, source: str = MessageEvent.T
                 dedupe_key=f"status:{report.status}:{report.error_code or ''}"[:100],
             )
     except IntegrityError:
-        logger.info("status report %s (%s) repeated: ignored", report.sid, report.status)
+        logger.info(
+            "status report %s (%s) repeated: ignored", report.sid, report.status,
+            extra={"message_sid": report.sid, "message_id": message.pk, "outcome": "repeated"},
+        )  # fmt: skip
         return StatusResult(message=message, recorded=False, changed=False)
 
     if parse_status(report.status) is None:
-        logger.warning("status report %s has unknown status %r: recorded only", report.sid, report.status)
+        logger.warning(
+            "status report %s has unknown status %r: recorded only", report.sid, report.status,
+            extra={"message_sid": report.sid, "message_id": message.pk, "outcome": "unknown_status"},
+        )  # fmt: skip
     changed = message_apply_report(message=message, report=report)
     return StatusResult(message=message, recorded=True, changed=changed)

@@ -22,6 +22,7 @@ seed's "always 200" — in one place: ``initial`` refuses before anything is rea
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +56,7 @@ from messaging.twilio.drf import (
 )
 from messaging.twilio.payloads import MalformedWebhook, parse_inbound, parse_status_callback
 from smsinbox.deadline import database_deadline
+from smsinbox.ops.metrics import WEBHOOK_SECONDS, WEBHOOKS
 from smsinbox.parsing import ascii_int
 
 __all__ = ["EMPTY_TWIML", "MAX_BODY_BYTES", "SmsIncomingView", "SmsStatusView", "TwilioWebhookView"]
@@ -103,9 +105,22 @@ class TwilioWebhookView(APIView):
     def default_response_headers(self) -> dict[str, str]:
         return {}  # no "Allow"/"Vary" on every answer: the 405 names its "Allow: POST" itself
 
+    route = "-"  # the metrics' and logs' name of the webhook
+    outcome = ""  # what happened (stored, repeated, ignored, refused, unavailable …), set on the way
+
     def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
         """Store what Twilio says; raise ``MalformedWebhook`` (or ``UnknownNumber``) to ignore it."""
         raise NotImplementedError
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """DRF's dispatch, counted and timed by route and outcome (``smsinbox.ops.metrics``)."""
+        started = time.perf_counter()
+        self.outcome = ""
+        response = super().dispatch(request, *args, **kwargs)
+        outcome = self.outcome or ("ok" if response.status_code < 400 else f"http_{response.status_code}")
+        WEBHOOKS.labels(self.route, outcome).inc()
+        WEBHOOK_SECONDS.labels(self.route, outcome).observe(time.perf_counter() - started)
+        return response
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         """What is refused before the body is read; then DRF's negotiation, authentication, permission."""
@@ -126,6 +141,7 @@ class TwilioWebhookView(APIView):
         """The failure policy: every refusal, ignore and transient failure, of every step, answered here."""
         request = self.request
         path = request.path
+        self.outcome = "refused"
         if isinstance(exc, MethodNotAllowed):
             response = HttpResponseNotAllowed(["POST"])
             log_response(
@@ -138,6 +154,8 @@ class TwilioWebhookView(APIView):
         if isinstance(exc, NotAuthenticated | AuthenticationFailed | PermissionDenied):
             logger.warning("twilio webhook %s refused: bad signature (MessageSid %s)", path, self._sid_for_log())
             return _refusal(SIGNATURE_REFUSED, status.HTTP_403_FORBIDDEN)
+        if isinstance(exc, MalformedWebhook | UnknownNumber):
+            self.outcome = "ignored"
         if isinstance(exc, MalformedWebhook):
             logger.warning("twilio webhook %s ignored (MessageSid %s): %s", path, self._sid_for_log(), exc)
             return Response()
@@ -145,8 +163,10 @@ class TwilioWebhookView(APIView):
             logger.warning("inbound %s ignored: %s", self._sid_for_log(), exc.message)
             return Response()
         if isinstance(exc, DatabaseError):
+            self.outcome = "unavailable"
             logger.exception("twilio webhook %s failed, Twilio will retry (MessageSid %s)", path, self._sid_for_log())
             return HttpResponse("Temporarily unavailable.", status=503, content_type="text/plain")
+        self.outcome = "error"
         if isinstance(exc, APIException):  # none is expected (no throttle, no other parser); never JSON
             return HttpResponse(str(exc.detail), status=exc.status_code, content_type="text/plain")
         raise exc  # Django's to answer: a 400 for a body it refuses to parse, a 500 for a bug
@@ -159,15 +179,25 @@ class TwilioWebhookView(APIView):
 class SmsIncomingView(TwilioWebhookView):
     """A message comes in: stored exactly once (a repeated delivery is answered 200 too)."""
 
+    route = "sms-incoming"
+
     def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
         sms = parse_inbound(fields)
         result = message_receive(sms=sms)
-        if not result.created:
-            logger.info("inbound %s repeated: already stored as message %s", sms.message_sid, result.message.pk)
+        self.outcome = "stored" if result.created else "repeated"
+        if not result.created:  # a stored one is logged by the service
+            logger.info(
+                "inbound %s repeated: already stored as message %s", sms.message_sid, result.message.pk,
+                extra={"message_sid": sms.message_sid, "message_id": result.message.pk, "outcome": self.outcome},
+            )  # fmt: skip
 
 
 class SmsStatusView(TwilioWebhookView):
     """Status callback of a message we sent (``?m=<id>`` names it): stored, repeated or ignored alike."""
 
+    route = "sms-status"
+
     def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
-        message_status_update(report=parse_status_callback(fields, request.query_params))
+        report = parse_status_callback(fields, request.query_params)
+        result = message_status_update(report=report)  # logs the event with its MessageSid and message id
+        self.outcome = "unknown_message" if result.message is None else "recorded" if result.recorded else "repeated"

@@ -16,6 +16,7 @@ from conversations.payloads import user_name
 from conversations.selectors import conversation_get_for_user
 from smsinbox import events
 from smsinbox.events import organization_group, user_group
+from smsinbox.ops.metrics import LIVE_EVENT_LAG, WEBSOCKETS
 from smsinbox.parsing import ascii_int
 from smsinbox.presence import MIN_FRAME_INTERVAL_MS, PresenceState, presence_list, presence_update
 from smsinbox.tenancy import organization_ids_for_user
@@ -98,6 +99,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
                 return
             self.groups_joined.append(group)
         await self.accept()
+        self.counted = True
+        WEBSOCKETS.inc()
         for organization_id in allowed:  # who is present now; changes follow as events
             for payload in await presence_list(organization_id=organization_id):
                 if payload["userId"] != user.pk:
@@ -133,6 +136,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         return False
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            WEBSOCKETS.dec()
         await self._leave_all()
         present, self.present = getattr(self, "present", {}), {}
         for conversation_id, organization_id in present.items():
@@ -274,6 +280,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         frame = events.frame(message)
         if frame is None:
             return
+        if isinstance(message.get("sent_at"), float):
+            LIVE_EVENT_LAG.observe(max(0.0, time.time() - message["sent_at"]))
         if frame["type"] == events.Event.PRESENCE_CHANGED and frame["payload"].get("userId") == self.scope["user"].pk:
             return  # one's own presence (from this tab or another) is not shown back
         if frame["type"] == events.Event.SESSION_ENDED:

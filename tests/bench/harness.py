@@ -105,7 +105,21 @@ def seed_thread_and_outbound(conn: psycopg.Connection, ids: dict[str, int], outb
         """,
         {"org": org, "to": to, "phone": contact_phone(1)},
     )
-    rows = conn.execute(
+    rows = seed_sent_outbound(conn, org, outbound)
+    thread = conn.execute(
+        """SELECT v.id FROM conversations_conversation v JOIN conversations_contact c ON c.id = v.contact_id
+           WHERE v.organization_id = %s AND c.phone = %s""",
+        (org, contact_phone(1)),
+    ).fetchone()[0]
+    return {"outbound": rows, "thread_id": thread}
+
+
+def seed_sent_outbound(
+    conn: psycopg.Connection, org: int, n: int, tag: str = "out", body: str = "Outbound"
+) -> list[tuple[int, str, str]]:
+    """``n`` outbound messages in 'sent' (SIDs ``md5(tag || i)``) spread over the organization's first 100
+    threads; ``(id, sid, to)`` of each, for status callbacks."""
+    return conn.execute(
         """
         WITH convs AS (
             SELECT v.id, c.phone, row_number() OVER (ORDER BY v.id) - 1 AS k
@@ -116,19 +130,13 @@ def seed_thread_and_outbound(conn: psycopg.Connection, ids: dict[str, int], outb
             to_number, body, status, num_segments, encoding, num_media, price, price_unit, error_code,
             error_message, geo, sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at,
             send_attempts, dispatch_started_at, needs_lookup)
-        SELECT %(org)s, convs.id, 'out', 'SM' || md5('out' || i), %(to)s, convs.phone, 'Outbound ' || i,
+        SELECT %(org)s, convs.id, 'out', 'SM' || md5(%(tag)s || i), %(to)s, convs.phone, %(body)s || ' ' || i,
                'sent', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), now(), NULL, 1, NULL, false
         FROM generate_series(1, %(n)s::int) AS i JOIN convs ON convs.k = i %% 100
         RETURNING id, twilio_sid, to_number
         """,
-        {"org": org, "to": to, "n": outbound},
+        {"org": org, "to": NUMBER, "n": n, "tag": tag, "body": body},
     ).fetchall()
-    thread = conn.execute(
-        """SELECT v.id FROM conversations_conversation v JOIN conversations_contact c ON c.id = v.contact_id
-           WHERE v.organization_id = %s AND c.phone = %s""",
-        (org, contact_phone(1)),
-    ).fetchone()[0]
-    return {"outbound": rows, "thread_id": thread}
 
 
 # --- processes -----------------------------------------------------------------------------

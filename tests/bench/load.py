@@ -133,9 +133,11 @@ def inbound(base: str, from_: str, body: str = "Hi, is my order ready?", path: s
     return _signed(base + path, params)
 
 
-def status_callback(base: str, message_id: int, sid: str, to: str, status: str = "delivered") -> Request:
+def status_callback(
+    base: str, message_id: int, sid: str, to: str, status: str = "delivered", path: str = "/api/twilio/sms-status"
+) -> Request:
     params = {
         "SmsSid": sid, "SmsStatus": status, "MessageStatus": status, "To": to, "MessageSid": sid,
         "AccountSid": ACCOUNT_SID, "From": NUMBER, "ApiVersion": "2010-04-01",
     }  # fmt: skip
-    return _signed(f"{base}/api/twilio/sms-status?{urlencode({'m': message_id})}", params)
+    return _signed(f"{base}{path}?{urlencode({'m': message_id})}", params)

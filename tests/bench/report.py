@@ -96,6 +96,16 @@ def table(res: dict[str, Any]) -> str:
         add("2 status p50/p95/p99 ms", f"{st['p50_ms']}/{st['p95_ms']}/{st['p99_ms']}")
         add("2 status CPU ms/request", st.get("cpu_ms_per_request"))
         add("2 status / bare (ratio)", s2["ratio_rps"], ">= 0.5", failed_requests(st))
+    s9 = res.get("s9_floor")
+    if s9:
+        fi, fs = s9["floor_inbound"], s9["floor_status"]
+        add("9 floor inbound req/s, p50 ms, CPU ms/req", f"{fi['rps']}, {fi['p50_ms']}, {fi['cpu_ms_per_request']}")
+        add("9 floor status req/s, p50 ms, CPU ms/req", f"{fs['rps']}, {fs['p50_ms']}, {fs['cpu_ms_per_request']}")
+        add("9 floor inbound / bare (ratio)", s9["floor_inbound_over_bare"])
+        add("9 inbound / floor (ratio)", s9["inbound_over_floor"], ">= 0.5")
+        add("9 inbound / bare, same run (ratio)", s9["inbound_over_bare"])
+        add("9 status / floor (ratio)", s9["status_over_floor"], ">= 0.5")
+        add("9 status / bare, same run (ratio)", s9["status_over_bare"])
     s3 = res.get("s3_costs")
     if s3 and "ratios" in s3:
         sm, lg, ra = s3["small"], s3["large"], s3["ratios"]

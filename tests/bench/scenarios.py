@@ -35,6 +35,7 @@ from tests.bench.config import (
     pct,
     ratio,
 )
+from tests.bench.floor_run import s9_floor
 from tests.bench.harness import (
     Database,
     Proc,
@@ -444,6 +445,7 @@ class Bench:
             log(f"servers up: main {main.url} (2 workers), second {other.url} (1 worker)")
             await self.s1_inbound(session, main)
             await self.s2_status(session, main)
+            await s9_floor(self, session, main)  # tests/bench/floor_run.py
             cookies = await self.login(session, main)
             log("S3 costs with the small data set …")
             await self.s3_costs(session, main, cookies, "small")

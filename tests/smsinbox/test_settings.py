@@ -64,6 +64,17 @@ def test_database_url_enables_the_pool_without_persistent_connections():
     assert (db["HOST"], db["NAME"]) == ("db.internal", "smsinbox")
 
 
+def test_behind_pgbouncer_nothing_outlives_a_transaction():
+    plain = shell_json("s.DATABASES['default']", PRODUCTION)
+    assert not plain["DISABLE_SERVER_SIDE_CURSORS"]
+    assert "lock_timeout" in plain["OPTIONS"]["options"]
+    db = shell_json("s.DATABASES['default']", {**PRODUCTION, "DATABASE_PGBOUNCER": "1"})
+    assert db["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert db["OPTIONS"]["prepare_threshold"] is None
+    assert "options" not in db["OPTIONS"]  # PgBouncer refuses the startup parameter
+    assert db["OPTIONS"]["pool"]["timeout"] <= 4
+
+
 def test_redis_url_selects_the_redis_channel_layer():
     layers = shell_json("s.CHANNEL_LAYERS['default']['BACKEND']", PRODUCTION)
     assert layers == "channels_redis.core.RedisChannelLayer"

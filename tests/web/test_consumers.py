@@ -335,3 +335,27 @@ async def test_the_page_can_ask_whether_its_session_still_signs_in():
     answer = await database_sync_to_async(browser.get)("/session/")
     assert answer.json() == {"signedIn": False}
     assert (await database_sync_to_async(Client().get)("/session/")).json() == {"signedIn": False}
+
+
+def _metric(name: str) -> float:
+    from smsinbox.ops.metrics import exposition
+
+    for line in exposition().decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_open_websockets_and_the_live_event_lag_are_measured():
+    a = await database_sync_to_async(setup)("Acme", "+14155550001", "alice")
+    open_before = _metric("smsinbox_websocket_connections")
+    lag_before = _metric("smsinbox_live_event_lag_seconds_count")
+    alice, connected, _ = await connect(a.user)
+    assert connected
+    assert _metric("smsinbox_websocket_connections") == open_before + 1
+    await database_sync_to_async(post_inbound)(Client(), to="+14155550001", body="Hi")
+    await alice.receive_json_from(timeout=2)
+    await alice.receive_json_from(timeout=2)
+    assert _metric("smsinbox_live_event_lag_seconds_count") == lag_before + 2
+    await alice.disconnect()
+    assert _metric("smsinbox_websocket_connections") == open_before

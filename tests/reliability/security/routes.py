@@ -54,6 +54,9 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "api-schema",
     "api-docs",
     "favicon",  # a redirect to our static SVG icon
+    "healthz",  # "ok": the process is up (smsinbox.web.ops), nothing else
+    "readyz",  # "ready"/"not ready", no detail (smsinbox.web.ops)
+    "metrics",  # a 404 without METRICS_TOKEN or an allowed address (smsinbox.web.ops)
     "session-state",  # {"signedIn": …} about the caller's own session, nothing else
     "manifest",  # the web app manifest: names, colours, our icons
     "service-worker",  # /sw.js: the static worker script, served from the root for its scope

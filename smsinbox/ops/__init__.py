@@ -1,0 +1,1 @@
+"""Operations: health checks, Prometheus metrics, JSON logs and the task-lease reaper (README "Operations")."""
