@@ -134,12 +134,12 @@ def test_a_region_phonenumbers_does_not_know_is_refused_with_its_reason(org_a, t
 
 
 def test_the_database_refuses_a_region_that_is_not_two_capitals(org_a):
-    from django.db import IntegrityError, transaction
+    from django.db import DataError, IntegrityError, transaction
 
     from smsinbox.models import Organization
 
-    for bad in ("gb", "G", "GBR"):
-        with pytest.raises(IntegrityError), transaction.atomic():
+    for bad in ("gb", "G", "GBR"):  # PostgreSQL refuses the three letters as too long before the check
+        with pytest.raises((IntegrityError, DataError)), transaction.atomic():
             Organization.objects.filter(pk=org_a.organization.pk).update(phone_region=bad)
 
 
