@@ -150,8 +150,8 @@ def test_each_change_is_its_event(client, org_a, endpoint):
         "message.received",
         "conversation.reopened",
         "note.created",
-        "message.received",
         "contact.opted_out",
+        "message.received",
     ]
     closed = WebhookEvent.objects.get(type="conversation.closed").data
     assert (closed["id"], closed["status"]) == (conversation.pk, "closed")
