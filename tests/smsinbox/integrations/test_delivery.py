@@ -52,7 +52,8 @@ def test_an_inbound_text_is_one_signed_message_received_delivery_in_the_api_shap
     assert data["body"] == "Is the clinic open Saturday?"
     delivery = WebhookDelivery.objects.get()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("delivered", 1, 200)
-    assert delivery.duration_ms is not None and delivery.response_excerpt == '{"ok": true}'
+    assert delivery.duration_ms is not None
+    assert delivery.response_excerpt == '{"ok": true}'
 
 
 def test_a_receiver_failing_twice_gets_the_same_event_three_times(client, org_a, endpoint, receiver):
@@ -76,7 +77,8 @@ def test_a_worker_killed_mid_delivery_delivers_again_with_the_same_id(client, or
     task = DBTaskResult.objects.get()
     # The worker takes the delivery and POSTs it; the receiver gets it; the worker dies before recording.
     outcome, delivery = claim(WebhookDelivery.objects.get().pk)
-    assert outcome == Outcome.DELIVERED and delivery is not None
+    assert outcome == Outcome.DELIVERED
+    assert delivery is not None
     assert send(delivery).ok
     DBTaskResult.objects.filter(pk=task.pk).delete()  # its task died with it
     assert WebhookDelivery.objects.get().status == "pending"
@@ -98,16 +100,21 @@ def test_the_concurrency_limit_defers_a_second_delivery_to_the_same_endpoint(org
     assert claim(first.pk)[0] == Outcome.DELIVERED
     assert claim(first.pk)[0] == Outcome.BUSY
     assert claim(second.pk)[0] == Outcome.DEFERRED
-    assert DBTaskResult.objects.filter(status="READY").count() == 3  # the two first tasks and the deferral
+    assert DBTaskResult.objects.filter(status="READY").count() == 3  # the two first tasks, and the deferral
 
 
 def test_a_change_rolled_back_leaves_no_event(org_a, endpoint):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        contact_create(organization=org_a.organization, phone="+14155550111")
-        assert WebhookEvent.objects.count() == 1  # written with the change, in its transaction
-        raise RuntimeError("the database goes away before the commit")
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            contact_create(organization=org_a.organization, phone="+14155550111")
+            assert WebhookEvent.objects.count() == 1  # written with the change, in its transaction
+            raise RuntimeError("the database goes away before the commit")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
     assert not Contact.objects.exists()
-    assert not WebhookEvent.objects.exists() and not WebhookDelivery.objects.exists()
+    assert not WebhookEvent.objects.exists()
+    assert not WebhookDelivery.objects.exists()
     assert not DBTaskResult.objects.exists()
 
 
@@ -115,13 +122,19 @@ def test_an_event_that_cannot_be_written_leaves_no_change(org_a, endpoint):
     """The outbox's table is gone when the inbound text arrives: Twilio gets an error (and retries), and
     nothing of the text is stored — no change without its event."""
     twilio = Client(raise_request_exception=False)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE smsinbox_webhookevent RENAME TO smsinbox_webhookevent_gone")
-        response = post_inbound(twilio, to=TO, from_="+14155550199", body="lost?")
-        assert response.status_code >= 500
-        assert not Message.objects.exists() and not Contact.objects.exists()
-        raise RuntimeError("put the table back")
+
+    def without_the_outbox() -> None:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("ALTER TABLE smsinbox_webhookevent RENAME TO smsinbox_webhookevent_gone")
+            response = post_inbound(twilio, to=TO, from_="+14155550199", body="lost?")
+            assert response.status_code >= 500
+            assert not Message.objects.exists()
+            assert not Contact.objects.exists()
+            raise RuntimeError("put the table back")
+
+    with pytest.raises(RuntimeError, match="put the table back"):
+        without_the_outbox()
     post_inbound(twilio, to=TO, from_="+14155550199", body="lost?")  # Twilio's retry, the table back
     assert Message.objects.count() == 1
     assert WebhookEvent.objects.filter(type="message.received").count() == 1
@@ -171,10 +184,12 @@ def test_an_endpoint_failing_for_a_day_is_paused_and_its_admins_told(
         post_inbound(client, to=TO, body="hello")
         drain_tasks()
     endpoint.refresh_from_db()
-    assert not endpoint.active and "Paused automatically" in endpoint.paused_reason
+    assert not endpoint.active
+    assert "Paused automatically" in endpoint.paused_reason
     assert len(receiver.heard) == 2, "no attempt after the pause"
     assert WebhookDelivery.objects.get().status == "pending"
-    assert mail.outbox[0].to == ["alice@example.com"] and endpoint.url in mail.outbox[0].body
+    assert mail.outbox[0].to == ["alice@example.com"]
+    assert endpoint.url in mail.outbox[0].body
 
 
 def test_send_test_event_and_redeliver(org_a, endpoint, receiver):
@@ -191,5 +206,6 @@ def test_a_slow_receiver_never_holds_the_twilio_webhook(client, org_a, endpoint,
     receiver.hold = threading.Event()
     started = time.monotonic()
     response = post_inbound(client, to=TO, body="hello")
-    assert response.status_code == 200 and time.monotonic() - started < 2
+    assert response.status_code == 200
+    assert time.monotonic() - started < 2
     assert not receiver.heard, "nothing is sent before a worker takes the task"

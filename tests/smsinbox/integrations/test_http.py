@@ -7,11 +7,11 @@ import socket
 
 import pytest
 
+from smsinbox.errors import ServiceError
 from smsinbox.integrations import http
 from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.integrations.models import WebhookDelivery
 from smsinbox.integrations.services import webhook_endpoint_create
-from smsinbox.errors import ServiceError
 from tests.pipeline import drain_tasks
 from tests.smsinbox.integrations.receiver import Receiver
 from tests.twilio_posts import post_inbound
@@ -36,7 +36,8 @@ def test_unsafe_literal_addresses_are_refused(url, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     assert http.url_problem(url)
     result = http.post(url, body=b"{}", headers={}, timeout=1)
-    assert result.status is None and result.error
+    assert result.status is None
+    assert result.error
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "gopher://x", "https://u:p@example.com/"])
@@ -62,7 +63,8 @@ def test_a_name_resolving_to_an_unsafe_address_is_refused_before_connecting(monk
         _resolving_to(monkeypatch, address)
         assert http.url_problem(f"http://hooks.example.com:{port}/in") is None  # a name: checked at delivery
         result = http.post(f"http://hooks.example.com:{port}/in", body=b'{"id":"x","type":"t"}', headers={}, timeout=2)
-        assert result.status is None and "resolves to" in result.error
+        assert result.status is None
+        assert "resolves to" in result.error
         assert not receiver.heard, "no connection was made"
     finally:
         receiver.stop()
@@ -95,8 +97,10 @@ def test_every_delivery_is_checked_after_resolution(client, org_a, monkeypatch, 
     post_inbound(client, to="+14155550001", body="hello")
     drain_tasks()
     delivery = WebhookDelivery.objects.get()
-    assert delivery.status == "failed" and delivery.response_status is None
-    assert "169.254.169.254" in delivery.error and "link-local" in delivery.error
+    assert delivery.status == "failed"
+    assert delivery.response_status is None
+    assert "169.254.169.254" in delivery.error
+    assert "link-local" in delivery.error
 
 
 def test_endpoints_with_unsafe_urls_cannot_be_saved(org_a, settings):
