@@ -24,7 +24,10 @@ KEY_PREFIX = "smsk_"
 
 
 def is_organization_admin(*, user: AbstractBaseUser, organization_id: int) -> bool:
-    """Whether ``user`` administers the organization (its ``admin`` members; the team feature may widen this)."""
+    """Whether ``user`` administers the organization (its ``admin`` members, or a superuser; the team feature
+    may widen this)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
     return Membership.objects.filter(
         user_id=user.pk, organization_id=organization_id, role=Membership.Role.ADMIN, user__is_active=True
     ).exists()
