@@ -28,7 +28,9 @@ class WebhookEndpoint(models.Model):
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.CharField("URL", max_length=2000, help_text="http(s); checked against private addresses on every delivery.")
+    url = models.CharField(
+        "URL", max_length=2000, help_text="http(s); checked against private addresses on every delivery."
+    )
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list, help_text="The event types it receives.")
     secret = models.CharField(max_length=100, help_text="Signs every delivery (HMAC-SHA256).")
