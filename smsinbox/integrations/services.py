@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -38,14 +39,20 @@ def _require_admin(actor: AbstractBaseUser, organization_id: int) -> None:
         raise ServiceError("Only the organization's admins manage integrations.", code="forbidden")
 
 
-def _clean_types(event_types: Collection[str]) -> list[str]:
-    valid = {t.value for t in WebhookEventType}
-    unknown = sorted(set(event_types) - valid)
+def _members_of(choices: type[StrEnum], given: Collection[str], *, what: str, field: str, empty: str) -> list[str]:
+    """``given`` as members of ``choices``, in the catalog's order; an unknown one or none at all is refused."""
+    unknown = sorted(set(given) - {c.value for c in choices})
     if unknown:
-        raise ServiceError(f"Unknown event type: {', '.join(unknown)}.", field="event_types")
-    if not event_types:
-        raise ServiceError("Choose at least one event to send.", field="event_types")
-    return [t.value for t in WebhookEventType if t.value in event_types]
+        raise ServiceError(f"Unknown {what}: {', '.join(unknown)}.", field=field)
+    if not given:
+        raise ServiceError(empty, field=field)
+    return [c.value for c in choices if c.value in given]
+
+
+def _clean_types(event_types: Collection[str]) -> list[str]:
+    return _members_of(
+        WebhookEventType, event_types, what="event type", field="event_types", empty="Choose at least one event."
+    )
 
 
 def _clean_url(url: str) -> str:
@@ -161,12 +168,7 @@ def api_key_create(
     name = name.strip()
     if not name:
         raise ServiceError("Name the key after what uses it.", field="name")
-    valid = {s.value for s in Scope}
-    unknown = sorted(set(scopes) - valid)
-    if unknown:
-        raise ServiceError(f"Unknown scope: {', '.join(unknown)}.", field="scopes")
-    if not scopes:
-        raise ServiceError("Give the key at least one scope.", field="scopes")
+    chosen = _members_of(Scope, scopes, what="scope", field="scopes", empty="Give the key at least one scope.")
     if expires_at is not None and expires_at <= timezone.now():
         raise ServiceError("The expiry must be in the future.", field="expires_at")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -175,7 +177,7 @@ def api_key_create(
         name=name[:100],
         prefix=secret[:12],
         key_hash=key_hash(secret),
-        scopes=[s.value for s in Scope if s.value in scopes],
+        scopes=chosen,
         expires_at=expires_at,
         created_by_id=actor.pk,
     )

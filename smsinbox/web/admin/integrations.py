@@ -21,7 +21,7 @@ from smsinbox.integrations.services import (
     webhook_endpoint_set_active,
     webhook_endpoint_update,
 )
-from smsinbox.web.admin.scoping import OrganizationScopedAdmin
+from smsinbox.web.admin.messages import ReadOnlyTwilioAdmin  # read-only: what happened, not edited by hand
 from smsinbox.web.admin.writes import ServiceAdmin, ServiceForm
 
 
@@ -71,19 +71,8 @@ class WebhookEndpointAdmin(ServiceAdmin):
         webhook_endpoint_delete(endpoint=obj, actor=request.user)
 
 
-class ReadOnlyAdmin(OrganizationScopedAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin):
+class WebhookDeliveryAdmin(ReadOnlyTwilioAdmin):
     organization_path = "endpoint__organization"
     list_display = ("event", "endpoint", "status", "attempts", "response_status", "duration_ms", "created_at")
     list_filter = ("status", "endpoint__organization")
@@ -98,7 +87,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(ReadOnlyAdmin):
+class ApiKeyAdmin(ReadOnlyTwilioAdmin):
     list_display = ("name", "prefix", "organization", "scopes", "last_used_at", "expires_at", "revoked_at")
     list_filter = ("organization",)
     exclude = ("key_hash",)
