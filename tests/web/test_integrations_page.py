@@ -56,6 +56,7 @@ def test_an_unsafe_url_is_refused_with_its_reason(admin, settings):
     assert "This field is required" in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)  # the real db_worker delivers, on its own connection
 def test_pause_resume_redeliver_delete(admin, org_a, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     settings.WEBHOOK_RETRY_FOR_SECONDS = 0

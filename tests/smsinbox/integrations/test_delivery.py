@@ -26,6 +26,9 @@ from tests.twilio_posts import post_inbound
 
 TO = "+14155550001"
 
+# The real db_worker runs the tasks, on its own connection (PostgreSQL): the tests' data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def only(endpoint: WebhookEndpoint, *types: WebhookEventType) -> None:
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(event_types=[t.value for t in types])

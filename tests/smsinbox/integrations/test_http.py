@@ -83,6 +83,7 @@ def test_the_connection_goes_to_the_checked_address_with_the_urls_host(monkeypat
         receiver.stop()
 
 
+@pytest.mark.django_db(transaction=True)  # the real db_worker delivers, on its own connection
 def test_every_delivery_is_checked_after_resolution(client, org_a, monkeypatch, settings):
     """An endpoint saved while its name was public, resolving to the metadata address at delivery time."""
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
