@@ -24,6 +24,7 @@ class Heard:
     body: dict[str, Any]
     verified: bool
     headers: dict[str, str]
+    at: float = 0.0  # time.monotonic() on arrival
 
 
 @dataclass
@@ -49,7 +50,14 @@ class Receiver:
                 )
                 body = json.loads(raw)
                 receiver.heard.append(
-                    Heard(body["id"], body["type"], body, verified, {k.lower(): v for k, v in self.headers.items()})
+                    Heard(
+                        body["id"],
+                        body["type"],
+                        body,
+                        verified,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        time.monotonic(),
+                    )
                 )
                 receiver.arrived.set()
                 if receiver.hold is not None:
