@@ -114,3 +114,34 @@ def test_agents_are_refused_and_other_organizations_rows_are_not_found(org_a, or
     )
     assert admin.post(reverse("integrations-endpoint-pause", args=[theirs.pk])).status_code == 404
     assert WebhookEndpoint.objects.get(pk=theirs.pk).active
+
+
+def test_an_admin_edits_an_endpoint_and_an_unsafe_url_is_refused(admin, org_a, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    endpoint = webhook_endpoint_create(
+        organization=org_a.organization, actor=org_a.user, url="https://a.example.com/", event_types=["note.created"]
+    )
+    url = reverse("integrations-endpoint-edit", args=[endpoint.pk])
+    page = admin.get(url).content.decode()
+    assert 'value="https://a.example.com/"' in page
+    form = {"endpoint-url": "http://10.0.0.8/", "endpoint-description": "", "endpoint-event_types": ["note.created"]}
+    refused = admin.post(url, form)
+    assert refused.status_code == 400
+    assert "private address" in refused.content.decode()
+    form["endpoint-url"] = "https://b.example.com/hooks"
+    form["endpoint-event_types"] = ["message.received", "contact.opted_out"]
+    assert admin.post(url, form).status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://b.example.com/hooks"
+    assert endpoint.event_types == ["message.received", "contact.opted_out"]
+    assert "Only Acme Dental's admins" not in admin.get(reverse("integrations")).content.decode()
+
+
+def test_an_agent_is_told_who_manages_integrations(org_a):
+    agent = User.objects.create_user(username="agent-a", password="pw-agent-1")
+    Membership.objects.create(user=agent, organization=org_a.organization, role=Membership.Role.AGENT)
+    browser = Client()
+    browser.force_login(agent)
+    response = browser.get(reverse("integrations"))
+    assert response.status_code == 403
+    assert "Only Acme Dental's admins manage webhooks and API keys" in response.content.decode()

@@ -4,12 +4,14 @@ Each view parses its input and calls one service (``smsinbox.integrations.servic
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime, time
+from typing import Any
 
 from django import forms
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -34,6 +36,7 @@ from smsinbox.integrations.services import (
     webhook_endpoint_delete,
     webhook_endpoint_send_test,
     webhook_endpoint_set_active,
+    webhook_endpoint_update,
 )
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
@@ -59,11 +62,18 @@ class KeyForm(forms.Form):
     )
 
 
-def _admin_organization(request: HttpRequest) -> Organization:
-    organization = found_or_404(current_organization(request), "Organization")
-    if not is_organization_admin(user=request.user, organization_id=organization.pk):
-        raise PermissionDenied("Only the organization's admins manage integrations.")
-    return organization
+def admins_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, an admin of the organization being looked at (else a page saying so, 403); the view gets it."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        organization = found_or_404(current_organization(request), "Organization")
+        if not is_organization_admin(user=request.user, organization_id=organization.pk):
+            return render(request, "integrations/admins_only.html", {"organization": organization}, status=403)
+        return view(request, organization, *args, **kwargs)
+
+    return wrapped
 
 
 def _back(endpoint_id: int | None = None) -> HttpResponse:
@@ -76,11 +86,10 @@ def _apply_errors(form: forms.Form, exc: ServiceError) -> None:
     form.add_error(field, str(exc))
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def integrations(request: HttpRequest) -> HttpResponse:
+@admins_only
+def integrations(request: HttpRequest, organization: Organization) -> HttpResponse:
     """The page; a POST creates an endpoint (``form=endpoint``) or a key (``form=key``)."""
-    organization = _admin_organization(request)
     endpoint_form, key_form = EndpointForm(prefix="endpoint"), KeyForm(prefix="key")
     if request.method == "POST" and request.POST.get("form") == "endpoint":
         endpoint_form = EndpointForm(request.POST, prefix="endpoint")
@@ -133,16 +142,11 @@ def integrations(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
-    _admin_organization(request)
-    return found_or_404(endpoint_get_for_admin(user=request.user, endpoint_id=endpoint_id), "Endpoint")
-
-
-@login_required
 @require_POST
-def endpoint_action(request: HttpRequest, endpoint_id: int, action: str) -> HttpResponse:
+@admins_only
+def endpoint_action(request: HttpRequest, organization: Organization, endpoint_id: int, action: str) -> HttpResponse:
     """Pause, resume, send a test event to, or delete an endpoint."""
-    endpoint = _endpoint(request, endpoint_id)
+    endpoint = found_or_404(endpoint_get_for_admin(user=request.user, endpoint_id=endpoint_id), "Endpoint")
     if action == "pause":
         webhook_endpoint_set_active(endpoint=endpoint, actor=request.user, active=False)
         flash.success(request, f"Paused {endpoint.url}: it receives no events until resumed.")
@@ -152,29 +156,44 @@ def endpoint_action(request: HttpRequest, endpoint_id: int, action: str) -> Http
     elif action == "test":
         webhook_endpoint_send_test(endpoint=endpoint, actor=request.user)
         flash.success(request, "Test event queued: it appears in the deliveries log within seconds.")
-    elif action == "delete":
+    else:  # "delete" (the routes name no other action)
         webhook_endpoint_delete(endpoint=endpoint, actor=request.user)
         flash.success(request, f"Deleted {endpoint.url} and its deliveries log.")
         return _back()
-    else:
-        return HttpResponse("Unknown action.", status=400)
     return _back(endpoint.pk)
 
 
-@login_required
+@require_http_methods(["GET", "POST"])
+@admins_only
+def endpoint_edit(request: HttpRequest, organization: Organization, endpoint_id: int) -> HttpResponse:
+    """Change an endpoint's URL, description and events."""
+    endpoint = found_or_404(endpoint_get_for_admin(user=request.user, endpoint_id=endpoint_id), "Endpoint")
+    initial = {"url": endpoint.url, "description": endpoint.description, "event_types": endpoint.event_types}
+    form = EndpointForm(request.POST or None, initial=initial, prefix="endpoint")
+    if request.method == "POST" and form.is_valid():
+        try:
+            webhook_endpoint_update(endpoint=endpoint, actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            _apply_errors(form, exc)
+        else:
+            flash.success(request, f"Saved {endpoint.url}.")
+            return _back(endpoint.pk)
+    context = {"organization": organization, "endpoint": endpoint, "form": form}
+    return render(request, "integrations/edit.html", context, status=400 if request.method == "POST" else 200)
+
+
 @require_POST
-def delivery_redeliver(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    _admin_organization(request)
+@admins_only
+def delivery_redeliver(request: HttpRequest, organization: Organization, delivery_id: int) -> HttpResponse:
     delivery = found_or_404(delivery_get_for_admin(user=request.user, delivery_id=delivery_id), "Delivery")
     webhook_delivery_redeliver(delivery=delivery, actor=request.user)
     flash.success(request, f"Event {delivery.event_id} queued again (same event id).")
     return _back(delivery.endpoint_id)
 
 
-@login_required
 @require_POST
-def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
-    _admin_organization(request)
+@admins_only
+def key_revoke(request: HttpRequest, organization: Organization, key_id: int) -> HttpResponse:
     key = found_or_404(api_key_get_for_admin(user=request.user, key_id=key_id), "API key")
     api_key_revoke(key=key, actor=request.user)
     flash.success(request, f"Revoked the key “{key.name}”: calls with it are refused from now on.")
@@ -197,5 +216,6 @@ urlpatterns = [
         delivery_redeliver,
         name="integrations-delivery-redeliver",
     ),
+    path("integrations/endpoints/<id:endpoint_id>/edit/", endpoint_edit, name="integrations-endpoint-edit"),
     path("integrations/keys/<id:key_id>/revoke/", key_revoke, name="integrations-key-revoke"),
 ]

@@ -101,6 +101,7 @@ PAGES = {
     "failed-retry",
     "integrations",  # admins only; each action finds its row among the admin's organizations
     "integrations-endpoint-test",
+    "integrations-endpoint-edit",
     "integrations-endpoint-pause",
     "integrations-endpoint-resume",
     "integrations-endpoint-delete",
