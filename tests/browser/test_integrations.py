@@ -102,6 +102,15 @@ def test_an_admin_connects_an_endpoint_and_a_key(server, new_tab, receiver):
     phone.screenshot(path=str(SHOTS / "integrations-375.png"), full_page=True)
     assert horizontal_overflow(phone) == 0
     assert axe_violations(phone) == []
+    phone.locator(".endpoint").filter(has_text=receiver.url).get_by_role("link", name="Edit").click()
+    expect(phone.get_by_role("heading", name="Edit endpoint")).to_be_visible()
+    phone.get_by_role("checkbox", name="note.created").check()
+    phone.screenshot(path=str(SHOTS / "integrations-edit-375.png"), full_page=True)
+    assert horizontal_overflow(phone) == 0
+    assert axe_violations(phone) == []
+    phone.get_by_role("button", name="Save endpoint").click()
+    expect(phone.locator(".flash")).to_contain_text("Saved")
+    expect(phone.locator(".endpoint").filter(has_text=receiver.url)).to_contain_text("note.created")
 
     row = page.locator("table.keys tr").filter(has_text="Practice system sync")
     row.get_by_role("button", name="Revoke").click()
