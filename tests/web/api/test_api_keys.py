@@ -120,3 +120,12 @@ def test_a_key_names_no_other_organization(tenants):  # noqa: F811
     assert api.get("/api/contacts/", **{"X-Organization": str(b.organization.pk)}).status_code == 404
     ids = {row["id"] for row in api.get("/api/contacts/").json()["results"]}
     assert ids == {a.contact.pk, a.spare.pk}
+
+
+def test_me_names_nobody_for_a_key(tenants):  # noqa: F811
+    a, _ = tenants
+    api = key(a, [Scope.CONVERSATIONS_READ.value])
+    response = api.get("/api/conversations/?assigned=me")
+    assert response.status_code == 400
+    assert "`me` names nobody" in response.json()["error"]
+    assert api.get(f"/api/conversations/?assigned={a.user.pk}").json()["results"][0]["id"] == a.conversation.pk
