@@ -14,15 +14,22 @@ from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from conversations.models import Contact
-from conversations.services import contact_create, conversation_assign, conversation_set_status, note_create
+from conversations.services import (
+    contact_create,
+    contact_update,
+    conversation_assign,
+    conversation_set_status,
+    note_create,
+)
 from messaging.models import Message
+from messaging.services.outbound import message_send
 from smsinbox.integrations.catalog import TEST_EVENT, WebhookEventType
 from smsinbox.integrations.delivery import Outcome, claim, send, webhook_deliveries_sweep
 from smsinbox.integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from smsinbox.integrations.services import webhook_delivery_redeliver, webhook_endpoint_send_test
 from tests.api_client import ApiClient
 from tests.pipeline import drain_tasks
-from tests.twilio_posts import post_inbound
+from tests.twilio_posts import new_sid, post_inbound, post_status
 
 TO = "+14155550001"
 
@@ -212,3 +219,20 @@ def test_a_slow_receiver_never_holds_the_twilio_webhook(client, org_a, endpoint,
     assert response.status_code == 200
     assert time.monotonic() - started < 2
     assert not receiver.heard, "nothing is sent before a worker takes the task"
+
+
+def test_sends_statuses_contact_edits_and_opt_ins_are_their_events(client, org_a, endpoint):
+    contact = contact_create(organization=org_a.organization, phone="+14155550177", first_name="Ana")
+    sent = message_send(organization=org_a.organization, sender=org_a.user, contact=contact, body="Ready!").message
+    post_status(client, message_id=sent.pk, sid=new_sid(), status="failed", ErrorCode="30008", to="+14155550177")
+    contact_update(contact=contact, first_name="Anna")
+    post_inbound(client, to=TO, from_="+14155550177", body="STOP")
+    post_inbound(client, to=TO, from_="+14155550177", body="START")
+    types = list(WebhookEvent.objects.order_by("created_at").values_list("type", flat=True))
+    assert types[:4] == ["contact.created", "message.sent", "message.status_changed", "contact.updated"]
+    assert types[4:] == ["contact.opted_out", "message.received", "contact.opted_in", "message.received"]
+    assert WebhookEvent.objects.get(type="message.sent").data["sentById"] == org_a.user.pk
+    failed = WebhookEvent.objects.get(type="message.status_changed").data
+    assert (failed["id"], failed["status"], failed["errorCode"]) == (sent.pk, "failed", 30008)
+    assert failed["errorMessage"]
+    assert WebhookEvent.objects.get(type="contact.updated").data["firstName"] == "Anna"
