@@ -15,14 +15,14 @@ at the end — and servers; writes ``bench-results/webhooks.json``); ``make benc
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 import time
 from typing import Any
 
 import aiohttp
 
-from tests.bench.config import QUICK, RESULTS, log
+from tests.bench.alone import run_alone
+from tests.bench.config import log
 from tests.bench.harness import Proc, Server
 from tests.bench.load import inbound
 from tests.smsinbox.integrations.receiver import Receiver
@@ -118,24 +118,7 @@ async def _alone(bench: Any) -> None:
 
 
 def main() -> int:
-    from tests.bench.config import FULL
-    from tests.bench.scenarios import Bench
-
-    quick = "--quick" in sys.argv
-    bench = Bench(QUICK if quick else FULL, quick)
-    if "--db" in sys.argv:
-        bench.db.name = sys.argv[sys.argv.index("--db") + 1]
-        bench.db.url = bench.db.url.rsplit("/", 1)[0] + "/" + bench.db.name
-    try:
-        asyncio.run(_alone(bench))
-    finally:
-        bench.cleanup()
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "webhooks.json"
-    out.write_text(json.dumps(bench.results.get("s9_webhooks"), indent=2) + "\n")
-    print(json.dumps(bench.results.get("s9_webhooks"), indent=2))
-    print(f"wrote {out}")
-    return 0
+    return run_alone(_alone, key="s9_webhooks", name="webhooks")
 
 
 if __name__ == "__main__":
