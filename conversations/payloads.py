@@ -123,6 +123,42 @@ def saved_view_payload(view: SavedView) -> SavedViewPayload:
     }
 
 
+class ContactPayload(TypedDict):
+    """A contact, as the REST API gives it (``ContactSerializer``) and outgoing webhooks carry it."""
+
+    id: int
+    organization_id: int
+    phone: str
+    phone_display: str
+    first_name: str
+    last_name: str
+    display_name: str
+    opted_out: bool
+    opted_out_at: str | None
+    opt_out_method: str
+    created_at: str | None
+    updated_at: str | None
+    labels: list[LabelPayload]
+
+
+def contact_payload(contact: Contact) -> ContactPayload:
+    return {
+        "id": contact.pk,
+        "organization_id": contact.organization_id,
+        "phone": str(contact.phone),
+        "phone_display": contact.display_name_number,
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "display_name": contact.display_name,
+        "opted_out": contact.is_opted_out,
+        "opted_out_at": iso(contact.opted_out_at),
+        "opt_out_method": contact.opt_out_method,
+        "created_at": iso(contact.created_at),
+        "updated_at": iso(contact.updated_at),
+        "labels": labels_payload(contact.labels.all()),
+    }
+
+
 class ConversationPayload(TypedDict):
     """A conversation: the row the inbox lists, as ``conversation_payload`` builds it for live inboxes too."""
 

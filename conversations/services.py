@@ -24,9 +24,10 @@ from conversations.models import (
     Note,
     NoteMention,
 )
-from conversations.payloads import conversation_payload, mention_payload, note_payload, user_name
+from conversations.payloads import contact_payload, conversation_payload, mention_payload, note_payload, user_name
 from smsinbox import events
 from smsinbox.errors import ServiceError
+from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.models import Membership, Organization, PhoneNumber
 from smsinbox.notifications.rules import Kind
 from smsinbox.notifications.services import notification_dispatch
@@ -63,7 +64,7 @@ def contact_create(*, organization: Organization, phone: str, first_name: str = 
         raise ServiceError(str(exc), field="phone") from exc
     try:
         with transaction.atomic():
-            return Contact.objects.create(
+            contact = Contact.objects.create(
                 organization=organization, phone=e164, first_name=first_name.strip(), last_name=last_name.strip()
             )
     except IntegrityError:
@@ -71,6 +72,20 @@ def contact_create(*, organization: Organization, phone: str, first_name: str = 
         if duplicate is None:
             raise
         raise duplicate from None
+    contact_announce(contact=contact, change=WebhookEventType.CONTACT_CREATED)
+    return contact
+
+
+def contact_announce(*, contact: Contact, change: WebhookEventType) -> None:
+    """Tell integrations (outgoing webhooks, in the caller's transaction) that ``contact`` was created or changed;
+    open inboxes hear of a contact through its conversations' rows."""
+    events.publish_on_commit(
+        organization_id=contact.organization_id,
+        event=None,
+        payload={},
+        outgoing=(change,),
+        outgoing_payload=lambda: contact_payload(contact),
+    )
 
 
 def contact_get_or_create(*, organization: Organization, e164: str) -> tuple[Contact, bool]:
@@ -79,7 +94,10 @@ def contact_get_or_create(*, organization: Organization, e164: str) -> tuple[Con
     Race-safe: concurrent callers end with one contact (``get_or_create`` retries the
     lookup when the unique constraint rejects the second insert).
     """
-    return Contact.objects.get_or_create(organization=organization, phone=e164)
+    contact, created = Contact.objects.get_or_create(organization=organization, phone=e164)
+    if created:
+        contact_announce(contact=contact, change=WebhookEventType.CONTACT_CREATED)
+    return contact, created
 
 
 def conversation_get_or_create(
@@ -130,6 +148,8 @@ def conversation_touch(
     """
     now = timezone.now()
     snoozed = Conversation.Status.SNOOZED
+    if conversation.status == Conversation.Status.CLOSED:
+        conversation_changed(conversation, WebhookEventType.CONVERSATION_REOPENED)
     status: object = (
         Conversation.Status.OPEN
         if wake
@@ -150,6 +170,11 @@ def conversation_touch(
     conversation.updated_at = now
     conversation.unread_count += unread_increment
     conversation.version += 1
+
+
+def conversation_changed(conversation: Conversation, change: WebhookEventType) -> None:
+    """Note an outgoing event of this conversation's change; ``conversation_announce`` writes it with the row."""
+    conversation.__dict__.setdefault("_outgoing", []).append(change)
 
 
 def conversation_lock(*, conversation_id: int) -> Conversation:
@@ -179,6 +204,7 @@ def contact_opt_out(*, contact: Contact, method: str, keyword: str = "", message
     )
     if changed:
         contact.refresh_from_db(fields=["opted_out_at", "opt_out_method", "opt_out_keyword", "opt_out_message"])
+        contact_announce(contact=contact, change=WebhookEventType.CONTACT_OPTED_OUT)
     return bool(changed)
 
 
@@ -189,6 +215,7 @@ def contact_opt_in(*, contact: Contact) -> bool:
     )
     if changed:
         contact.refresh_from_db(fields=["opted_out_at", "opt_out_method", "opt_out_keyword", "opt_out_message"])
+        contact_announce(contact=contact, change=WebhookEventType.CONTACT_OPTED_IN)
     return bool(changed)
 
 
@@ -199,7 +226,8 @@ def conversation_announce(*, conversation: Conversation, current: bool = False) 
     (``conversation_payload``). ``current``: the instance is already exactly the row, version
     included (the caller locked it with ``conversation_lock`` and changed it only through
     ``conversation_touch``), so it is not read again. Otherwise the row is read, and the
-    instance takes what was read, so the caller holds the row it announced.
+    instance takes what was read, so the caller holds the row it announced. The outgoing events noted on the
+    instance (``conversation_changed``: assigned, closed, reopened) are written with it, in this transaction.
     """
     if not current:
         fresh = (
@@ -215,6 +243,7 @@ def conversation_announce(*, conversation: Conversation, current: bool = False) 
         organization_id=conversation.organization_id,
         event=events.Event.CONVERSATION_UPDATED,
         payload=conversation_payload(conversation),
+        outgoing=tuple(dict.fromkeys(conversation.__dict__.pop("_outgoing", []))),
     )
 
 
@@ -258,6 +287,7 @@ def contact_update(
         if duplicate is None:
             raise
         raise duplicate from None
+    contact_announce(contact=contact, change=WebhookEventType.CONTACT_UPDATED)
     for conversation in contact.conversations.all():
         conversation_announce(conversation=conversation)
     return contact
@@ -321,6 +351,10 @@ def _set_status(conversation: Conversation, status: str) -> bool:
         .update(status=status, **SNOOZE_CLEARED, updated_at=timezone.now())
     ):
         return False
+    if status == Conversation.Status.CLOSED:
+        conversation_changed(conversation, WebhookEventType.CONVERSATION_CLOSED)
+    elif conversation.status == Conversation.Status.CLOSED:
+        conversation_changed(conversation, WebhookEventType.CONVERSATION_REOPENED)
     conversation.status = status
     conversation.snoozed_until, conversation.snooze_until_reply, conversation.snoozed_by_id = None, False, None
     return True
@@ -342,6 +376,8 @@ def _set_assignee(conversation: Conversation, assignee_id: int | None, *, by_use
     now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=now)
     conversation.assignee_id = assignee_id
+    if assignee_id != previous:
+        conversation_changed(conversation, WebhookEventType.CONVERSATION_ASSIGNED)
     if assignee_id is not None and assignee_id != previous:
         notification_dispatch(
             organization_id=conversation.organization_id,
@@ -466,7 +502,10 @@ def note_create(*, conversation: Conversation, author: AbstractBaseUser, body: s
         Note.objects.select_related("author", "conversation__contact").prefetch_related(NOTE_MENTIONS).get(pk=note.pk)
     )
     events.publish_on_commit(
-        organization_id=note.organization_id, event=events.Event.NOTE_CREATED, payload=note_payload(note)
+        organization_id=note.organization_id,
+        event=events.Event.NOTE_CREATED,
+        payload=note_payload(note),
+        outgoing=(WebhookEventType.NOTE_CREATED,),
     )
     for user in mentioned:
         if user.pk != author.pk:

@@ -35,11 +35,13 @@ def _run_worker() -> None:
 
 def _run_reconciler(every: float) -> None:
     from messaging.services.reconcile import messages_reconcile
+    from smsinbox.integrations.delivery import webhook_deliveries_sweep
 
     while True:
         time.sleep(every)
         try:
             messages_reconcile()
+            webhook_deliveries_sweep()  # outgoing webhooks whose worker died mid-delivery
         except Exception:
             logger.exception("embedded reconciliation failed")
         finally:

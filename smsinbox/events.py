@@ -23,6 +23,10 @@ The contract, between services and the inbox page (``static/js/live.js``):
   Each of the user's websockets re-checks its own session and access, and closes if they are gone
   (``InboxConsumer.inbox_event``); the page then says "Signed out" and stops reconnecting.
 
+- **Outgoing webhooks**: a service names the outgoing event types its change is (``outgoing=`` of
+  ``publish_on_commit``); they are written to the integrations outbox in the service's own transaction,
+  not on commit (``smsinbox.integrations.outbox``), and delivered by the task workers.
+
 - **Presence** (``presence.changed``) is ephemeral and stored in no transaction: the presence service
   (``smsinbox.presence``) sends it at once with ``publish_now``, from the consumer's event loop; there is
   nothing to roll back, and a lost one is made good by the next heartbeat.
@@ -41,6 +45,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from typing import Any
 
@@ -175,9 +180,33 @@ def _send(group: str, message: dict[str, Any]) -> None:
         logger.warning("live event %s to %s not delivered", message.get("event"), group, exc_info=True)
 
 
-def publish_on_commit(*, organization_id: int, event: Event, payload: dict[str, Any]) -> None:
+def publish_on_commit(
+    *,
+    organization_id: int,
+    event: Event | None,
+    payload: dict[str, Any],
+    outgoing: Collection[str] = (),
+    outgoing_payload: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
+) -> None:
     """Send ``event`` with ``payload`` (snake_case, camelized here) to the organization's inboxes once
-    the transaction commits."""
+    the transaction commits (``None``: no live event, only outgoing ones).
+
+    ``outgoing``: the outgoing webhook event types this change is (``smsinbox.integrations.catalog``), with
+    ``outgoing_payload`` (default ``payload``; a callable is called only when an endpoint is subscribed):
+    written NOW, in the caller's transaction, to the integrations outbox
+    (``smsinbox.integrations.outbox.outbox_record``), so they commit or roll back with the change.
+    """
+    if outgoing:
+        from smsinbox.integrations.outbox import outbox_record
+
+        source = outgoing_payload if outgoing_payload is not None else payload
+
+        def data() -> dict[str, Any]:
+            return camelize(source() if callable(source) else source)
+
+        outbox_record(organization_id=organization_id, types=outgoing, data=data)
+    if event is None:
+        return
     message = {"type": CHANNEL_TYPE, "event": Event(event).value, "payload": camelize(payload)}
     group = organization_group(organization_id)
     transaction.on_commit(lambda: _send(group, message), robust=True)

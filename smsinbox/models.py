@@ -210,4 +210,11 @@ TRIGGERS = [
 
 
 # Notification preferences and push subscriptions live in their own module (``smsinbox.notifications``).
+from smsinbox.integrations.models import (  # noqa: E402, F401
+    ApiKey,
+    ApiKeyAction,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from smsinbox.notifications.models import NotificationSettings, PushSubscription  # noqa: E402, F401

@@ -28,6 +28,9 @@ _ORG_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "messaging.messageevent": ("view",),
     "conversations.note": ("view",),
     "conversations.cannedreply": ("view", "add", "change", "delete"),
+    "smsinbox.webhookendpoint": ("view", "add", "change", "delete"),  # integrations
+    "smsinbox.webhookdelivery": ("view",),
+    "smsinbox.apikey": ("view",),
 }
 
 

@@ -127,6 +127,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "smsinbox.web.api.keys.ApiKeyAuditMiddleware",  # the audit of writes made with organization API keys
 ]
 
 ROOT_URLCONF = "smsinbox.urls"
@@ -401,14 +402,30 @@ WEB_PUSH_CONTACT = os.environ.get("WEB_PUSH_CONTACT", "mailto:admin@localhost")
 # Subscriptions must name an https push service; tests point them at a local http one.
 WEB_PUSH_ALLOW_HTTP_ENDPOINTS = env_bool("WEB_PUSH_ALLOW_HTTP_ENDPOINTS", False)
 
+# Outgoing webhooks (smsinbox.integrations): at most this many deliveries in flight per endpoint; each
+# attempt's connect and reads time out after WEBHOOK_TIMEOUT_SECONDS; retries back off from
+# WEBHOOK_RETRY_BASE_SECONDS (doubling, capped at an hour) for WEBHOOK_RETRY_FOR_SECONDS; an endpoint failing
+# that long is paused. WEBHOOK_ALLOW_PRIVATE_ADDRESSES lets endpoints on loopback/private networks
+# (on-premises receivers) past the SSRF guard.
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 4)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 86_400)
+WEBHOOK_PAUSE_AFTER_SECONDS = env_int("WEBHOOK_PAUSE_AFTER_SECONDS", 86_400)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+
 # --- REST framework --------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",  # first: anonymous calls get 401
         "rest_framework.authentication.SessionAuthentication",  # the inbox's own calls (CSRF enforced)
+        "smsinbox.web.api.keys.ApiKeyAuthentication",  # organization API keys (Authorization: Bearer smsk_…)
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "smsinbox.web.api.keys.ApiKeyScopes",  # a key needs its operation's scope
+    ],
     "DEFAULT_RENDERER_CLASSES": ["smsinbox.web.api.casing.CamelCaseJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["smsinbox.web.api.casing.CamelCaseJSONParser"],
     "EXCEPTION_HANDLER": "smsinbox.web.api.errors.api_exception_handler",
@@ -468,7 +485,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "smsinbox API",
     "DESCRIPTION": (
         "Contacts, conversations and messages of your organization's shared SMS inbox.\n\n"
-        "Authenticate with `Authorization: Token <key>` (`python manage.py drf_create_token <username>`); "
+        "Authenticate with `Authorization: Token <key>` (`python manage.py drf_create_token <username>`), "
+        "or with an organization API key, `Authorization: Bearer smsk_…` (Integrations page; each operation "
+        "names the scope it needs); "
         "the inbox's own pages use their session and CSRF token. JSON keys are camelCase. Errors are "
         '`{"error": "…"}`, with `fields` for validation errors. Lists are cursor-paginated: pass a '
         "page's `nextCursor` as `cursor`. Every route answers only for your organizations: an id of "
@@ -488,6 +507,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smsinbox.web.api.schema.camelize_schema",
+        "smsinbox.web.api.keys.document_scopes",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ConversationStatusEnum": "conversations.models.Conversation.Status",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
+from smsinbox.integrations.keys import key_of
 from smsinbox.models import Membership, Organization
 
 if TYPE_CHECKING:
@@ -17,6 +18,9 @@ def organization_ids_for_user(user: AbstractBaseUser | AnonymousUser, *, role: s
     """Return the ids of the organizations ``user`` belongs to (with ``role``, if given)."""
     if not user.is_authenticated or not user.is_active:
         return []
+    key = key_of(user)
+    if key is not None:  # an organization API key: its organization, never an admin's role
+        return [key.organization_id] if role is None else []
     memberships = Membership.objects.filter(user_id=user.pk)
     if role is not None:
         memberships = memberships.filter(role=role)

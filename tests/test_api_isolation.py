@@ -286,3 +286,21 @@ def test_every_operation_of_the_schema_is_in_the_isolation_table(db):
     schema = Client().get("/api/schema/?format=json").json()
     operations = {operation["operationId"] for methods in schema["paths"].values() for operation in methods.values()}
     assert operations == set(ROUTES)
+
+
+@pytest.mark.parametrize("operation", ROUTES)
+def test_an_organization_api_key_is_held_to_its_organization(tenants, operation):
+    """Organization A's API key, with every scope: B's ids are a 404 and change nothing; an operation not open to
+    keys is a 403 (tests/web/api/test_api_keys.py checks the scopes one by one)."""
+    from smsinbox.integrations.catalog import Scope
+    from smsinbox.integrations.services import api_key_create
+
+    a, b = tenants
+    _, secret = api_key_create(organization=a.organization, actor=a.user, name="CRM", scopes=[s.value for s in Scope])
+    build, _ = ROUTES[operation]
+    before = snapshot(b)
+    response = _send(ApiClient(Authorization=f"Bearer {secret}"), build(b))
+    assert response.status_code in (403, 404), response.content
+    if response.status_code == 403:
+        assert "API keys cannot use this operation" in response.json()["error"]
+    assert snapshot(b) == before

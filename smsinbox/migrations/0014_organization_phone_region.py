@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('smsinbox', '0007_notifications'),
+        ('smsinbox', '0010_integrations'),
     ]
 
     operations = [

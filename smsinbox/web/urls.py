@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
@@ -37,6 +37,7 @@ urlpatterns = [
     path("views/", labels.view_create, name="views-create"),
     path("views/counts/", labels.view_counts, name="views-counts"),
     path("views/<id:view_id>/delete/", labels.view_delete, name="views-delete"),
+    path("", include("smsinbox.web.pages.integrations")),  # /integrations/…
     path("canned-replies/", canned.canned_replies, name="canned-replies"),
     path("canned-replies/<id:reply_id>/", canned.canned_reply_edit, name="canned-reply-edit"),
     path("canned-replies/<id:reply_id>/delete/", canned.canned_reply_remove, name="canned-reply-delete"),

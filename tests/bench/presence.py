@@ -30,7 +30,8 @@ import websockets
 import yarl
 
 from smsinbox.presence import HEARTBEAT_MS, MIN_FRAME_INTERVAL_MS
-from tests.bench.config import PASSWORD, QUICK, RESULTS, USERNAME, log, pct
+from tests.bench.alone import run_alone
+from tests.bench.config import PASSWORD, USERNAME, log, pct
 from tests.bench.harness import Server, children, cpu_seconds
 
 TYPIST = "bench-typist"
@@ -246,22 +247,7 @@ async def _alone(bench: Any) -> None:
 
 
 def main() -> int:
-    from tests.bench.config import FULL
-    from tests.bench.scenarios import Bench
-
-    quick = "--quick" in sys.argv
-    bench = Bench(QUICK if quick else FULL, quick)
-    bench.sizes = QUICK  # S8 needs no large data set: the small seed only
-    try:
-        asyncio.run(_alone(bench))
-    finally:
-        bench.cleanup()
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "presence.json"
-    out.write_text(json.dumps(bench.results.get("s8_presence"), indent=2) + "\n")
-    print(json.dumps(bench.results.get("s8_presence"), indent=2))
-    print(f"wrote {out}")
-    return 0
+    return run_alone(_alone, key="s8_presence", name="presence", small=True)  # S8 needs the small seed only
 
 
 if __name__ == "__main__":

@@ -89,6 +89,14 @@ def table(res: dict[str, Any]) -> str:
         if "half_rate" in s1:
             h = s1["half_rate"]
             add(f"1 inbound p99 at half max ({h['rate']}/s)", h["p99_ms"], "<= 100 ms")
+    s9 = res.get("s9_webhooks")
+    if s9:
+        w, d = s9["inbound"], s9["delivery"]
+        add("9 inbound req/s, no endpoint → one subscribed", f"{w['without']['rps']} → {w['with_endpoint']['rps']}")
+        add("9 inbound with one endpoint / without (ratio)", w["ratio_rps"])
+        add("9 outgoing webhooks, CPU ms/request more", w["cpu_ms_per_request_more"], "<= 2 ms")
+        add(f"9 webhook deliveries/s ({d['workers']} workers)", d["per_s"])
+        add("9 webhooks delivered, verified / written", f"{d['delivered']}, {d['verified']} / {d['events']}")
     s2 = res.get("s2_status")
     if s2:
         add("2 status callback req/s", s2["status"]["rps"])

@@ -49,6 +49,7 @@ from tests.bench.harness import (
 )
 from tests.bench.load import closed_loop, inbound, open_loop, post_once, round2, status_callback
 from tests.bench.presence import s8_presence
+from tests.bench.webhooks import s9_webhooks
 
 # --- the run -------------------------------------------------------------------------------
 
@@ -444,6 +445,7 @@ class Bench:
             await asyncio.gather(main.ready(session), other.ready(session))
             log(f"servers up: main {main.url} (2 workers), second {other.url} (1 worker)")
             await self.s1_inbound(session, main)
+            await s9_webhooks(self, session, main)  # tests/bench/webhooks.py
             await self.s2_status(session, main)
             await s9_floor(self, session, main)  # tests/bench/floor_run.py
             cookies = await self.login(session, main)

@@ -1,4 +1,5 @@
-"""python manage.py reconcile_messages [--loop SECONDS]: settle outbound messages that went quiet."""
+"""python manage.py reconcile_messages [--loop SECONDS]: settle outbound messages that went quiet, and requeue
+outgoing webhook deliveries whose worker died mid-delivery."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from messaging.services.reconcile import messages_reconcile
+from smsinbox.integrations.delivery import webhook_deliveries_sweep
 
 
 class Command(BaseCommand):
@@ -20,10 +22,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
             result = messages_reconcile()
+            webhooks = webhook_deliveries_sweep()
             self.stdout.write(
                 f"requeued {result.requeued}, fetched {result.fetched}, advanced {result.advanced}, "
                 f"errors {result.errors}"
             )
+            if webhooks:
+                self.stdout.write(f"webhook deliveries requeued {webhooks}")
             close_old_connections()
             if not options["loop"]:
                 return

@@ -41,6 +41,7 @@ from conversations.services import (
 )
 from messaging.selectors import conversation_list
 from smsinbox.errors import ServiceError
+from smsinbox.integrations.keys import key_of
 from smsinbox.parsing import MAX_ID
 from smsinbox.web.api.errors import error_responses, found_or_404
 from smsinbox.web.api.fields import LabelsField, StrictCharField, StrictIntegerField, query_values, search_field
@@ -244,6 +245,8 @@ class ConversationListApi(APIView):
         filters = query_values(self.FilterSerializer, request)
         organization = organization_for_request(request)
         assigned = filters.get("assigned")
+        if key_of(request.user) is not None and "me" in (assigned, filters.get("mentions")):
+            raise ServiceError("An API key is no staff member: `me` names nobody (use a user id).", field="assigned")
         label = filters.get("label")
         if label is not None and not any(found.pk == label for found in label_list(organization=organization)):
             raise ServiceError(f"Unknown label: {label} (not a label of this organization).", field="label")

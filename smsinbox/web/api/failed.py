@@ -19,6 +19,7 @@ from messaging.services.retry import MAX_RETRY_IDS, messages_retry
 from smsinbox.parsing import MAX_ID
 from smsinbox.web.api.errors import error_responses
 from smsinbox.web.api.fields import StrictIntegerField, query_values
+from smsinbox.web.api.keys import staff_member
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
 from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response, page_serializer
 
@@ -80,7 +81,8 @@ class MessagesRetryApi(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         organization = organization_for_request(request, values["organization_id"])
-        result = messages_retry(organization=organization, user=request.user, message_ids=values["message_ids"])
+        user = staff_member(request)
+        result = messages_retry(organization=organization, user=user, message_ids=values["message_ids"])
         return Response(self.OutputSerializer(result).data)
 
 

@@ -32,6 +32,7 @@ from smsinbox.errors import ServiceError
 from smsinbox.web.api.conversations import conversation_or_404
 from smsinbox.web.api.errors import ErrorSerializer, error_responses, found_or_404, refusal_details
 from smsinbox.web.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField, query_values
+from smsinbox.web.api.keys import staff_member
 from smsinbox.web.api.notes import NoteSerializer
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
 from smsinbox.web.api.pagination import PageQuerySerializer, cursor_load, page_response
@@ -211,7 +212,7 @@ class SmsSendApi(APIView):
         )
         result = message_send(
             organization=organization,
-            sender=request.user,
+            sender=staff_member(request),
             contact=contact,
             body=values["message"],
             media_urls=values["media_urls"],
@@ -249,7 +250,7 @@ class ConversationReplyApi(APIView):
         values = data.validated_data
         result = message_send(
             organization=conversation.organization,
-            sender=request.user,
+            sender=staff_member(request),
             contact=conversation.contact,
             body=values["message"],
             media_urls=values["media_urls"],

@@ -9,6 +9,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 
 from smsinbox.errors import ServiceError
+from smsinbox.integrations.keys import key_of
 from smsinbox.models import Membership, Organization
 from smsinbox.parsing import MAX_ID
 from smsinbox.web.api.errors import found_or_404
@@ -23,6 +24,11 @@ def organization_for_request(request: Request, requested_id: Any = None) -> Orga
     raw = requested_id
     if raw is None:  # named but empty is a 400, like any value that is not a number
         raw = request.query_params.get("organizationId", request.headers.get("X-Organization"))
+    key = key_of(request.user)
+    if key is not None:  # an organization API key acts for its organization only; another is a 404
+        if raw is None or str(raw).strip() == str(key.organization_id):
+            return key.organization
+        return found_or_404(None, "Organization", field="organizationId")
     memberships = Membership.objects.filter(user_id=request.user.pk).select_related("organization")
     if raw is not None:
         try:

@@ -16,6 +16,8 @@ from conversations.labels import label_create, saved_view_create
 from conversations.models import CannedReply, Contact, Conversation, Label, Note
 from conversations.services import contact_update, note_create
 from messaging.models import Message, MessageEvent, MessageMedia
+from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
+from smsinbox.integrations.services import api_key_create, webhook_endpoint_create, webhook_endpoint_send_test
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from smsinbox.services import ORG_ADMINS_GROUP
 from tests.api_client import Tenant, build_tenant
@@ -51,6 +53,11 @@ def world(acme, org_b) -> World:
     a = acme
     (a_task,) = DBTaskResult.objects.all()  # the delivery of organization A's reply
     b = build_tenant(org_b, Client(), contact_phone="+12125550177", spare_phone="+12125550178")
+    endpoint = webhook_endpoint_create(
+        organization=a.organization, actor=a.user, url="https://hooks.acme.example/in", event_types=["note.created"]
+    )
+    delivery = webhook_endpoint_send_test(endpoint=endpoint, actor=a.user)
+    api_key, _ = api_key_create(organization=a.organization, actor=a.user, name="acme-key", scopes=["contacts:read"])
     token = Token.objects.create(user=a.user)
     browser = Client()  # django-axes' rows of alice: a failed and a successful login through the real form
     assert browser.post(reverse("login"), {"username": "alice", "password": "pw-alice-1"}).status_code == 302
@@ -79,11 +86,14 @@ def world(acme, org_b) -> World:
             (Note, Note.objects.get(conversation=a.conversation)),
             (Label, Label.objects.get(organization=a.organization, name="VIP")),
             (CannedReply, a.canned_reply),
+            (WebhookEndpoint, endpoint),
+            (WebhookDelivery, delivery),
+            (ApiKey, api_key),
         ]
     }
     assert all(objects.values())
     markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
-    markers += ["acme-secret-view", "acme-secret-canned"]
+    markers += ["acme-secret-view", "acme-secret-canned", "hooks.acme.example", "acme-key", endpoint.secret]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
     markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

@@ -102,6 +102,14 @@ PAGES = {
     "push-unsubscribe",
     "failed",
     "failed-retry",
+    "integrations",  # admins only; each action finds its row among the admin's organizations
+    "integrations-endpoint-test",
+    "integrations-endpoint-edit",
+    "integrations-endpoint-pause",
+    "integrations-endpoint-resume",
+    "integrations-endpoint-delete",
+    "integrations-delivery-redeliver",
+    "integrations-key-revoke",
 }
 API = {
     "api-sms-send",
@@ -135,6 +143,7 @@ ADMIN_SITE = {  # the admin site's own routes; each registered model's routes ar
 }
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
 FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id", "view_id"}
+FOREIGN_ID_PARAMS |= {"endpoint_id", "delivery_id", "key_id"}  # integrations
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -198,6 +207,9 @@ def url_for(route: Route, world: World) -> str:
                 "id": a.user.pk,
                 "app_label": "conversations",
                 "url": "no-such-page/",
+                "endpoint_id": world.objects["smsinbox.webhookendpoint"].pk,
+                "delivery_id": world.objects["smsinbox.webhookdelivery"].pk,
+                "key_id": world.objects["smsinbox.apikey"].pk,
             }[param]
     if route.key == "admin/(?P<url>.*)$":
         return f"/admin/{values['url']}"
