@@ -16,6 +16,13 @@ from rest_framework.authtoken.models import Token
 
 from conversations.models import CannedReply, Contact, Conversation, Label, Note, SavedView
 from messaging.models import Message
+from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
+from smsinbox.integrations.services import (
+    api_key_create,
+    webhook_endpoint_create,
+    webhook_endpoint_send_test,
+    webhook_endpoint_set_active,
+)
 from smsinbox.models import User
 from smsinbox.notifications.models import PushSubscription
 from tests.api_client import Tenant
@@ -72,6 +79,15 @@ def page_forms(a: Tenant) -> dict[str, Form]:
 
     def vip() -> Label:
         return Label.objects.get(organization=a.organization, name="VIP")
+
+    endpoint, delivery, key = _integrations(a)
+    paused = WebhookEndpoint.objects.filter(organization=a.organization, active=False).first()
+    if paused is None:
+        paused = webhook_endpoint_create(
+            organization=a.organization, actor=a.user, url="https://paused.acme.example/", event_types=["note.created"]
+        )
+        webhook_endpoint_set_active(endpoint=paused, actor=a.user, active=False)
+    pending_before = delivery.retry_until
 
     return {
         "inbox-read": Form(f"/c/{conversation.pk}/read/", {}, lambda c: conversation_now().unread_count == 0),
@@ -176,6 +192,54 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "views-create": Form(
             "/views/", {"name": "csrf-probe-view"}, lambda c: SavedView.objects.filter(name="csrf-probe-view").exists()
         ),
+        "integrations": Form(
+            "/integrations/",
+            {
+                "form": "endpoint",
+                "endpoint-url": "https://csrf-probe.example/in",
+                "endpoint-event_types": "contact.updated",
+            },
+            lambda c: WebhookEndpoint.objects.filter(url="https://csrf-probe.example/in").exists(),
+        ),
+        "integrations-endpoint-edit": Form(
+            f"/integrations/endpoints/{endpoint.pk}/edit/",
+            {
+                "endpoint-url": endpoint.url,
+                "endpoint-description": "csrf-probe",
+                "endpoint-event_types": "note.created",
+            },
+            lambda c: WebhookEndpoint.objects.get(pk=endpoint.pk).description == "csrf-probe",
+        ),
+        "integrations-endpoint-test": Form(
+            f"/integrations/endpoints/{endpoint.pk}/test/",
+            {},
+            lambda c: WebhookDelivery.objects.filter(endpoint=endpoint).count() == 2,
+        ),
+        "integrations-endpoint-pause": Form(
+            f"/integrations/endpoints/{endpoint.pk}/pause/",
+            {},
+            lambda c: not WebhookEndpoint.objects.get(pk=endpoint.pk).active,
+        ),
+        "integrations-endpoint-resume": Form(
+            f"/integrations/endpoints/{paused.pk}/resume/",
+            {},
+            lambda c: WebhookEndpoint.objects.get(pk=paused.pk).active,
+        ),
+        "integrations-endpoint-delete": Form(
+            f"/integrations/endpoints/{endpoint.pk}/delete/",
+            {},
+            lambda c: not WebhookEndpoint.objects.filter(pk=endpoint.pk).exists(),
+        ),
+        "integrations-delivery-redeliver": Form(
+            f"/integrations/deliveries/{delivery.pk}/redeliver/",
+            {},
+            lambda c: WebhookDelivery.objects.get(pk=delivery.pk).retry_until != pending_before,
+        ),
+        "integrations-key-revoke": Form(
+            f"/integrations/keys/{key.pk}/revoke/",
+            {},
+            lambda c: ApiKey.objects.get(pk=key.pk).revoked_at is not None,
+        ),
         "views-delete": Form(
             f"/views/{SavedView.objects.get(organization=a.organization).pk}/delete/",
             {},
@@ -184,9 +248,31 @@ def page_forms(a: Tenant) -> dict[str, Form]:
     }
 
 
+def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
+    """Organization A's endpoint, a delivery of it and an API key: the world's, or made here by the services."""
+    endpoint = WebhookEndpoint.objects.filter(organization=a.organization).first() or webhook_endpoint_create(
+        organization=a.organization, actor=a.user, url="https://hooks.acme.example/in", event_types=["note.created"]
+    )
+    delivery = WebhookDelivery.objects.filter(endpoint=endpoint).first() or webhook_endpoint_send_test(
+        endpoint=endpoint, actor=a.user
+    )
+    key = ApiKey.objects.filter(organization=a.organization).first()
+    if key is None:
+        key, _ = api_key_create(organization=a.organization, actor=a.user, name="acme-key", scopes=["contacts:read"])
+    return endpoint, delivery, key
+
+
 @pytest.mark.parametrize(
     "form",
     [
+        "integrations",
+        "integrations-endpoint-edit",
+        "integrations-endpoint-test",
+        "integrations-endpoint-pause",
+        "integrations-endpoint-resume",
+        "integrations-endpoint-delete",
+        "integrations-delivery-redeliver",
+        "integrations-key-revoke",
         "inbox-read",
         "inbox-unread",
         "inbox-status",
