@@ -46,3 +46,10 @@ CACHES["media"] = {  # noqa: F405
     "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
     "LOCATION": tempfile.mkdtemp(prefix="smsinbox-media-cache-"),
 }
+
+# SQLite tests use a file, not Django's shared in-memory database: the live server, the emulator's status
+# callbacks and task-worker threads then each open their own connection and wait on the write lock
+# (IMMEDIATE transactions, busy timeout) instead of sharing one connection across threads — which failed
+# under load with "cannot start a transaction within a transaction" and "database table is locked".
+if DATABASES["default"]["ENGINE"].endswith("sqlite3") and not DATABASES["default"].get("TEST", {}).get("NAME"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.mkdtemp(prefix="smsinbox-test-db-")) / "test.sqlite3")}  # noqa: F405

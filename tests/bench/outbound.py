@@ -1,0 +1,39 @@
+"""S5 of ``make bench`` alone (``python -m tests.bench.outbound``; ``--quick`` for the CI size): outbound
+throughput with 4 ``task_worker`` processes and the pace of one number at 20/s measured where Twilio sees it
+(arrival at the emulator), including the busiest one-second window. Seeds the small data set only: S5 sends
+its own messages; the full run's send counts are kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Any
+
+import aiohttp
+
+from tests.bench.alone import run_alone
+from tests.bench.config import FULL
+from tests.bench.harness import Server
+
+
+async def _alone(bench: Any) -> None:
+    if not bench.quick:  # the small seed, the full run's sends
+        bench.sizes = dataclasses.replace(
+            bench.sizes, outbound_messages=FULL.outbound_messages, rate_limit=FULL.rate_limit,
+            rate_limited_messages=FULL.rate_limited_messages,
+        )  # fmt: skip
+    bench.setup()
+    bench.start_emulator()
+    main = Server("main", bench.env(), workers=2, port=bench.main_port).start()  # status callbacks land here
+    bench.servers.append(main)
+    async with aiohttp.ClientSession() as session:
+        await main.ready(session)
+    await bench.s5_outbound()
+
+
+def main() -> int:
+    return run_alone(_alone, key="s5_outbound", name="outbound", small=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
