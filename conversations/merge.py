@@ -190,3 +190,21 @@ def contact_merge(
 def contact_numbers(contact: Contact) -> list[str]:
     """The contact's own number, then the numbers merged into it (E.164)."""
     return [str(contact.phone), *contact.aliases.order_by("id").values_list("phone", flat=True)]
+
+
+def contact_history_counts(contact: Contact) -> list[tuple[str, int]]:
+    """What a merge would move or an erasure delete, for the confirmation pages: the rows of the contact's
+    conversation by kind (every model that references a conversation), then the contact's own rows."""
+    found: list[tuple[str, int]] = []
+    thread = Conversation.objects.filter(contact=contact).first()
+    sources: list[tuple[type[models.Model], Any]] = [(Conversation, thread)] if thread is not None else []
+    sources.append((Contact, contact))
+    for model, row in sources:
+        for field in referencing_fields(model):
+            if model is Contact and field.model is Conversation:
+                continue
+            count = field.model._base_manager.filter(**{field.name: row}).count()
+            if count:
+                meta = field.model._meta
+                found.append((str(meta.verbose_name if count == 1 else meta.verbose_name_plural), count))
+    return found

@@ -639,7 +639,7 @@ class ContactAlias(models.Model):
 
     class Meta:
         ordering = ["contact", "id"]
-        verbose_name_plural = "contact aliases"
+        verbose_name = "merged number"
         constraints = [
             models.UniqueConstraint(fields=["organization", "phone"], name="contact_alias_unique_org_phone"),
             models.CheckConstraint(condition=Q(phone__regex=E164_REGEX), name="contact_alias_phone_e164"),
@@ -672,6 +672,7 @@ class ContactMerge(models.Model):
 
     class Meta:
         ordering = ["-merged_at", "-id"]
+        verbose_name = "merge record"
 
     def __str__(self) -> str:
         return f"contact {self.merged_contact_id} merged into {self.kept_contact_id}"

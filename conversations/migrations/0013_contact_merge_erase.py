@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-merged_at', '-id'],
+                'verbose_name': 'merge record',
             },
         ),
         migrations.CreateModel(
@@ -44,7 +45,7 @@ class Migration(migrations.Migration):
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contact_aliases', to='smsinbox.organization')),
             ],
             options={
-                'verbose_name_plural': 'contact aliases',
+                'verbose_name': 'merged number',
                 'ordering': ['contact', 'id'],
                 'constraints': [models.UniqueConstraint(fields=('organization', 'phone'), name='contact_alias_unique_org_phone'), models.CheckConstraint(condition=models.Q(('phone__regex', '^\\+[1-9][0-9]{6,14}$')), name='contact_alias_phone_e164')],
             },

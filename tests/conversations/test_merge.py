@@ -3,6 +3,7 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from conversations.imports import contacts_import_run
 from conversations.label_rows import contact_labels_replace, conversation_labels_change
 from conversations.labels import label_create
 from conversations.merge import contact_merge, referencing_fields
@@ -183,3 +184,12 @@ def test_a_text_from_a_merged_number_of_a_contact_without_a_thread_starts_the_ke
     post_inbound(client, to=TO, from_=WORK, body="Hello")
     assert list(Contact.objects.all()) == [keep]
     assert Conversation.objects.get().contact_id == keep.pk
+
+
+def test_an_import_skips_a_merged_number(client, org_a):
+
+    keep, merge, *_ = two_threads(client, org_a)
+    contact_merge(organization=org_a.organization, user=org_a.user, keep=keep, merge=merge)
+    report = contacts_import_run(organization=org_a.organization, data=f"phone,first_name\n{WORK},Work\n".encode())
+    assert (report.created, report.duplicates) == (0, 1)
+    assert Contact.objects.count() == 1
