@@ -25,7 +25,7 @@ from django.db.models import CharField, Value
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
-from conversations.models import Contact
+from conversations.models import Contact, ContactAlias
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.phones import InvalidPhoneNumber, parse_phone
@@ -162,6 +162,12 @@ def _classify(
             phone__in=[Value(n.as_e164, output_field=CharField()) for _, _, n, _, _ in batch if n is not None],
         ).values_list("phone", "first_name", "last_name")
     )
+    # Numbers merged into a contact (``ContactAlias``): never a new contact (the database refuses one).
+    merged = set(
+        ContactAlias.objects.filter(
+            organization=organization, phone__in=[n.as_e164 for _, _, n, _, _ in batch if n is not None]
+        ).values_list("phone", flat=True)
+    )
     new: list[Contact] = []
     updates: dict[str, tuple[str, str]] = {}
     results: list[RowResult] = []
@@ -170,6 +176,9 @@ def _classify(
         if e164 is None:
             report.errors += 1
             results.append(RowResult(row, Outcome.ERROR, value, first))
+        elif e164 in merged:
+            report.duplicates += 1
+            results.append(RowResult(row, Outcome.DUPLICATE, value, "The number was merged into another contact."))
         elif e164 in seen:
             report.duplicates += 1
             results.append(RowResult(row, Outcome.DUPLICATE, value, "The number is on an earlier row of the file."))

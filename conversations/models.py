@@ -616,3 +616,127 @@ TRIGGERS += [
         "a saved view's owner is a member of its organization",
     ),
 ]
+
+
+# --- Merge and erase ---------------------------------------------------------------------------
+
+
+class ContactAlias(models.Model):
+    """Another number of a contact: the number of a contact merged into it (``conversations.merge``).
+
+    Routing: a text from an alias lands in the contact's one conversation (``messaging.services.inbound``
+    finds the conversation by the contact's number or by an alias), and ``contact_get_or_create`` returns
+    the contact for it, so no new contact is made for a merged number. Invariants, enforced by the
+    database: one row per (organization, number) (``contact_alias_unique_org_phone``); a number is either a
+    contact's own number or an alias in an organization, never both, and an alias belongs to its contact's
+    organization (triggers ``contact_phone_not_alias`` and ``contact_alias_consistent``).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_aliases")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="aliases")
+    phone = models.CharField(max_length=32, help_text="E.164")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contact", "id"]
+        verbose_name = "merged number"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "phone"], name="contact_alias_unique_org_phone"),
+            models.CheckConstraint(condition=Q(phone__regex=E164_REGEX), name="contact_alias_phone_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} → contact {self.contact_id}"
+
+    @property
+    def display_number(self) -> str:
+        return format_for_people(self.phone, region=organization_region(self.organization_id))
+
+
+class ContactMerge(models.Model):
+    """Audit: ``merged_by`` merged contact ``merged_contact_id`` (its number and name then) into ``kept_contact``.
+
+    Part of the kept contact's history: erasing that contact deletes these rows with it (they name a number).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_merges")
+    kept_contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="merges")
+    merged_contact_id = models.PositiveBigIntegerField()
+    merged_phone = models.CharField(max_length=32)
+    merged_name = models.CharField(max_length=201, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(default=timezone.now)
+    moved = models.JSONField(default=dict, blank=True, help_text="Rows moved to the kept contact, by model.")
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = "merge record"
+
+    def __str__(self) -> str:
+        return f"contact {self.merged_contact_id} merged into {self.kept_contact_id}"
+
+
+class ContactErasure(models.Model):
+    """Audit of an erasure: who erased which contact (by id only) when, and how many rows went — no content.
+
+    Twilio's copies of the messages are deleted after commit by a task (``messaging.services.erase``);
+    ``twilio_pending`` lists the SIDs still to delete (emptied as they go) and ``twilio_status`` moves
+    pending → done | failed (``none`` when nothing was at Twilio).
+    """
+
+    class TwilioStatus(models.TextChoices):
+        NONE = "none", "Nothing at Twilio"
+        PENDING = "pending", "Deleting at Twilio"
+        DONE = "done", "Deleted at Twilio"
+        FAILED = "failed", "Some could not be deleted at Twilio"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_erasures")
+    erased_contact_id = models.PositiveBigIntegerField()
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    erased_at = models.DateTimeField(default=timezone.now)
+    removed = models.JSONField(default=dict, blank=True, help_text="Rows deleted, by model (app_label.Model).")
+    media_files_removed = models.PositiveIntegerField(default=0)
+    webhook_events_removed = models.PositiveIntegerField(default=0)
+    twilio_status = models.CharField(max_length=10, choices=TwilioStatus.choices, default=TwilioStatus.NONE)
+    twilio_pending = models.JSONField(default=list, blank=True, help_text="Message SIDs still to delete at Twilio.")
+    twilio_deleted = models.PositiveIntegerField(default=0)
+    twilio_failed = models.PositiveIntegerField(default=0)
+    twilio_attempts = models.PositiveSmallIntegerField(default=0)
+    twilio_error = models.CharField(max_length=300, blank=True)
+    twilio_finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-erased_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(twilio_status__in=["none", "pending", "done", "failed"]), name="erasure_twilio_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {self.erased_contact_id} erased"
+
+
+TRIGGERS += [
+    Trigger(
+        "contact_phone_not_alias",
+        "conversations_contact",
+        ("INSERT", "UPDATE OF phone"),
+        "EXISTS (SELECT 1 FROM conversations_contactalias a "
+        "WHERE a.organization_id = NEW.organization_id AND a.phone = NEW.phone)",
+        "this number is another contact's merged number",
+    ),
+    Trigger(
+        "contact_alias_consistent",
+        "conversations_contactalias",
+        ("INSERT", "UPDATE"),
+        "(SELECT organization_id FROM conversations_contact WHERE id = NEW.contact_id) <> NEW.organization_id "
+        "OR EXISTS (SELECT 1 FROM conversations_contact c WHERE c.organization_id = NEW.organization_id "
+        "AND c.phone = NEW.phone)",
+        "an alias belongs to its contact's organization and is no contact's own number",
+    ),
+]

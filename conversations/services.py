@@ -20,6 +20,7 @@ from conversations.models import (
     NOTE_MENTIONS,
     PREVIEW_LENGTH,
     Contact,
+    ContactAlias,
     Conversation,
     Note,
     NoteMention,
@@ -46,6 +47,9 @@ def contact_duplicate_error(*, organization_id: int, e164: str) -> ServiceError 
     """The refusal of a second contact with this number, naming the one already saved (``None``
     when no contact has it: the constraint that fired was another one)."""
     existing = Contact.objects.filter(organization_id=organization_id, phone=e164).first()
+    if existing is None:
+        alias = ContactAlias.objects.filter(organization_id=organization_id, phone=e164).select_related("contact")
+        existing = next((a.contact for a in alias), None)
     if existing is None:
         return None
     return ServiceError(
@@ -92,9 +96,16 @@ def contact_get_or_create(*, organization: Organization, e164: str) -> tuple[Con
     """Find the contact with this exact E.164 number by index, or create an unnamed one.
 
     Race-safe: concurrent callers end with one contact (``get_or_create`` retries the
-    lookup when the unique constraint rejects the second insert).
+    lookup when the unique constraint rejects the second insert). A number merged into another contact
+    (a ``ContactAlias``) is that contact's.
     """
-    contact, created = Contact.objects.get_or_create(organization=organization, phone=e164)
+    try:
+        contact, created = Contact.objects.get_or_create(organization=organization, phone=e164)
+    except IntegrityError:  # the database refuses a contact with an alias's number (``contact_phone_not_alias``)
+        alias = ContactAlias.objects.filter(organization=organization, phone=e164).select_related("contact").first()
+        if alias is None:
+            raise
+        return alias.contact, False
     if created:
         contact_announce(contact=contact, change=WebhookEventType.CONTACT_CREATED)
     return contact, created

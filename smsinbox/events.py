@@ -74,6 +74,9 @@ class Event(StrEnum):
     CANNED_REPLY_CHANGED = "canned_reply.changed"
     PRESENCE_CHANGED = "presence.changed"  # payload: smsinbox.presence.Presence.payload; published now, not on commit
     NOTIFICATION_CREATED = "notification.created"  # payload: notification_payload; to the user's group only
+    # payload: {organization_id, id, reason ("merged" or "erased"), into (the kept conversation's id, or null)}, no
+    # text: open inboxes drop the row (and leave the thread, for the kept one when merged)
+    CONVERSATION_REMOVED = "conversation.removed"
 
 
 _NAMES = frozenset(event.value for event in Event)

@@ -49,6 +49,8 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         200,
     ),
     "contacts_destroy": (lambda t: ("DELETE", f"/api/contacts/{t.spare.pk}/", None), 204),
+    "contacts_merge": (lambda t: ("POST", f"/api/contacts/{t.spare.pk}/merge", {"into": t.contact.pk}), 200),
+    "contacts_erase": (lambda t: ("POST", f"/api/contacts/{t.spare.pk}/erase", None), 200),
     "conversations_list": (
         lambda t: ("GET", f"/api/conversations/?organizationId={t.organization.pk}&q=Maria", None),
         200,

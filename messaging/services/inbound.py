@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from conversations.models import Contact, Conversation
 from conversations.services import (
@@ -56,9 +57,15 @@ def _route(sms: IncomingMessage) -> tuple[PhoneNumber, int | None, int | None]:
         contact__organization=OuterRef("organization"),
         contact__phone=sms.from_e164,
     ).values("pk")[:1]
+    # Or a number merged into a contact (``ContactAlias``, by its unique (organization, phone) index).
+    merged = Conversation.objects.filter(
+        organization=OuterRef("organization"),
+        contact__aliases__organization=OuterRef("organization"),
+        contact__aliases__phone=sms.from_e164,
+    ).values("pk")[:1]
     stored = Message.objects.filter(twilio_sid=sms.message_sid).values("pk")[:1]
     numbers = PhoneNumber.objects.select_related("organization").annotate(
-        conversation_id=Subquery(conversation), stored_message_id=Subquery(stored)
+        conversation_id=Coalesce(Subquery(conversation), Subquery(merged)), stored_message_id=Subquery(stored)
     )
     found = list(numbers.filter(number=sms.to_e164)[:1])
     if not found and sms.messaging_service_sid:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from conversations.models import Contact
+from conversations.models import Contact, Conversation
 from conversations.payloads import opt_out_reason
 from conversations.services import conversation_lock, conversation_start, conversation_touch, preview_for
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
@@ -45,6 +45,21 @@ def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | No
         raise ServiceError(f"idempotencyKey must be 1 to {MAX_IDEMPOTENCY_KEY} characters.", field="idempotencyKey")
     if idempotency_key is not None and "\x00" in idempotency_key:
         raise ServiceError("idempotencyKey must not contain null characters.", field="idempotencyKey")
+
+
+def reply_number(*, conversation: Conversation, contact: Contact) -> str:
+    """Where a text to ``contact`` goes: the number they last texted this thread from, while it is still theirs
+    (their own, or one merged into them: ``ContactAlias``); else their own number."""
+    own = str(contact.phone)
+    last = (
+        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("from_number", flat=True)
+        .first()
+    )
+    if last and last != own and contact.aliases.filter(phone=last).exists():
+        return last
+    return own
 
 
 @transaction.atomic
@@ -111,7 +126,7 @@ def message_send(
                 conversation=conversation,
                 direction=Direction.OUTBOUND,
                 from_number=str(number.number),
-                to_number=str(contact.phone),
+                to_number=reply_number(conversation=conversation, contact=contact),
                 body=body,
                 status=MessageStatus.PENDING,
                 num_segments=info.segments,

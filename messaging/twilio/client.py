@@ -257,3 +257,26 @@ def fetch_media(url: str) -> tuple[str, bytes] | None:
     except requests.RequestException:
         return None
     return None if len(body) > MAX_MEDIA_BYTES else (content_type, body)
+
+
+def delete_message(sid: str) -> bool:
+    """Delete a Message resource and its Media at Twilio (erasure); ``False`` when Twilio had none by that SID.
+
+    Media first (``GET …/Messages/{sid}/Media.json`` then ``DELETE`` each), then the message. Raises
+    ``TwilioSendError``: ``transient`` for what may succeed later (5xx, 429, no answer, and 20009, a message
+    still being delivered), not for a refusal.
+    """
+    try:
+        message = get_client().messages(sid)
+        for media in message.media.list():
+            message.media(media.sid).delete()
+        return bool(message.delete())
+    except TwilioRestException as exc:
+        if exc.status == 404:
+            return False
+        error = _classify(exc)
+        if _int(exc.code) == 20009:  # "cannot delete a message still being delivered": try again later
+            error.outcome = SendOutcome.NOT_SENT
+        raise error from exc
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc

@@ -2,7 +2,20 @@ from django.urls import include, path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import account, canned, contacts, exports, failed, inbox, labels, notes, pwa, session, snooze
+from smsinbox.web.pages import (
+    account,
+    canned,
+    contacts,
+    exports,
+    failed,
+    inbox,
+    labels,
+    merge,
+    notes,
+    pwa,
+    session,
+    snooze,
+)
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -29,6 +42,8 @@ urlpatterns = [
     path("contacts/export.csv", exports.contacts_export, name="contacts-export"),
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
+    path("contacts/<id:contact_id>/merge/", merge.contact_merge_page, name="contact-merge"),
+    path("contacts/<id:contact_id>/erase/", merge.contact_erase_page, name="contact-erase"),
     path("c/<id:conversation_id>/labels/", labels.conversation_labels, name="inbox-labels"),
     path("labels/", labels.manage, name="labels"),
     path("labels/apply/", labels.apply, name="labels-apply"),

@@ -58,6 +58,13 @@ if (root && config) {
         labels.followConversation(c);
         labels.refreshCounts();
       }],
+      [config.events.conversationRemoved, (p) => {
+        list.remove(p);
+        // The open thread was merged (open the one it went into) or erased (back to the list).
+        if (p.id === config.conversation && p.organizationId === config.organization) {
+          window.location.assign(p.into ? list.link({ id: p.into }) : config.urls.home);
+        }
+      }],
       [config.events.labelChanged, (p) => labels.labelChanged(p)],
       [config.events.notificationCreated, notify],
     ]),

@@ -148,5 +148,14 @@ export function createList({ config, list, format, doc = document }) {
     } catch { form.submit(); }
   });
 
-  return { upsert, updateTitle, noteMessage, noteStatus };
+  // A conversation merged into another or erased (conversation.removed): its row goes.
+  function remove(heard) {
+    if (heard.organizationId !== config.organization) return;
+    list.querySelector(`li.conversation[data-id="${heard.id}"]`)?.remove();
+    versions.delete(heard.id);
+    failed.delete(heard.id);
+    updateTitle();
+  }
+
+  return { upsert, updateTitle, noteMessage, noteStatus, remove, link };
 }

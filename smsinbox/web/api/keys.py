@@ -36,6 +36,8 @@ SCOPES: dict[tuple[str, str], Scope | None] = {
     ("api-contact", "GET"): Scope.CONTACTS_READ,
     ("api-contact", "PATCH"): Scope.CONTACTS_WRITE,
     ("api-contact", "DELETE"): Scope.CONTACTS_WRITE,
+    ("api-contact-merge", "POST"): None,  # audited as a staff member's
+    ("api-contact-erase", "POST"): None,  # the organization's admins only
     ("api-conversations", "GET"): Scope.CONVERSATIONS_READ,
     ("api-conversation", "GET"): Scope.CONVERSATIONS_READ,
     ("api-conversation", "PATCH"): Scope.CONVERSATIONS_WRITE,

@@ -37,6 +37,7 @@ from smsinbox.web.api.labels import (
     SavedViewListApi,
     SavedViewUpdateApi,
 )
+from smsinbox.web.api.merge import ContactEraseApi, ContactMergeApi
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
@@ -72,6 +73,8 @@ urlpatterns = [
         ),
         name="api-contact",
     ),
+    re_path(r"^contacts/(?P<pk>[0-9]+)/merge/?$", ContactMergeApi.as_view(), name="api-contact-merge"),
+    re_path(r"^contacts/(?P<pk>[0-9]+)/erase/?$", ContactEraseApi.as_view(), name="api-contact-erase"),
     re_path(r"^conversations/?$", ConversationListApi.as_view(), name="api-conversations"),
     re_path(
         r"^conversations/(?P<pk>[0-9]+)/?$",

@@ -124,6 +124,7 @@ def inbox_config(
     """
     urls = {
         "sync": reverse("inbox-sync"),
+        "home": reverse("home"),
         "login": reverse("login"),
         "session": reverse("session-state"),
         "socket": reverse("inbox-socket", urlconf="smsinbox.web.routing") + f"?organization={organization.pk}",

@@ -87,6 +87,8 @@ PAGES = {
     "contact-new",
     "contact-edit",
     "contact-message",
+    "contact-merge",
+    "contact-erase",
     "contacts-export",
     "message-media",
     "inbox-labels",
@@ -115,6 +117,8 @@ API = {
     "api-sms-send",
     "api-contacts",
     "api-contact",
+    "api-contact-merge",
+    "api-contact-erase",
     "api-conversations",
     "api-conversation",
     "api-conversation-read",
@@ -178,6 +182,8 @@ def url_for(route: Route, world: World) -> str:
     a = world.a
     api_pk = {
         "api-contact": a.contact.pk,
+        "api-contact-merge": a.contact.pk,
+        "api-contact-erase": a.contact.pk,
         "api-conversation": a.conversation.pk,
         "api-conversation-read": a.conversation.pk,
         "api-conversation-messages": a.conversation.pk,

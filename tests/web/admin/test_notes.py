@@ -14,9 +14,7 @@ def test_setup_org_lets_organization_admins_view_notes(org_a):
     assert not org_a.user.has_perm("conversations.change_note")
 
 
-def test_notes_are_read_only_with_their_mentions_and_scoped_to_the_organization(
-    client, org_a, org_b, conversation_a
-):
+def test_notes_are_read_only_with_their_mentions_and_scoped_to_the_organization(client, org_a, org_b, conversation_a):
     from smsinbox.models import Membership, User
 
     carol = User.objects.create_user("carol", password="pw-carol-1", first_name="Carol")
