@@ -9,7 +9,16 @@ from datetime import UTC, datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 
-from conversations.models import NOTE_MENTIONS, CannedReply, Contact, Conversation, Label, Note, SavedView
+from conversations.models import (
+    NOTE_MENTIONS,
+    CannedReply,
+    Contact,
+    Conversation,
+    ConversationEvent,
+    Label,
+    Note,
+    SavedView,
+)
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.phones import phone_query
@@ -138,6 +147,12 @@ def note_list(*, conversation: Conversation) -> QuerySet[Note]:
         .prefetch_related(NOTE_MENTIONS)
         .order_by("created_at", "id")
     )
+
+
+def activity_list(*, conversation: Conversation) -> QuerySet[ConversationEvent]:
+    """A thread's activity events, oldest first (the caller checked access, as for ``note_list``). An event
+    carries the names its sentence needs (``data``), so listing them joins nothing."""
+    return ConversationEvent.objects.filter(conversation=conversation).order_by("created_at", "id")
 
 
 def note_list_for_user(*, user: AbstractBaseUser, conversation_id: int) -> QuerySet[Note] | None:

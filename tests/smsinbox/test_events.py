@@ -120,6 +120,7 @@ def test_the_names_the_page_is_given_are_the_events():
         "canned_reply_changed": "canned_reply.changed",
         "presence_changed": "presence.changed",
         "notification_created": "notification.created",
+        "activity_created": "activity.created",
     }
     assert set(events.event_names().values()) == set(events.Event)
 
