@@ -16,6 +16,7 @@ from conversations.activity import activity_record, actor_name
 from conversations.label_rows import contact_labels_replace, conversation_labels_replace, labels_resolve
 from conversations.mentions import members_mentioned
 from conversations.models import (
+    CONTACT_NOTES_MAX_LENGTH,
     MEDIA_PREVIEW,
     NOTE_MAX_LENGTH,
     NOTE_MENTIONS,
@@ -281,9 +282,21 @@ def contact_update(
     last_name: str | None = None,
     phone: str | None = None,
     label_ids: list[int] | None = None,
+    notes: str | None = None,
 ) -> Contact:
-    """Rename a contact, correct their number (validated, E.164), and/or give them exactly ``label_ids`` (labels of
-    their organization; any other id is refused, nothing written); refuse a duplicate by naming it."""
+    """Rename a contact, correct their number (validated, E.164), write staff's notes about them (plain text, at
+    most ``CONTACT_NOTES_MAX_LENGTH``), and/or give them exactly ``label_ids`` (labels of their organization; any
+    other id is refused, nothing written); refuse a duplicate by naming it. Every open inbox hears the contact's
+    conversations again (``conversation.updated``: the new name in the list and the thread's header)."""
+    if notes is not None:
+        notes = notes.strip().replace("\r\n", "\n")
+        if len(notes) > CONTACT_NOTES_MAX_LENGTH:
+            raise ServiceError(
+                f"Notes about a contact are at most {CONTACT_NOTES_MAX_LENGTH} characters (these have {len(notes)}).",
+                field="notes",
+            )
+        if "\x00" in notes:
+            raise ServiceError("Notes cannot contain NUL characters.", field="notes")
     if label_ids is not None:
         contact_labels_replace(
             contact=contact, labels=labels_resolve(organization_id=contact.organization_id, label_ids=label_ids)
@@ -293,6 +306,11 @@ def contact_update(
         fields["first_name"] = first_name.strip()[:100]
     if last_name is not None:
         fields["last_name"] = last_name.strip()[:100]
+    if notes is not None:
+        fields["notes"] = notes
+    for name in ("first_name", "last_name"):
+        if "\x00" in str(fields.get(name, "")):
+            raise ServiceError("A name cannot contain NUL characters.", field=name)
     if phone is not None:
         try:
             fields["phone"] = to_e164(phone, region=organization_region(contact.organization_id))

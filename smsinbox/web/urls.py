@@ -2,7 +2,20 @@ from django.urls import include, path, register_converter
 
 from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
-from smsinbox.web.pages import account, canned, contacts, exports, failed, inbox, labels, notes, pwa, session, snooze
+from smsinbox.web.pages import (
+    account,
+    canned,
+    contacts,
+    exports,
+    failed,
+    inbox,
+    labels,
+    notes,
+    profile,
+    pwa,
+    session,
+    snooze,
+)
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
 
@@ -18,6 +31,7 @@ urlpatterns = [
     path("c/<id:conversation_id>/assign/", inbox.assign, name="inbox-assign"),
     path("c/<id:conversation_id>/send/", inbox.send, name="inbox-send"),
     path("c/<id:conversation_id>/note/", notes.add_note, name="inbox-note"),
+    path("c/<id:conversation_id>/contact/", profile.contact_save, name="inbox-contact"),
     path("c/<id:conversation_id>/transcript.csv", exports.conversation_export, name="inbox-transcript"),
     path("inbox/sync/", inbox.sync, name="inbox-sync"),
     path("session/", session.session_state, name="session-state"),

@@ -24,13 +24,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from conversations.activity import activity_payload
-from conversations.models import Conversation
+from conversations.models import CONTACT_NOTES_MAX_LENGTH, Conversation
 from conversations.payloads import conversation_payload, note_payload, opt_out_reason
 from conversations.selectors import (
     SEARCH_MAX_LENGTH,
     activity_list,
+    contact_profile,
     conversation_get_for_user,
     conversation_page,
+    label_list,
     note_list,
 )
 from conversations.services import (
@@ -310,6 +312,10 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
             else []
         ),
         "opt_out_reason": opt_out_reason(conversation.contact) if conversation else "",
+        # The contact panel (templates/inbox/_contact_panel.html; saved by pages/profile.py).
+        "profile": contact_profile(conversation=conversation) if conversation else None,
+        "all_labels": label_list(organization=organization) if conversation else [],
+        "max_contact_notes": CONTACT_NOTES_MAX_LENGTH,
         "max_body": MAX_BODY_CHARACTERS,
         "max_media": MAX_MEDIA,
         "time_zone_name": timezone.get_current_timezone_name(),
