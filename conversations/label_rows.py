@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from conversations.models import Contact, ContactLabel, Conversation, ConversationLabel, Label
+from conversations.activity import activity_record
+from conversations.models import Contact, ContactLabel, Conversation, ConversationEvent, ConversationLabel, Label
 from smsinbox.errors import ServiceError
 
 
@@ -45,17 +46,31 @@ def _settled(write) -> None:  # type: ignore[no-untyped-def]
 
 
 def conversation_labels_change(
-    *, conversation: Conversation, add: Iterable[Label] = (), remove: Iterable[Label] = ()
+    *,
+    conversation: Conversation,
+    add: Iterable[Label] = (),
+    remove: Iterable[Label] = (),
+    actor_id: int | None = None,
 ) -> bool:
-    """Add and remove labels of a conversation (unannounced); return whether anything changed.
+    """Add and remove labels of a conversation (its row unannounced); return whether anything changed.
 
     A change touches the conversation's row (``updated_at``), so its ``version`` rises (a trigger) and a
-    resync after a dropped websocket finds it.
+    resync after a dropped websocket finds it. Each label actually added or removed is an activity event
+    (``actor_id``: who did it); one already there, or already gone, is none.
     """
+    add = list(add)
     adding, removing = [label.pk for label in add], [label.pk for label in remove]
     removed = 0
+    gone: list[Label] = []
     if removing:
-        removed, _ = ConversationLabel.objects.filter(conversation=conversation, label_id__in=removing).delete()
+        rows = ConversationLabel.objects.filter(conversation=conversation, label_id__in=removing).select_related(
+            "label"
+        )
+        for row in rows.order_by("label_id"):
+            # One row at a time: only a removal this transaction made is an event (a concurrent one made its own).
+            if ConversationLabel.objects.filter(pk=row.pk).delete()[0]:
+                removed += 1
+                gone.append(row.label)
     present = set(
         ConversationLabel.objects.filter(conversation=conversation, label_id__in=adding).values_list(
             "label_id", flat=True
@@ -71,10 +86,20 @@ def conversation_labels_change(
     changed = bool(removed or new)
     if changed:
         Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    names = {label.pk: label for label in add}
+    for kind, labels in (
+        (ConversationEvent.Kind.UNLABELLED, gone),
+        (ConversationEvent.Kind.LABELLED, [names[pk] for pk in new]),
+    ):
+        for label in labels:
+            facts = {"label_id": label.pk, "label_name": label.name, "label_color": label.color}
+            activity_record(conversation=conversation, kind=kind, actor_id=actor_id, data=facts)
     return changed
 
 
-def conversation_labels_replace(*, conversation: Conversation, labels: list[Label]) -> bool:
+def conversation_labels_replace(
+    *, conversation: Conversation, labels: list[Label], actor_id: int | None = None
+) -> bool:
     """Give a conversation exactly these labels (unannounced); return whether anything changed."""
     current = set(ConversationLabel.objects.filter(conversation=conversation).values_list("label_id", flat=True))
     wanted = {label.pk for label in labels}
@@ -82,6 +107,7 @@ def conversation_labels_replace(*, conversation: Conversation, labels: list[Labe
         conversation=conversation,
         add=[label for label in labels if label.pk not in current],
         remove=[Label(pk=pk) for pk in current - wanted],
+        actor_id=actor_id,
     )
 
 

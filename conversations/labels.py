@@ -98,12 +98,18 @@ def label_delete(*, label: Label) -> None:
 
 @transaction.atomic
 def conversations_label(
-    *, organization: Organization, conversation_ids: Iterable[int], add: Iterable[int] = (), remove: Iterable[int] = ()
+    *,
+    organization: Organization,
+    conversation_ids: Iterable[int],
+    add: Iterable[int] = (),
+    remove: Iterable[int] = (),
+    by_user_id: int | None = None,
 ) -> list[Conversation]:
     """Add and remove labels on several conversations of an organization at once, all or nothing.
 
     Any conversation or label id that is not the organization's is refused before anything is written. Each
-    conversation that changed is announced (``conversation.updated`` with its ``labels``).
+    conversation that changed is announced (``conversation.updated`` with its ``labels``), and each label added or
+    removed is an activity event of its conversation (``by_user_id``: who did it).
     """
     adding = labels_resolve(organization_id=organization.pk, label_ids=add)
     removing = labels_resolve(organization_id=organization.pk, label_ids=remove)
@@ -114,7 +120,7 @@ def conversations_label(
     if len(conversations) != len(wanted):
         raise ServiceError.not_found("Conversation", field="conversations")
     for conversation in conversations:
-        if conversation_labels_change(conversation=conversation, add=adding, remove=removing):
+        if conversation_labels_change(conversation=conversation, add=adding, remove=removing, actor_id=by_user_id):
             conversation_announce(conversation=conversation)
     return conversations
 

@@ -16,6 +16,7 @@ from smsinbox.phones import format_for_people, organization_region
 
 PREVIEW_LENGTH = 100
 MEDIA_PREVIEW = "[Media]"
+CONTACT_NOTES_MAX_LENGTH = 2000
 
 
 class Contact(models.Model):
@@ -44,6 +45,9 @@ class Contact(models.Model):
     opt_out_message = models.ForeignKey(
         "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    notes = models.TextField(
+        blank=True, help_text=f"Staff's free-text notes about the person (plain text, {CONTACT_NOTES_MAX_LENGTH} max)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -52,6 +56,10 @@ class Contact(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "phone"], name="contact_unique_org_phone"),
             models.CheckConstraint(condition=Q(phone__regex=E164_REGEX), name="contact_phone_e164"),
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(Length("notes"), CONTACT_NOTES_MAX_LENGTH),
+                name="contact_notes_length",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(opted_out_at__isnull=True, opt_out_method="")
@@ -614,6 +622,87 @@ TRIGGERS += [
         "NOT EXISTS (SELECT 1 FROM smsinbox_membership WHERE user_id = NEW.owner_id "
         "AND organization_id = NEW.organization_id)",
         "a saved view's owner is a member of its organization",
+    ),
+]
+
+
+# --- The activity log ------------------------------------------------------------------------------
+
+
+class ConversationEvent(models.Model):
+    """One change of a conversation, stored in the transaction that made it: the thread's activity.
+
+    Written only by ``conversations.activity.activity_record``, which the services call when the state
+    actually changed (their conditional UPDATEs say so), so a retried webhook or a repeated click writes none.
+    ``actor`` is the staff member who did it; null is the system or the contact (a keyword, a wake-up).
+    ``data`` holds what the one-line sentence needs, as it was then (names, not only ids): ``by`` (the
+    actor's name), ``assignee_id``/``assignee_name``, ``label_id``/``label_name``/``label_color``,
+    ``until``/``until_reply``, ``reason``, ``method``/``keyword``. Invariants, enforced by the database: the
+    kind is one of ``Kind``; the conversation belongs to the event's organization (a trigger).
+    """
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Assigned"
+        UNASSIGNED = "unassigned", "Unassigned"
+        CLOSED = "closed", "Closed"
+        REOPENED = "reopened", "Reopened"
+        LABELLED = "labelled", "Label added"
+        UNLABELLED = "unlabelled", "Label removed"
+        SNOOZED = "snoozed", "Snoozed"
+        WOKEN = "woken", "Back from snooze"
+        OPTED_OUT = "opted_out", "Opted out"
+        OPTED_IN = "opted_in", "Opted back in"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversation_events")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Thread items are told apart by this (templates and the merged thread listing).
+    is_event = True
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "assigned", "unassigned", "closed", "reopened", "labelled",
+                        "unlabelled", "snoozed", "woken", "opted_out", "opted_in",
+                    ]
+                ),
+                name="conversation_event_kind_valid",
+            ),
+        ]  # fmt: skip
+        indexes = [
+            # The thread: a conversation's events newest first, keyset on (created_at, id).
+            models.Index(
+                "conversation", models.F("created_at").desc(), models.F("id").desc(), name="conversation_event_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.conversation_id})"
+
+    @property
+    def sentence(self) -> tuple[str, object, str]:
+        """What the thread's row says: (before, a time or None, after); written by ``conversations.activity``."""
+        from conversations.activity import activity_sentence  # the one place the sentence is written
+
+        return activity_sentence(self)
+
+
+TRIGGERS += [
+    Trigger(
+        "conversation_event_same_organization",
+        "conversations_conversationevent",
+        ("INSERT", "UPDATE"),
+        "(SELECT organization_id FROM conversations_conversation WHERE id = NEW.conversation_id)"
+        " <> NEW.organization_id",
+        "an activity event's conversation belongs to its organization",
     ),
 ]
 

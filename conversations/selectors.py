@@ -9,10 +9,20 @@ from datetime import UTC, datetime
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 
-from conversations.models import NOTE_MENTIONS, CannedReply, Contact, Conversation, Label, Note, SavedView
+from conversations.models import (
+    NOTE_MENTIONS,
+    CannedReply,
+    Contact,
+    ContactLabel,
+    Conversation,
+    ConversationEvent,
+    Label,
+    Note,
+    SavedView,
+)
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
-from smsinbox.phones import phone_query
+from smsinbox.phones import phone_country, phone_query
 from smsinbox.tenancy import organization_ids_for_user
 
 
@@ -137,6 +147,43 @@ def note_list(*, conversation: Conversation) -> QuerySet[Note]:
         .select_related("author")
         .prefetch_related(NOTE_MENTIONS)
         .order_by("created_at", "id")
+    )
+
+
+def activity_list(*, conversation: Conversation) -> QuerySet[ConversationEvent]:
+    """A thread's activity events, oldest first (the caller checked access, as for ``note_list``). An event
+    carries the names its sentence needs (``data``), so listing them joins nothing."""
+    return ConversationEvent.objects.filter(conversation=conversation).order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class ContactProfile:
+    """What the thread's contact panel shows besides the contact: their number's country, their opt-outs and
+    opt-ins (the thread's ``opted_out``/``opted_in`` events, oldest first), first and last contact, and the ids of
+    their labels."""
+
+    country: str
+    opt_out_history: list[ConversationEvent]
+    first_contact: datetime
+    last_contact: datetime
+    label_ids: frozenset[int]
+
+
+def contact_profile(*, conversation: Conversation) -> ContactProfile:
+    """The contact panel of a thread the caller found through ``conversation_get_for_user`` (two queries)."""
+    history = list(
+        ConversationEvent.objects.filter(
+            conversation=conversation, kind__in=[ConversationEvent.Kind.OPTED_OUT, ConversationEvent.Kind.OPTED_IN]
+        ).order_by("created_at", "id")
+    )
+    return ContactProfile(
+        country=phone_country(conversation.contact.phone),
+        opt_out_history=history,
+        first_contact=conversation.created_at,
+        last_contact=conversation.last_message_at,
+        label_ids=frozenset(
+            ContactLabel.objects.filter(contact_id=conversation.contact_id).values_list("label_id", flat=True)
+        ),
     )
 
 

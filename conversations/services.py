@@ -12,9 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from conversations.activity import activity_record, actor_name
 from conversations.label_rows import contact_labels_replace, conversation_labels_replace, labels_resolve
 from conversations.mentions import members_mentioned
 from conversations.models import (
+    CONTACT_NOTES_MAX_LENGTH,
     MEDIA_PREVIEW,
     NOTE_MAX_LENGTH,
     NOTE_MENTIONS,
@@ -22,6 +24,7 @@ from conversations.models import (
     Contact,
     ContactAlias,
     Conversation,
+    ConversationEvent,
     Note,
     NoteMention,
 )
@@ -147,7 +150,12 @@ SNOOZE_CLEARED: dict[str, object] = {"snoozed_until": None, "snooze_until_reply"
 
 
 def conversation_touch(
-    *, conversation: Conversation, preview: str, unread_increment: int = 0, wake: bool = True
+    *,
+    conversation: Conversation,
+    preview: str,
+    unread_increment: int = 0,
+    wake: bool = True,
+    actor_id: int | None = None,
 ) -> None:
     """Record new activity: preview, time, reopen, and add to the unread count atomically (``F()``).
 
@@ -155,12 +163,16 @@ def conversation_touch(
     Staff's own text (``wake=False``) reopens a closed thread but leaves a snoozed one snoozed.
     The instance gets the same values, its ``unread_count`` and ``version`` included (the
     database raises the version by one for the one UPDATE issued here): exact when the caller
-    holds the row lock (``conversation_lock``), a best guess otherwise.
+    holds the row lock (``conversation_lock``), a best guess otherwise. A thread reopened or woken here gets its
+    activity event (``actor_id``: staff who sent the text; none for the customer).
     """
     now = timezone.now()
     snoozed = Conversation.Status.SNOOZED
     if conversation.status == Conversation.Status.CLOSED:
         conversation_changed(conversation, WebhookEventType.CONVERSATION_REOPENED)
+        activity_record(conversation=conversation, kind=ConversationEvent.Kind.REOPENED, actor_id=actor_id)
+    elif conversation.status == snoozed and wake:
+        activity_record(conversation=conversation, kind=ConversationEvent.Kind.WOKEN, data={"reason": "reply"})
     status: object = (
         Conversation.Status.OPEN
         if wake
@@ -201,10 +213,19 @@ def conversation_lock(*, conversation_id: int) -> Conversation:
     )
 
 
-def contact_opt_out(*, contact: Contact, method: str, keyword: str = "", message_id: int | None = None) -> bool:
+def _contact_activity(contact: Contact, kind: str, *, actor_id: int | None, data: dict[str, object]) -> None:
+    """The activity event of a change of the contact, in each of their conversations (one per organization)."""
+    for conversation in Conversation.objects.filter(contact=contact).only("pk", "organization_id"):
+        activity_record(conversation=conversation, kind=kind, actor_id=actor_id, data=data)
+
+
+def contact_opt_out(
+    *, contact: Contact, method: str, keyword: str = "", message_id: int | None = None, actor_id: int | None = None
+) -> bool:
     """Mark ``contact`` as unsubscribed unless it already is; return whether anything changed.
 
-    A conditional UPDATE, so concurrent opt-outs record the first one only.
+    A conditional UPDATE, so concurrent opt-outs (or a retried webhook) record the first one only, and only it
+    writes the ``opted_out`` activity event.
     """
     changed = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=True).update(
         opted_out_at=timezone.now(),
@@ -216,17 +237,23 @@ def contact_opt_out(*, contact: Contact, method: str, keyword: str = "", message
     if changed:
         contact.refresh_from_db(fields=["opted_out_at", "opt_out_method", "opt_out_keyword", "opt_out_message"])
         contact_announce(contact=contact, change=WebhookEventType.CONTACT_OPTED_OUT)
+        facts: dict[str, object] = {"method": method}
+        if keyword:
+            facts["keyword"] = keyword[:20]
+        _contact_activity(contact, ConversationEvent.Kind.OPTED_OUT, actor_id=actor_id, data=facts)
     return bool(changed)
 
 
-def contact_opt_in(*, contact: Contact) -> bool:
-    """Clear an opt-out (the person texted START); return whether anything changed."""
+def contact_opt_in(*, contact: Contact, keyword: str = "", actor_id: int | None = None) -> bool:
+    """Clear an opt-out (the person texted START, or staff did it); return whether anything changed."""
     changed = Contact.objects.filter(pk=contact.pk, opted_out_at__isnull=False).update(
         opted_out_at=None, opt_out_method="", opt_out_keyword="", opt_out_message=None, updated_at=timezone.now()
     )
     if changed:
         contact.refresh_from_db(fields=["opted_out_at", "opt_out_method", "opt_out_keyword", "opt_out_message"])
         contact_announce(contact=contact, change=WebhookEventType.CONTACT_OPTED_IN)
+        facts = {"keyword": keyword[:20]} if keyword else {}
+        _contact_activity(contact, ConversationEvent.Kind.OPTED_IN, actor_id=actor_id, data=facts)
     return bool(changed)
 
 
@@ -266,9 +293,21 @@ def contact_update(
     last_name: str | None = None,
     phone: str | None = None,
     label_ids: list[int] | None = None,
+    notes: str | None = None,
 ) -> Contact:
-    """Rename a contact, correct their number (validated, E.164), and/or give them exactly ``label_ids`` (labels of
-    their organization; any other id is refused, nothing written); refuse a duplicate by naming it."""
+    """Rename a contact, correct their number (validated, E.164), write staff's notes about them (plain text, at
+    most ``CONTACT_NOTES_MAX_LENGTH``), and/or give them exactly ``label_ids`` (labels of their organization; any
+    other id is refused, nothing written); refuse a duplicate by naming it. Every open inbox hears the contact's
+    conversations again (``conversation.updated``: the new name in the list and the thread's header)."""
+    if notes is not None:
+        notes = notes.strip().replace("\r\n", "\n")
+        if len(notes) > CONTACT_NOTES_MAX_LENGTH:
+            raise ServiceError(
+                f"Notes about a contact are at most {CONTACT_NOTES_MAX_LENGTH} characters (these have {len(notes)}).",
+                field="notes",
+            )
+        if "\x00" in notes:
+            raise ServiceError("Notes cannot contain NUL characters.", field="notes")
     if label_ids is not None:
         contact_labels_replace(
             contact=contact, labels=labels_resolve(organization_id=contact.organization_id, label_ids=label_ids)
@@ -278,6 +317,11 @@ def contact_update(
         fields["first_name"] = first_name.strip()[:100]
     if last_name is not None:
         fields["last_name"] = last_name.strip()[:100]
+    if notes is not None:
+        fields["notes"] = notes
+    for name in ("first_name", "last_name"):
+        if "\x00" in str(fields.get(name, "")):
+            raise ServiceError("A name cannot contain NUL characters.", field=name)
     if phone is not None:
         try:
             fields["phone"] = to_e164(phone, region=organization_region(contact.organization_id))
@@ -347,7 +391,7 @@ def _change(conversation: Conversation, name: str, value: object) -> bool:
     return True
 
 
-def _set_status(conversation: Conversation, status: str) -> bool:
+def _set_status(conversation: Conversation, status: str, *, by_user_id: int | None = None) -> bool:
     """Store a new status, open or closed, dropping any snooze (unannounced); return whether it changed.
 
     Snoozing needs a wake condition: it has its own service (``conversations.snooze``)."""
@@ -362,10 +406,15 @@ def _set_status(conversation: Conversation, status: str) -> bool:
         .update(status=status, **SNOOZE_CLEARED, updated_at=timezone.now())
     ):
         return False
+    kind = ConversationEvent.Kind.REOPENED
     if status == Conversation.Status.CLOSED:
         conversation_changed(conversation, WebhookEventType.CONVERSATION_CLOSED)
+        kind = ConversationEvent.Kind.CLOSED
     elif conversation.status == Conversation.Status.CLOSED:
         conversation_changed(conversation, WebhookEventType.CONVERSATION_REOPENED)
+    elif conversation.status == Conversation.Status.SNOOZED:
+        kind = ConversationEvent.Kind.WOKEN
+    activity_record(conversation=conversation, kind=kind, actor_id=by_user_id)
     conversation.status = status
     conversation.snoozed_until, conversation.snooze_until_reply, conversation.snoozed_by_id = None, False, None
     return True
@@ -385,7 +434,20 @@ def _set_assignee(conversation: Conversation, assignee_id: int | None, *, by_use
     ):
         raise ServiceError("The assignee must be an active member of this organization.", field="assignee")
     now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(assignee_id=assignee_id, updated_at=now)
+    rows = Conversation.objects.filter(pk=conversation.pk)
+    rows = rows.exclude(assignee_id=assignee_id) if assignee_id is not None else rows.filter(assignee_id__isnull=False)
+    if rows.update(assignee_id=assignee_id, updated_at=now):  # only a change is an event (a repeated click is not)
+        if assignee_id is not None:
+            kind, facts = (
+                ConversationEvent.Kind.ASSIGNED,
+                {"assignee_id": assignee_id, "assignee_name": actor_name(assignee_id)},
+            )
+        else:
+            kind, facts = (
+                ConversationEvent.Kind.UNASSIGNED,
+                {"assignee_id": previous, "assignee_name": actor_name(previous)},
+            )
+        activity_record(conversation=conversation, kind=kind, actor_id=by_user_id, data=facts)
     conversation.assignee_id = assignee_id
     if assignee_id != previous:
         conversation_changed(conversation, WebhookEventType.CONVERSATION_ASSIGNED)
@@ -410,9 +472,9 @@ def _set_phone_number(conversation: Conversation, phone_number: PhoneNumber) -> 
 
 
 @transaction.atomic
-def conversation_set_status(*, conversation: Conversation, status: str) -> Conversation:
-    """Close or reopen a conversation."""
-    if _set_status(conversation, status):
+def conversation_set_status(*, conversation: Conversation, status: str, by_user_id: int | None = None) -> Conversation:
+    """Close or reopen a conversation (``by_user_id``: who did it)."""
+    if _set_status(conversation, status, by_user_id=by_user_id):
         conversation_announce(conversation=conversation)
     return conversation
 
@@ -428,9 +490,9 @@ def conversation_assign(
 
 
 @transaction.atomic
-def contact_opt_out_by_staff(*, contact: Contact) -> bool:
+def contact_opt_out_by_staff(*, contact: Contact, by_user_id: int | None = None) -> bool:
     """A staff member records that this person asked not to be texted."""
-    changed = contact_opt_out(contact=contact, method=Contact.OptOutMethod.STAFF)
+    changed = contact_opt_out(contact=contact, method=Contact.OptOutMethod.STAFF, actor_id=by_user_id)
     for conversation in contact.conversations.all():
         conversation_announce(conversation=conversation)
     return changed
@@ -455,14 +517,14 @@ def conversation_update(
     changed = False
     if label_ids is not None:
         labels = labels_resolve(organization_id=conversation.organization_id, label_ids=label_ids)
-        changed = conversation_labels_replace(conversation=conversation, labels=labels)
+        changed = conversation_labels_replace(conversation=conversation, labels=labels, actor_id=by_user_id)
     if phone_number is not None:
         changed = _set_phone_number(conversation, phone_number) or changed
     if assignee_id is not UNSET:
         _set_assignee(conversation, assignee_id, by_user_id=by_user_id)  # type: ignore[arg-type]
         changed = True
     if status is not None:
-        changed = _set_status(conversation, status) or changed
+        changed = _set_status(conversation, status, by_user_id=by_user_id) or changed
     if changed:
         conversation_announce(conversation=conversation)
     return conversation

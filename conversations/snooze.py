@@ -21,7 +21,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from conversations.models import Conversation
+from conversations.activity import activity_record, until_data
+from conversations.models import Conversation, ConversationEvent
 from conversations.services import SNOOZE_CLEARED, conversation_announce
 from smsinbox import events
 from smsinbox.errors import ServiceError
@@ -68,7 +69,8 @@ def conversation_snooze(
 ) -> Conversation:
     """Snooze a conversation until ``until`` (an aware time, in the future) or, with ``until_reply``, until the
     customer texts again. Either way an inbound text wakes it first. Snoozing a snoozed conversation changes
-    when it wakes. Refused with a clear error: neither or both conditions, a naive, past or far-off time."""
+    when it wakes (an activity event each time the snooze changes; the same snooze again is none). Refused with a
+    clear error: neither or both conditions, a naive, past or far-off time."""
     now = now or timezone.now()
     if (until is None) == (not until_reply):
         raise ServiceError("Snooze until a time, or until the customer replies (one of the two).", field="until")
@@ -79,24 +81,27 @@ def conversation_snooze(
             raise ServiceError("The snooze time is in the past: choose a later time.", field="until")
         if until - now > SNOOZE_MAX:
             raise ServiceError("Snooze for at most a year.", field="until")
-    Conversation.objects.filter(pk=conversation.pk).update(
-        status=Conversation.Status.SNOOZED,
-        snoozed_until=until,
-        snooze_until_reply=until is None,
-        snoozed_by_id=user.pk,
-        updated_at=timezone.now(),
-    )
+    same = {"status": Conversation.Status.SNOOZED, "snoozed_until": until, "snooze_until_reply": until is None}
+    if (
+        Conversation.objects.filter(pk=conversation.pk)
+        .exclude(**same)
+        .update(**same, snoozed_by_id=user.pk, updated_at=timezone.now())
+    ):
+        activity_record(
+            conversation=conversation, kind=ConversationEvent.Kind.SNOOZED, actor_id=user.pk, data=until_data(until)
+        )
     conversation_announce(conversation=conversation)
     return conversation
 
 
 @transaction.atomic
-def conversation_unsnooze(*, conversation: Conversation) -> bool:
+def conversation_unsnooze(*, conversation: Conversation, by_user_id: int | None = None) -> bool:
     """Staff bring a snoozed conversation back now (open); return whether it was snoozed."""
     changed = Conversation.objects.filter(pk=conversation.pk, status=Conversation.Status.SNOOZED).update(
         status=Conversation.Status.OPEN, **SNOOZE_CLEARED, updated_at=timezone.now()
     )
     if changed:
+        activity_record(conversation=conversation, kind=ConversationEvent.Kind.WOKEN, actor_id=by_user_id)
         conversation_announce(conversation=conversation)
     return bool(changed)
 
@@ -122,6 +127,7 @@ def conversations_wake_due(*, now: datetime | None = None, limit: int = 500) -> 
             ).update(status=Conversation.Status.OPEN, **SNOOZE_CLEARED, updated_at=timezone.now())
             if changed:
                 conversation = Conversation.objects.get(pk=pk)
+                activity_record(conversation=conversation, kind=ConversationEvent.Kind.WOKEN, data={"reason": "time"})
                 conversation_announce(conversation=conversation)
                 snooze_woken_notify(conversation=conversation, reason=WakeReason.TIME)
                 woken += 1

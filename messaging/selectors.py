@@ -12,8 +12,15 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.lookups import In
 
-from conversations.models import Conversation, ConversationLabel, Note, NoteMention, SavedView
-from conversations.selectors import Page, keyset_decode, keyset_encode, name_has_words, note_list
+from conversations.models import Conversation, ConversationEvent, ConversationLabel, Note, NoteMention, SavedView
+from conversations.selectors import (
+    Page,
+    activity_list,
+    keyset_decode,
+    keyset_encode,
+    name_has_words,
+    note_list,
+)
 from messaging.models import Direction, Message, MessageMedia
 from messaging.statuses import FAILURE_STATUSES
 from smsinbox.models import Organization
@@ -130,59 +137,76 @@ def _last_outbound_failed() -> Case:
     )
 
 
-# Within one moment, a thread shows its messages before its notes (the rank of each kind, in the keyset).
-_MESSAGE, _NOTE = 0, 1
+# Within one moment, a thread shows its messages, then its notes, then its activity events (each kind's rank, in
+# the keyset), and each kind's position has its own mark (a message's none, as before the others existed).
+_MESSAGE, _NOTE, _EVENT = 0, 1, 2
+_MARKS = {_MESSAGE: "", _NOTE: "n", _EVENT: "e"}
 
 
 def thread_keyset_encode(at: datetime, rank: int, pk: int) -> str:
-    """A thread position: a message's is ``keyset_encode``'s (``<time>_<id>``), a note's ``<time>_n<id>``."""
-    return keyset_encode(at, pk) if rank == _MESSAGE else f"{at.isoformat()}_n{pk}"
+    """A thread position: a message's is ``keyset_encode``'s (``<time>_<id>``), a note's ``<time>_n<id>``, an
+    activity event's ``<time>_e<id>``."""
+    return keyset_encode(at, pk) if rank == _MESSAGE else f"{at.isoformat()}_{_MARKS[rank]}{pk}"
 
 
 def thread_keyset_decode(position: str) -> tuple[datetime, int, int] | None:
     """``(time, rank, id)`` of a ``thread_keyset_encode`` position; ``None`` for anything else."""
     rank = _MESSAGE
     at, _, tail = position.rpartition("_")
-    if tail.startswith("n"):
-        rank, position = _NOTE, f"{at}_{tail[1:]}"
+    for kind, mark in _MARKS.items():
+        if mark and tail.startswith(mark):
+            rank, position = kind, f"{at}_{tail[1:]}"
     edge = keyset_decode(position)
     return None if edge is None else (edge[0], rank, edge[1])
 
 
-def thread_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:
-    """A thread's newest items, messages and private notes merged in time order (oldest first on the page);
-    ``before`` loads older ones. Notes are items with ``is_note`` set (``conversations.models.Note``).
+def _before(qs: QuerySet, rank: int, edge: tuple[datetime, int, int]) -> QuerySet:
+    """The items of one kind (``rank``) before a thread position."""
+    at, edge_rank, pk = edge
+    if rank < edge_rank:
+        return qs.filter(created_at__lte=at)
+    if rank == edge_rank:
+        return qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    return qs.filter(created_at__lt=at)
 
-    One keyset over two tables: the items are ordered by (``created_at``, kind, ``id``), a message before a
-    note of the same moment. Each table is read by its own index (``thread_idx``, ``note_thread_idx``) for
-    at most ``limit + 1`` rows before the position; the two are merged and cut, so a page costs the same
-    (four queries: messages, their media, notes, their mentions) however long the thread. A position is the
-    last item's key; a message's is written by ``keyset_encode`` as before notes existed, so its cursors stay valid.
+
+def thread_page(*, conversation: Conversation, before: str = "", limit: int = 50) -> Page:
+    """A thread's newest items, messages, private notes and activity events merged in time order (oldest first
+    on the page); ``before`` loads older ones. Notes are items with ``is_note`` set (``conversations.models.Note``),
+    events items with ``is_event`` set (``ConversationEvent``).
+
+    One keyset over three tables: the items are ordered by (``created_at``, kind, ``id``), a message before a
+    note before an event of the same moment. Each table is read by its own index (``thread_idx``,
+    ``note_thread_idx``, ``conversation_event_idx``) for at most ``limit + 1`` rows before the position; the three
+    are merged and cut, so a page costs the same (five queries: messages, their media, notes, their mentions,
+    events) however long the thread. A position is the last item's key; a message's is written by
+    ``keyset_encode`` as before notes existed, so its cursors stay valid.
     """
-    messages = Message.objects.filter(conversation=conversation).select_related("sent_by").prefetch_related("media")
-    notes = note_list(conversation=conversation)
+    tables = [
+        (
+            _MESSAGE,
+            Message.objects.filter(conversation=conversation).select_related("sent_by").prefetch_related("media"),
+        ),
+        (_NOTE, note_list(conversation=conversation)),
+        (_EVENT, activity_list(conversation=conversation)),
+    ]
     edge = thread_keyset_decode(before) if before else None
-    if edge is not None:
-        at, rank, pk = edge
-        same_moment_messages = Q(created_at=at) if rank == _NOTE else Q(created_at=at, id__lt=pk)
-        messages = messages.filter(Q(created_at__lt=at) | same_moment_messages)
-        notes = (
-            notes.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
-            if rank == _NOTE
-            else notes.filter(created_at__lt=at)
-        )
-    newest_messages = list(messages.order_by("-created_at", "-id")[: limit + 1])
-    newest_notes = list(notes.order_by("-created_at", "-id")[: limit + 1])
-    rows = sorted([*newest_messages, *newest_notes], key=_thread_key, reverse=True)[: limit + 1]
+    rows: list = []
+    for rank, qs in tables:
+        if edge is not None:
+            qs = _before(qs, rank, edge)
+        rows += list(qs.order_by("-created_at", "-id")[: limit + 1])
+    rows = sorted(rows, key=_thread_key, reverse=True)[: limit + 1]
     more = len(rows) > limit
     rows = rows[:limit]
     rows.reverse()
     return Page(rows, thread_keyset_encode(*_thread_key(rows[0])) if more and rows else "")
 
 
-def _thread_key(item: Message | Note) -> tuple[datetime, int, int]:
+def _thread_key(item: Message | Note | ConversationEvent) -> tuple[datetime, int, int]:
     """An item's place in its thread: (time, kind's rank, id)."""
-    return item.created_at, _NOTE if getattr(item, "is_note", False) else _MESSAGE, item.pk
+    rank = _NOTE if getattr(item, "is_note", False) else _EVENT if getattr(item, "is_event", False) else _MESSAGE
+    return item.created_at, rank, item.pk
 
 
 def message_get_for_user(*, user: AbstractBaseUser, message_id: int) -> Message | None:

@@ -16,6 +16,8 @@ The contract, between services and the inbox page (``static/js/live.js``):
   conversation comes back, carrying its ``organizationId`` (forwarded as ``mention.created`` is).
 - **Canned replies**: ``canned_reply.changed`` carries no text, only which reply changed; a shared
   reply's goes to the organization's group, a personal one's to its owner's group only.
+- **Activity**: ``activity.created`` carries a conversation's stored event (``conversations.activity``: assigned,
+  closed, labelled, snoozed, opted out…); open threads show it as a row between the messages.
 - **Notifications**: ``notification.created`` goes to the user's group, one per user the rule
   (``smsinbox.notifications.rules``) picks; the page filters by its organization and shows it.
 - **Sessions**: ``session.ended`` goes to the user's group (``user_group``), not an organization's:
@@ -77,6 +79,7 @@ class Event(StrEnum):
     # payload: {organization_id, id, reason ("merged" or "erased"), into (the kept conversation's id, or null)}, no
     # text: open inboxes drop the row (and leave the thread, for the kept one when merged)
     CONVERSATION_REMOVED = "conversation.removed"
+    ACTIVITY_CREATED = "activity.created"  # payload: activity_payload (a stored change of a conversation, its thread)
 
 
 _NAMES = frozenset(event.value for event in Event)

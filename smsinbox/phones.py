@@ -130,3 +130,19 @@ def phone_query(field: str, text: str, *, region: str | None = None) -> Q | None
     if len(digits) >= PHONE_QUERY_MIN_DIGITS and not re.search(r"[A-Za-z]", text):
         condition |= Q(**{f"{field}__contains": digits})
     return condition or None
+
+
+def phone_country(value: object) -> str:
+    """The country a number belongs to, for people (``United Kingdom``, ``United States``); empty when unknown."""
+    from phonenumbers import geocoder
+
+    try:
+        number = value if isinstance(value, PhoneNumber) else phonenumbers.parse(str(value), None)
+    except NumberParseException:
+        return ""
+    region = phonenumbers.region_code_for_number(number) or phonenumbers.region_code_for_country_code(
+        number.country_code
+    )
+    if not region or region == "ZZ":
+        return ""
+    return geocoder._region_display_name(region, "en") or region

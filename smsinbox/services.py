@@ -27,6 +27,7 @@ _ORG_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "messaging.messagemedia": ("view",),
     "messaging.messageevent": ("view",),
     "conversations.note": ("view",),
+    "conversations.conversationevent": ("view",),  # the activity log, read only in the conversation's page
     "conversations.cannedreply": ("view", "add", "change", "delete"),
     "smsinbox.webhookendpoint": ("view", "add", "change", "delete"),  # integrations
     "smsinbox.webhookdelivery": ("view",),

@@ -11,7 +11,7 @@ import smsinbox.db_triggers
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0011_labels'),
+        ('conversations', '0012_conversation_events'),
         ('smsinbox', '0015_phonenumber_recent_send_starts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

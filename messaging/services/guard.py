@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from conversations.models import Conversation
+from conversations.activity import activity_record
+from conversations.models import Conversation, ConversationEvent
 from conversations.payloads import user_name
 from messaging.models import Direction, Message
 from smsinbox.errors import ServiceError
@@ -121,4 +122,10 @@ def reply_rules_apply(*, conversation: Conversation, sender: User | None, take_o
         return False  # not a member (a superuser's send through admin tools): leave it as it is
     Conversation.objects.filter(pk=conversation.pk).update(assignee_id=wanted, updated_at=timezone.now())
     conversation.assignee_id = wanted
+    activity_record(
+        conversation=conversation,
+        kind=ConversationEvent.Kind.ASSIGNED,
+        actor_id=sender.pk,
+        data={"assignee_id": wanted, "assignee_name": user_name(sender)},
+    )
     return True

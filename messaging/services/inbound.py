@@ -171,7 +171,7 @@ def _apply_keyword(*, sms: IncomingMessage, contact: Contact, message: Message) 
             )
             logger.info("inbound %s opted contact %s out (%s)", sms.message_sid, contact.pk, keyword)
     elif intent == "START":
-        if contact_opt_in(contact=contact):
+        if contact_opt_in(contact=contact, keyword=keyword):
             MessageEvent.objects.create(
                 message=message, event_type=MessageEvent.Type.OPT_IN, payload={"keyword": keyword}
             )

@@ -151,7 +151,10 @@ def message_send(
         payload={"sent_by": sender.pk if sender else None, "segments": info.segments, "encoding": info.encoding},
     )
     conversation_touch(
-        conversation=conversation, preview=preview_for(body, has_media=bool(media_urls)), wake=False
+        conversation=conversation,
+        preview=preview_for(body, has_media=bool(media_urls)),
+        wake=False,
+        actor_id=sender.pk if sender else None,
     )  # staff's own text leaves a snooze as it is
     message_deliver_task.enqueue(message.pk)
 

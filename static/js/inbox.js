@@ -8,6 +8,7 @@ import { wireLabels } from "./labels.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
+import { wireActivity } from "./activity.js";
 import { wireSnooze } from "./snooze.js";
 import { createPresence } from "./presence.js";
 import { createNotifier, registerServiceWorker } from "./notify.js";
@@ -32,6 +33,7 @@ if (root && config) {
   const composer = wireComposer({ config, thread });
   const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
+  const activity = wireActivity({ config, thread, format });
   const labels = wireLabels({ config, list: document.getElementById("conversation-list"), onRow: (c) => list.upsert(c) });
   const snooze = wireSnooze({ config });
   const presence = createPresence({ config, list: document.getElementById("conversation-list"), line: document.getElementById("presence-line") });
@@ -49,6 +51,7 @@ if (root && config) {
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
       [config.events.noteCreated, (n) => notes.add(n)],
+      [config.events.activityCreated, (e) => activity.add(e)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
       [config.events.conversationWoken, (p) => snooze.woken(p)],
       [config.events.cannedReplyChanged, (p) => canned?.forget(p)],

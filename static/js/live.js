@@ -80,6 +80,7 @@ export function connectLive({ config, root, handlers, setStatus, onOpen = () => 
       data.conversations.reverse().forEach((row) => dispatch(config.events.conversationUpdated, row));
       data.messages.forEach((message) => dispatch(config.events.messageCreated, message));
       (data.notes || []).forEach((note) => dispatch(config.events.noteCreated, note));
+      (data.events || []).forEach((event) => dispatch(config.events.activityCreated, event));
       state.since = nextSince(data.now, live.resyncMarginMs);
     } catch (e) { /* the next reconnect tries again */ }
   }

@@ -270,7 +270,10 @@ def test_labelling_announces_the_rows_with_their_labels_and_label_changes_to_the
         with django_capture_on_commit_callbacks(execute=True):
             conversations_label(organization=org_a.organization, conversation_ids=[one.pk, two.pk], add=[vip.pk])
 
-    heard = collect_live_events(org_a.organization.pk, label_both, quiet=0.2)
+    everything = collect_live_events(org_a.organization.pk, label_both, quiet=0.2)
+    activity = [e for e in everything if e["type"] == events.Event.ACTIVITY_CREATED]  # conversations.activity
+    assert [(e["payload"]["event"], e["payload"]["data"]["labelName"]) for e in activity] == [("labelled", "VIP")] * 2
+    heard = [e for e in everything if e["type"] != events.Event.ACTIVITY_CREATED]
     assert [e["type"] for e in heard] == [events.Event.CONVERSATION_UPDATED] * 2
     assert {e["payload"]["id"] for e in heard} == {one.pk, two.pk}
     assert all(e["payload"]["labels"] == [{"id": vip.pk, "name": "VIP", "color": "purple"}] for e in heard)

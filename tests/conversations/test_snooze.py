@@ -199,13 +199,14 @@ def test_snooze_and_wake_are_announced_and_the_assignee_is_told(conversation_a, 
         groups,
         lambda: conversation_snooze(conversation=conversation_a, user=org_a.user, until=now + timedelta(hours=1)),
     )
-    assert [(g, f["type"]) for g, f in heard] == [(groups[0], "conversation.updated")]
-    payload = heard[0][1]["payload"]
+    assert [(g, f["type"]) for g, f in heard] == [(groups[0], "activity.created"), (groups[0], "conversation.updated")]
+    payload = heard[1][1]["payload"]
     assert (payload["status"], payload["snoozeUntilReply"]) == ("snoozed", False)
     assert datetime.fromisoformat(payload["snoozedUntil"]) == now + timedelta(hours=1)
 
     heard = listen(groups, lambda: conversations_wake_due(now=now + timedelta(hours=1)))
     assert sorted((g, f["type"]) for g, f in heard) == [
+        (groups[0], "activity.created"),
         (groups[0], "conversation.updated"),
         (groups[1], "conversation.woken"),
     ]
@@ -217,7 +218,7 @@ def test_snooze_and_wake_are_announced_and_the_assignee_is_told(conversation_a, 
         "reason": "time",
         "url": f"/c/{conversation_a.pk}/",
     }
-    updated = next(f["payload"] for g, f in heard if g == groups[0])
+    updated = next(f["payload"] for g, f in heard if f["type"] == "conversation.updated")
     assert (updated["status"], updated["snoozedUntil"]) == ("open", None)
 
 

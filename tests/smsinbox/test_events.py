@@ -121,6 +121,7 @@ def test_the_names_the_page_is_given_are_the_events():
         "presence_changed": "presence.changed",
         "notification_created": "notification.created",
         "conversation_removed": "conversation.removed",
+        "activity_created": "activity.created",
     }
     assert set(events.event_names().values()) == set(events.Event)
 

@@ -9,7 +9,8 @@ from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest
 
-from conversations.models import Contact, Conversation
+from conversations.activity import activity_text
+from conversations.models import Contact, Conversation, ConversationEvent
 from conversations.services import (
     UNSET,
     contact_create,
@@ -99,6 +100,25 @@ class MessageInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("sent_by")
 
 
+class ActivityInline(ReadOnlyInline):
+    """The conversation's stored activity (``conversations.activity``): read only, written by the services alone."""
+
+    model = ConversationEvent
+    formset = NewestMessagesFormSet  # the newest ones, however long the history
+    fields = ("created_at", "kind", "actor", "what")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name = "activity event"
+    verbose_name_plural = f"activity (newest {THREAD_INLINE_LIMIT})"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="What happened")
+    def what(self, obj: ConversationEvent) -> str:
+        return activity_text(obj)
+
+
 @admin.register(Conversation)
 class ConversationAdmin(PhoneSearchMixin, ServiceAdmin):
     """Status, assignee and sending number change through ``conversation_update``, so open inboxes hear it."""
@@ -114,7 +134,7 @@ class ConversationAdmin(PhoneSearchMixin, ServiceAdmin):
         "snoozed_until", "snooze_until_reply", "snoozed_by",  # snoozed from the inbox or the API (a wake condition)
     )  # fmt: skip
     fixed_after_creation = ("organization", "contact")
-    inlines = (MessageInline,)
+    inlines = (MessageInline, ActivityInline)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a conversation starts with a text, either way (or from the contact's page)

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from conversations.activity import ActivityPayload, activity_payload
 from conversations.payloads import user_name
 from conversations.selectors import contact_get_for_user
 from messaging.models import Message, MessageEvent
@@ -282,12 +283,19 @@ class MessageDetailSerializer(MessageSerializer):
         return {"events": MessageEventSerializer(instance.events.all(), many=True).data}
 
 
+# A stored change of the conversation in its thread (``conversations.activity``): assigned, closed, labelled…
+ActivitySerializer = shape_serializer(ActivityPayload, activity_payload)
+
+
 class ThreadItemSerializer(serializers.Serializer):
-    """One item of a thread: a message (``kind: "message"``) or a private note (``kind: "note"``)."""
+    """One item of a thread: a message (``kind: "message"``), a private note (``kind: "note"``) or an activity
+    event (``kind: "event"``)."""
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         if getattr(instance, "is_note", False):
             return NoteSerializer(instance).data
+        if getattr(instance, "is_event", False):
+            return ActivitySerializer(instance).data
         return MessageItemSerializer(instance).data
 
 
@@ -296,11 +304,12 @@ class ThreadPage(serializers.Serializer):
 
     results = PolymorphicProxySerializer(
         component_name="ThreadItem",
-        serializers={"message": MessageItemSerializer, "note": NoteSerializer},
+        serializers={"message": MessageItemSerializer, "note": NoteSerializer, "event": ActivitySerializer},
         resource_type_field_name="kind",
         many=True,
-        help_text="Messages and private notes in time order, oldest first (a message before a note of the same "
-        "moment). The first page holds the newest items; `nextCursor` loads the older ones before them.",
+        help_text="Messages, private notes and activity events (assigned, closed, labelled, snoozed, opted out…) in "
+        "time order, oldest first (a message before a note before an event of the same moment). The first page holds "
+        "the newest items; `nextCursor` loads the older ones before them.",
     )
     next_cursor = serializers.CharField(
         allow_null=True, help_text="Pass as `cursor` for the next page; `null` on the last page."
@@ -309,8 +318,8 @@ class ThreadPage(serializers.Serializer):
 
 
 class ConversationMessageListApi(APIView):
-    """A thread's messages and private notes (``kind``), oldest first on each page; the first page is the newest,
-    the next ones go back in time."""
+    """A thread's messages, private notes and activity events (``kind``), oldest first on each page; the first page
+    is the newest, the next ones go back in time."""
 
     FilterSerializer = PageQuerySerializer
     OutputSerializer = ThreadPage

@@ -41,6 +41,8 @@ def _field(hint: Any) -> serializers.Field:
         return shape_serializer(hint)(**kwargs)
     if get_origin(hint) is list and get_args(hint) == (str,):
         return serializers.ListField(child=serializers.CharField(), **kwargs)
+    if get_origin(hint) is dict:
+        return serializers.DictField(**kwargs)
     if meta.choices is not None:
         return serializers.ChoiceField(choices=meta.choices, allow_blank=meta.allow_blank, **kwargs)
     if meta.min_value is not None:

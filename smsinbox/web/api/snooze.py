@@ -87,5 +87,6 @@ class ConversationUnsnoozeApi(APIView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         conversation = conversation_or_404(request, pk)
-        conversation_unsnooze(conversation=conversation)  # the instance is the row as it now is
+        # the instance is the row as it now is
+        conversation_unsnooze(conversation=conversation, by_user_id=request.user.pk)
         return Response(self.OutputSerializer(conversation).data)

@@ -23,9 +23,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from conversations.models import Conversation
+from conversations.activity import activity_payload
+from conversations.models import CONTACT_NOTES_MAX_LENGTH, Conversation
 from conversations.payloads import conversation_payload, note_payload, opt_out_reason
-from conversations.selectors import SEARCH_MAX_LENGTH, conversation_get_for_user, conversation_page, note_list
+from conversations.selectors import (
+    SEARCH_MAX_LENGTH,
+    activity_list,
+    contact_profile,
+    conversation_get_for_user,
+    conversation_page,
+    label_list,
+    note_list,
+)
 from conversations.services import (
     conversation_assign,
     conversation_mark_read,
@@ -217,7 +226,9 @@ def _template_data() -> dict[str, SimpleNamespace]:
         failed=True,
         retryable=True,
     )
-    return {"row": row, "message": message, "note": note_template_data()}
+    # An activity row (templates/inbox/_event.html): the page writes its sentence (static/js/activity.js).
+    event = SimpleNamespace(pk=0, is_event=True, created_at=now, sentence=("{text}", None, ""))
+    return {"row": row, "message": message, "note": note_template_data(), "event": event}
 
 
 def _conversation_or_404(request: HttpRequest, conversation_id: int) -> Conversation:
@@ -302,6 +313,10 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
             else []
         ),
         "opt_out_reason": opt_out_reason(conversation.contact) if conversation else "",
+        # The contact panel (templates/inbox/_contact_panel.html; saved by pages/profile.py).
+        "profile": contact_profile(conversation=conversation) if conversation else None,
+        "all_labels": label_list(organization=organization) if conversation else [],
+        "max_contact_notes": CONTACT_NOTES_MAX_LENGTH,
         "max_body": MAX_BODY_CHARACTERS,
         "max_media": MAX_MEDIA,
         "time_zone_name": timezone.get_current_timezone_name(),
@@ -309,7 +324,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "idempotency_key": (nojs_draft or {}).get("idempotency_key") or uuid.uuid4().hex,
         "nojs_draft": nojs_draft,
         # The newest message the page shows: the no-JavaScript form's send guard (``send``).
-        "last_seen_message_id": max((i.pk for i in thread.items if not getattr(i, "is_note", False)), default=0)
+        "last_seen_message_id": max((i.pk for i in thread.items if isinstance(i, Message)), default=0)
         if thread
         else 0,
         "inbox_config": inbox_config(
@@ -367,7 +382,9 @@ def mark_unread(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def set_status(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation_or_404(request, conversation_id)
     try:
-        conversation_set_status(conversation=conversation, status=request.POST.get("status", ""))
+        conversation_set_status(
+            conversation=conversation, status=request.POST.get("status", ""), by_user_id=request.user.pk
+        )
     except ServiceError as exc:
         return _answer(request, conversation, exc)
     return _answer(request, conversation)
@@ -441,7 +458,7 @@ def switch_organization(request: HttpRequest) -> HttpResponse:
 def sync(request: HttpRequest) -> JsonResponse:
     """What changed since ``since``: the page calls this after a dropped websocket, so nothing is missed.
 
-    Rows, messages and notes in the shapes (and casing) of the live events they stand in for.
+    Rows, messages, notes and activity events in the shapes (and casing) of the live events they stand in for.
     """
     organization = current_organization(request)
     try:
@@ -451,10 +468,12 @@ def sync(request: HttpRequest) -> JsonResponse:
     except (ValueError, OverflowError):
         return JsonResponse({"error": "since must be an ISO 8601 time."}, status=400)
     if organization is None:
-        return JsonResponse({"conversations": [], "messages": [], "notes": [], "now": timezone.now().isoformat()})
+        return JsonResponse(
+            {"conversations": [], "messages": [], "notes": [], "events": [], "now": timezone.now().isoformat()}
+        )
     now = timezone.now()
     conversations = conversations_changed_since(organization=organization, since=since)
-    messages, notes = [], []
+    messages, notes, activity = [], [], []
     wanted = ascii_int(request.GET.get("conversation", ""))
     if wanted is not None:
         open_conversation = conversation_get_for_user(user=request.user, conversation_id=wanted)
@@ -468,6 +487,8 @@ def sync(request: HttpRequest) -> JsonResponse:
             ]
             written = note_list(conversation=open_conversation).filter(created_at__gte=since)
             notes = [note_payload(n) for n in written[:500]]
+            happened = activity_list(conversation=open_conversation).filter(created_at__gte=since)
+            activity = [activity_payload(e) for e in happened[:500]]
     return JsonResponse(
         camelize(
             {
@@ -477,6 +498,7 @@ def sync(request: HttpRequest) -> JsonResponse:
                 ],
                 "messages": messages,
                 "notes": notes,  # note.created payloads: the open thread's notes written since
+                "events": activity,  # activity.created payloads: the open thread's activity since
                 "now": now.isoformat(),
             }
         )

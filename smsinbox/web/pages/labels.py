@@ -190,6 +190,7 @@ def apply(request: HttpRequest) -> HttpResponse:
             conversation_ids=ids,
             add=[label_id] if action == "add" else [],
             remove=[label_id] if action == "remove" else [],
+            by_user_id=request.user.pk,
         )
     except ServiceError as exc:
         if _wants_json(request):
@@ -214,7 +215,7 @@ def conversation_labels(request: HttpRequest, conversation_id: int) -> HttpRespo
     try:
         if ids is None:
             raise ServiceError("Choose labels of this organization.", field="labels")
-        conversation_update(conversation=conversation, label_ids=ids)
+        conversation_update(conversation=conversation, label_ids=ids, by_user_id=request.user.pk)
     except ServiceError as exc:
         if _wants_json(request):
             return JsonResponse({"error": exc.message}, status=400)

@@ -53,5 +53,5 @@ def snooze(request: HttpRequest, conversation_id: int) -> HttpResponse:
 @require_POST
 def unsnooze(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation_or_404(request, conversation_id)
-    conversation_unsnooze(conversation=conversation)
+    conversation_unsnooze(conversation=conversation, by_user_id=request.user.pk)
     return _answer(request, conversation)

@@ -77,6 +77,7 @@ PAGES = {
     "inbox-unsnooze",
     "inbox-send",
     "inbox-note",
+    "inbox-contact",  # the thread's contact panel (pages/profile.py)
     "inbox-transcript",
     "inbox-sync",
     "canned-replies",

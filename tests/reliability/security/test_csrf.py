@@ -184,6 +184,11 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             {"label": vip().pk},
             lambda c: conversation_now().labels.filter(pk=vip().pk).exists(),
         ),
+        "inbox-contact": Form(
+            f"/c/{conversation.pk}/contact/",
+            {"first_name": "Csrfprobe", "last_name": "", "notes": "csrf-probe-notes"},
+            lambda c: Contact.objects.get(pk=contact.pk).notes == "csrf-probe-notes",
+        ),
         "contact-labels": Form(
             f"/contacts/{contact.pk}/labels/",
             {"label": vip().pk},
@@ -298,6 +303,7 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "labels",
         "labels-apply",
         "inbox-labels",
+        "inbox-contact",
         "contact-labels",
         "views-create",
         "views-delete",

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from conversations.models import ConversationEvent
 from conversations.services import contact_create, note_create
 from messaging.models import Message
 from messaging.payloads import message_payload
@@ -35,8 +36,9 @@ def thread_path(tenant) -> str:
 def test_a_thread_lists_oldest_first_with_media(api, tenant):
     body = api.get(thread_path(tenant)).json()
     assert (body["nextCursor"], body["next"]) == (None, None)
-    inbound, outbound = body["results"]
+    inbound, assigned, outbound = body["results"]
     assert (inbound["id"], outbound["id"]) == (tenant.inbound.pk, tenant.outbound.pk)
+    assert (assigned["kind"], assigned["event"]) == ("event", "assigned")  # the reply assigned it to its sender
     assert (inbound["direction"], inbound["body"], inbound["status"], inbound["numMedia"]) == (
         "in",
         "Is my order ready?",
@@ -57,13 +59,23 @@ def test_a_thread_lists_oldest_first_with_media(api, tenant):
 def test_thread_pages_start_with_the_newest_and_go_back_in_time(api, tenant):
     for i in range(5):
         message_send(organization=tenant.organization, sender=tenant.user, contact=tenant.contact, body=f"#{i}")
-    everything = list(Message.objects.filter(conversation=tenant.conversation).order_by("created_at", "id"))
+    # the messages and the one activity event (the first reply assigned the thread), in time order
+    everything = sorted(
+        [(m.created_at, 0, "message", m.pk) for m in Message.objects.filter(conversation=tenant.conversation)]
+        + [(e.created_at, 2, "event", e.pk) for e in ConversationEvent.objects.filter(conversation=tenant.conversation)]
+    )
+    everything = [(kind, pk) for _, _, kind, pk in everything]
+    assert len(everything) == 8
+
+    def items(page: dict) -> list[tuple[str, int]]:
+        return [(m["kind"], m["id"]) for m in page["results"]]
+
     first = api.get(f"{thread_path(tenant)}?limit=3").json()
-    assert [m["id"] for m in first["results"]] == [m.pk for m in everything[-3:]]  # newest three, oldest first
+    assert items(first) == everything[-3:]  # newest three, oldest first
     second = api.get(first["next"]).json()
-    assert [m["id"] for m in second["results"]] == [m.pk for m in everything[-6:-3]]
+    assert items(second) == everything[-6:-3]
     third = api.get(f"{thread_path(tenant)}?limit=3&cursor={second['nextCursor']}").json()
-    assert [m["id"] for m in third["results"]] == [everything[0].pk]
+    assert items(third) == everything[:2]
     assert third["nextCursor"] is None
 
 
@@ -153,8 +165,9 @@ def test_thread_list_queries_do_not_grow_with_messages_or_media(api, tenant, org
         )
         note_create(conversation=tenant.conversation, author=tenant.user, body=f"note {i} @{tenant.user.username}")
     assert Message.objects.filter(conversation=tenant.conversation).count() == 32
-    # token, memberships, conversation, its labels, the page's messages, their media, its notes, their mentions
-    assert count() == few <= 8
+    # token, memberships, conversation, its labels, the page's messages, their media, its notes, their mentions,
+    # its activity events
+    assert count() == few <= 9
 
 
 def test_message_detail_queries_do_not_grow_with_events(api, tenant):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from conversations.models import Conversation, Note
+from conversations.models import Conversation, ConversationEvent, Note
 from conversations.services import note_create
 from messaging.models import Message
 from messaging.selectors import thread_page
@@ -95,19 +95,21 @@ def test_the_thread_listing_mixes_messages_and_notes_in_time_order_with_their_ki
         organization=tenant.organization, sender=tenant.user, contact=tenant.contact, body="after"
     ).message
     items = api.get(f"/api/conversations/{tenant.conversation.pk}/messages/").json()["results"]
+    assigned = ConversationEvent.objects.get()  # the first reply assigned the thread to its sender (reply rules)
     assert [(i["kind"], i["id"]) for i in items] == [
         ("message", tenant.inbound.pk),
+        ("event", assigned.pk),
         ("message", tenant.outbound.pk),
         ("note", note.pk),
         ("message", reply.pk),
     ]
-    assert items[2]["body"] == "between"
-    assert "direction" not in items[2]
+    assert items[3]["body"] == "between"
+    assert "direction" not in items[3]
     assert items[0]["direction"] == "in"
 
 
 def test_merged_pages_cover_every_item_once_even_at_equal_times(api, tenant):
-    """Keyset over two tables: items of one moment (a message and notes) are never lost or repeated."""
+    """Keyset over three tables: items of one moment (a message, notes, an event) are never lost or repeated."""
     moment = Message.objects.get(pk=tenant.outbound.pk).created_at
     notes = [note_create(conversation=tenant.conversation, author=tenant.user, body=f"n{i}") for i in range(4)]
     Note.objects.filter(pk__in=[notes[0].pk, notes[1].pk]).update(created_at=moment)  # the same moment as a message
@@ -116,8 +118,9 @@ def test_merged_pages_cover_every_item_once_even_at_equal_times(api, tenant):
         message_send(organization=tenant.organization, sender=tenant.user, contact=tenant.contact, body=f"m{i}")
     expected = sorted(
         [("message", m.pk, m.created_at) for m in Message.objects.filter(conversation=tenant.conversation)]
-        + [("note", n.pk, n.created_at) for n in Note.objects.filter(conversation=tenant.conversation)],
-        key=lambda item: (item[2], item[0] == "note", item[1]),
+        + [("note", n.pk, n.created_at) for n in Note.objects.filter(conversation=tenant.conversation)]
+        + [("event", e.pk, e.created_at) for e in ConversationEvent.objects.filter(conversation=tenant.conversation)],
+        key=lambda item: (item[2], ["message", "note", "event"].index(item[0]), item[1]),
     )
     for limit in (1, 2, 3, 4):
         seen: list[tuple[str, int]] = []
@@ -135,7 +138,7 @@ def test_old_message_cursors_still_page_the_thread(tenant):
     first = thread_page(conversation=tenant.conversation, limit=2)
     assert "_n" not in first.next_cursor  # a message's position, written as keyset_encode always wrote it
     rest = thread_page(conversation=tenant.conversation, before=first.next_cursor, limit=10)
-    assert len(first.items) + len(rest.items) == 5
+    assert len(first.items) + len(rest.items) == 5 + ConversationEvent.objects.count()  # (the reply assigned it)
 
 
 def test_the_conversation_list_filters_by_mentions_of_me(api, tenant, org_a):
