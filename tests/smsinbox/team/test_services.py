@@ -52,8 +52,10 @@ def test_accepting_creates_the_account_and_membership_once(org_a):
     _, token = invite(org_a, role="admin")
     membership = invite_accept(token=token, username="dana", password="a-long-Passphrase-9")
     dana = User.objects.get(username="dana")
-    assert membership.user == dana and membership.role == Membership.Role.ADMIN
-    assert dana.email == "dana@example.com" and dana.check_password("a-long-Passphrase-9")
+    assert membership.user == dana
+    assert membership.role == Membership.Role.ADMIN
+    assert dana.email == "dana@example.com"
+    assert dana.check_password("a-long-Passphrase-9")
     assert dana.is_staff  # admins manage their organization in Django admin too
     assert Invite.objects.get().accepted_by == dana
     with pytest.raises(ServiceError, match="already used"):
@@ -62,7 +64,8 @@ def test_accepting_creates_the_account_and_membership_once(org_a):
 
 
 @pytest.mark.parametrize(
-    ("password", "message"), [("short", "too short"), ("password123", "too common"), ("12345678901", "entirely numeric")]
+    ("password", "message"),
+    [("short", "too short"), ("password123", "too common"), ("12345678901", "entirely numeric")],
 )
 def test_a_weak_password_is_refused_by_djangos_validators_and_nothing_is_written(org_a, password, message):
     _, token = invite(org_a)
@@ -88,7 +91,8 @@ def test_an_existing_account_must_sign_in_and_then_joins_with_itself(org_a, org_
     with pytest.raises(ServiceError, match="log in with it"):
         invite_accept(token=token, username="bob2", password="a-long-Passphrase-9")
     membership = invite_accept(token=token, user=org_b.user)
-    assert membership.organization == org_a.organization and membership.user == org_b.user
+    assert membership.organization == org_a.organization
+    assert membership.user == org_b.user
     assert Membership.objects.filter(user=org_b.user).count() == 2
 
 
@@ -109,7 +113,8 @@ def test_resending_kills_the_old_link(org_a):
     created, old = invite(org_a)
     invite_resend(invite=created, actor=org_a.user, link_base=BASE)
     new = token_of(mail.outbox[-1])
-    assert new != old and invite_find(token=old) is None
+    assert new != old
+    assert invite_find(token=old) is None
     assert invite_accept(token=new, username="dana", password="a-long-Passphrase-9").user.username == "dana"
 
 
