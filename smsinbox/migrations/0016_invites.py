@@ -7,31 +7,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('smsinbox', '0015_phonenumber_recent_send_starts'),
+        ("smsinbox", "0015_phonenumber_recent_send_starts"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Invite',
+            name="Invite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(help_text='Stored in lowercase.', max_length=254)),
-                ('role', models.CharField(choices=[('admin', 'Admin'), ('agent', 'Agent')], default='agent', max_length=10)),
-                ('token_hash', models.CharField(editable=False, help_text="SHA-256 (hex) of the link's token.", max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now, help_text='When the current link was sent.')),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invites_accepted', to=settings.AUTH_USER_MODEL)),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invites_sent', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invites', to='smsinbox.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(help_text="Stored in lowercase.", max_length=254)),
+                (
+                    "role",
+                    models.CharField(choices=[("admin", "Admin"), ("agent", "Agent")], default="agent", max_length=10),
+                ),
+                (
+                    "token_hash",
+                    models.CharField(editable=False, help_text="SHA-256 (hex) of the link's token.", max_length=64),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "sent_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, help_text="When the current link was sent."
+                    ),
+                ),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invites_accepted",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invites_sent",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invites", to="smsinbox.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('token_hash',), name='invite_unique_token_hash'), models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), fields=('organization', 'email'), name='invite_one_pending_per_email'), models.CheckConstraint(condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True), _connector='OR'), name='invite_accepted_or_revoked'), models.CheckConstraint(condition=models.Q(('role__in', ['admin', 'agent'])), name='invite_role_valid')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("token_hash",), name="invite_unique_token_hash"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("accepted_at__isnull", True), ("revoked_at__isnull", True)),
+                        fields=("organization", "email"),
+                        name="invite_one_pending_per_email",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("accepted_at__isnull", True), ("revoked_at__isnull", True), _connector="OR"
+                        ),
+                        name="invite_accepted_or_revoked",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("role__in", ["admin", "agent"])), name="invite_role_valid"
+                    ),
+                ],
             },
         ),
     ]

@@ -31,9 +31,14 @@ def is_organization_admin(*, user: AbstractBaseUser | AnonymousUser, organizatio
     ).exists()
 
 
+def admins_only_message(what: str) -> str:
+    """How every face says that only admins ``what`` (for example "manage labels")."""
+    return f"Only the organization's admins {what}. Ask one of them."
+
+
 def organization_admin_require(
     *, user: AbstractBaseUser | AnonymousUser, organization_id: int, what: str = "do this"
 ) -> None:
     """Refuse (``ServiceError``, code ``forbidden``) unless ``user`` administers the organization."""
     if not is_organization_admin(user=user, organization_id=organization_id):
-        raise ServiceError(f"Only the organization's admins {what}. Ask one of them.", code=FORBIDDEN)
+        raise ServiceError(admins_only_message(what), code=FORBIDDEN)
