@@ -77,8 +77,8 @@ def test_an_admin_invites_a_colleague_who_signs_up_and_is_signed_out_when_deacti
 
     # The admin sees them and deactivates them.
     admin.reload()
-    row = admin.locator("table.members tr").filter(has_text=name)
-    expect(row).to_contain_text("Agent")
+    row = admin.locator("table.members tr").filter(has=admin.locator("td[data-label=Member] strong", has_text=name))
+    expect(row.get_by_label(f"Role of {name}")).to_have_value("agent")
     row.locator("summary").click()
     started = time.monotonic()
     row.get_by_role("button", name=f"Deactivate {name}").click()
@@ -91,9 +91,10 @@ def test_an_admin_invites_a_colleague_who_signs_up_and_is_signed_out_when_deacti
     colleague.screenshot(path=str(SHOTS / "signed-out-375.png"))
 
     # The link works once.
-    used = new_tab(width=375, height=812).page
-    used.goto(link)
-    expect(used.get_by_role("alert")).to_contain_text("already used")
+    used_tab = new_tab(width=375, height=812)
+    used_tab.page.goto(link)
+    expect(used_tab.page.get_by_role("alert")).to_contain_text("already used")
+    used_tab.console_errors[:] = [e for e in used_tab.console_errors if "410" not in e]  # Chromium logs the 410
 
     # The Team page on a phone.
     phone = new_tab(width=375, height=812).page
