@@ -222,7 +222,8 @@ def invite_accept(
     """Use an invitation: make ``user`` (signed in) a member, or create an account named ``username`` with
     ``password`` (Django's password validators) for the invited address; all or nothing.
 
-    A new account is refused when the invited address already belongs to an account: its owner signs in first.
+    A new account is refused when the invited address already belongs to an account: its owner signs in first
+    (and only that account may then join with the link).
     """
     found = invite_find(token=token)
     problem = invite_problem(found)
@@ -241,6 +242,11 @@ def invite_accept(
         member = _new_user(invite=invite, username=username, password=password)
     else:
         member = User.objects.get(pk=user.pk)
+        if User.objects.filter(email__iexact=invite.email).exclude(pk=member.pk).exists():
+            raise ServiceError(
+                f"This invitation is for the account of {invite.email}: log out, then log in with that one.",
+                code="another_account",
+            )
         if Membership.objects.filter(organization_id=invite.organization_id, user=member).exists():
             raise ServiceError(f"You are already a member of {invite.organization.name}.", code="duplicate")
     try:

@@ -180,3 +180,13 @@ def test_an_unknown_role_is_refused(org_a):
     carol = membership_create(organization=org_a.organization, user=User.objects.create_user("carol"))
     with pytest.raises(ServiceError, match="role must be"):
         membership_role_change(membership=carol, actor=org_a.user, role="owner")
+
+
+def test_a_link_for_an_existing_account_cannot_be_used_by_another_signed_in_account(org_a, org_b):
+    User.objects.filter(pk=org_b.user.pk).update(email="bob@example.com")
+    _, token = invite(org_a, email="bob@example.com")
+    stranger = User.objects.create_user("mallory", email="mallory@example.com")
+    with pytest.raises(ServiceError, match="log in with that one"):
+        invite_accept(token=token, user=stranger)
+    assert not Membership.objects.filter(user=stranger).exists()
+    assert Invite.objects.get().is_pending
