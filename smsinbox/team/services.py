@@ -74,7 +74,8 @@ def admins_lock(*, organization_id: int) -> list[Membership]:
 
 
 def last_admin_refuse(*, membership: Membership) -> None:
-    """Refuse taking ``membership`` out of the admins when it is the last active one (call under ``admins_lock``)."""
+    """Refuse taking ``membership`` out of the admins when it is the last active one; takes ``admins_lock`` first
+    (held until the caller's transaction ends, so the change the caller then makes is counted by the next one)."""
     admins = admins_lock(organization_id=membership.organization_id)
     if [m.pk for m in admins] == [membership.pk]:
         raise ServiceError(
