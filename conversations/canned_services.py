@@ -26,17 +26,9 @@ from conversations.models import (
 from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
+from smsinbox.team.roles import is_organization_admin
 
 _UNSET: Any = object()
-
-
-def is_organization_admin(*, user: AbstractBaseUser, organization_id: int) -> bool:
-    """An admin of the organization (its membership's role), or a superuser."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    return Membership.objects.filter(
-        user_id=user.pk, organization_id=organization_id, role=Membership.Role.ADMIN
-    ).exists()
 
 
 def may_manage_canned(*, user: AbstractBaseUser, reply: CannedReply) -> bool:

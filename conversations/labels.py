@@ -26,6 +26,7 @@ from conversations.services import conversation_announce
 from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
+from smsinbox.team.roles import organization_admin_require
 
 
 def _clean_name(name: str, *, what: str, limit: int) -> str:
@@ -51,6 +52,14 @@ def _duplicate(organization_id: int, name: str, exclude: int | None = None) -> S
     return ServiceError(f"A label named “{name}” already exists{named}.", code="duplicate", field="name")
 
 
+LABELS_ADMIN_ACTION = "create, rename or delete labels"  # what only admins do with labels (smsinbox.team.roles)
+
+
+def _admins_only(actor: AbstractBaseUser | None, organization_id: int) -> None:
+    if actor is not None:
+        organization_admin_require(user=actor, organization_id=organization_id, what=LABELS_ADMIN_ACTION)
+
+
 def _announce(label: Label, *, deleted: bool = False, pk: int | None = None) -> None:
     events.publish_on_commit(
         organization_id=label.organization_id,
@@ -60,8 +69,15 @@ def _announce(label: Label, *, deleted: bool = False, pk: int | None = None) -> 
 
 
 @transaction.atomic
-def label_create(*, organization: Organization, name: str, color: str = "gray") -> Label:
-    """Create a label; every open inbox of the organization hears ``label.changed``."""
+def label_create(
+    *, organization: Organization, name: str, color: str = "gray", actor: AbstractBaseUser | None = None
+) -> Label:
+    """Create a label; every open inbox of the organization hears ``label.changed``.
+
+    ``actor``: who asks (every page, API and admin passes it): the organization's admins only
+    (``smsinbox.team.roles``); ``None`` is the system itself (fixtures, imports).
+    """
+    _admins_only(actor, organization.pk)
     text = _clean_name(name, what="label", limit=LABEL_NAME_MAX_LENGTH)
     try:
         with transaction.atomic():
@@ -73,8 +89,12 @@ def label_create(*, organization: Organization, name: str, color: str = "gray") 
 
 
 @transaction.atomic
-def label_update(*, label: Label, name: str | None = None, color: str | None = None) -> Label:
-    """Rename or recolour a label; open inboxes re-render it wherever it shows (``label.changed``)."""
+def label_update(
+    *, label: Label, name: str | None = None, color: str | None = None, actor: AbstractBaseUser | None = None
+) -> Label:
+    """Rename or recolour a label (the organization's admins: see ``label_create``); open inboxes re-render it
+    wherever it shows (``label.changed``)."""
+    _admins_only(actor, label.organization_id)
     if name is not None:
         label.name = _clean_name(name, what="label", limit=LABEL_NAME_MAX_LENGTH)
     if color is not None:
@@ -89,8 +109,10 @@ def label_update(*, label: Label, name: str | None = None, color: str | None = N
 
 
 @transaction.atomic
-def label_delete(*, label: Label) -> None:
-    """Delete a label: it leaves every conversation and contact, and the saved views that filter by it go."""
+def label_delete(*, label: Label, actor: AbstractBaseUser | None = None) -> None:
+    """Delete a label (the organization's admins: see ``label_create``): it leaves every conversation and
+    contact, and the saved views that filter by it go."""
+    _admins_only(actor, label.organization_id)
     pk = label.pk
     label.delete()
     _announce(label, deleted=True, pk=pk)

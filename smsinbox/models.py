@@ -218,3 +218,4 @@ from smsinbox.integrations.models import (  # noqa: E402, F401
     WebhookEvent,
 )
 from smsinbox.notifications.models import NotificationSettings, PushSubscription  # noqa: E402, F401
+from smsinbox.team.models import Invite  # noqa: E402, F401

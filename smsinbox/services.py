@@ -13,6 +13,7 @@ from django.db.models import RestrictedError
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from smsinbox.phones import InvalidPhoneNumber, phone_region_clean, to_e164
+from smsinbox.team.services import last_admin_refuse
 
 ORG_ADMINS_GROUP = "Organization admins"
 
@@ -287,7 +288,9 @@ def membership_create(*, organization: Organization, user: User, role: str = Mem
 
 @transaction.atomic
 def membership_update(*, membership: Membership, role: str) -> Membership:
-    """Change a member's role."""
+    """Change a member's role (Django admin's write); the last admin stays one (``smsinbox.team.services``)."""
+    if role in Membership.Role.values and role != Membership.Role.ADMIN:  # another value: refused on its field
+        last_admin_refuse(membership=membership)
     membership.role = role
     _saved(membership, taken=f"{membership.user} is already a member of {membership.organization}.", field="user")
     return membership
@@ -295,5 +298,7 @@ def membership_update(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def membership_delete(*, membership: Membership) -> None:
-    """Remove a member from an organization (the user stays)."""
+    """Remove a member from an organization (the user stays); never its last admin. The Team page's
+    deactivation (``conversations.team.member_deactivate``) also releases their conversations."""
+    last_admin_refuse(membership=membership)
     membership.delete()

@@ -323,6 +323,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# --- Email (invitations, password reset) -------------------------------------------------
+# Console (printed in the server's log) unless EMAIL_HOST names an SMTP server; EMAIL_BACKEND overrides both.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smsinbox <no-reply@localhost>")
+# How long an invitation's link works (days); password reset links: PASSWORD_RESET_TIMEOUT (Django's, 3 days).
+INVITE_VALID_DAYS = env_int("INVITE_VALID_DAYS", 7)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # storage; each user sees their own zone (User.time_zone)
 USE_I18N = True

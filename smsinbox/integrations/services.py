@@ -19,19 +19,10 @@ from smsinbox.integrations import http, signing
 from smsinbox.integrations.catalog import TEST_EVENT, Scope, WebhookEventType
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from smsinbox.integrations.outbox import deliveries_create, enqueue_delivery
-from smsinbox.models import Membership, Organization
+from smsinbox.models import Organization
+from smsinbox.team.roles import is_organization_admin
 
 KEY_PREFIX = "smsk_"
-
-
-def is_organization_admin(*, user: AbstractBaseUser, organization_id: int) -> bool:
-    """Whether ``user`` administers the organization (its ``admin`` members, or a superuser; the team feature
-    may widen this)."""
-    if getattr(user, "is_superuser", False) and user.is_active:
-        return True
-    return Membership.objects.filter(
-        user_id=user.pk, organization_id=organization_id, role=Membership.Role.ADMIN, user__is_active=True
-    ).exists()
 
 
 def _require_admin(actor: AbstractBaseUser, organization_id: int) -> None:

@@ -16,6 +16,7 @@ from smsinbox.web.pages import (
     pwa,
     session,
     snooze,
+    team,
 )
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
@@ -59,6 +60,12 @@ urlpatterns = [
     path("canned-replies/<id:reply_id>/", canned.canned_reply_edit, name="canned-reply-edit"),
     path("canned-replies/<id:reply_id>/delete/", canned.canned_reply_remove, name="canned-reply-delete"),
     path("media/<id:message_id>/<id:position>/", message_media, name="message-media"),
+    path("team/", team.team, name="team"),
+    path("team/invites/<id:invite_id>/resend/", team.invite_action, {"action": "resend"}, name="team-invite-resend"),
+    path("team/invites/<id:invite_id>/revoke/", team.invite_action, {"action": "revoke"}, name="team-invite-revoke"),
+    path("team/members/<id:member_id>/role/", team.member_role, name="team-member-role"),
+    path("team/members/<id:member_id>/deactivate/", team.member_deactivate_view, name="team-member-deactivate"),
+    path("invite/<str:token>/", team.invite_accept_view, name="invite-accept"),
     path("settings/", account.account_settings, name="account-settings"),
     path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),
     path("settings/push/unsubscribe/", account.push_unsubscribe, name="push-unsubscribe"),

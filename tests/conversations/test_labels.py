@@ -290,3 +290,22 @@ def test_labelling_announces_the_rows_with_their_labels_and_label_changes_to_the
         (events.Event.LABEL_CHANGED, "Gold", True),
     ]
     assert heard[1]["payload"]["id"] == vip.pk
+
+
+def test_only_the_organizations_admins_create_rename_or_delete_labels(org_a, org_b):
+    from smsinbox.models import User
+    from smsinbox.services import membership_create
+
+    agent = User.objects.create_user("carol")
+    membership_create(organization=org_a.organization, user=agent)
+    vip = label_create(organization=org_a.organization, name="VIP", actor=org_a.user)
+    for actor in (agent, org_b.user):  # an agent; an admin of another organization
+        for call in (
+            lambda a=actor: label_create(organization=org_a.organization, name="Mine", actor=a),
+            lambda a=actor: label_update(label=vip, name="Gold", actor=a),
+            lambda a=actor: label_delete(label=vip, actor=a),
+        ):
+            with pytest.raises(ServiceError) as caught:
+                call()
+            assert caught.value.code == "forbidden"
+    assert list(Label.objects.values_list("name", flat=True)) == ["VIP"]

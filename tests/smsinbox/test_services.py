@@ -121,3 +121,14 @@ def test_memberships_are_unique_and_have_a_known_role(db):
         membership_update(membership=Membership.objects.get(), role="owner")
     assert refused.value.field == "role"
     assert Membership.objects.get().role == "admin"
+
+
+def test_django_admins_membership_writes_keep_the_last_admin(org_a):
+    from smsinbox.services import membership_delete
+
+    own = Membership.objects.get()
+    with pytest.raises(ServiceError, match="at least one admin"):
+        membership_update(membership=own, role="agent")
+    with pytest.raises(ServiceError, match="at least one admin"):
+        membership_delete(membership=own)
+    assert Membership.objects.get().role == "admin"

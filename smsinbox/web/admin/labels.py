@@ -32,10 +32,12 @@ class LabelAdmin(ServiceAdmin):
     fields = ("organization", "name", "color")
 
     def create(self, request: HttpRequest, values: dict[str, Any]) -> Label:
-        return label_create(organization=values["organization"], name=values["name"], color=values["color"])
+        return label_create(
+            organization=values["organization"], name=values["name"], color=values["color"], actor=request.user
+        )
 
     def update(self, request: HttpRequest, obj: Label, changes: dict[str, Any]) -> Label:
-        return label_update(label=obj, name=changes.get("name"), color=changes.get("color"))
+        return label_update(label=obj, name=changes.get("name"), color=changes.get("color"), actor=request.user)
 
     def delete(self, request: HttpRequest, obj: Label) -> None:
-        label_delete(label=obj)
+        label_delete(label=obj, actor=request.user)

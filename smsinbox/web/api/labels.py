@@ -70,7 +70,8 @@ class LabelListApi(APIView):
 
 
 class LabelCreateApi(APIView):
-    """Create a label: a name unique in the organization (whatever its case) and a colour of the palette."""
+    """Create a label: a name unique in the organization (whatever its case) and a colour of the palette.
+    The organization's admins only (an agent: 403, `forbidden`)."""
 
     class InputSerializer(serializers.Serializer):
         name = StrictCharField(max_length=LABEL_NAME_MAX_LENGTH, allow_blank=True)
@@ -95,12 +96,13 @@ class LabelCreateApi(APIView):
             organization=organization_for_request(request, values["organization_id"]),
             name=values["name"],
             color=values["color"],
+            actor=request.user,
         )
         return Response(LabelSerializer(label).data, status=status.HTTP_201_CREATED)
 
 
 class LabelUpdateApi(APIView):
-    """Rename or recolour a label; open inboxes re-render it at once."""
+    """Rename or recolour a label; open inboxes re-render it at once. Admins only (an agent: 403)."""
 
     class InputSerializer(serializers.Serializer):
         name = StrictCharField(max_length=LABEL_NAME_MAX_LENGTH, required=False, allow_blank=True)
@@ -118,16 +120,18 @@ class LabelUpdateApi(APIView):
         label = found_or_404(label_get_for_user(user=request.user, label_id=pk), "Label")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        label = label_update(label=label, **data.validated_data)
+        label = label_update(label=label, actor=request.user, **data.validated_data)
         return Response(LabelSerializer(label).data)
 
 
 class LabelDeleteApi(APIView):
-    """Delete a label: it leaves every conversation and contact; views filtering by it go too."""
+    """Delete a label: it leaves every conversation and contact; views filtering by it go too. Admins only."""
 
     @destroy_schema(operation_id="labels_destroy", tags=LABELS, what="label")
     def delete(self, request: Request, pk: int) -> Response:
-        label_delete(label=found_or_404(label_get_for_user(user=request.user, label_id=pk), "Label"))
+        label_delete(
+            label=found_or_404(label_get_for_user(user=request.user, label_id=pk), "Label"), actor=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

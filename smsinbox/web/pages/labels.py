@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from conversations.labels import (
+    LABELS_ADMIN_ACTION,
     conversations_label,
     label_create,
     label_delete,
@@ -42,6 +43,8 @@ from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
+from smsinbox.team.roles import FORBIDDEN, admins_only_message, is_organization_admin
+from smsinbox.team.selectors import organization_admin_names
 from smsinbox.tenancy import current_organization
 from smsinbox.web.pages import found_or_404
 
@@ -139,6 +142,8 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
 def manage(request: HttpRequest) -> HttpResponse:
     """The organization's labels: create, rename, recolour, delete."""
     organization = _organization(request)
+    if request.method == "POST" and not is_organization_admin(user=request.user, organization_id=organization.pk):
+        return _manage_page(request, organization, status=403, refused=admins_only_message(LABELS_ADMIN_ACTION))
     if request.method == "POST":
         action = request.POST.get("action", "")
         label_id = ascii_int(request.POST.get("label", ""))
@@ -148,6 +153,7 @@ def manage(request: HttpRequest) -> HttpResponse:
                     organization=organization,
                     name=request.POST.get("name", ""),
                     color=request.POST.get("color", "gray"),
+                    actor=request.user,
                 )
                 flash.success(request, f"Label “{label.name}” created.")
             else:
@@ -155,23 +161,39 @@ def manage(request: HttpRequest) -> HttpResponse:
                 if label is None or label.organization_id != organization.pk:
                     raise ServiceError.not_found("Label")
                 if action == "delete":
-                    label_delete(label=label)
+                    label_delete(label=label, actor=request.user)
                     flash.success(request, f"Label “{label.name}” deleted.")
                 elif action == "update":
                     label_update(
-                        label=label, name=request.POST.get("name", ""), color=request.POST.get("color", label.color)
+                        label=label,
+                        name=request.POST.get("name", ""),
+                        color=request.POST.get("color", label.color),
+                        actor=request.user,
                     )
                     flash.success(request, f"Label “{label.name}” saved.")
                 else:
                     raise ServiceError("Choose what to do with the label.")
         except ServiceError as exc:
+            if exc.code == FORBIDDEN:  # an agent: the page again, saying who manages labels (403)
+                return _manage_page(request, organization, status=403, refused=exc.message)
             flash.error(request, exc.message)
         return redirect("labels")
-    return render(
-        request,
-        "labels/manage.html",
-        {"organization": organization, "labels": label_list(organization=organization), "palette": palette()},
-    )
+    return _manage_page(request, organization)
+
+
+def _manage_page(
+    request: HttpRequest, organization: Organization, *, status: int = 200, refused: str = ""
+) -> HttpResponse:
+    """The labels; their forms only for the organization's admins (agents see the list and who to ask)."""
+    context = {
+        "organization": organization,
+        "labels": label_list(organization=organization),
+        "palette": palette(),
+        "may_manage": is_organization_admin(user=request.user, organization_id=organization.pk),
+        "admins": organization_admin_names(organization=organization),
+        "refused": refused,
+    }
+    return render(request, "labels/manage.html", context, status=status)
 
 
 @login_required

@@ -20,6 +20,8 @@ from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoin
 from smsinbox.integrations.services import api_key_create, webhook_endpoint_create, webhook_endpoint_send_test
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from smsinbox.services import ORG_ADMINS_GROUP
+from smsinbox.team.models import Invite
+from smsinbox.team.services import invite_create
 from tests.api_client import Tenant, build_tenant
 from tests.reliability.security.world import ORG_A_NUMBER, World
 from tests.twilio_posts import post_inbound
@@ -59,6 +61,10 @@ def world(acme, org_b) -> World:
     delivery = webhook_endpoint_send_test(endpoint=endpoint, actor=a.user)
     api_key, _ = api_key_create(organization=a.organization, actor=a.user, name="acme-key", scopes=["contacts:read"])
     token = Token.objects.create(user=a.user)
+    invite = invite_create(
+        organization=a.organization, actor=a.user, email="acme-invitee@example.com", role="agent",
+        link_base="http://testserver",
+    )  # fmt: skip
     browser = Client()  # django-axes' rows of alice: a failed and a successful login through the real form
     assert browser.post(reverse("login"), {"username": "alice", "password": "pw-alice-1"}).status_code == 302
     Client().post(reverse("login"), {"username": "alice", "password": "wrong"})  # after: a success resets it
@@ -89,11 +95,12 @@ def world(acme, org_b) -> World:
             (WebhookEndpoint, endpoint),
             (WebhookDelivery, delivery),
             (ApiKey, api_key),
+            (Invite, invite),  # not in Django admin: the team routes' ids
         ]
     }
     assert all(objects.values())
     markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
     markers += ["acme-secret-view", "acme-secret-canned", "hooks.acme.example", "acme-key", endpoint.secret]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
-    markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key]
+    markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key, "acme-invitee"]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

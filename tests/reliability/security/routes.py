@@ -58,6 +58,11 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "readyz",  # "ready"/"not ready", no detail (smsinbox.web.ops)
     "metrics",  # a 404 without METRICS_TOKEN or an allowed address (smsinbox.web.ops)
     "session-state",  # {"signedIn": …} about the caller's own session, nothing else
+    "invite-accept",  # an invitation's link: the token is the key (probed here with one that names none)
+    "password_reset",  # Django's forgotten-password views: never say whether an address has an account
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
     "manifest",  # the web app manifest: names, colours, our icons
     "service-worker",  # /sw.js: the static worker script, served from the root for its scope
     "api/",  # any other /api/ path: a JSON 404
@@ -113,6 +118,11 @@ PAGES = {
     "integrations-endpoint-delete",
     "integrations-delivery-redeliver",
     "integrations-key-revoke",
+    "team",  # admins only (agents: tests/reliability/security/test_roles.py); rows found among the admin's
+    "team-invite-resend",
+    "team-invite-revoke",
+    "team-member-role",
+    "team-member-deactivate",
 }
 API = {
     "api-sms-send",
@@ -149,6 +159,7 @@ ADMIN_SITE = {  # the admin site's own routes; each registered model's routes ar
 ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
 FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id", "view_id"}
 FOREIGN_ID_PARAMS |= {"endpoint_id", "delivery_id", "key_id"}  # integrations
+FOREIGN_ID_PARAMS |= {"invite_id", "member_id"}  # the team
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -217,7 +228,12 @@ def url_for(route: Route, world: World) -> str:
                 "endpoint_id": world.objects["smsinbox.webhookendpoint"].pk,
                 "delivery_id": world.objects["smsinbox.webhookdelivery"].pk,
                 "key_id": world.objects["smsinbox.apikey"].pk,
-            }[param]
+                "invite_id": world.objects["smsinbox.invite"].pk,
+                "member_id": world.objects["smsinbox.membership"].pk,
+                "token": "no-such-invitation",
+                "uidb64": "MQ",
+                "token_reset": "set-password",
+            }["token_reset" if param == "token" and route.key == "password_reset_confirm" else param]
     if route.key == "admin/(?P<url>.*)$":
         return f"/admin/{values['url']}"
     if route.key == "api/":

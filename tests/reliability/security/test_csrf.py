@@ -4,11 +4,13 @@ the API's session calls (token calls need none)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -23,8 +25,11 @@ from smsinbox.integrations.services import (
     webhook_endpoint_send_test,
     webhook_endpoint_set_active,
 )
-from smsinbox.models import User
+from smsinbox.models import Membership, User
 from smsinbox.notifications.models import PushSubscription
+from smsinbox.services import membership_create
+from smsinbox.team.models import Invite
+from smsinbox.team.services import invite_create
 from tests.api_client import Tenant
 from tests.reliability.security.routes import PAGES, ROUTES, form_data, kind, url_for
 from tests.reliability.security.world import all_rows, csrf_client, tenant_snapshot
@@ -88,8 +93,44 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         )
         webhook_endpoint_set_active(endpoint=paused, actor=a.user, active=False)
     pending_before = delivery.retry_until
+    invite, token, member = _team(a)
 
     return {
+        "team": Form(
+            "/team/",
+            {"email": "csrf-probe@example.com", "role": "agent"},
+            lambda c: Invite.objects.filter(email="csrf-probe@example.com").exists(),
+        ),
+        "team-invite-resend": Form(
+            f"/team/invites/{invite.pk}/resend/",
+            {},
+            lambda c: Invite.objects.get(pk=invite.pk).token_hash != invite.token_hash,
+        ),
+        "team-invite-revoke": Form(
+            f"/team/invites/{invite.pk}/revoke/", {}, lambda c: Invite.objects.get(pk=invite.pk).revoked_at is not None
+        ),
+        "team-member-role": Form(
+            f"/team/members/{member.pk}/role/",
+            {"role": "admin"},
+            lambda c: Membership.objects.get(pk=member.pk).role == "admin",
+        ),
+        "team-member-deactivate": Form(
+            f"/team/members/{member.pk}/deactivate/",
+            {"hand_to": ""},
+            lambda c: not Membership.objects.filter(pk=member.pk).exists(),
+        ),
+        "invite-accept": Form(
+            f"/invite/{token}/",
+            {"username": "csrf-dana", "password1": "a-long-Passphrase-9", "password2": "a-long-Passphrase-9"},
+            lambda c: User.objects.filter(username="csrf-dana").exists(),
+            user="",
+        ),
+        "password_reset": Form(
+            "/accounts/password_reset/",
+            {"email": "alice@acme.example"},
+            lambda c: any("password" in m.subject for m in mail.outbox),
+            user="",
+        ),
         "inbox-read": Form(f"/c/{conversation.pk}/read/", {}, lambda c: conversation_now().unread_count == 0),
         "inbox-unread": Form(f"/c/{conversation.pk}/unread/", {}, lambda c: conversation_now().unread_count >= 1),
         "inbox-status": Form(
@@ -253,6 +294,19 @@ def page_forms(a: Tenant) -> dict[str, Form]:
     }
 
 
+def _team(a: Tenant) -> tuple[Invite, str, Membership]:
+    """A pending invitation of A's (with its link's token, read from the email) and an agent of A's."""
+    User.objects.filter(pk=a.user.pk).update(email="alice@acme.example")
+    invite = invite_create(
+        organization=a.organization, actor=a.user, email="csrf-invitee@example.com", role="agent",
+        link_base="http://testserver",
+    )  # fmt: skip
+    token = re.search(r"/invite/([\w-]+)/", mail.outbox[-1].body)[1]
+    agent = User.objects.filter(username="csrf-agent").first() or User.objects.create_user("csrf-agent")
+    member = Membership.objects.filter(user=agent).first() or membership_create(organization=a.organization, user=agent)
+    return invite, token, member
+
+
 def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
     """Organization A's endpoint, a delivery of it and an API key: the world's, or made here by the services."""
     endpoint = WebhookEndpoint.objects.filter(organization=a.organization).first() or webhook_endpoint_create(
@@ -307,6 +361,13 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "contact-labels",
         "views-create",
         "views-delete",
+        "team",
+        "team-invite-resend",
+        "team-invite-revoke",
+        "team-member-role",
+        "team-member-deactivate",
+        "invite-accept",
+        "password_reset",
     ],
 )
 def test_a_page_form_is_refused_without_its_csrf_token_and_accepted_with_it(acme, form):

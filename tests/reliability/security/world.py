@@ -22,6 +22,7 @@ from conversations.models import (
 )
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
+from smsinbox.team.models import Invite
 from tests.api_client import Tenant
 
 ORG_A_NUMBER = "+14155550001"
@@ -74,12 +75,17 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
         list(
             CannedReply.objects.filter(organization=organization).order_by("pk").values_list("pk", "shortcut", "body")
         ),
+        list(
+            Invite.objects.filter(organization=organization)
+            .order_by("pk")
+            .values_list("pk", "email", "role", "token_hash", "expires_at", "accepted_at", "revoked_at")
+        ),
     )
 
 
 def all_rows() -> dict[str, int]:
     models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia, Note)
-    models += (Label, ConversationLabel, ContactLabel, SavedView, CannedReply)
+    models += (Label, ConversationLabel, ContactLabel, SavedView, CannedReply, Invite)
     return {model.__name__: model.objects.count() for model in (*models, MessageEvent, DBTaskResult)}
 
 
