@@ -180,6 +180,16 @@ class Message(models.Model):
         return self.direction == Direction.OUTBOUND and self.status in FAILURE_STATUSES
 
     @property
+    def waiting(self) -> bool:
+        """Scheduled by us and waiting for ``send_at``: it may still be edited or canceled."""
+        return self.status == MessageStatus.SCHEDULED and self.twilio_sid is None and self.send_at is not None
+
+    @property
+    def not_sent(self) -> bool:
+        """Canceled with a reason of ours (the contact opted out before the scheduled time)."""
+        return self.status == MessageStatus.CANCELED and bool(self.error_message) and self.error_code is None
+
+    @property
     def retryable(self) -> bool:
         """Failed for a reason a new send of the same text may overcome (``messaging.error_codes``)."""
         return self.failed and error_is_retryable(self.error_code)

@@ -22,12 +22,13 @@ transaction (the outbox of ``message_send``), so it is handed over once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from conversations.snooze import snooze_preset_until
 from messaging.models import Message, MessageEvent
 from messaging.segments import MAX_BODY_CHARACTERS, is_too_long, segment_info
 from messaging.services.announce import announce_message_changed
@@ -45,6 +46,23 @@ SCHEDULE_MIN = timedelta(seconds=0)
 NOT_SCHEDULED = "not_scheduled"  # the code of a refused edit or cancel (the API answers 409)
 # Ours, waiting: scheduled and not at Twilio (Twilio's own ``scheduled`` has a SID).
 WAITING = Q(status=S.SCHEDULED, twilio_sid__isnull=True)
+
+
+# The composer's "Send later" presets, in the viewer's zone (the snooze menu's moments: three hours on,
+# tomorrow 9:00, next Monday 9:00).
+SEND_LATER_PRESETS: list[tuple[str, str]] = [
+    ("later_today", "Later today"),
+    ("tomorrow", "Tomorrow 9:00"),
+    ("next_week", "Next Monday 9:00"),
+]
+
+
+def send_later_menu(*, now: datetime, zone: tzinfo) -> list[dict[str, object]]:
+    """Each preset with the moment it means now in ``zone``: what the composer's menu offers and sends."""
+    return [
+        {"value": value, "label": label, "at": snooze_preset_until(preset=value, now=now, zone=zone)}
+        for value, label in SEND_LATER_PRESETS
+    ]
 
 
 def send_at_check(*, send_at: datetime, now: datetime | None = None) -> datetime:

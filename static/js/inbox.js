@@ -8,6 +8,7 @@ import { wireLabels } from "./labels.js";
 import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
+import { wireSchedule } from "./schedule.js";
 import { wireSnooze } from "./snooze.js";
 import { createPresence } from "./presence.js";
 import { createNotifier, registerServiceWorker } from "./notify.js";
@@ -30,6 +31,7 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  wireSchedule({ config, thread, composer });
   const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
   const labels = wireLabels({ config, list: document.getElementById("conversation-list"), onRow: (c) => list.upsert(c) });
@@ -48,6 +50,7 @@ if (root && config) {
       [config.events.presenceChanged, presence.heard],
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
+      [config.events.messageUpdated, (m) => thread.replace(m)],
       [config.events.noteCreated, (n) => notes.add(n)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],
       [config.events.conversationWoken, (p) => snooze.woken(p)],
