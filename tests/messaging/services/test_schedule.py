@@ -185,3 +185,19 @@ def test_a_due_message_reaches_twilio_once_however_often_the_sweep_runs(settings
         wait_for(lambda: Message.objects.get(pk=message.pk).status == "delivered")
         sent = twilio.messages()
         assert [(m["to"], m["body"]) for m in sent] == [(DANA, "Your order is ready")]
+
+
+@pytest.mark.django_db
+def test_a_message_written_weeks_before_its_time_is_still_reconciled_once_handed_over(org_a):
+    """Reconciliation requeues a pending message whose task was lost; a scheduled one counts from its send_at."""
+    from messaging.services.reconcile import messages_reconcile
+
+    message = schedule(org_a, minutes=5)
+    now = timezone.now() + timedelta(minutes=6)
+    assert messages_send_due(now=now) == 1
+    DBTaskResult.objects.all().delete()  # its delivery task was lost
+    Message.objects.filter(pk=message.pk).update(
+        created_at=now - timedelta(days=30), updated_at=now - timedelta(hours=6)
+    )
+    assert messages_reconcile(now=now).requeued == 1
+    assert deliveries() == 1
