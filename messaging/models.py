@@ -42,6 +42,11 @@ class Message(models.Model):
                                                                              └─▶ partially_delivered
         inbound:  receiving ─▶ received
 
+        ours, send later (``messaging.services.schedule``): a message stored as ``scheduled`` with no SID
+        waits for ``send_at``; then ``scheduled ─▶ pending`` (the sweep hands it to the send pipeline, the
+        one move down in rank the trigger allows), ``─▶ canceled`` (staff, or the contact opted out) or
+        ``─▶ failed``. Nothing moves INTO that state: it is only ever inserted.
+
     Invariants held by the database:
     - ``twilio_sid`` is unique when set; an inbound message always has one.
     - ``idempotency_key`` is unique per organization when set.
@@ -91,6 +96,8 @@ class Message(models.Model):
         blank=True,
         help_text="Set while a request to Twilio may be in flight; cleared when it ends.",
     )
+    # Our own scheduler (``messaging.services.schedule``): while ``scheduled`` with no SID, the time it is due.
+    send_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled: when it is to be sent.")
     needs_lookup = models.BooleanField(
         default=False,
         help_text="A request ended without telling whether Twilio took the message: look before resending.",
@@ -128,6 +135,11 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=Q(from_number__regex=E164_REGEX, to_number__regex=E164_REGEX), name="message_numbers_e164"
             ),
+            # Waiting for our scheduler (scheduled, not at Twilio) means having a time to wait for.
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(twilio_sid__isnull=False) | Q(send_at__isnull=False),
+                name="message_scheduled_has_send_at",
+            ),
         ]
         indexes = [
             # Thread view: a conversation's messages in order, "load older" by keyset.
@@ -150,6 +162,12 @@ class Message(models.Model):
                 name="failed_outbound_idx",
                 condition=Q(direction="out", status__in=["failed", "undelivered"]),
             ),
+            # The scheduler's sweep: messages waiting for their time (ours, not Twilio's), soonest first.
+            models.Index(
+                fields=["send_at"],
+                name="message_scheduled_due_idx",
+                condition=Q(status="scheduled", twilio_sid__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -162,6 +180,16 @@ class Message(models.Model):
         return self.direction == Direction.OUTBOUND and self.status in FAILURE_STATUSES
 
     @property
+    def waiting(self) -> bool:
+        """Scheduled by us and waiting for ``send_at``: it may still be edited or canceled."""
+        return self.status == MessageStatus.SCHEDULED and self.twilio_sid is None and self.send_at is not None
+
+    @property
+    def not_sent(self) -> bool:
+        """Canceled with a reason of ours (the contact opted out before the scheduled time)."""
+        return self.status == MessageStatus.CANCELED and bool(self.error_message) and self.error_code is None
+
+    @property
     def retryable(self) -> bool:
         """Failed for a reason a new send of the same text may overcome (``messaging.error_codes``)."""
         return self.failed and error_is_retryable(self.error_code)
@@ -171,12 +199,19 @@ _UNREADABLE = ", ".join(f"'{s}'" for s in sorted(NOT_READABLE))
 
 # Installed by migrations and after every migrate (``smsinbox.db_triggers``).
 TRIGGERS = [
+    # Forward only, but for our own scheduled state (scheduled, no SID): it may only be inserted, and it leaves
+    # only for pending (released to the send pipeline: down in rank), canceled or failed.
     Trigger(
         "messaging_message_status_forward_only",
         "messaging_message",
         ("UPDATE OF status",),
-        "NEW.status <> OLD.status AND (NEW.status_rank <= OLD.status_rank OR OLD.status = 'canceled' "
-        f"OR (NEW.status = 'read' AND OLD.status IN ({_UNREADABLE})))",
+        "NEW.status <> OLD.status AND ("
+        "(NEW.status = 'scheduled' AND NEW.twilio_sid IS NULL) "
+        "OR (OLD.status = 'scheduled' AND OLD.twilio_sid IS NULL "
+        "AND NEW.status NOT IN ('pending', 'canceled', 'failed')) "
+        "OR (NOT (OLD.status = 'scheduled' AND OLD.twilio_sid IS NULL) "
+        "AND (NEW.status_rank <= OLD.status_rank OR OLD.status = 'canceled' "
+        f"OR (NEW.status = 'read' AND OLD.status IN ({_UNREADABLE})))))",
         "message status may only move forward",
         timing="AFTER",
     ),
@@ -227,6 +262,9 @@ class MessageEvent(models.Model):
         HELP = "help", "Asked for help"
         RECONCILED = "reconciled", "Reconciled"
         RETRIED = "retried", "Retried"
+        SCHEDULE_EDITED = "schedule_edited", "Scheduled message edited"
+        SCHEDULE_DUE = "schedule_due", "Scheduled time came"
+        CANCELED = "canceled", "Canceled"
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="events")
     event_type = models.CharField(max_length=20, choices=Type.choices)

@@ -44,6 +44,10 @@ class MessagePayload(TypedDict):
     created_at: Timestamp
     sent_at: Timestamp | None
     delivered_at: Timestamp | None
+    send_at: Annotated[
+        Timestamp | None,
+        Field("A scheduled message: when it is (or was) to be sent; `null` for a message sent at once."),
+    ]
     media: list[MessageMediaPayload]
 
 
@@ -90,6 +94,7 @@ def message_payload(message: Message) -> InboxMessagePayload:
         "created_at": timestamp(message.created_at),
         "sent_at": iso(message.sent_at),
         "delivered_at": iso(message.delivered_at),
+        "send_at": iso(message.send_at),
         "media": [
             {
                 "position": m.position,

@@ -9,12 +9,15 @@ to a status of a strictly higher rank. Twilio sends callbacks in any order, so a
        │               └──▶ canceled (terminal)               ├──▶ failed
        └──▶ failed (refused before Twilio took it)            └──▶ partially_delivered
     inbound: receiving ──▶ received
+    ours, send later: scheduled (no SID) ──▶ pending / canceled / failed   (messaging.services.schedule)
 
 Final outcomes (delivered, undelivered, failed, partially_delivered, canceled, received)
 share one rank, so none replaces another; only ``read`` follows them, and nothing
 follows ``canceled``.
 
-The rank table below is the single source of truth: the database derives
+``scheduled`` without a Twilio SID is our own "waiting for its time" (``Message.send_at``): the one state that
+moves DOWN in rank, to ``pending``, when the scheduler hands it to the send pipeline; the trigger allows exactly
+that and never a move into it. The rank table below is the single source of truth otherwise: the database derives
 ``Message.status_rank`` from it and a trigger (``messaging.models.TRIGGERS``) refuses any
 update that is not an advance.
 """

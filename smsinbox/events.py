@@ -65,6 +65,7 @@ class Event(StrEnum):
 
     MESSAGE_CREATED = "message.created"  # payload: message_payload
     MESSAGE_STATUS_CHANGED = "message.status_changed"  # payload: message_status_payload
+    MESSAGE_UPDATED = "message.updated"  # payload: message_payload (a scheduled message edited, canceled or due)
     CONVERSATION_UPDATED = "conversation.updated"  # payload: conversation_payload
     SESSION_ENDED = "session.ended"  # payload: {"reason": SessionEndReason}; to the user's group only
     NOTE_CREATED = "note.created"  # payload: note_payload (a private note in a thread; never a text)

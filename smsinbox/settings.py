@@ -405,6 +405,12 @@ METRICS_ALLOWED_ADDRESSES = env_list("METRICS_ALLOWED_ADDRESSES")
 # A task RUNNING this long after its claim belongs to a dead worker; workers look every interval.
 TASK_LEASE_SECONDS = env_int("TASK_LEASE_SECONDS", 600)
 TASK_REAP_INTERVAL_SECONDS = env_int("TASK_REAP_INTERVAL_SECONDS", 60)
+# Scheduled messages (messaging/services/schedule.py): every task worker sweeps for due ones this often, so a
+# message goes at most about this late (plus the send pipeline's pace).
+SCHEDULE_SWEEP_SECONDS = float(os.environ.get("SCHEDULE_SWEEP_SECONDS", "2"))
+# Periodic work every task worker does between tasks (smsinbox.workers): dotted path of a function taking no
+# arguments -> the name of the setting holding its interval in seconds. Wiring, so core need not import messaging.
+TASK_WORKER_SWEEPS = {"messaging.services.schedule.messages_send_due": "SCHEDULE_SWEEP_SECONDS"}
 
 # --- Notifications: Web Push (smsinbox/notifications/push.py) -----------------------------
 

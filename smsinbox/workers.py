@@ -15,6 +15,7 @@ import time
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 
 from smsinbox.ops.tasks import task_results_reap
@@ -26,16 +27,18 @@ BACKOFF_MAX_SECONDS = 30.0
 
 
 class _Worker(Worker):
-    """The library's worker, also stopped by ``stop`` (for threads, which get no signals), and reaping
-    expired task leases (``smsinbox.ops.tasks``) at most once per ``TASK_REAP_INTERVAL_SECONDS``.
+    """The library's worker, also stopped by ``stop`` (for threads, which get no signals), reaping
+    expired task leases (``smsinbox.ops.tasks``) at most once per ``TASK_REAP_INTERVAL_SECONDS``, and
+    running the periodic sweeps of ``TASK_WORKER_SWEEPS`` (the scheduled-message sweep) at their intervals.
 
     The library's loop reads ``running`` once per turn (between tasks, never during one): that read is
-    our hook for the reaper, as the loop has no other.
+    our hook for the reaper and the sweeps, as the loop has no other.
     """
 
     def __init__(self, *, stop: threading.Event | None, **options: object) -> None:
         self._stop = stop
         self._next_reap = 0.0
+        self._next_sweep: dict[str, float] = {}
         super().__init__(**options)  # type: ignore[arg-type]
 
     @property  # type: ignore[override]
@@ -43,7 +46,23 @@ class _Worker(Worker):
         going = self._running and not (self._stop is not None and self._stop.is_set())
         if going and not getattr(self, "running_task", False):
             self._reap_if_due()
+            self._sweep_if_due()
         return going
+
+    def _sweep_if_due(self) -> None:
+        """Run each sweep whose interval has passed. A sweep is idempotent and safe in parallel (each
+        settles races with conditional UPDATEs), so a sweep every worker runs is done once per row."""
+        now = time.monotonic()
+        for path, interval_setting in settings.TASK_WORKER_SWEEPS.items():
+            if now < self._next_sweep.get(path, 0.0):
+                continue
+            self._next_sweep[path] = now + float(getattr(settings, interval_setting))
+            try:
+                import_string(path)()
+            except DatabaseError:  # the loop's own next query meets the outage and restarts the worker
+                logger.warning("sweep %s could not run", path, exc_info=True)
+            except Exception:
+                logger.exception("sweep %s failed", path)
 
     def _reap_if_due(self) -> None:
         now = time.monotonic()

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from conversations.canned_services import canned_reply_create
 from conversations.labels import label_create, saved_view_create
@@ -28,6 +30,7 @@ from conversations.models import (
     SavedView,
 )
 from messaging.models import Message, MessageEvent
+from messaging.services.outbound import message_send
 from smsinbox.models import Membership
 from tests.api_client import ApiClient, Tenant, build_tenant
 
@@ -131,11 +134,20 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         200,
     ),
     "messages_failed_list": (lambda t: ("GET", f"/api/messages/failed?organizationId={t.organization.pk}", None), 200),
+    "messages_partial_update": (
+        lambda t: ("PATCH", f"/api/messages/{t.scheduled.pk}/", {"message": "Moved", "sendAt": _in_a_day()}),
+        200,
+    ),
+    "messages_destroy": (lambda t: ("DELETE", f"/api/messages/{t.scheduled.pk}/", None), 200),
     "sms_send": (
         lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
         201,
     ),
 }
+
+
+def _in_a_day() -> str:
+    return (timezone.now() + timedelta(days=1)).isoformat()
 
 
 def _label(tenant: Tenant, name: str) -> Label:
@@ -155,6 +167,14 @@ def tenants(org_a, org_b) -> tuple[Tenant, Tenant]:
         tenant.canned_reply = canned_reply_create(
             organization=tenant.organization, actor=tenant.user, name="Hours", shortcut="hours", body="9-5", shared=True
         )
+    for tenant in (a, b):  # a message waiting for its time (to edit or cancel)
+        tenant.scheduled = message_send(
+            organization=tenant.organization,
+            sender=tenant.user,
+            contact=tenant.contact,
+            body="Reminder",
+            send_at=datetime.fromisoformat(_in_a_day()),
+        ).message
     return a, b
 
 
@@ -257,7 +277,7 @@ def test_lists_and_searches_show_only_the_callers_organization(tenants):
         assert {row["id"] for row in rows} <= {a.conversation.pk}
         assert {row["organizationId"] for row in rows} <= {a.organization.pk}
     messages = api.get(f"/api/conversations/{a.conversation.pk}/messages/").json()["results"]
-    assert {m["id"] for m in messages} == {a.inbound.pk, a.outbound.pk}
+    assert {m["id"] for m in messages} == {a.inbound.pk, a.outbound.pk, a.scheduled.pk}
 
 
 def test_a_member_of_both_organizations_names_one_on_lists_and_reads_ids_of_both(tenants):

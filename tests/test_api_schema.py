@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import re
+from datetime import timedelta
 from typing import Any
 
 import hypothesis
@@ -22,6 +23,7 @@ from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -37,6 +39,7 @@ from conversations.canned_services import canned_reply_create
 from conversations.labels import label_create, saved_view_create
 from conversations.services import contact_create
 from messaging.models import Message
+from messaging.services.outbound import message_send
 from tests.api_client import ApiClient, build_tenant
 
 # Examples per operation and id source (schema-valid, then schema-violating): about 1,300 requests. Drawing a
@@ -80,6 +83,8 @@ def test_the_schema_documents_every_route_and_not_the_twilio_webhooks(db):
         ("POST", "/api/conversations/{id}/snooze/"),
         ("DELETE", "/api/conversations/{id}/snooze/"),
         ("GET", "/api/messages/{id}/"),
+        ("PATCH", "/api/messages/{id}/"),
+        ("DELETE", "/api/messages/{id}/"),
         ("POST", "/api/messages/retry/"),
         ("GET", "/api/messages/failed/"),
         ("POST", "/api/sms/send/"),
@@ -156,6 +161,7 @@ def test_the_send_route_speaks_camel_case_in_and_out_as_its_schema_says(org_a):
         "lastSeenMessageId",  # the send guard (README, "Two staff, one customer")
         "confirm",
         "takeOver",
+        "sendAt",  # send later (README, "Scheduled messages")
     }
     assert set(response_schema["properties"]) == {"success", "messageId", "conversationId", "status"}
 
@@ -214,6 +220,13 @@ def tenants(org_a, org_b):
         tenant.canned_reply = canned_reply_create(
             organization=tenant.organization, actor=tenant.user, name="Hours", shortcut="hours", body="9-5", shared=True
         )
+        tenant.scheduled = message_send(  # waiting for its time: PATCH and DELETE /api/messages/{id}/ take it
+            organization=tenant.organization,
+            sender=tenant.user,
+            contact=tenant.contact,
+            body="Reminder",
+            send_at=timezone.now() + timedelta(days=1),
+        ).message
     return own, foreign
 
 
@@ -251,6 +264,8 @@ def _sources(operation, own, foreign) -> list[tuple[str, dict[str, Any]]]:
             rows = [("canned reply", own.canned_reply.pk, foreign.canned_reply.pk)]
         else:
             rows = [("inbound", own.inbound.pk, foreign.inbound.pk), ("outbound", own.outbound.pk, foreign.outbound.pk)]
+            if operation.method.upper() in {"PATCH", "DELETE"}:
+                rows.append(("scheduled", own.scheduled.pk, foreign.scheduled.pk))
         return [("generated ids", {})] + [
             source
             for name, mine, theirs in rows

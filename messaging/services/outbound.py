@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
@@ -15,6 +16,7 @@ from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA, is_too_long, segment_info
 from messaging.services.announce import announce_new_message
 from messaging.services.guard import guard_check, reply_rules_apply
+from messaging.services.schedule import send_at_check
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, User
@@ -75,6 +77,7 @@ def message_send(
     confirm: bool = False,
     take_over: bool = False,
     retry_of: Message | None = None,
+    send_at: datetime | None = None,
 ) -> SendResult:
     """Store an outbound message (status ``pending``) and enqueue its delivery task with it.
 
@@ -84,7 +87,8 @@ def message_send(
     Idempotent per organization on ``idempotency_key``: a repeat returns the first message
     and enqueues nothing (before any other check: a confirmed retry never texts twice).
     Refuses opted-out contacts with the reason. ``retry_of``: the failed message this one resends
-    (``messages_retry``).
+    (``messages_retry``). ``send_at``: send later — stored as ``scheduled`` (checked by ``send_at_check``) and
+    enqueued by nothing now: the scheduler's sweep hands it to delivery at its time (``messaging.services.schedule``).
 
     Lock: the conversation row (``conversation_lock``, ``SELECT … FOR UPDATE``), then the contact
     row — the order ``message_receive`` takes them in — are held until the transaction ends.
@@ -98,6 +102,9 @@ def message_send(
     body = clean_text(body)
     media_urls = [u.strip() for u in media_urls]
     _validate(body=body, media_urls=media_urls, idempotency_key=idempotency_key)
+    if send_at is not None:
+        send_at_check(send_at=send_at)
+    status = MessageStatus.SCHEDULED if send_at is not None else MessageStatus.PENDING
     if contact.organization_id != organization.id:
         raise ServiceError.not_found("Contact", field="contactId")
     if idempotency_key is not None:
@@ -128,7 +135,8 @@ def message_send(
                 from_number=str(number.number),
                 to_number=reply_number(conversation=conversation, contact=contact),
                 body=body,
-                status=MessageStatus.PENDING,
+                status=status,
+                send_at=send_at,
                 num_segments=info.segments,
                 encoding=info.encoding,
                 num_media=len(media_urls),
@@ -147,8 +155,13 @@ def message_send(
     MessageEvent.objects.create(
         message=message,
         event_type=MessageEvent.Type.CREATED,
-        status=MessageStatus.PENDING,
-        payload={"sent_by": sender.pk if sender else None, "segments": info.segments, "encoding": info.encoding},
+        status=status,
+        payload={
+            "sent_by": sender.pk if sender else None,
+            "segments": info.segments,
+            "encoding": info.encoding,
+            **({"send_at": send_at.isoformat()} if send_at is not None else {}),
+        },
     )
     conversation_touch(
         conversation=conversation,
@@ -156,8 +169,12 @@ def message_send(
         wake=False,
         actor_id=sender.pk if sender else None,
     )  # staff's own text leaves a snooze as it is
-    message_deliver_task.enqueue(message.pk)
+    if send_at is None:
+        message_deliver_task.enqueue(message.pk)
 
     announce_new_message(message)
-    logger.info("message %s queued for %s by user %s", message.pk, contact.pk, sender.pk if sender else None)
+    logger.info(
+        "message %s %s for %s by user %s", message.pk, "scheduled" if send_at else "queued", contact.pk,
+        sender.pk if sender else None,
+    )  # fmt: skip
     return SendResult(message=message, created=True)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from messaging.models import Message, MessageEvent
@@ -59,7 +60,9 @@ def messages_reconcile(*, now: datetime | None = None) -> ReconcileResult:
     in_flight_dead = now - timedelta(seconds=settings.TWILIO_HTTP_TIMEOUT + 5)
     waiting_dead = quiet - _max_retry_delay()
 
-    pending = Message.objects.filter(direction="out", status=S.PENDING, created_at__gte=now - MAX_AGE)
+    # A scheduled message written weeks ago is as fresh as its hand-over (``send_at``) once it is pending.
+    recent = Q(created_at__gte=now - MAX_AGE) | Q(send_at__gte=now - MAX_AGE)
+    pending = Message.objects.filter(recent, direction="out", status=S.PENDING)
     stuck = list(
         (
             pending.filter(dispatch_started_at__lt=in_flight_dead, updated_at__lt=in_flight_dead)

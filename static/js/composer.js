@@ -131,8 +131,14 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
     body.setAttribute("aria-describedby", blocked ? "counter composer-disabled" : "counter");
   }
 
+  // "Send later" (static/js/schedule.js): the composer's text, stored now as scheduled for `sendAt` (ISO, offset).
+  function sendLater(sendAt) {
+    if (body.disabled) return;
+    submit({ lastSeenMessageId: seen, sendAt });
+  }
+
   return {
-    setOptOut,
+    setOptOut, sendLater,
   };
 }
 

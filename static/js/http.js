@@ -34,9 +34,9 @@ export function csrfToken(cookie = document.cookie) {
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-export async function post(url, { json, headers = {} } = {}) {
+export async function post(url, { json, headers = {}, method = "POST" } = {}) {
   if (session.signedOut) throw new SignedOutError();
-  const options = { method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken(), ...headers } };
+  const options = { method, credentials: "same-origin", headers: { "X-CSRFToken": csrfToken(), ...headers } };
   if (json !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(json);
@@ -52,6 +52,11 @@ export async function post(url, { json, headers = {} } = {}) {
     throw new SignedOutError();
   }
   return answer;
+}
+
+// Another write (PATCH, DELETE) with the same session and CSRF handling as post().
+export function write(method, url, options = {}) {
+  return post(url, { ...options, method });
 }
 
 // A page form's fields (its CSRF token among them), posted for a JSON answer instead of a page.

@@ -9,6 +9,7 @@ import { createList } from "./list.js";
 import { connectLive } from "./live.js";
 import { wireNotes } from "./notes.js";
 import { wireActivity } from "./activity.js";
+import { wireSchedule } from "./schedule.js";
 import { wireSnooze } from "./snooze.js";
 import { createPresence } from "./presence.js";
 import { createNotifier, registerServiceWorker } from "./notify.js";
@@ -31,6 +32,7 @@ if (root && config) {
   const thread = createThread({ config, messages: document.getElementById("messages"), format });
   const liveState = document.getElementById("live-state");
   const composer = wireComposer({ config, thread });
+  wireSchedule({ config, thread, composer });
   const canned = wireCanned({ config });
   const notes = wireNotes({ config, thread, format });
   const activity = wireActivity({ config, thread, format });
@@ -50,6 +52,7 @@ if (root && config) {
       [config.events.presenceChanged, presence.heard],
       [config.events.messageCreated, (m) => { thread.add(m); list.noteMessage(m); }],
       [config.events.messageStatusChanged, (m) => { thread.updateStatus(m); list.noteStatus(m); }],
+      [config.events.messageUpdated, (m) => thread.replace(m)],
       [config.events.noteCreated, (n) => notes.add(n)],
       [config.events.activityCreated, (e) => activity.add(e)],
       [config.events.mentionCreated, (p) => notes.mentioned(p)],

@@ -31,6 +31,11 @@ export function bodyText(node) {
   return Array.from(node.childNodes).map((n) => (n.nodeName === "BR" ? "\n" : n.textContent)).join("");
 }
 
+// Ours, waiting for its time: it may be edited or canceled.
+export function isWaiting(m) {
+  return m.status === "scheduled" && Boolean(m.sendAt) && m.direction === "out";
+}
+
 export function createThread({ config, messages, format, doc = document }) {
   const { rank, label } = statusTables(config.statuses);
   const failedStatuses = new Set(config.statuses.filter((s) => s.failed).map((s) => s.value));
@@ -85,7 +90,27 @@ export function createThread({ config, messages, format, doc = document }) {
       if (!m.errorCode) bubble.querySelector(".meta .error").remove();
       showRetry(bubble, m);
     }
+    showSchedule(bubble, m);
     return bubble;
+  }
+
+  // A message waiting for its time (ours: scheduled with a sendAt, no SID): "Scheduled for <time>" in the
+  // viewer's zone, with Edit and Cancel (static/js/schedule.js); a message not sent says why.
+  function showSchedule(bubble, m) {
+    const waiting = isWaiting(m);
+    bubble.classList.toggle("scheduled", waiting);
+    const time = bubble.querySelector(".meta .send-at");
+    if (waiting && time) {
+      time.setAttribute("datetime", m.sendAt);
+      time.textContent = format.withWeekday.format(new Date(m.sendAt));
+    } else bubble.querySelectorAll(".meta .scheduled-for, .meta .schedule-actions").forEach((n) => n.remove());
+    if (!(m.status === "canceled" && m.errorMessage && !m.errorCode)) bubble.querySelector(".meta .not-sent")?.remove();
+  }
+
+  // A message heard again whole (message.updated: a scheduled one edited, canceled or handed to the sender).
+  function replace(m) {
+    const existing = messages?.querySelector(`li.message[data-id="${m.id}"]`);
+    if (existing && m.conversationId === config.conversation) existing.replaceWith(bubbleFor(m));
   }
 
   // The status, error and retry nodes of a message, from the same template.
@@ -122,6 +147,10 @@ export function createThread({ config, messages, format, doc = document }) {
     meta.querySelectorAll(".status, .error, .retry-form").forEach((n) => n.remove());
     meta.append(...statusNodes(m));
     item.classList.toggle("failed", failedStatuses.has(m.status));
+    if (m.status !== "scheduled") { // it left its wait (heard before, or without, its message.updated)
+      item.classList.remove("scheduled");
+      item.querySelectorAll(".meta .scheduled-for, .meta .schedule-actions, .schedule-edit").forEach((n) => n.remove());
+    }
   }
 
   // Another kind of thread item heard (a private note: notes.js), at the end, the view following as for a bubble.
@@ -310,6 +339,6 @@ export function createThread({ config, messages, format, doc = document }) {
   }
 
   return {
-    add, appendItem, updateStatus, addPending, newestId, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions,
+    add, replace, appendItem, updateStatus, addPending, newestId, scrollToEnd, wireOlder, wireScrolling, wireRetry, follow, wireActions,
   };
 }

@@ -58,3 +58,35 @@ export function rememberTimeZone() {
     if (cookie) document.cookie = cookie;
   } catch (e) { /* old browsers keep UTC */ }
 }
+
+// How many minutes `timeZone` is ahead of UTC at `date` (negative west of Greenwich).
+export function zoneOffsetMinutes(date, timeZone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+    timeZone: timeZone || undefined, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", second: "2-digit",
+  }).formatToParts(date).map((p) => [p.type, p.value]));
+  const asUtc = Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour % 24, +parts.minute, +parts.second);
+  return Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / 60000);
+}
+
+const pad = (n) => String(n).padStart(2, "0");
+
+// A <input type=datetime-local> value ("2026-12-08T09:00"), a wall time in `timeZone` (the viewer's), as ISO 8601
+// with that zone's offset then ("2026-12-08T09:00:00-05:00"): what the API takes. "" for an empty value.
+export function zonedIso(local, timeZone) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(local || "");
+  if (!match) return "";
+  const [, y, mo, d, h, mi] = match.map(Number);
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  let offset = zoneOffsetMinutes(new Date(wall), timeZone);
+  offset = zoneOffsetMinutes(new Date(wall - offset * 60000), timeZone);
+  const sign = offset < 0 ? "-" : "+";
+  const abs = Math.abs(offset);
+  return `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+// The datetime-local value of `date` as a wall time in `timeZone`.
+export function localInputValue(date, timeZone) {
+  const shifted = new Date(date.getTime() + zoneOffsetMinutes(date, timeZone) * 60000);
+  return shifted.toISOString().slice(0, 16);
+}

@@ -164,3 +164,85 @@ def test_two_sweeps_at_once_wake_a_snoozed_conversation_once(org_a, conversation
     assert sum(woken) == len(snoozed)
     assert not Conversation.objects.filter(status="snoozed").exists()
     assert conversations_wake_due(now=now + timedelta(hours=1)) == 0
+
+
+def _schedule_many(org_a, count: int, *, minutes: float = 5) -> list[Message]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversations.services import contact_create
+    from messaging.services.outbound import message_send
+
+    send_at = timezone.now() + timedelta(minutes=minutes)
+    return [
+        message_send(
+            organization=org_a.organization,
+            sender=org_a.user,
+            contact=contact_create(organization=org_a.organization, phone=f"+141555503{i:02d}"),
+            body=f"Reminder {i}",
+            send_at=send_at,
+        ).message
+        for i in range(count)
+    ]
+
+
+def test_two_sweeps_at_once_hand_each_scheduled_message_to_twilio_once(settings, live_server, org_a):
+    """Two sweepers (threads, connections) reach the same due rows, twice over: each message is handed to the
+    send pipeline once (skip-locked claim + conditional UPDATE), and the emulator receives each text once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from messaging.services.schedule import messages_send_due
+    from tests.pipeline import drain_tasks, running_emulator, wait_for
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.SEND_RATE_LIMIT = False
+    with running_emulator(settings, numbers=[TO]) as twilio:
+        scheduled = _schedule_many(org_a, 20)
+        due = timezone.now() + timedelta(minutes=6)
+        handed = run_at_once([lambda: messages_send_due(now=due)] * 2)
+        assert sum(handed) == len(scheduled)
+        handed = run_at_once([lambda: messages_send_due(now=due)] * 2)
+        assert sum(handed) == 0
+        assert DBTaskResult.objects.count() == len(scheduled)
+        drain_tasks()
+        wait_for(lambda: not Message.objects.exclude(status="delivered").exists(), timeout=30)
+        sent = twilio.messages()
+        assert sorted(m["body"] for m in sent) == sorted(m.body for m in scheduled)
+        assert len({m["sid"] for m in sent}) == len(scheduled)
+
+
+def test_a_cancel_racing_the_sweep_either_cancels_or_is_refused_never_both(org_a):
+    """Staff cancel at the moment the sweep claims: exactly one of them moves the message out of ``scheduled``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from messaging.services.schedule import message_schedule_cancel, messages_send_due
+    from smsinbox.errors import ServiceError
+
+    scheduled = _schedule_many(org_a, 10, minutes=1)
+    due = timezone.now() + timedelta(minutes=2)
+
+    refusals: list[str] = []
+
+    def cancel_all() -> int:
+        canceled = 0
+        for message in scheduled:
+            try:
+                message_schedule_cancel(message=message, user=org_a.user)
+                canceled += 1
+            except ServiceError as refused:
+                refusals.append(refused.message)
+        return canceled
+
+    handed, canceled = run_at_once([lambda: messages_send_due(now=due), cancel_all])
+    assert handed + canceled == len(scheduled)
+    assert len(refusals) == handed
+    assert all("already started sending" in refusal for refusal in refusals)
+    assert Message.objects.filter(status="canceled").count() == canceled
+    assert Message.objects.filter(status="pending").count() == handed == DBTaskResult.objects.count()

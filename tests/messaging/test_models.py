@@ -70,12 +70,13 @@ def test_status_rank_is_derived_by_the_database(conversation_a):
     ("start", "path"),
     [
         ("pending", ["queued", "sending", "sent", "delivered", "read"]),
-        ("scheduled", ["canceled"]),
+        ("scheduled", ["canceled"]),  # Twilio's scheduled (a Messaging Service's): it has a SID
+        ("scheduled", ["queued", "sent"]),
         ("pending", ["failed"]),
     ],
 )
 def test_database_allows_forward_moves(conversation_a, start, path):
-    msg = message(conversation_a, status=start)
+    msg = message(conversation_a, status=start, **({"twilio_sid": sid()} if start == "scheduled" else {}))
     for status in path:
         Message.objects.filter(pk=msg.pk).update(status=status)
     assert Message.objects.get(pk=msg.pk).status == path[-1]
@@ -132,3 +133,60 @@ def test_numbers_must_be_e164(conversation_a, number):
 def test_status_matches_direction(conversation_a, direction, status):
     with pytest.raises(IntegrityError), transaction.atomic():
         message(conversation_a, direction=direction, status=status, twilio_sid=sid())
+
+
+# Our own scheduled state (scheduled, no SID; messaging.services.schedule): only inserted, left for pending,
+# canceled or failed only.
+
+
+def ours_scheduled(conversation):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return message(conversation, status="scheduled", send_at=timezone.now() + timedelta(hours=1))
+
+
+@pytest.mark.parametrize("leaves_for", ["pending", "canceled", "failed"])
+def test_our_scheduled_message_may_leave_for_pending_canceled_or_failed(conversation_a, leaves_for):
+    msg = ours_scheduled(conversation_a)
+    Message.objects.filter(pk=msg.pk).update(status=leaves_for)
+    assert Message.objects.get(pk=msg.pk).status == leaves_for
+
+
+@pytest.mark.parametrize("skips_to", ["queued", "sending", "sent", "delivered", "read"])
+def test_our_scheduled_message_cannot_skip_the_send_pipeline(conversation_a, skips_to):
+    msg = ours_scheduled(conversation_a)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.filter(pk=msg.pk).update(status=skips_to)
+    assert Message.objects.get(pk=msg.pk).status == "scheduled"
+
+
+@pytest.mark.parametrize("start", ["pending", "canceled", "failed", "accepted"])
+def test_nothing_moves_back_into_our_scheduled_state(conversation_a, start):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    msg = message(conversation_a, status=start, send_at=timezone.now() + timedelta(hours=1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.filter(pk=msg.pk).update(status="scheduled")
+    assert Message.objects.get(pk=msg.pk).status == start
+
+
+def test_released_then_back_is_refused(conversation_a):
+    msg = ours_scheduled(conversation_a)
+    Message.objects.filter(pk=msg.pk).update(status="pending")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.filter(pk=msg.pk).update(status="scheduled")
+
+
+def test_twilios_scheduled_message_does_not_move_down_to_pending(conversation_a):
+    msg = message(conversation_a, status="scheduled", twilio_sid=sid())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Message.objects.filter(pk=msg.pk).update(status="pending")
+
+
+def test_our_scheduled_message_needs_its_time(conversation_a):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        message(conversation_a, status="scheduled")

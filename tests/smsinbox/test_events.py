@@ -111,6 +111,7 @@ def test_the_names_the_page_is_given_are_the_events():
     assert events.event_names() == {
         "message_created": "message.created",
         "message_status_changed": "message.status_changed",
+        "message_updated": "message.updated",
         "conversation_updated": "conversation.updated",
         "session_ended": "session.ended",
         "note_created": "note.created",

@@ -27,6 +27,7 @@ _STATUS_OF_CODE = {
     "opted_out": status.HTTP_409_CONFLICT,
     "conversation_changed": status.HTTP_409_CONFLICT,  # messaging.services.guard
     "assigned_to_other": status.HTTP_409_CONFLICT,
+    "not_scheduled": status.HTTP_409_CONFLICT,  # messaging.services.schedule: it already started sending
     "forbidden": status.HTTP_403_FORBIDDEN,  # a member refused an action of the organization's admins
 }
 

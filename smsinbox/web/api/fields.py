@@ -62,3 +62,28 @@ class LabelsField(serializers.ListField):
         kwargs.setdefault("max_length", 100)
         kwargs.setdefault("help_text", "Label ids of the organization; replaces the labels it has.")
         super().__init__(**kwargs)
+
+
+class OffsetDateTimeField(StrictCharField):
+    """An ISO 8601 date-time string that must carry its offset (``2026-12-08T09:00:00-05:00``): a time without
+    one is ambiguous (whose 9:00?), so it is refused rather than read in the server's zone."""
+
+    MAX_LENGTH = 64
+
+    def to_internal_value(self, data: Any) -> Any:
+        from datetime import datetime
+
+        from django.utils import timezone
+
+        text = super().to_internal_value(data)
+        if len(text) > self.MAX_LENGTH:
+            raise serializers.ValidationError(f"Write the time in ISO 8601 (at most {self.MAX_LENGTH} characters).")
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise serializers.ValidationError("Write the time in ISO 8601, with its offset.") from None
+        if timezone.is_naive(value):
+            raise serializers.ValidationError(
+                "The time needs a time zone offset, for example 2026-12-08T09:00:00-05:00."
+            )
+        return value

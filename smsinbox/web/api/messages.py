@@ -29,10 +29,17 @@ from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA
 from messaging.selectors import message_get_for_user, thread_page
 from messaging.services.guard import AssignedToOther, ConversationChanged
 from messaging.services.outbound import SendResult, message_send
+from messaging.services.schedule import SCHEDULE_MAX
 from smsinbox.errors import ServiceError
 from smsinbox.web.api.conversations import conversation_or_404
 from smsinbox.web.api.errors import ErrorSerializer, error_responses, found_or_404, refusal_details
-from smsinbox.web.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField, query_values
+from smsinbox.web.api.fields import (
+    OffsetDateTimeField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+    query_values,
+)
 from smsinbox.web.api.keys import staff_member
 from smsinbox.web.api.notes import NoteSerializer
 from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization_for_request
@@ -90,13 +97,24 @@ class SendInput(serializers.Serializer):
         help_text="Assign the conversation to yourself and send, when only its assignee may reply "
         "(409, `assigned_to_other`).",
     )
+    send_at = OffsetDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=f"Send later: ISO 8601 with its offset, in the future, at most {SCHEDULE_MAX.days} days ahead. "
+        "Stored at once with status `scheduled`; edit or cancel it with `PATCH`/`DELETE /api/messages/{id}/` until "
+        "it starts sending. Omitted: sent now.",
+    )
 
 
 class SendOutput(serializers.Serializer):
     success = serializers.BooleanField(read_only=True, default=True)
     message_id = serializers.IntegerField(source="message.pk")
     conversation_id = serializers.IntegerField(source="message.conversation_id")
-    status = serializers.CharField(source="message.status", help_text="`pending` until a worker hands it to Twilio.")
+    status = serializers.CharField(
+        source="message.status",
+        help_text="`pending` until a worker hands it to Twilio; `scheduled` when sent with `sendAt`.",
+    )
 
 
 MessageSerializer = shape_serializer(MessagePayload, message_payload)
@@ -143,7 +161,7 @@ def _assignee(exc: AssignedToOther) -> dict[str, Any]:
 
 
 SEND_RESPONSES = {
-    201: OpenApiResponse(SendOutput, description="Stored and queued for delivery."),
+    201: OpenApiResponse(SendOutput, description="Stored and queued for delivery (or scheduled, with `sendAt`)."),
     200: OpenApiResponse(SendOutput, description="A repeat of an earlier send with the same idempotency key."),
     **error_responses(400, 401, 403, 404),
     409: OpenApiResponse(
@@ -191,6 +209,15 @@ class SmsSendApi(APIView):
         examples=[
             OpenApiExample("SMS", {"contactId": 1, "message": "Your table is ready"}, request_only=True),
             OpenApiExample(
+                "Send later",
+                {
+                    "contactId": 1,
+                    "message": "Reminder: your appointment is at 10",
+                    "sendAt": "2026-12-08T09:00:00-05:00",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
                 "MMS, sent once however often it is retried",
                 {"contactId": 1, "message": "", "mediaUrls": ["https://example.com/menu.png"], "idempotencyKey": "k-1"},
                 request_only=True,
@@ -218,6 +245,7 @@ class SmsSendApi(APIView):
             body=values["message"],
             media_urls=values["media_urls"],
             idempotency_key=_idempotency_key(request, values),
+            send_at=values["send_at"],
             **_guard(values),
         )
         return _respond(result)
@@ -256,6 +284,7 @@ class ConversationReplyApi(APIView):
             body=values["message"],
             media_urls=values["media_urls"],
             idempotency_key=_idempotency_key(request, values),
+            send_at=values["send_at"],
             **_guard(values),
         )
         return _respond(result)

@@ -41,6 +41,7 @@ from smsinbox.web.api.merge import ContactEraseApi, ContactMergeApi
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
 from smsinbox.web.api.routing import api_not_found, method_route
+from smsinbox.web.api.schedule import ScheduledMessageCancelApi, ScheduledMessageUpdateApi
 from smsinbox.web.api.snooze import ConversationSnoozeApi, ConversationUnsnoozeApi
 
 
@@ -127,7 +128,15 @@ urlpatterns = [
     ),
     re_path(r"^messages/retry/?$", MessagesRetryApi.as_view(), name="api-messages-retry"),
     re_path(r"^messages/failed/?$", FailedMessageListApi.as_view(), name="api-messages-failed"),
-    re_path(r"^messages/(?P<pk>[0-9]+)/?$", MessageDetailApi.as_view(), name="api-message"),
+    re_path(
+        r"^messages/(?P<pk>[0-9]+)/?$",
+        method_route(
+            get=MessageDetailApi.as_view(),
+            patch=ScheduledMessageUpdateApi.as_view(),
+            delete=ScheduledMessageCancelApi.as_view(),
+        ),
+        name="api-message",
+    ),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"", api_not_found),  # any other /api/ path: a JSON 404

@@ -48,6 +48,7 @@ from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, conversations_changed_since, thread_page, with_messages
 from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED, ConversationChanged
 from messaging.services.outbound import MAX_MEDIA, message_send
+from messaging.services.schedule import send_later_menu
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
 from smsinbox import events, presence
 from smsinbox.casing import camelize
@@ -151,6 +152,7 @@ def inbox_config(
             "unsnooze": reverse("inbox-unsnooze", args=[conversation.pk]),
             "older": reverse("inbox-older", args=[conversation.pk]),
             "send": reverse("api-conversation-messages", args=[conversation.pk]),
+            "message": reverse("api-message", args=[0]),  # a scheduled message's edit and cancel (0: its id)
         }
     notes = notes_config(conversation.pk if conversation else None)
     canned = canned_config(conversation.pk if conversation else None)
@@ -225,6 +227,9 @@ def _template_data() -> dict[str, SimpleNamespace]:
         error_message="{errorMessage}",
         failed=True,
         retryable=True,
+        waiting=True,  # "Scheduled for …" with Edit and Cancel (the page removes them from other bubbles)
+        send_at=now,
+        not_sent=True,
     )
     # An activity row (templates/inbox/_event.html): the page writes its sentence (static/js/activity.js).
     event = SimpleNamespace(pk=0, is_event=True, created_at=now, sentence=("{text}", None, ""))
@@ -305,6 +310,9 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "conversation": conversation,
         "thread": thread,
         "snooze_menu": snooze_menu(timezone.now()) if conversation else [],
+        "send_later_menu": (
+            send_later_menu(now=timezone.now(), zone=timezone.get_current_timezone()) if conversation else []
+        ),
         "members": (
             Membership.objects.filter(organization=organization, user__is_active=True)
             .select_related("user")
@@ -443,6 +451,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "idempotency_key": request.POST.get("idempotency_key", "")[:100],
         }
     return _back(request, conversation)
+
 
 @login_required
 @require_POST
