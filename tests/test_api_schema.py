@@ -251,6 +251,11 @@ def wsgi_schema(settings, tenants):
 def _sources(operation, own, foreign) -> list[tuple[str, dict[str, Any]]]:
     """Where a run takes its ids from: generated ones, the caller's own rows, another organization's rows."""
     path = operation.path
+    if path.endswith(("/merge/", "/erase/")):  # each its own contact, so the spare is left for the others
+        merge = path.endswith("/merge/")
+        extra = contact_create(organization=own.organization, phone="+14155550188" if merge else "+14155550189")
+        mine = {"id": extra.pk, "into": own.spare.pk} if merge else {"id": extra.pk}
+        return [("generated ids", {}), ("own extra contact", mine), ("foreign spare contact", {"id": foreign.spare.pk})]
     if "{id}" in path:
         if path.startswith("/api/contacts/"):
             rows = [("spare contact", own.spare.pk, foreign.spare.pk)]
@@ -284,6 +289,14 @@ def _strategy(operation, mode: GenerationMode, ids: dict[str, Any]):
     """Generated cases with a real id: ``id`` fixed in the path, or ``contactId`` put into the JSON body
     (in a negative case only where the generated one was a valid integer, so the case stays invalid)."""
     strategy = operation.as_strategy(generation_mode=mode, path_parameters={"id": ids["id"]} if "id" in ids else None)
+    if "into" in ids:  # a merge: the contact kept, in a positive case
+
+        def with_into(case):
+            if mode is GenerationMode.POSITIVE and isinstance(case.body, dict):
+                case.body = {**case.body, "into": ids["into"]}
+            return case
+
+        return strategy.map(with_into)
     if "contactId" not in ids:
         return strategy
 
