@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.admin import TokenProxy
 from rest_framework.authtoken.models import Token
@@ -16,6 +19,7 @@ from conversations.labels import label_create, saved_view_create
 from conversations.models import CannedReply, Contact, Conversation, Label, Note
 from conversations.services import contact_update, note_create
 from messaging.models import Message, MessageEvent, MessageMedia
+from messaging.services.outbound import message_send
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from smsinbox.integrations.services import api_key_create, webhook_endpoint_create, webhook_endpoint_send_test
 from smsinbox.models import Membership, Organization, PhoneNumber, User
@@ -47,7 +51,16 @@ def acme(org_a) -> Tenant:
         body="acme-secret-canned",
         shared=True,
     )
+    a.scheduled = scheduled_message(a)
     return a
+
+
+def scheduled_message(tenant: Tenant) -> Message:
+    """A message waiting for its time (nothing enqueued): PATCH and DELETE /api/messages/{id}/ take it."""
+    return message_send(
+        organization=tenant.organization, sender=tenant.user, contact=tenant.contact, body="Reminder",
+        send_at=timezone.now() + timedelta(days=1),
+    ).message  # fmt: skip
 
 
 @pytest.fixture
@@ -55,6 +68,7 @@ def world(acme, org_b) -> World:
     a = acme
     (a_task,) = DBTaskResult.objects.all()  # the delivery of organization A's reply
     b = build_tenant(org_b, Client(), contact_phone="+12125550177", spare_phone="+12125550178")
+    b.scheduled = scheduled_message(b)
     endpoint = webhook_endpoint_create(
         organization=a.organization, actor=a.user, url="https://hooks.acme.example/in", event_types=["note.created"]
     )

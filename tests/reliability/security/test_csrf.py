@@ -187,6 +187,18 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         "contact-message": Form(
             f"/contacts/{a.spare.pk}/message/", {}, lambda c: Conversation.objects.filter(contact=a.spare).exists()
         ),
+        "contact-merge": Form(
+            f"/contacts/{a.spare.pk}/merge/",
+            {"into": contact.pk},
+            lambda c: (
+                not Contact.objects.filter(pk=a.spare.pk).exists() and Contact.objects.filter(pk=contact.pk).exists()
+            ),
+        ),
+        "contact-erase": Form(
+            f"/contacts/{a.spare.pk}/erase/",
+            {"confirm": "ERASE"},
+            lambda c: not Contact.objects.filter(pk=a.spare.pk).exists(),
+        ),
         "account-settings": Form(
             "/settings/",
             {"time_zone": "Europe/Berlin", "sound": "on"},

@@ -32,10 +32,13 @@ ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method 
     "integrations-delivery-redeliver",
     "integrations-key-revoke",
 }
-ADMIN_WRITES = {"labels"}  # an agent reads the page (the labels, who to ask); its writes are refused (403)
+ADMIN_WRITES = {
+    "labels",
+    "contact-erase",
+}  # an agent reads the page (what it does, who to ask); its writes are refused (403)
 MEMBER_PAGES = PAGES - ADMIN_PAGES - ADMIN_WRITES  # the inbox, contacts, notes, own replies, applying labels
 
-ADMIN_API = {"labels_create", "labels_partial_update", "labels_destroy"}
+ADMIN_API = {"labels_create", "labels_partial_update", "labels_destroy", "contacts_erase"}
 SHARED_CANNED_API = {"canned_replies_create", "canned_replies_partial_update", "canned_replies_destroy"}  # shared
 MEMBER_API = set(API_OPERATIONS) - ADMIN_API - SHARED_CANNED_API
 
