@@ -158,7 +158,7 @@ def activity_payload(event: ConversationEvent) -> ActivityPayload:
     return {
         "id": event.pk,
         "kind": "event",
-        "event": event.kind,
+        "event": Kind(event.kind).value,
         "organization_id": event.organization_id,
         "conversation_id": event.conversation_id,
         "actor_id": event.actor_id,

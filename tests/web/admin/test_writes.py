@@ -144,8 +144,11 @@ def test_a_conversation_changed_in_admin_is_announced_once(client, org_a, conver
     if changes.get("assignee") == "me":
         changes = {**changes, "assignee": org_a.user.pk}
     data = form_data(client, url, **changes)
-    response, events = heard(org_a.organization.pk, lambda: client.post(url, data))
+    response, heard_all = heard(org_a.organization.pk, lambda: client.post(url, data))
     assert response.status_code == 302
+    activity = [e["payload"]["event"] for e in heard_all if e["type"] == "activity.created"]  # the stored log's rows
+    assert sorted(activity) == sorted({"status": "closed", "assignee": "assigned"}[k] for k in changes)
+    events = [e for e in heard_all if e["type"] != "activity.created"]
     assert len(events) == 1, events
     payload = events[0]["payload"]
     conversation_a.refresh_from_db()
