@@ -35,6 +35,7 @@ def failed_requests(summary: dict[str, Any]) -> int:
     statuses = summary.get("statuses") or {}
     return summary.get("errors", 0) + sum(n for s, n in statuses.items() if not 200 <= int(s) < 300)
 
+
 # --- report --------------------------------------------------------------------------------
 
 

@@ -190,9 +190,7 @@ def test_the_pure_functions_of_the_modules(inbox_server, new_tab):
     assert got["drafts"] == ["smsinbox:draft:1:7", "hello", "", 0, ""]
 
 
-def test_the_opt_out_reason_of_a_live_row_is_written_as_the_server_writes_it_in_the_viewers_zone(
-    inbox_server, new_tab
-):
+def test_the_opt_out_reason_of_a_live_row_is_written_as_the_server_writes_it_in_the_viewers_zone(inbox_server, new_tab):
     """A live row is built in the server's zone; the page rewrites its time in the viewer's, in the very
     words and format the page itself renders (``opt_out_reason`` under the viewer's zone)."""
     from datetime import UTC, datetime
@@ -224,6 +222,9 @@ def test_the_opt_out_reason_of_a_live_row_is_written_as_the_server_writes_it_in_
         )
         with timezone.override(zone):
             assert written == opt_out_reason(contact)
-    assert page.evaluate(
-        "() => window.__modules.composer.optOutText({ optOutReason: 'old', optOutReasonParts: null }, {})"
-    ) == "old"
+    assert (
+        page.evaluate(
+            "() => window.__modules.composer.optOutText({ optOutReason: 'old', optOutReasonParts: null }, {})"
+        )
+        == "old"
+    )

@@ -29,8 +29,18 @@ _ROWS = [
     ["p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "ä", "ö", "ñ", "ü", "à"],
 ]
 DEFAULT = {ch: row * 16 + col for row, chars in enumerate(_ROWS) for col, ch in enumerate(chars) if ch is not None}
-EXTENSION = {"\f": 0x0A, "^": 0x14, "{": 0x28, "}": 0x29, "\\": 0x2F, "[": 0x3C, "~": 0x3D, "]": 0x3E, "|": 0x40,
-             "€": 0x65}
+EXTENSION = {
+    "\f": 0x0A,
+    "^": 0x14,
+    "{": 0x28,
+    "}": 0x29,
+    "\\": 0x2F,
+    "[": 0x3C,
+    "~": 0x3D,
+    "]": 0x3E,
+    "|": 0x40,
+    "€": 0x65,
+}
 
 
 def septets(body: str) -> list[int] | None:

@@ -154,6 +154,8 @@ def test_an_ephemeral_event_to_an_unreachable_layer_is_logged_not_raised(setting
     }
     async_to_sync(events.publish_now)(organization_id=7, event=events.Event.PRESENCE_CHANGED, payload={})
     assert "not delivered" in caplog.text
+
+
 def test_a_users_event_reaches_that_users_group_only_after_commit(db, django_capture_on_commit_callbacks):
     import asyncio
 

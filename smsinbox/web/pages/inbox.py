@@ -332,9 +332,7 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "idempotency_key": (nojs_draft or {}).get("idempotency_key") or uuid.uuid4().hex,
         "nojs_draft": nojs_draft,
         # The newest message the page shows: the no-JavaScript form's send guard (``send``).
-        "last_seen_message_id": max((i.pk for i in thread.items if isinstance(i, Message)), default=0)
-        if thread
-        else 0,
+        "last_seen_message_id": max((i.pk for i in thread.items if isinstance(i, Message)), default=0) if thread else 0,
         "inbox_config": inbox_config(
             request,
             organization=organization,

@@ -291,8 +291,7 @@ def test_a_permanent_refusal_is_200_with_one_line_naming_the_message_and_why(cli
     params = inbound_params(to="+13105550199")
     assert post_signed(client, INCOMING, params).status_code == 200
     assert captured_logs.lines == [
-        f"messaging.twilio.webhooks WARNING inbound {params['MessageSid']} ignored: "
-        "no organization owns +13105550199"
+        f"messaging.twilio.webhooks WARNING inbound {params['MessageSid']} ignored: no organization owns +13105550199"
     ]
     captured_logs.lines.clear()
     broken = {k: v for k, v in inbound_params(to=ORG_A_NUMBER).items() if k != "From"}
