@@ -7,6 +7,8 @@ race to create the same row end with one row, never two.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
@@ -294,11 +296,20 @@ def contact_update(
     phone: str | None = None,
     label_ids: list[int] | None = None,
     notes: str | None = None,
+    seen: Mapping[str, str] | None = None,
 ) -> Contact:
     """Rename a contact, correct their number (validated, E.164), write staff's notes about them (plain text, at
     most ``CONTACT_NOTES_MAX_LENGTH``), and/or give them exactly ``label_ids`` (labels of their organization; any
     other id is refused, nothing written); refuse a duplicate by naming it. Every open inbox hears the contact's
-    conversations again (``conversation.updated``: the new name in the list and the thread's header)."""
+    conversations again (``conversation.updated``: the new name in the list and the thread's header).
+
+    ``seen``: the values of ``first_name``/``last_name``/``notes`` the editor's form showed. Lost updates are
+    refused: under the contact's row lock, a field that a colleague changed since (its stored value is no longer
+    the one seen) and that this save would write differently makes the whole save a ``conflict`` naming it, and
+    nothing is written."""
+    if seen:
+        contact_refuse_changed_meanwhile(contact=contact, seen=seen, writes={"first_name": first_name,
+                                         "last_name": last_name, "notes": notes})  # fmt: skip
     if notes is not None:
         notes = notes.strip().replace("\r\n", "\n")
         if len(notes) > CONTACT_NOTES_MAX_LENGTH:
@@ -346,6 +357,33 @@ def contact_update(
     for conversation in contact.conversations.all():
         conversation_announce(conversation=conversation)
     return contact
+
+
+CONTACT_FIELD_NAMES = {"first_name": "first name", "last_name": "last name", "notes": "notes"}
+
+
+def contact_refuse_changed_meanwhile(
+    *, contact: Contact, seen: Mapping[str, str], writes: Mapping[str, str | None]
+) -> None:
+    """Raise a ``conflict`` if a field ``writes`` would change was changed by someone else since the form showed
+    ``seen`` (locks the contact's row until the caller's transaction ends; see ``contact_update``)."""
+    names = [name for name in seen if name in CONTACT_FIELD_NAMES]
+    current = Contact.objects.select_for_update().filter(pk=contact.pk).values(*names).first() or {}
+    changed = [
+        name
+        for name in names
+        if (stored := str(current.get(name) or "")) != seen[name].strip().replace("\r\n", "\n")
+        and writes.get(name) is not None
+        and str(writes[name]).strip().replace("\r\n", "\n") != stored
+    ]
+    if changed:
+        fields = " and ".join(CONTACT_FIELD_NAMES[name] for name in changed)
+        raise ServiceError(
+            f"Someone else changed this contact's {fields} while you were editing; nothing was saved. "
+            "Reload to see their change, then edit again.",
+            field=changed[0],
+            code="conflict",
+        )
 
 
 @transaction.atomic

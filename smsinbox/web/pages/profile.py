@@ -43,6 +43,11 @@ def contact_save(request: HttpRequest, conversation_id: int) -> HttpResponse:
             last_name=request.POST.get("last_name", ""),
             notes=request.POST.get("notes", ""),
             label_ids=label_ids if "labels_shown" in request.POST else None,  # type: ignore[arg-type]
+            seen={
+                name: request.POST[f"seen_{name}"]
+                for name in ("first_name", "last_name", "notes")
+                if f"seen_{name}" in request.POST
+            },
         )
     except ServiceError as exc:
         flash.error(request, exc.message)

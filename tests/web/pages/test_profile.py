@@ -101,3 +101,24 @@ def test_the_panel_costs_the_same_queries_however_many_labels(alice, thread, org
     for i in range(1, 12):
         label_create(organization=org_a.organization, name=f"L{i}")
     assert count() == few
+
+
+def test_a_colleagues_change_since_the_panel_opened_is_not_overwritten(alice, thread, org_a):
+    """Bob renamed the contact after alice's panel showed the old name: her stale save is refused, nothing written;
+    a field nobody else touched saves as before, and a save that agrees with the colleague's change goes through."""
+    from conversations.services import contact_update
+
+    url = reverse("inbox-contact", args=[thread.pk])
+    page = panel(alice.get(reverse("inbox-thread", args=[thread.pk])).content.decode())
+    assert 'name="seen_first_name" value=""' in page
+    contact_update(contact=thread.contact, first_name="Robert")  # bob, in another browser
+    stale = {"first_name": "Bob", "last_name": "", "notes": "Call after 5", "labels_shown": "1",
+             "seen_first_name": "", "seen_last_name": "", "seen_notes": ""}  # fmt: skip
+    followed = alice.post(url, stale, follow=True).content.decode()
+    assert "Someone else changed this contact&#x27;s first name while you were editing; nothing was saved." in followed
+    contact = Contact.objects.get(pk=thread.contact.pk)
+    assert (contact.first_name, contact.notes) == ("Robert", "")
+    agreeing = {**stale, "first_name": "Robert"}  # she keeps his name and adds notes: nothing of his is lost
+    assert "Contact saved." in alice.post(url, agreeing, follow=True).content.decode()
+    contact.refresh_from_db()
+    assert (contact.first_name, contact.notes) == ("Robert", "Call after 5")
