@@ -133,6 +133,7 @@ class ContactPayload(TypedDict):
     first_name: str
     last_name: str
     display_name: str
+    notes: str
     opted_out: bool
     opted_out_at: str | None
     opt_out_method: str
@@ -150,6 +151,7 @@ def contact_payload(contact: Contact) -> ContactPayload:
         "first_name": contact.first_name,
         "last_name": contact.last_name,
         "display_name": contact.display_name,
+        "notes": contact.notes,
         "opted_out": contact.is_opted_out,
         "opted_out_at": iso(contact.opted_out_at),
         "opt_out_method": contact.opt_out_method,

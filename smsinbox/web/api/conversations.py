@@ -71,6 +71,9 @@ class ContactSerializer(serializers.Serializer):
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     display_name = serializers.CharField(help_text="The name if known, else the number formatted for people.")
+    notes = serializers.CharField(
+        help_text="Staff's notes about the person (plain text), as the thread's contact panel shows them."
+    )
     opted_out = serializers.BooleanField(source="is_opted_out", help_text="True while they have unsubscribed.")
     opted_out_at = serializers.DateTimeField(allow_null=True)
     opt_out_method = serializers.ChoiceField(choices=Contact.OptOutMethod.choices, allow_blank=True)
@@ -180,6 +183,9 @@ class ContactUpdateApi(APIView):
         phone = StrictCharField(required=False, max_length=64, help_text="Any common format.")
         first_name = StrictCharField(required=False, allow_blank=True, max_length=100)
         last_name = StrictCharField(required=False, allow_blank=True, max_length=100)
+        notes = StrictCharField(
+            required=False, allow_blank=True, trim_whitespace=False, help_text="Plain text, at most 2000 characters."
+        )
         labels = LabelsField()
 
     OutputSerializer = ContactSerializer

@@ -64,6 +64,8 @@ SCOPES: dict[tuple[str, str], Scope | None] = {
     ("api-messages-retry", "POST"): Scope.MESSAGES_SEND,
     ("api-messages-failed", "GET"): Scope.MESSAGES_READ,
     ("api-message", "GET"): Scope.MESSAGES_READ,
+    ("api-message", "PATCH"): Scope.MESSAGES_SEND,  # a scheduled message: move or reword it
+    ("api-message", "DELETE"): Scope.MESSAGES_SEND,  # a scheduled message: cancel it
 }
 STAFF_ONLY = "API keys cannot use this operation: it acts as a staff member. Use a staff member's token."
 

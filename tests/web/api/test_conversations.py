@@ -68,6 +68,7 @@ def test_create_stores_the_number_in_e164_and_answers_in_camel_case(api, org_a):
         "firstName": "Maria",
         "lastName": "Lopez",
         "displayName": "Maria Lopez",
+        "notes": "",
         "optedOut": False,
         "optedOutAt": None,
         "optOutMethod": "",
@@ -182,6 +183,20 @@ def test_rename_and_renumber_a_contact(api, org_a):
     sam.refresh_from_db()
     assert (sam.first_name, str(sam.phone)) == ("Samuel", "+14155550109")
     assert api.patch(f"{CONTACTS}{sam.pk}/", {}).json()["firstName"] == "Samuel"
+
+
+def test_notes_about_a_contact_are_read_and_written_through_the_api(api, org_a):
+    sam = contact_create(organization=org_a.organization, phone="+14155550102", first_name="Sam")
+    assert api.get(f"{CONTACTS}{sam.pk}/").json()["notes"] == ""
+    written = api.patch(f"{CONTACTS}{sam.pk}/", {"notes": "<b>Prefers</b> mornings"})
+    assert written.status_code == 200
+    assert written.json()["notes"] == "<b>Prefers</b> mornings"  # text, stored as typed
+    too_long = api.patch(f"{CONTACTS}{sam.pk}/", {"notes": "x" * 2001})
+    assert too_long.status_code == 400
+    assert "at most 2000 characters" in too_long.json()["error"]
+    assert api.patch(f"{CONTACTS}{sam.pk}/", {"notes": 5}).status_code == 400
+    sam.refresh_from_db()
+    assert sam.notes == "<b>Prefers</b> mornings"
 
 
 def test_renumbering_onto_another_contact_or_under_a_conversation_is_refused(api, org_a, conversation_a):
