@@ -34,12 +34,12 @@ from conversations.selectors import (
 from conversations.services import (
     UNSET,
     contact_create,
-    contact_delete,
     contact_update,
     conversation_mark_read,
     conversation_update,
 )
 from messaging.selectors import conversation_list
+from messaging.services.erase import contact_erase
 from smsinbox.errors import ServiceError
 from smsinbox.integrations.keys import key_of
 from smsinbox.parsing import MAX_ID
@@ -209,11 +209,14 @@ class ContactUpdateApi(APIView):
 
 
 class ContactDeleteApi(APIView):
-    """Delete a contact, with their conversation and its messages."""
+    """Erase a contact, as `POST /api/contacts/{id}/erase` does: their conversation, messages, notes and media go,
+    Twilio's copies are deleted in the background, and an audit entry without content stays. The organization's
+    admins only (an agent gets a 403); not open to API keys."""
 
     @destroy_schema(operation_id="contacts_destroy", tags=CONTACTS, what="contact")
     def delete(self, request: Request, pk: int) -> Response:
-        contact_delete(contact=_contact_or_404(request, pk))
+        contact = _contact_or_404(request, pk)
+        contact_erase(organization=contact.organization, user=request.user, contact=contact)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -35,7 +35,7 @@ SCOPES: dict[tuple[str, str], Scope | None] = {
     ("api-contacts", "POST"): Scope.CONTACTS_WRITE,
     ("api-contact", "GET"): Scope.CONTACTS_READ,
     ("api-contact", "PATCH"): Scope.CONTACTS_WRITE,
-    ("api-contact", "DELETE"): Scope.CONTACTS_WRITE,
+    ("api-contact", "DELETE"): None,  # an erasure: the organization's admins only, audited by name
     ("api-contact-merge", "POST"): None,  # audited as a staff member's
     ("api-contact-erase", "POST"): None,  # the organization's admins only
     ("api-conversations", "GET"): Scope.CONVERSATIONS_READ,

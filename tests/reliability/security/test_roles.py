@@ -38,7 +38,7 @@ ADMIN_WRITES = {
 }  # an agent reads the page (what it does, who to ask); its writes are refused (403)
 MEMBER_PAGES = PAGES - ADMIN_PAGES - ADMIN_WRITES  # the inbox, contacts, notes, own replies, applying labels
 
-ADMIN_API = {"labels_create", "labels_partial_update", "labels_destroy", "contacts_erase"}
+ADMIN_API = {"labels_create", "labels_partial_update", "labels_destroy", "contacts_erase", "contacts_destroy"}
 SHARED_CANNED_API = {"canned_replies_create", "canned_replies_partial_update", "canned_replies_destroy"}  # shared
 MEMBER_API = set(API_OPERATIONS) - ADMIN_API - SHARED_CANNED_API
 

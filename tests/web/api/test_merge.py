@@ -73,3 +73,21 @@ def test_an_agent_may_merge_but_not_erase(org_a, tenant):
     assert Contact.objects.filter(pk=tenant.contact.pk).exists()
     merged = ApiClient(agent).post(f"/api/contacts/{tenant.spare.pk}/merge", {"into": tenant.contact.pk})
     assert merged.status_code == 200
+
+
+def test_delete_is_the_same_audited_erasure_and_admins_only(org_a, tenant):
+    """``DELETE /api/contacts/{id}/`` cannot be a way around erase's rules: an agent is refused, an admin's leaves
+    the audit entry and Twilio's copies queued for deletion."""
+    agent = User.objects.create_user("agent", password="pw-agent-1")
+    membership_create(organization=org_a.organization, user=agent, role=Membership.Role.AGENT)
+    refused = ApiClient(agent).delete(f"/api/contacts/{tenant.contact.pk}/")
+    assert refused.status_code == 403
+    assert Contact.objects.filter(pk=tenant.contact.pk).exists()
+    assert ApiClient(org_a.user).delete(f"/api/contacts/{tenant.contact.pk}/").status_code == 204
+    assert not Contact.objects.filter(pk=tenant.contact.pk).exists()
+    erasure = ContactErasure.objects.get()
+    assert (erasure.erased_contact_id, erasure.erased_by_id, erasure.twilio_status) == (
+        tenant.contact.pk,
+        org_a.user.pk,
+        "pending",
+    )
