@@ -291,6 +291,6 @@ def test_a_contact_renamed_by_another_member_is_renamed_in_the_open_thread_heade
     carol.get_by_role("link", name="Edit contact").click()
     carol.get_by_label("First name").fill("Maria")
     carol.get_by_label("Last name").fill(f"Lopez {token()}")
-    carol.get_by_role("button", name=re.compile("Save")).click()
+    carol.get_by_role("button", name="Save", exact=True).click()
     expect(alice.locator("#thread-title")).to_contain_text("Maria Lopez", timeout=LIVE_BUDGET_MS)
     expect(alice.locator("#thread-number")).to_have_text(f"{number} · ")
