@@ -26,6 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from conversations.models import Contact, ContactAlias, ContactMerge, Conversation
+from conversations.payloads import contact_payload
 from conversations.services import SNOOZE_CLEARED, contact_announce, conversation_announce
 from smsinbox import events
 from smsinbox.errors import ServiceError
@@ -182,6 +183,17 @@ def contact_merge(
         moved=dict(sorted(moved.items())),
     )
     contact_announce(contact=keep, change=WebhookEventType.CONTACT_UPDATED)
+    events.publish_on_commit(
+        organization_id=organization.id,
+        event=None,
+        payload={},
+        outgoing=(WebhookEventType.CONTACT_MERGED,),
+        outgoing_payload=lambda: {
+            **contact_payload(keep),
+            "merged_contact_id": merged_id,
+            "merged_phone": merged_phone,
+        },
+    )
     if kept_thread is not None:
         conversation_announce(conversation=kept_thread)
     return keep

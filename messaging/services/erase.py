@@ -30,9 +30,12 @@ from conversations.merge import contact_numbers, conversation_removed_publish
 from conversations.models import Contact, ContactErasure, Conversation
 from messaging.models import Message, MessageMedia
 from messaging.twilio import client
+from smsinbox import events
 from smsinbox.errors import ServiceError
+from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.integrations.models import WebhookEvent
 from smsinbox.models import Organization
+from smsinbox.shapes import iso
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +96,14 @@ def contact_erase(*, organization: Organization, user: AbstractBaseUser, contact
         webhook_events_removed=events_removed,
         twilio_status=ContactErasure.TwilioStatus.PENDING if sids else ContactErasure.TwilioStatus.NONE,
         twilio_pending=sids,
+    )
+    # Integrations hear that the person is gone (their id only), after the events naming them were deleted above.
+    events.publish_on_commit(
+        organization_id=organization.id,
+        event=None,
+        payload={},
+        outgoing=(WebhookEventType.CONTACT_ERASED,),
+        outgoing_payload={"contact_id": erased_id, "erased_at": iso(erasure.erased_at)},
     )
     if sids:
         contact_erasure_twilio_task.enqueue(erasure.pk)

@@ -18,6 +18,8 @@ class WebhookEventType(StrEnum):
     CONTACT_UPDATED = "contact.updated"  # data: the REST API's contact
     CONTACT_OPTED_OUT = "contact.opted_out"  # data: the REST API's contact
     CONTACT_OPTED_IN = "contact.opted_in"  # data: the REST API's contact
+    CONTACT_MERGED = "contact.merged"  # data: the REST API's kept contact, with mergedContactId and mergedPhone
+    CONTACT_ERASED = "contact.erased"  # data: {contactId, erasedAt} only: the person's data is gone, say so downstream
     NOTE_CREATED = "note.created"  # data: the REST API's note
 
 
@@ -35,6 +37,8 @@ EVENT_DESCRIPTIONS: dict[str, str] = {
     WebhookEventType.CONTACT_UPDATED: "A contact was renamed, renumbered or relabelled",
     WebhookEventType.CONTACT_OPTED_OUT: "A contact opted out (STOP, staff, or Twilio's 21610)",
     WebhookEventType.CONTACT_OPTED_IN: "A contact opted back in (START)",
+    WebhookEventType.CONTACT_MERGED: "Two contacts of the same person were merged into one",
+    WebhookEventType.CONTACT_ERASED: "A contact was erased on request (only its id is sent)",
     WebhookEventType.NOTE_CREATED: "A private note was written in a thread",
 }
 

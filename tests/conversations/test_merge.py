@@ -13,6 +13,9 @@ from messaging.models import Message
 from messaging.services.outbound import message_send
 from smsinbox import events
 from smsinbox.errors import ServiceError
+from smsinbox.integrations.catalog import WebhookEventType
+from smsinbox.integrations.models import WebhookEvent
+from smsinbox.integrations.services import webhook_endpoint_create
 from tests.twilio_posts import collect_live_events, post_inbound
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +75,20 @@ def test_the_merge_is_audited_and_the_merged_number_is_an_alias(client, org_a):
     assert audit.moved["conversations.ConversationLabel (duplicates dropped)"] == 1
     assert audit.merged_at is not None
     assert list(ContactAlias.objects.values_list("phone", "contact_id")) == [(WORK, keep.pk)]
+
+
+def test_integrations_are_told_of_the_merge(client, org_a):
+    keep, merge, *_ = two_threads(client, org_a)
+    webhook_endpoint_create(
+        organization=org_a.organization, actor=org_a.user, url="https://hooks.example.com/in",
+        event_types=[WebhookEventType.CONTACT_MERGED],
+    )  # fmt: skip
+    merged_id = merge.pk
+    contact_merge(organization=org_a.organization, user=org_a.user, keep=keep, merge=merge)
+    (told,) = WebhookEvent.objects.all()
+    assert told.type == "contact.merged"
+    assert (told.data["id"], told.data["mergedContactId"], told.data["mergedPhone"]) == (keep.pk, merged_id, WORK)
+    assert told.data["firstName"] == "Maria"
 
 
 def test_inbound_from_the_merged_number_lands_in_the_kept_conversation(client, org_a):

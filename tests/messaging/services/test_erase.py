@@ -57,7 +57,10 @@ def the_whole_person(twilio, setup):
         media_content(media=media)  # fetched and cached on disk
     thread = Conversation.objects.get(contact=contact)
     webhook_endpoint_create(  # its deliveries are not run here (they would go to the internet)
-        organization=organization, actor=user, url="https://hooks.example.com/in", event_types=list(WebhookEventType)
+        organization=organization,
+        actor=user,
+        url="https://hooks.example.com/in",
+        event_types=[t for t in WebhookEventType if t != WebhookEventType.CONTACT_ERASED],  # see the test of that one
     )
     contact_update(contact=contact, last_name="Quux")
     note_create(conversation=thread, author=user, body=f"{NAME} is nervous, @alice")
@@ -128,6 +131,19 @@ def test_nothing_of_the_contact_is_left_in_any_table(twilio, org_a):
     assert erasure.removed["messaging.Message"] == 3
     assert erasure.removed["conversations.Contact"] == 1
     assert erasure.webhook_events_removed > 0
+
+
+def test_integrations_are_told_the_erased_id_and_nothing_else(org_a):
+    contact = contact_create(organization=org_a.organization, phone=MOBILE, first_name=NAME)
+    webhook_endpoint_create(
+        organization=org_a.organization, actor=org_a.user, url="https://hooks.example.com/in",
+        event_types=list(WebhookEventType),
+    )  # fmt: skip
+    contact_update(contact=contact, last_name="Quux")  # a contact.updated naming them
+    erasure = contact_erase(organization=org_a.organization, user=org_a.user, contact=contact)
+    (told,) = WebhookEvent.objects.all()  # the events naming them are gone; this one says only who went
+    assert (told.type, told.data) == ("contact.erased", {"contactId": contact.pk, "erasedAt": told.data["erasedAt"]})
+    assert told.data["erasedAt"].startswith(erasure.erased_at.strftime("%Y-%m-%dT%H:%M"))
 
 
 def test_cached_media_files_are_deleted(twilio, org_a):
