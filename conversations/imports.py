@@ -11,12 +11,21 @@ Rules, one place each:
   existing contacts' opt-out columns are not written.
 - Races with staff adding the same number are settled by the unique constraint
   (``contact_unique_org_phone``): new rows are inserted with ``ignore_conflicts`` (ON CONFLICT DO NOTHING).
+- A notes cell fills the notes of a new contact, or of an existing one whose notes are empty: what staff wrote
+  is never overwritten. Notes longer than ``CONTACT_NOTES_MAX_LENGTH`` make the row an error.
+- A labels cell names the organization's labels (any case), separated by commas, semicolons or ``|``; they are
+  added (never removed). A name the organization has no label for is not created (labels are an admin's
+  choice): it is reported once in ``ImportReport.unknown_labels``.
+
+``import_batch`` is the one step both the one-call import (``contacts_import_run``) and the background job
+(``conversations.import_jobs``) run, a batch of rows at a time.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,7 +34,7 @@ from django.db.models import CharField, Value
 from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
-from conversations.models import Contact, ContactAlias
+from conversations.models import CONTACT_NOTES_MAX_LENGTH, Contact, ContactAlias, ContactLabel, Label
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.phones import InvalidPhoneNumber, parse_phone
@@ -33,13 +42,24 @@ from smsinbox.phones import InvalidPhoneNumber, parse_phone
 IMPORT_MAX_ROWS = 100_000
 PREVIEW_ROWS = 20
 BATCH = 1000
-COLUMNS = ("phone", "first_name", "last_name", "name")  # what a file's columns can be mapped to
+COLUMNS = ("phone", "first_name", "last_name", "name", "notes", "labels")  # what a file's columns can be mapped to
+COLUMN_NAMES = {
+    "phone": "Phone number",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "name": "Full name",
+    "notes": "Notes",
+    "labels": "Labels",
+}
 HEADER_GUESSES = {
     "phone": {"phone", "number", "phone number", "mobile", "cell", "phone_e164", "telephone", "tel"},
     "first_name": {"first name", "first_name", "firstname", "given name"},
     "last_name": {"last name", "last_name", "lastname", "surname", "family name"},
     "name": {"name", "full name", "full_name", "contact"},
+    "notes": {"notes", "note", "comment", "comments"},
+    "labels": {"labels", "label", "tags", "tag", "groups"},
 }
+LABEL_SEPARATORS = re.compile(r"[,;|]")
 
 
 class Outcome:
@@ -66,6 +86,21 @@ class ImportReport:
     updated: int = 0
     duplicates: int = 0
     errors: int = 0
+    unknown_labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedRow:
+    """One non-blank data row: its number (``None`` with ``problem`` saying why) and the cells mapped."""
+
+    row: int
+    value: str
+    number: PhoneNumber | None
+    first: str = ""
+    last: str = ""
+    notes: str = ""
+    labels: tuple[str, ...] = ()
+    problem: str = ""
 
 
 def decode_csv(data: bytes) -> str:
@@ -103,11 +138,13 @@ def guess_mapping(headers: list[str]) -> dict[str, int]:
     return mapping
 
 
-def _validated_mapping(headers: list[str], mapping: dict[str, int] | None) -> dict[str, int]:
+def validated_mapping(headers: list[str], mapping: dict[str, int] | None) -> dict[str, int]:
     mapping = guess_mapping(headers) if mapping is None else mapping
     unknown = set(mapping) - set(COLUMNS)
     if unknown:
         raise ServiceError(f"Unknown column {sorted(unknown)[0]!r}.", field="mapping")
+    if len(set(mapping.values())) < len(mapping):
+        raise ServiceError("Each column of the file can be used once.", field="mapping")
     if "phone" not in mapping:
         raise ServiceError("Choose the column with the phone numbers.", field="mapping")
     if any(not 0 <= position < len(headers) for position in mapping.values()):
@@ -127,79 +164,152 @@ def _names(row: list[str], mapping: dict[str, int]) -> tuple[str, str]:
     return first[:100], last.strip()[:100]
 
 
-def _parsed(
-    rows: Iterator[list[str]], mapping: dict[str, int], region: str
-) -> Iterator[tuple[int, str, PhoneNumber | None, str, str]]:
-    """(row number, value, number or None with the reason in place of the names) per non-blank data row."""
+def parsed_rows(rows: Iterator[list[str]], mapping: dict[str, int], region: str) -> Iterator[ParsedRow]:
+    """Each non-blank data row, its number parsed (or the reason it does not parse); refuses a file over
+    ``IMPORT_MAX_ROWS`` rows when it reaches the row past the limit."""
     for index, row in enumerate(rows, start=2):
         if index - 1 > IMPORT_MAX_ROWS:
             raise ServiceError(f"The file has more than {IMPORT_MAX_ROWS:,} rows; split it.", field="file")
         if not any(cell.strip() for cell in row):
             continue
         value = _cell(row, mapping, "phone")
+        notes = _cell(row, mapping, "notes")
+        labels = tuple(
+            dict.fromkeys(
+                name.strip() for name in LABEL_SEPARATORS.split(_cell(row, mapping, "labels")) if name.strip()
+            )
+        )
         try:
             parsed = parse_phone(value, region=region)
         except InvalidPhoneNumber as exc:
-            yield index, value, None, str(exc), ""
+            yield ParsedRow(index, value, None, problem=str(exc))
+            continue
+        if len(notes) > CONTACT_NOTES_MAX_LENGTH:
+            yield ParsedRow(
+                index, value, None, problem=f"The notes are longer than {CONTACT_NOTES_MAX_LENGTH:,} characters."
+            )
             continue
         number = PhoneNumber()  # the field's own type: kept as it is, not parsed again
         number.merge_from(parsed)
-        yield index, value, number, *_names(row, mapping)
+        first, last = _names(row, mapping)
+        yield ParsedRow(index, value, number, first, last, notes, labels)
 
 
-def _classify(
-    batch: list[tuple[int, str, PhoneNumber | None, str, str]],
-    organization: Organization,
-    seen: set[str],
-    report: ImportReport,
-) -> tuple[list[Contact], dict[str, tuple[str, str]], list[RowResult]]:
-    """The batch's new contacts, the updates by E.164, and every row's result (counts added to ``report``)."""
-    existing = dict(
-        (str(phone), (first, last))
-        for phone, first, last in Contact.objects.filter(
+@dataclass
+class _Plan:
+    """What one batch will write: new contacts, name/notes updates by E.164, labels by E.164."""
+
+    new: list[Contact] = field(default_factory=list)
+    updates: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    results: list[RowResult] = field(default_factory=list)
+
+
+def _classify(batch: list[ParsedRow], organization: Organization, seen: set[str], report: ImportReport) -> _Plan:
+    """The batch's plan and every row's result (counts added to ``report``)."""
+    numbers = [Value(r.number.as_e164, output_field=CharField()) for r in batch if r.number is not None]
+    existing = {
+        str(phone): (first, last, notes)
+        for phone, first, last, notes in Contact.objects.filter(
             # Values as text expressions: the field would parse and validate each number again (~0.2 ms each).
             organization=organization,
-            phone__in=[Value(n.as_e164, output_field=CharField()) for _, _, n, _, _ in batch if n is not None],
-        ).values_list("phone", "first_name", "last_name")
-    )
+            phone__in=numbers,
+        ).values_list("phone", "first_name", "last_name", "notes")
+    }
     # Numbers merged into a contact (``ContactAlias``): never a new contact (the database refuses one).
     merged = set(
         ContactAlias.objects.filter(
-            organization=organization, phone__in=[n.as_e164 for _, _, n, _, _ in batch if n is not None]
+            organization=organization, phone__in=[r.number.as_e164 for r in batch if r.number is not None]
         ).values_list("phone", flat=True)
     )
-    new: list[Contact] = []
-    updates: dict[str, tuple[str, str]] = {}
-    results: list[RowResult] = []
-    for row, value, number, first, last in batch:
-        e164 = number.as_e164 if number is not None else None
+    plan = _Plan()
+    for r in batch:
+        e164 = r.number.as_e164 if r.number is not None else None
         if e164 is None:
             report.errors += 1
-            results.append(RowResult(row, Outcome.ERROR, value, first))
+            plan.results.append(RowResult(r.row, Outcome.ERROR, r.value, r.problem))
         elif e164 in merged:
             report.duplicates += 1
-            results.append(RowResult(row, Outcome.DUPLICATE, value, "The number was merged into another contact."))
+            plan.results.append(
+                RowResult(r.row, Outcome.DUPLICATE, r.value, "The number was merged into another contact.")
+            )
         elif e164 in seen:
             report.duplicates += 1
-            results.append(RowResult(row, Outcome.DUPLICATE, value, "The number is on an earlier row of the file."))
+            plan.results.append(
+                RowResult(r.row, Outcome.DUPLICATE, r.value, "The number is on an earlier row of the file.")
+            )
         else:
             seen.add(e164)
+            if r.labels:
+                plan.labels[e164] = r.labels
             if e164 in existing:
                 stored = existing[e164]
-                wanted = (first or stored[0], last or stored[1])
+                wanted = (r.first or stored[0], r.last or stored[1], stored[2] or r.notes)
                 if wanted != stored:
-                    updates[e164] = wanted
+                    plan.updates[e164] = wanted
                 report.updated += 1
-                results.append(RowResult(row, Outcome.UPDATE, value))
+                plan.results.append(RowResult(r.row, Outcome.UPDATE, r.value))
             else:
-                contact = Contact(organization=organization, first_name=first, last_name=last)
+                contact = Contact(organization=organization, first_name=r.first, last_name=r.last, notes=r.notes)
                 # The number, validated above, goes in as E.164 text: the field would validate it twice more
                 # (~0.25 ms a row, half the import's time). The database's E.164 check still applies.
                 contact.__dict__["phone"] = Value(e164, output_field=CharField())
-                new.append(contact)
+                plan.new.append(contact)
                 report.created += 1
-                results.append(RowResult(row, Outcome.CREATE, value))
-    return new, updates, results
+                plan.results.append(RowResult(r.row, Outcome.CREATE, r.value))
+    return plan
+
+
+def _labels_by_name(organization: Organization) -> dict[str, Label]:
+    return {label.name.casefold(): label for label in Label.objects.filter(organization=organization)}
+
+
+def import_batch(
+    *,
+    organization: Organization,
+    batch: list[ParsedRow],
+    seen: set[str],
+    report: ImportReport,
+    labels: dict[str, Label] | None = None,
+) -> list[RowResult]:
+    """Write one batch (the caller's transaction): bulk inserts (ON CONFLICT DO NOTHING), bulk name and notes
+    updates, labels added. Counts go to ``report``; returns the batch's errors and duplicates.
+
+    ``seen`` holds the numbers of the file's earlier rows (a repeat is a duplicate); ``labels`` the
+    organization's labels by case-folded name (read once per import by the caller, or here)."""
+    plan = _classify(batch, organization, seen, report)
+    # A number a colleague saved meanwhile is left as they saved it (counted as created all the same).
+    Contact.objects.bulk_create(plan.new, batch_size=BATCH, ignore_conflicts=True)
+    if plan.updates:
+        now = timezone.now()
+        changed = list(
+            Contact.objects.filter(
+                organization=organization, phone__in=[Value(e164, output_field=CharField()) for e164 in plan.updates]
+            )
+        )
+        for contact in changed:
+            contact.first_name, contact.last_name, contact.notes = plan.updates[str(contact.phone)]
+            contact.updated_at = now  # bulk_update does not apply auto_now
+        Contact.objects.bulk_update(changed, ["first_name", "last_name", "notes", "updated_at"], batch_size=BATCH)
+    if plan.labels:
+        known = _labels_by_name(organization) if labels is None else labels
+        ids = dict(
+            (str(phone), pk)
+            for phone, pk in Contact.objects.filter(
+                organization=organization, phone__in=[Value(e164, output_field=CharField()) for e164 in plan.labels]
+            ).values_list("phone", "pk")
+        )
+        rows = []
+        for e164, names in plan.labels.items():
+            for name in names:
+                label = known.get(name.casefold())
+                if label is None:
+                    if name not in report.unknown_labels:
+                        report.unknown_labels.append(name)
+                elif e164 in ids:
+                    rows.append(ContactLabel(contact_id=ids[e164], label=label))
+        ContactLabel.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
+    return [r for r in plan.results if r.outcome in (Outcome.ERROR, Outcome.DUPLICATE)]
 
 
 def contacts_import_preview(
@@ -207,13 +317,17 @@ def contacts_import_preview(
 ) -> ImportReport:
     """What importing the file would do to its first ``limit`` rows (nothing is written)."""
     headers, rows = read_rows(decode_csv(data))
-    report = ImportReport(headers=headers, mapping=_validated_mapping(headers, mapping))
+    report = ImportReport(headers=headers, mapping=validated_mapping(headers, mapping))
     batch = []
-    for parsed in _parsed(rows, report.mapping, organization.region):
+    for parsed in parsed_rows(rows, report.mapping, organization.region):
         batch.append(parsed)
         if len(batch) == limit:
             break
-    _, _, report.rows = _classify(batch, organization, set(), report)
+    plan = _classify(batch, organization, set(), report)
+    report.rows = plan.results
+    known = _labels_by_name(organization)
+    for names in plan.labels.values():
+        report.unknown_labels += [n for n in names if n.casefold() not in known and n not in report.unknown_labels]
     return report
 
 
@@ -221,38 +335,22 @@ def contacts_import_preview(
 def contacts_import_run(
     *, organization: Organization, data: bytes, mapping: dict[str, int] | None = None
 ) -> ImportReport:
-    """Import the file in batches of ``BATCH`` rows: bulk inserts (ON CONFLICT DO NOTHING) and bulk name updates.
+    """Import the whole file in one transaction, in batches of ``BATCH`` rows (``import_batch``).
 
-    All or nothing (one transaction): a refused file (not UTF-8, too many rows) writes no row. ``report.rows``
-    holds every error and duplicate, for the error report. Opt-out columns are never written.
+    All or nothing: a refused file (not UTF-8, too many rows) writes no row. ``report.rows`` holds every error
+    and duplicate, for the error report. Opt-out columns are never written. The pages use the background job
+    of ``conversations.import_jobs`` instead, which commits each batch and shows its progress.
     """
     headers, rows = read_rows(decode_csv(data))
-    report = ImportReport(headers=headers, mapping=_validated_mapping(headers, mapping))
+    report = ImportReport(headers=headers, mapping=validated_mapping(headers, mapping))
     seen: set[str] = set()
-    batch: list[tuple[int, str, PhoneNumber | None, str, str]] = []
-
-    def flush() -> None:
-        new, updates, results = _classify(batch, organization, seen, report)
-        # A number a colleague saved meanwhile is left as they saved it (counted as created all the same).
-        Contact.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
-        if updates:
-            now = timezone.now()
-            changed = list(
-                Contact.objects.filter(
-                    organization=organization, phone__in=[Value(e164, output_field=CharField()) for e164 in updates]
-                )
-            )
-            for contact in changed:
-                contact.first_name, contact.last_name = updates[str(contact.phone)]
-                contact.updated_at = now  # bulk_update does not apply auto_now
-            Contact.objects.bulk_update(changed, ["first_name", "last_name", "updated_at"], batch_size=BATCH)
-        report.rows.extend(r for r in results if r.outcome in (Outcome.ERROR, Outcome.DUPLICATE))
-        batch.clear()
-
-    for parsed in _parsed(rows, report.mapping, organization.region):
+    labels = _labels_by_name(organization) if "labels" in report.mapping else {}
+    batch: list[ParsedRow] = []
+    for parsed in parsed_rows(rows, report.mapping, organization.region):
         batch.append(parsed)
         if len(batch) == BATCH:
-            flush()
+            report.rows += import_batch(organization=organization, batch=batch, seen=seen, report=report, labels=labels)
+            batch = []
     if batch:
-        flush()
+        report.rows += import_batch(organization=organization, batch=batch, seen=seen, report=report, labels=labels)
     return report

@@ -829,3 +829,67 @@ TRIGGERS += [
         "an alias belongs to its contact's organization and is no contact's own number",
     ),
 ]
+
+
+IMPORT_FILE_MAX_BYTES = 20 * 1024 * 1024  # 100,000 rows of a few columns are ~5 MB
+
+
+class ContactImport(models.Model):
+    """One CSV import of contacts, run in the background (``conversations.import_jobs``).
+
+    State machine: ``draft`` (uploaded, columns being mapped) → ``queued`` (started by staff) → ``running`` →
+    ``done`` or ``failed``; a draft may be discarded (deleted). Each move is a conditional UPDATE from the state
+    before it, so a double click or a second worker never starts or finishes one twice.
+
+    Invariant: ``position`` (the file's row number of the last row whose batch committed) rises only with the
+    batch it covers, in the same transaction, together with the counts and the error rows: a worker killed
+    mid-way leaves a job whose counts match what is stored, and the next run resumes after ``position``.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Not started"
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Importing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="contact_imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    file_name = models.CharField(max_length=255)
+    data = models.BinaryField(help_text="The uploaded file, as it came.")
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=dict, help_text="Column (phone, first_name, …) → the file's column index.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    total_rows = models.PositiveIntegerField(default=0, help_text="Non-blank data rows in the file.")
+    processed_rows = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=1, help_text="File row number of the last committed row.")
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    error_rows = models.JSONField(default=list, help_text="[row, outcome, value, reason] of each error and duplicate.")
+    unknown_labels = models.JSONField(default=list)
+    failure = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="contact_import_org_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "queued", "running", "done", "failed"]),
+                name="contact_import_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(processed_rows__lte=models.F("total_rows")), name="contact_import_progress_bounded"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.file_name}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else min(100, self.processed_rows * 100 // self.total_rows)

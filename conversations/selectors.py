@@ -13,6 +13,7 @@ from conversations.models import (
     NOTE_MENTIONS,
     CannedReply,
     Contact,
+    ContactImport,
     ContactLabel,
     Conversation,
     ConversationEvent,
@@ -255,4 +256,18 @@ def canned_reply_get_for_user(*, user: AbstractBaseUser, reply_id: int) -> Canne
         .filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
         .select_related("organization")
         .first()
+    )
+
+
+def contact_import_get(*, organization: Organization, import_id: int) -> ContactImport | None:
+    """One of the organization's contact imports (another organization's id finds nothing)."""
+    return ContactImport.objects.filter(organization=organization, pk=import_id).select_related("created_by").first()
+
+
+def contact_import_list(*, organization: Organization, limit: int = 10) -> list[ContactImport]:
+    """The organization's latest imports, newest first (without their files)."""
+    return list(
+        ContactImport.objects.filter(organization=organization)
+        .defer("data", "error_rows")
+        .select_related("created_by")[:limit]
     )

@@ -20,7 +20,7 @@ from smsinbox.tenancy import current_organization
 from smsinbox.web.pages import found_or_404
 
 
-def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+def csv_response(rows, filename: str) -> StreamingHttpResponse:
     response = StreamingHttpResponse(csv_stream(rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"  # personal data: not kept by shared caches or the browser
@@ -32,7 +32,7 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
     organization = found_or_404(current_organization(request), "Organization")
     stamp = timezone.localdate().isoformat()
-    return _csv_response(contacts_export_rows(organization=organization), f"contacts-{stamp}.csv")
+    return csv_response(contacts_export_rows(organization=organization), f"contacts-{stamp}.csv")
 
 
 @login_required
@@ -41,7 +41,7 @@ def conversation_export(request: HttpRequest, conversation_id: int) -> Streaming
     conversation = found_or_404(
         conversation_get_for_user(user=request.user, conversation_id=conversation_id), "Conversation"
     )
-    return _csv_response(
+    return csv_response(
         conversation_transcript_rows(conversation=conversation, zone=timezone.get_current_timezone()),
         f"conversation-{conversation.pk}-transcript.csv",
     )

@@ -15,8 +15,9 @@ from rest_framework.authtoken.admin import TokenProxy
 from rest_framework.authtoken.models import Token
 
 from conversations.canned_services import canned_reply_create
+from conversations.import_jobs import contact_import_create
 from conversations.labels import label_create, saved_view_create
-from conversations.models import CannedReply, Contact, Conversation, Label, Note
+from conversations.models import CannedReply, Contact, ContactImport, Conversation, Label, Note
 from conversations.services import contact_update, note_create
 from messaging.models import Message, MessageEvent, MessageMedia
 from messaging.services.outbound import message_send
@@ -79,6 +80,10 @@ def world(acme, org_b) -> World:
         organization=a.organization, actor=a.user, email="acme-invitee@example.com", role="agent",
         link_base="http://testserver",
     )  # fmt: skip
+    contact_import = contact_import_create(
+        organization=a.organization, actor=a.user, file_name="acme-secret-import.csv",
+        data=b"phone,name\n+14155550199,Quincy Import\n",
+    )  # fmt: skip
     browser = Client()  # django-axes' rows of alice: a failed and a successful login through the real form
     assert browser.post(reverse("login"), {"username": "alice", "password": "pw-alice-1"}).status_code == 302
     Client().post(reverse("login"), {"username": "alice", "password": "wrong"})  # after: a success resets it
@@ -110,11 +115,12 @@ def world(acme, org_b) -> World:
             (WebhookDelivery, delivery),
             (ApiKey, api_key),
             (Invite, invite),  # not in Django admin: the team routes' ids
+            (ContactImport, contact_import),  # not in Django admin: the import pages' ids
         ]
     }
     assert all(objects.values())
     markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
     markers += ["acme-secret-view", "acme-secret-canned", "hooks.acme.example", "acme-key", endpoint.secret]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
-    markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key, "acme-invitee"]
+    markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key, "acme-invitee", "acme-secret-import"]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

@@ -96,6 +96,10 @@ PAGES = {
     "contact-merge",
     "contact-erase",
     "contacts-export",
+    "contact-import-upload",  # every member imports (agents manage contacts); ids found among the organization's
+    "contact-import",
+    "contact-import-status",
+    "contact-import-errors",
     "message-media",
     "inbox-labels",
     "labels",
@@ -160,6 +164,7 @@ ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
 FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id", "view_id"}
 FOREIGN_ID_PARAMS |= {"endpoint_id", "delivery_id", "key_id"}  # integrations
 FOREIGN_ID_PARAMS |= {"invite_id", "member_id"}  # the team
+FOREIGN_ID_PARAMS |= {"import_id"}  # contact imports
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -230,6 +235,7 @@ def url_for(route: Route, world: World) -> str:
                 "key_id": world.objects["smsinbox.apikey"].pk,
                 "invite_id": world.objects["smsinbox.invite"].pk,
                 "member_id": world.objects["smsinbox.membership"].pk,
+                "import_id": world.objects["conversations.contactimport"].pk,
                 "token": "no-such-invitation",
                 "uidb64": "MQ",
                 "token_reset": "set-password",

@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from conversations.models import CannedReply, Contact, Conversation, Label, Note, SavedView
+from conversations.import_jobs import contact_import_create
+from conversations.models import CannedReply, Contact, ContactImport, Conversation, Label, Note, SavedView
 from messaging.models import Message
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from smsinbox.integrations.services import (
@@ -75,6 +77,21 @@ def _failed_send(a: Tenant) -> Message:
     return sent
 
 
+class _Upload(SimpleUploadedFile):
+    """A file the probe posts three times: each post reads it from the start."""
+
+    def read(self, *args: Any) -> bytes:
+        self.seek(0)
+        return super().read(*args)
+
+
+def _draft_import(a: Tenant) -> ContactImport:
+    """A draft import of A's: the world's, or made here by the service."""
+    return ContactImport.objects.filter(organization=a.organization, status="draft").first() or contact_import_create(
+        organization=a.organization, actor=a.user, file_name="acme-import.csv", data=b"phone\n+14155550199\n"
+    )
+
+
 def page_forms(a: Tenant) -> dict[str, Form]:
     conversation, contact = a.conversation, a.contact
     failed = _failed_send(a)
@@ -94,8 +111,19 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         webhook_endpoint_set_active(endpoint=paused, actor=a.user, active=False)
     pending_before = delivery.retry_until
     invite, token, member = _team(a)
+    draft = _draft_import(a)
 
     return {
+        "contact-import-upload": Form(
+            "/contacts/import/",
+            {"file": _Upload("csrf-probe.csv", b"phone\n+14155550177\n", "text/csv")},
+            lambda c: ContactImport.objects.filter(file_name="csrf-probe.csv").exists(),
+        ),
+        "contact-import": Form(
+            f"/contacts/import/{draft.pk}/",
+            {"action": "start", "map-phone": "0"},
+            lambda c: ContactImport.objects.get(pk=draft.pk).status == "queued",
+        ),
         "team": Form(
             "/team/",
             {"email": "csrf-probe@example.com", "role": "agent"},
@@ -360,6 +388,8 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "contact-new",
         "contact-edit",
         "contact-message",
+        "contact-import-upload",
+        "contact-import",
         "account-settings",
         "logout",
         "login",

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from conversations.models import (
     CannedReply,
     Contact,
+    ContactImport,
     ContactLabel,
     Conversation,
     ConversationLabel,
@@ -80,12 +81,17 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
             .order_by("pk")
             .values_list("pk", "email", "role", "token_hash", "expires_at", "accepted_at", "revoked_at")
         ),
+        list(
+            ContactImport.objects.filter(organization=organization)
+            .order_by("pk")
+            .values_list("pk", "status", "mapping", "processed_rows")
+        ),
     )
 
 
 def all_rows() -> dict[str, int]:
     models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia, Note)
-    models += (Label, ConversationLabel, ContactLabel, SavedView, CannedReply, Invite)
+    models += (Label, ConversationLabel, ContactLabel, SavedView, CannedReply, Invite, ContactImport)
     return {model.__name__: model.objects.count() for model in (*models, MessageEvent, DBTaskResult)}
 
 
