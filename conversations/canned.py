@@ -22,6 +22,7 @@ from typing import Annotated, Any, TypedDict
 
 from conversations.models import CannedReply
 from conversations.payloads import user_name
+from smsinbox.errors import ServiceError
 from smsinbox.shapes import Field, Timestamp, timestamp
 
 # {{ name }} or {{ name|fallback }}: the name is dotted lower-case words.
@@ -61,6 +62,18 @@ def render_body(body: str, values: Mapping[str, str]) -> str:
 def placeholders(text: str) -> list[str]:
     """The ``[[…]]`` placeholders of ``text``, in order (repeats included)."""
     return PLACEHOLDER.findall(text)
+
+
+def unfilled_placeholder_check(text: str) -> None:
+    """Refuse a text to send that still holds a ``[[…]]`` placeholder (a canned reply's, never filled in): the
+    server's half of the composer's rule, so an API client or a page without JavaScript cannot send one either."""
+    found = placeholders(text)
+    if found:
+        raise ServiceError(
+            f"Fill in {found[0]} before sending: it is a placeholder of a canned reply.",
+            code="placeholder",
+            field="message",
+        )
 
 
 def body_problems(body: str) -> str | None:

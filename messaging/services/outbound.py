@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from conversations.canned import unfilled_placeholder_check
 from conversations.models import Contact, Conversation
 from conversations.payloads import opt_out_reason
 from conversations.services import conversation_lock, conversation_start, conversation_touch, preview_for
@@ -38,6 +39,7 @@ def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | No
         raise ServiceError("Missing required fields: contactId and message", field="message")
     if is_too_long(body):
         raise ServiceError(f"Message too long. Maximum {MAX_BODY_CHARACTERS} characters.", field="message")
+    unfilled_placeholder_check(body)
     if len(media_urls) > MAX_MEDIA:
         raise ServiceError(f"Too many attachments. Maximum {MAX_MEDIA} images.", field="mediaUrls")
     for url in media_urls:

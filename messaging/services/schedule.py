@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from conversations.canned import unfilled_placeholder_check
 from conversations.snooze import snooze_preset_until
 from messaging.models import Message, MessageEvent
 from messaging.segments import MAX_BODY_CHARACTERS, is_too_long, segment_info
@@ -111,6 +112,7 @@ def message_schedule_edit(
             raise ServiceError("The message is empty: write something, or cancel it.", field="message")
         if is_too_long(body):
             raise ServiceError(f"Message too long. Maximum {MAX_BODY_CHARACTERS} characters.", field="message")
+        unfilled_placeholder_check(body)
         info = segment_info(body)
         updates.update(body=body, num_segments=info.segments, encoding=info.encoding)
     if send_at is not None:

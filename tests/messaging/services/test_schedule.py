@@ -201,3 +201,15 @@ def test_a_message_written_weeks_before_its_time_is_still_reconciled_once_handed
     )
     assert messages_reconcile(now=now).requeued == 1
     assert deliveries() == 1
+
+
+def test_an_edit_that_leaves_a_placeholder_is_refused(org_a):
+    contact = contact_create(organization=org_a.organization, phone="+14155550101")
+    message = message_send(
+        organization=org_a.organization, sender=org_a.user, contact=contact, body="Reminder",
+        send_at=timezone.now() + timedelta(days=1),
+    ).message  # fmt: skip
+    with pytest.raises(ServiceError) as refused:
+        message_schedule_edit(message=message, user=org_a.user, body="See you at [[time]]")
+    assert refused.value.code == "placeholder"
+    assert Message.objects.get(pk=message.pk).body == "Reminder"

@@ -77,6 +77,7 @@ def test_mms_with_media_only(api, maria):
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": ["http://[x/i.png"]}, "must be an http(s) URL"),
         ({"contactId": "CONTACT", "message": "hi", "mediaUrls": "https://e.com/i.png"}, "mediaUrls:"),
         ({"contactId": "abc", "message": "hi"}, "contactId: A valid integer is required."),
+        ({"contactId": "CONTACT", "message": "At [[time]]"}, "Fill in [[time]] before sending"),
     ],
 )
 def test_bad_input_is_a_400_with_a_clear_error_and_no_row(api, maria, body, error):
