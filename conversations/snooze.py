@@ -26,6 +26,8 @@ from conversations.models import Conversation, ConversationEvent
 from conversations.services import SNOOZE_CLEARED, conversation_announce
 from smsinbox import events
 from smsinbox.errors import ServiceError
+from smsinbox.notifications.rules import Kind
+from smsinbox.notifications.services import notification_dispatch
 
 # The menu's presets, in the viewer's zone: "later today" is three hours on, the mornings are at 9:00.
 SNOOZE_PRESETS: list[tuple[str, str]] = [
@@ -158,3 +160,13 @@ def snooze_woken_notify(*, conversation: Conversation, reason: str) -> None:
     events.publish_to_user_on_commit(
         user_id=conversation.assignee_id, event=events.Event.CONVERSATION_WOKEN, payload=dict(payload)
     )
+    if reason == WakeReason.TIME:  # a reply notifies as the inbound text it is (``message_receive``)
+        notification_dispatch(
+            organization_id=conversation.organization_id,
+            kind=Kind.WOKEN,
+            conversation_id=conversation.pk,
+            tag=f"woken-{conversation.pk}",
+            title=f"Back from snooze: {payload['contact_name']}",
+            body=conversation.last_message_preview,
+            assignee_id=conversation.assignee_id,
+        )

@@ -19,6 +19,7 @@ class Kind(StrEnum):
     INBOUND = "inbound"  # a customer texted in
     ASSIGNED = "assigned"  # a conversation was assigned to someone
     MENTION = "mention"  # someone was mentioned in a private note (conversations.services.note_create)
+    WOKEN = "woken"  # a snoozed conversation came back at its time (conversations.snooze)
 
 
 def notifies(
@@ -38,6 +39,8 @@ def notifies(
       assignee; with "unassigned", when there is no assignee.
     - An assignment: the new assignee, with "assigned to me".
     - A mention: each mentioned user, with "mentions".
+    - A snoozed conversation back at its time: its assignee, with "assigned to me" (one woken by a reply
+      notifies as the inbound text it is).
     """
     if actor_id is not None and actor_id == user_id:
         return False
@@ -47,7 +50,7 @@ def notifies(
             or (prefs.inbound_mine and assignee_id == user_id)
             or (prefs.inbound_unassigned and assignee_id is None)
         )
-    if kind == Kind.ASSIGNED:
+    if kind in (Kind.ASSIGNED, Kind.WOKEN):
         return prefs.assigned_to_me and assignee_id == user_id
     if kind == Kind.MENTION:
         return prefs.mentions and user_id in mentioned_ids

@@ -209,8 +209,12 @@ def test_snooze_and_wake_are_announced_and_the_assignee_is_told(conversation_a, 
         (groups[0], "activity.created"),
         (groups[0], "conversation.updated"),
         (groups[1], "conversation.woken"),
+        (groups[1], "notification.created"),  # through the assignee's notification settings (and Web Push)
     ]
-    woken = next(f["payload"] for g, f in heard if g == groups[1])
+    notified = next(f["payload"] for g, f in heard if f["type"] == "notification.created")
+    assert (notified["kind"], notified["conversation"]) == ("woken", conversation_a.pk)
+    assert notified["title"] == f"Back from snooze: {conversation_a.contact.display_name}"
+    woken = next(f["payload"] for g, f in heard if f["type"] == "conversation.woken")
     assert woken == {
         "conversationId": conversation_a.pk,
         "organizationId": org_a.organization.pk,
