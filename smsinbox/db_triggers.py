@@ -211,3 +211,42 @@ def installed_names(connection: BaseDatabaseWrapper) -> set[str]:
             return {row[0].rsplit("_", 1)[0] for row in cursor.fetchall()}
         cursor.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
         return {row[0] for row in cursor.fetchall()}
+
+
+class DropSqliteTriggersReferencing(migrations.operations.base.Operation):
+    """Before a migration that makes SQLite rebuild ``tables`` (adding a NOT NULL column does): drop the SQLite
+    triggers whose SQL names them, on any table.
+
+    SQLite rebuilds a table by creating a copy, dropping the original and renaming the copy; a trigger of
+    another table that reads the original (``note_author_member`` reads ``smsinbox_membership``) makes the
+    drop fail ("error in trigger …: no such table"). The triggers come back at the end of the same ``migrate``
+    (``post_migrate`` reinstalls every definition). PostgreSQL alters tables in place: nothing to do there.
+    """
+
+    reversible = True
+    reduces_to_sql = False
+
+    def __init__(self, tables: list[str]) -> None:
+        self.tables = list(tables)
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return self.__class__.__name__, [], {"tables": self.tables}
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        connection = schema_editor.connection
+        if connection.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            names = [name for name, sql in cursor.fetchall() if any(table in (sql or "") for table in self.tables)]
+            for name in names:
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"', None)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        self.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self) -> str:
+        return "Drop the SQLite triggers that read " + ", ".join(self.tables)

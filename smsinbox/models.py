@@ -71,6 +71,17 @@ class Organization(models.Model):
         "shown in national format and numbers typed without a country code are read as its own. "
         "Empty: the server's PHONENUMBER_DEFAULT_REGION.",
     )
+    auto_assign = models.BooleanField(
+        "automatic assignment",
+        default=False,
+        help_text="New conversations, and unassigned ones that receive a text, go in turn to available members "
+        "(conversations.auto_assign).",
+    )
+    auto_assign_max_open = models.PositiveSmallIntegerField(
+        "most open conversations per member",
+        default=10,
+        help_text="Automatic assignment skips a member with this many open conversations (0: no limit).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,6 +125,10 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.AGENT)
+    available = models.BooleanField(
+        default=True, help_text="Available for new conversations (automatic assignment); Away: none are given."
+    )
+    last_auto_assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

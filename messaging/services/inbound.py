@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from conversations.auto_assign import conversation_auto_assign
 from conversations.models import Contact, Conversation
 from conversations.services import (
     contact_get_or_create,
@@ -142,6 +143,7 @@ def _receive(sms: IncomingMessage) -> ReceiveResult:
     )  # a text from the customer wakes a snoozed thread, in this transaction
     if was_snoozed:
         snooze_woken_notify(conversation=conversation, reason=WakeReason.REPLY)
+    conversation_auto_assign(conversation=conversation, organization=organization)  # if the organization's set so
     announce_new_message(message, conversation_current=True)
     notification_dispatch(
         organization_id=organization.id,

@@ -56,3 +56,10 @@ def invite_get_for_admin(*, user: AbstractBaseUser | AnonymousUser, invite_id: i
     return (
         Invite.objects.select_related("organization").filter(pk=invite_id, organization__in=_administered(user)).first()
     )
+
+
+def membership_of(*, organization: Organization | None, user: AbstractBaseUser) -> Membership | None:
+    """The user's own membership of the organization (``None``: no organization, or not a member)."""
+    if organization is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(organization=organization, user_id=user.pk).first()

@@ -13,13 +13,15 @@ import zoneinfo
 from typing import Any
 
 from django import forms
+from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from conversations.auto_assign import membership_availability_set
 from smsinbox.errors import ServiceError
 from smsinbox.models import User
 from smsinbox.notifications.models import NotificationSettings
@@ -32,12 +34,14 @@ from smsinbox.notifications.services import (
     settings_for,
     user_notification_settings_update,
 )
+from smsinbox.team.selectors import membership_of
 from smsinbox.tenancy import current_organization, organizations_for_user
 
 EVENT_FIELDS = ("inbound_mine", "inbound_unassigned", "inbound_all", "assigned_to_me", "mentions")
 HOW_FIELDS = ("sound", "desktop")
 HELP = {
-    "mentions": "Stored now; used once notes can mention people.",
+    "mentions": "When a colleague mentions you (@name) in a private note.",
+    "assigned_to_me": "Also when a snoozed conversation of yours comes back at its time.",
     "desktop": "Also needs your browser's permission: use the button below.",
     "sound": "A short tone, played by one of your open inbox tabs.",
 }
@@ -75,6 +79,7 @@ def notifications_config(user: User) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
+    organization = current_organization(request)
     prefs = settings_for(user)
     initial = {"time_zone": user.time_zone, **{name: getattr(prefs, name) for name in PREFERENCE_FIELDS}}
     form = NotificationSettingsForm(request.POST or None, initial=initial)
@@ -108,10 +113,25 @@ def account_settings(request: HttpRequest) -> HttpResponse:
             "saved": saved,
             "time_zones": sorted(zoneinfo.available_timezones()),
             "settings_config": config,
-            "organization": current_organization(request),
+            "organization": organization,
             "organizations": organizations_for_user(user),
+            "membership": membership_of(organization=organization, user=user),
         },
     )
+
+
+@login_required
+@require_POST
+def availability(request: HttpRequest) -> HttpResponse:
+    """Mark oneself Available or Away for automatic assignment, in the organization being looked at."""
+    organization = current_organization(request)
+    if organization is None:
+        return redirect("account-settings")
+    available = request.POST.get("available") == "yes"
+    membership_availability_set(organization=organization, user=request.user, available=available)
+    state = "Available" if available else "Away: no new conversations are given to you"
+    flash.success(request, f"{state} ({organization.name}).")
+    return redirect("account-settings")
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from conversations.auto_assign import organization_auto_assign_update
 from conversations.team import member_deactivate
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, User
@@ -164,6 +165,29 @@ def member_deactivate_view(request: HttpRequest, organization: Organization, mem
     flash.success(request, f"{who} was removed from {organization.name}; {len(released)} conversation(s) {handed}.")
     if membership.user_id == request.user.pk:
         return redirect("home")
+    return redirect("team")
+
+
+@require_POST
+@admins_only
+def team_auto_assign(request: HttpRequest, organization: Organization) -> HttpResponse:
+    """Turn automatic assignment on or off and set the open-conversation cap."""
+    max_open = ascii_int(request.POST.get("max_open", "").strip(), max_value=10_000)
+    if max_open is None:
+        flash.error(request, "The most open conversations per member is a whole number (0: no limit).")
+        return redirect("team")
+    try:
+        organization_auto_assign_update(
+            organization=organization, actor=request.user, enabled=request.POST.get("enabled") == "on",
+            max_open=max_open,
+        )  # fmt: skip
+    except ServiceError as exc:
+        if exc.code == FORBIDDEN:
+            raise
+        flash.error(request, exc.message)
+    else:
+        state = "on" if organization.auto_assign else "off"
+        flash.success(request, f"Automatic assignment is {state}.")
     return redirect("team")
 
 

@@ -127,6 +127,8 @@ PAGES = {
     "team-invite-revoke",
     "team-member-role",
     "team-member-deactivate",
+    "team-auto-assign",
+    "availability",  # the user's own Available/Away in their current organization
 }
 API = {
     "api-sms-send",

@@ -27,7 +27,7 @@ from smsinbox.integrations.services import (
     webhook_endpoint_send_test,
     webhook_endpoint_set_active,
 )
-from smsinbox.models import Membership, User
+from smsinbox.models import Membership, Organization, User
 from smsinbox.notifications.models import PushSubscription
 from smsinbox.services import membership_create
 from smsinbox.team.models import Invite
@@ -114,6 +114,16 @@ def page_forms(a: Tenant) -> dict[str, Form]:
     draft = _draft_import(a)
 
     return {
+        "team-auto-assign": Form(
+            "/team/auto-assign/",
+            {"enabled": "on", "max_open": "3"},
+            lambda c: Organization.objects.get(pk=a.organization.pk).auto_assign_max_open == 3,
+        ),
+        "availability": Form(
+            "/settings/availability/",
+            {"available": "no"},
+            lambda c: not Membership.objects.get(user=a.user, organization=a.organization).available,
+        ),
         "contact-import-upload": Form(
             "/contacts/import/",
             {"file": _Upload("csrf-probe.csv", b"phone\n+14155550177\n", "text/csv")},
@@ -390,6 +400,8 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "contact-message",
         "contact-import-upload",
         "contact-import",
+        "team-auto-assign",
+        "availability",
         "account-settings",
         "logout",
         "login",

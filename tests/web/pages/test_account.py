@@ -165,3 +165,17 @@ def test_logging_out_forgets_the_subscriptions_made_in_that_session_only(alice, 
     assert "https://push.example/here" in alice.get(URL).content.decode()  # the page knows what is subscribed
     alice.post(reverse("logout"))
     assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == ["https://push.example/there"]
+
+
+def test_a_member_sets_themselves_away_and_available_again(alice, org_a, carol):
+    page = alice.get(URL).content.decode()
+    assert "You are <strong>Available</strong>" in page
+    assert "Automatic assignment is off" in page
+    assert alice.post("/settings/availability/", {"available": "no"}).status_code == 302
+    assert not Membership.objects.get(user=org_a.user).available
+    assert Membership.objects.get(user=carol).available  # only their own
+    page = alice.get(URL).content.decode()
+    assert "You are <strong>Away</strong>" in page
+    assert "Set me Available" in page
+    alice.post("/settings/availability/", {"available": "yes"})
+    assert Membership.objects.get(user=org_a.user).available

@@ -144,3 +144,30 @@ def test_an_invalid_email_is_a_400_on_the_form(alice):
     assert response.status_code == 400
     assert "Enter a valid email address." in response.content.decode()
     assert not mail.outbox
+
+
+def test_an_admin_turns_automatic_assignment_on_with_a_cap(alice, org_a, carol):
+    page = alice.get("/team/").content.decode()
+    assert "Automatic assignment" in page
+    assert "<td data-label=\"New conversations\">Available</td>" in page
+    response = alice.post("/team/auto-assign/", {"enabled": "on", "max_open": "4"})
+    assert response.status_code == 302
+    org_a.organization.refresh_from_db()
+    assert (org_a.organization.auto_assign, org_a.organization.auto_assign_max_open) == (True, 4)
+    assert "Automatic assignment is on." in alice.get("/team/").content.decode()
+
+
+@pytest.mark.parametrize("max_open", ["", "-1", "1e3", "²", "5000"])
+def test_a_bad_cap_is_a_clear_message_and_changes_nothing(alice, org_a, max_open):
+    response = alice.post("/team/auto-assign/", {"enabled": "on", "max_open": max_open}, follow=True)
+    assert response.status_code == 200
+    assert "0: no limit" in response.content.decode() or "0 (no limit)" in response.content.decode()
+    org_a.organization.refresh_from_db()
+    assert (org_a.organization.auto_assign, org_a.organization.auto_assign_max_open) == (False, 10)
+
+
+def test_an_agent_cannot_change_automatic_assignment(client, org_a, carol):
+    client.force_login(carol.user)
+    assert client.post("/team/auto-assign/", {"enabled": "on", "max_open": "3"}).status_code == 403
+    org_a.organization.refresh_from_db()
+    assert org_a.organization.auto_assign is False
