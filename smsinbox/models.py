@@ -71,6 +71,13 @@ class Organization(models.Model):
         "shown in national format and numbers typed without a country code are read as its own. "
         "Empty: the server's PHONENUMBER_DEFAULT_REGION.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text="Where its business hours are kept (for example America/New_York); empty: the server's TIME_ZONE.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
