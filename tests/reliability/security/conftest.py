@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -18,6 +18,8 @@ from conversations.canned_services import canned_reply_create
 from conversations.labels import label_create, saved_view_create
 from conversations.models import CannedReply, Contact, Conversation, Label, Note
 from conversations.services import contact_update, note_create
+from messaging.hours.models import Holiday
+from messaging.hours.services import holiday_add
 from messaging.models import Message, MessageEvent, MessageMedia
 from messaging.services.outbound import message_send
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
@@ -79,6 +81,7 @@ def world(acme, org_b) -> World:
         organization=a.organization, actor=a.user, email="acme-invitee@example.com", role="agent",
         link_base="http://testserver",
     )  # fmt: skip
+    holiday = holiday_add(organization=a.organization, actor=a.user, date=date(2030, 12, 25), name="acme-holiday")
     browser = Client()  # django-axes' rows of alice: a failed and a successful login through the real form
     assert browser.post(reverse("login"), {"username": "alice", "password": "pw-alice-1"}).status_code == 302
     Client().post(reverse("login"), {"username": "alice", "password": "wrong"})  # after: a success resets it
@@ -110,11 +113,12 @@ def world(acme, org_b) -> World:
             (WebhookDelivery, delivery),
             (ApiKey, api_key),
             (Invite, invite),  # not in Django admin: the team routes' ids
+            (Holiday, holiday),  # not in Django admin (read only on the organization's page): the route's id
         ]
     }
     assert all(objects.values())
     markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
     markers += ["acme-secret-view", "acme-secret-canned", "hooks.acme.example", "acme-key", endpoint.secret]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
-    markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key, "acme-invitee"]
+    markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key, "acme-invitee", "acme-holiday"]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

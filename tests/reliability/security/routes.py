@@ -123,6 +123,9 @@ PAGES = {
     "team-invite-revoke",
     "team-member-role",
     "team-member-deactivate",
+    "settings-hours",  # admins only (test_roles.py); the holiday is found among the admin's organization's
+    "settings-hours-holiday-add",
+    "settings-hours-holiday-remove",
 }
 API = {
     "api-sms-send",
@@ -160,6 +163,7 @@ ADMIN_ACTIONS = ("changelist", "add", "history", "delete", "change")
 FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", "pk", "object_id", "id", "view_id"}
 FOREIGN_ID_PARAMS |= {"endpoint_id", "delivery_id", "key_id"}  # integrations
 FOREIGN_ID_PARAMS |= {"invite_id", "member_id"}  # the team
+FOREIGN_ID_PARAMS |= {"holiday_id"}  # business hours
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -230,6 +234,7 @@ def url_for(route: Route, world: World) -> str:
                 "key_id": world.objects["smsinbox.apikey"].pk,
                 "invite_id": world.objects["smsinbox.invite"].pk,
                 "member_id": world.objects["smsinbox.membership"].pk,
+                "holiday_id": world.objects["messaging.holiday"].pk,
                 "token": "no-such-invitation",
                 "uidb64": "MQ",
                 "token_reset": "set-password",

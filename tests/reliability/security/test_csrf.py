@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from conversations.models import CannedReply, Contact, Conversation, Label, Note, SavedView
+from messaging.hours.models import Holiday
+from messaging.hours.services import holiday_add
 from messaging.models import Message
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from smsinbox.integrations.services import (
@@ -25,7 +28,7 @@ from smsinbox.integrations.services import (
     webhook_endpoint_send_test,
     webhook_endpoint_set_active,
 )
-from smsinbox.models import Membership, User
+from smsinbox.models import Membership, Organization, User
 from smsinbox.notifications.models import PushSubscription
 from smsinbox.services import membership_create
 from smsinbox.team.models import Invite
@@ -94,8 +97,24 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         webhook_endpoint_set_active(endpoint=paused, actor=a.user, active=False)
     pending_before = delivery.retry_until
     invite, token, member = _team(a)
+    holiday = Holiday.objects.filter(organization=a.organization).first() or holiday_add(
+        organization=a.organization, actor=a.user, date=date(2030, 1, 1), name="csrf-holiday"
+    )
 
     return {
+        "settings-hours": Form(
+            "/settings/hours/",
+            {"time_zone": "Asia/Tokyo", "auto_reply_every_hours": "12"},
+            lambda c: Organization.objects.get(pk=a.organization.pk).time_zone == "Asia/Tokyo",
+        ),
+        "settings-hours-holiday-add": Form(
+            "/settings/hours/holidays/",
+            {"date": "2031-05-01", "name": "csrf-probe"},
+            lambda c: Holiday.objects.filter(name="csrf-probe").exists(),
+        ),
+        "settings-hours-holiday-remove": Form(
+            f"/settings/hours/holidays/{holiday.pk}/remove/", {}, lambda c: not Holiday.objects.filter(pk=holiday.pk).exists()
+        ),
         "team": Form(
             "/team/",
             {"email": "csrf-probe@example.com", "role": "agent"},
