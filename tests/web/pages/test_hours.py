@@ -102,3 +102,15 @@ def test_an_agent_is_told_to_ask_an_admin(client, carol):
     assert client.post("/settings/hours/", form()).status_code == 403
     assert client.post("/settings/hours/holidays/", {"date": "2026-12-25"}).status_code == 403
     assert not OpeningInterval.objects.exists() and not Holiday.objects.exists()
+
+
+def test_the_thread_shows_the_auto_reply_with_its_badge(alice, org_a):
+    from conversations.models import Conversation
+    from tests.twilio_posts import post_inbound
+
+    alice.post("/settings/hours/", form(**{f"d{d}_opens1": None for d in range(5)}, **{f"d{d}_closes1": None for d in range(5)}))
+    post_inbound(alice, to="+14155550001", body="anyone there?")
+    conversation = Conversation.objects.get()
+    page = alice.get(f"/c/{conversation.pk}/").content.decode()
+    assert page.count('<span class="tag automatic">Automatic reply</span>') == 2  # the reply, and the <template>
+    assert "We&#x27;re closed. Back at 9." in page
