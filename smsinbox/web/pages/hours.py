@@ -24,6 +24,7 @@ from messaging.hours.rules import DAY_NAMES, Interval
 from messaging.hours.selectors import business_hours_get
 from messaging.hours.services import business_hours_update, holiday_add, holiday_remove
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
+from smsinbox.casing import camelize
 from smsinbox.errors import NOT_FOUND, ServiceError
 from smsinbox.models import Organization
 from smsinbox.web.pages import found_or_404
@@ -132,7 +133,8 @@ def _page(
         "holidays": hours.holidays,
         "open_now": hours.is_open(timezone.now()),
         "time_zones": sorted(zoneinfo.available_timezones()),
-        "hours_config": {"segments": segment_rules(), "limits": {"body": MAX_BODY_CHARACTERS}},
+        "limit": MAX_BODY_CHARACTERS,
+        "hours_config": camelize({"segments": segment_rules(), "limits": {"body": MAX_BODY_CHARACTERS}}),
     }
     return render(request, "hours/page.html", context, status=status)
 
