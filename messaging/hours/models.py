@@ -76,7 +76,6 @@ class OpeningInterval(models.Model):
         return DAY_NAMES[self.weekday]
 
 
-
 class Holiday(models.Model):
     """A date (in the organization's zone) it is closed all day, whatever the weekly hours say."""
 

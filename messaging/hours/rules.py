@@ -10,6 +10,7 @@ day before; an overnight interval that starts on a holiday does not run on into 
 
 from __future__ import annotations
 
+import itertools
 import zoneinfo
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -51,9 +52,8 @@ def is_open(*, at: datetime, zone: tzinfo, intervals: Iterable[Interval], holida
                 return True
             if not interval.overnight and interval.opens <= now < interval.closes:
                 return True
-        elif interval.weekday == (weekday - 1) % 7 and interval.overnight and yesterday_open:
-            if now < interval.closes:
-                return True
+        elif interval.weekday == (weekday - 1) % 7 and interval.overnight and yesterday_open and now < interval.closes:
+            return True
     return False
 
 
@@ -72,7 +72,7 @@ def intervals_check(intervals: Iterable[Interval]) -> str | None:
         by_day.setdefault(interval.weekday, []).append(interval)
     for day, items in by_day.items():
         items.sort(key=lambda i: i.opens)
-        for earlier, later in zip(items, items[1:], strict=False):
+        for earlier, later in itertools.pairwise(items):
             if earlier.overnight or later.opens < earlier.closes:
                 return f"{DAY_NAMES[day]}: the opening hours overlap."
         last = items[-1]

@@ -68,8 +68,7 @@ def business_hours_update(
     organization.time_zone = time_zone
     OpeningInterval.objects.filter(organization=organization).delete()
     OpeningInterval.objects.bulk_create(
-        OpeningInterval(organization=organization, weekday=i.weekday, opens=i.opens, closes=i.closes)
-        for i in intervals
+        OpeningInterval(organization=organization, weekday=i.weekday, opens=i.opens, closes=i.closes) for i in intervals
     )
     settings, _ = AutoReplySettings.objects.update_or_create(
         organization=organization,

@@ -73,7 +73,9 @@ urlpatterns = [
     path("settings/hours/", hours.hours, name="settings-hours"),
     path("settings/hours/holidays/", hours.holiday_add_view, name="settings-hours-holiday-add"),
     path(
-        "settings/hours/holidays/<id:holiday_id>/remove/", hours.holiday_remove_view, name="settings-hours-holiday-remove"
+        "settings/hours/holidays/<id:holiday_id>/remove/",
+        hours.holiday_remove_view,
+        name="settings-hours-holiday-remove",
     ),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service-worker"),

@@ -39,7 +39,10 @@ def _name(day: int, slot: int, end: str) -> str:
 
 class HoursForm(forms.Form):
     time_zone = forms.CharField(
-        label="Time zone", max_length=64, required=False, help_text="For example America/New_York. Empty: the server's zone (UTC)."
+        label="Time zone",
+        max_length=64,
+        required=False,
+        help_text="For example America/New_York. Empty: the server's zone (UTC).",
     )
     auto_reply_enabled = forms.BooleanField(required=False, label="Answer texts that arrive outside these hours")
     auto_reply_text = forms.CharField(
@@ -191,4 +194,3 @@ def holiday_remove_view(request: HttpRequest, organization: Organization, holida
         found_or_404(None, "Holiday")  # another organization's is not found like none at all
     flash.success(request, "Holiday removed.")
     return redirect("settings-hours")
-

@@ -80,7 +80,8 @@ def test_zone_falls_back_to_the_server_zone():
 
 def test_intervals_check_names_the_day():
     assert intervals_check(WEEKDAYS_9_TO_5) is None
-    overlap = [Interval(weekday=1, opens=time(9), closes=time(13)), Interval(weekday=1, opens=time(12), closes=time(17))]
+    morning = Interval(weekday=1, opens=time(9), closes=time(13))
+    overlap = [morning, Interval(weekday=1, opens=time(12), closes=time(17))]
     assert intervals_check(overlap) == "Tuesday: the opening hours overlap."
     into = [Interval(weekday=6, opens=time(22), closes=time(10)), Interval(weekday=0, opens=time(9), closes=time(17))]
     assert intervals_check(into) == "Sunday: the overnight hours run into Monday's."

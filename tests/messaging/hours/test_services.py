@@ -70,7 +70,8 @@ def test_agents_may_not_change_hours_or_holidays(org_a, agent):
     assert refused.value.code == "forbidden"
     with pytest.raises(ServiceError):
         holiday_add(organization=org_a.organization, actor=agent, date=date(2026, 12, 25))
-    assert not AutoReplySettings.objects.exists() and not Holiday.objects.exists()
+    assert not AutoReplySettings.objects.exists()
+    assert not Holiday.objects.exists()
 
 
 def test_holidays_are_unique_per_date_and_removed_only_in_their_organization(org_a, org_b):

@@ -16,9 +16,8 @@ from tests.twilio_posts import new_sid, post_inbound
 TO = "+14155550001"
 AFTER_HOURS = "Thanks! We're closed now and answer from 9am."
 HELP = "Acme Dental help: call 555-0100. Reply STOP to opt out."
-ALWAYS_OPEN = [
-    Interval(weekday=d, opens=opens, closes=closes) for d in range(7) for opens, closes in ((time(0), time(12)), (time(12), time(0)))
-]  # fmt: skip
+HALVES = ((time(0), time(12)), (time(12), time(0)))  # the second closes at midnight
+ALWAYS_OPEN = [Interval(weekday=d, opens=opens, closes=closes) for d in range(7) for opens, closes in HALVES]
 TUESDAY_NOON_NY = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
 SATURDAY_NOON_NY = datetime(2026, 12, 5, 17, 0, tzinfo=UTC)
 
@@ -53,7 +52,8 @@ def test_once_per_window_with_the_clock_passed_in(client, org_a):
     later = Message.objects.filter(direction="in").get()
     assert auto_reply_maybe_send(message=later, now=first + timedelta(hours=11, minutes=59)) is None
     again = auto_reply_maybe_send(message=later, now=first + timedelta(hours=12))
-    assert again is not None and again.automatic
+    assert again is not None
+    assert again.automatic
     assert auto_reply_maybe_send(message=later, now=first + timedelta(hours=13)) is None
 
 

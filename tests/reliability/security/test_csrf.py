@@ -113,7 +113,9 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             lambda c: Holiday.objects.filter(name="csrf-probe").exists(),
         ),
         "settings-hours-holiday-remove": Form(
-            f"/settings/hours/holidays/{holiday.pk}/remove/", {}, lambda c: not Holiday.objects.filter(pk=holiday.pk).exists()
+            f"/settings/hours/holidays/{holiday.pk}/remove/",
+            {},
+            lambda c: not Holiday.objects.filter(pk=holiday.pk).exists(),
         ),
         "team": Form(
             "/team/",

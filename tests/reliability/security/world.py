@@ -84,7 +84,11 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
         Organization.objects.filter(pk=organization.pk).values_list("time_zone").get(),
         list(Holiday.objects.filter(organization=organization).order_by("pk").values_list("pk", "date", "name")),
         list(OpeningInterval.objects.filter(organization=organization).values_list("weekday", "opens", "closes")),
-        list(AutoReplySettings.objects.filter(organization=organization).values_list("auto_reply_text", "help_reply_text")),
+        list(
+            AutoReplySettings.objects.filter(organization=organization).values_list(
+                "auto_reply_text", "help_reply_text"
+            )
+        ),
     )
 
 
