@@ -160,6 +160,10 @@ class Conversation(models.Model):
     version = models.PositiveBigIntegerField(
         default=0, editable=False, help_text="Raised by one on every update of the row, by the database."
     )
+    last_auto_reply_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When the after-hours auto-reply last answered this contact (a conditional UPDATE claims it).",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

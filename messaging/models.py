@@ -98,6 +98,9 @@ class Message(models.Model):
     )
     # Our own scheduler (``messaging.services.schedule``): while ``scheduled`` with no SID, the time it is due.
     send_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled: when it is to be sent.")
+    automatic = models.BooleanField(
+        default=False, help_text="Sent by the system (an after-hours or HELP auto-reply), not by staff."
+    )
     needs_lookup = models.BooleanField(
         default=False,
         help_text="A request ended without telling whether Twilio took the message: look before resending.",
@@ -285,3 +288,6 @@ class MessageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} {self.status}".strip()
+
+
+from messaging.hours.models import AutoReplySettings, Holiday, OpeningInterval  # noqa: E402, F401

@@ -49,6 +49,7 @@ class MessagePayload(TypedDict):
         Field("A scheduled message: when it is (or was) to be sent; `null` for a message sent at once."),
     ]
     media: list[MessageMediaPayload]
+    automatic: Annotated[bool, Field("Sent by the system (an after-hours or HELP auto-reply), not by staff.")]
 
 
 class InboxMessagePayload(MessagePayload):
@@ -103,6 +104,7 @@ def message_payload(message: Message) -> InboxMessagePayload:
             }
             for m in message.media.all()
         ],
+        "automatic": message.automatic,
         "sent_by_name": user_name(message.sent_by) if message.sent_by_id else "",
         "idempotency_key": message.idempotency_key,
         "retryable": message.retryable,

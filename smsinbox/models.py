@@ -82,6 +82,13 @@ class Organization(models.Model):
         default=10,
         help_text="Automatic assignment skips a member with this many open conversations (0: no limit).",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text="Where its business hours are kept (for example America/New_York); empty: the server's TIME_ZONE.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

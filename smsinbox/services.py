@@ -33,6 +33,9 @@ _ORG_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "smsinbox.webhookendpoint": ("view", "add", "change", "delete"),  # integrations
     "smsinbox.webhookdelivery": ("view",),
     "smsinbox.apikey": ("view",),
+    "messaging.openinginterval": ("view",),  # business hours: read only here, changed on /settings/hours/
+    "messaging.holiday": ("view",),
+    "messaging.autoreplysettings": ("view",),
 }
 
 

@@ -26,6 +26,7 @@ from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.optout import keyword_intent
 from messaging.segments import segment_info
 from messaging.services.announce import announce_new_message
+from messaging.services.autoreply import auto_reply_maybe_send
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
 from smsinbox.models import PhoneNumber
@@ -84,15 +85,19 @@ def message_receive(*, sms: IncomingMessage) -> ReceiveResult:
     increments and publishes nothing. The unique constraint on ``twilio_sid`` settles races:
     the losing transaction rolls back whole and the stored message is returned (called inside
     an outer transaction, only its savepoint rolls back).
-    Raises ``UnknownNumber`` when no organization owns the number texted.
+    Raises ``UnknownNumber`` when no organization owns the number texted. A newly stored message may then
+    be answered automatically (``messaging.services.autoreply``), in a transaction of its own.
     """
     try:
-        return _receive(sms)
+        result = _receive(sms)
     except IntegrityError:
         existing = Message.objects.filter(twilio_sid=sms.message_sid).first()
         if existing is None:
             raise
         return ReceiveResult(message=existing, created=False)
+    if result.created:  # after the commit, newly stored only: a retried webhook never answers twice
+        auto_reply_maybe_send(message=result.message, opt_out_type=sms.opt_out_type)
+    return result
 
 
 @transaction.atomic

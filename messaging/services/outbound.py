@@ -80,6 +80,7 @@ def message_send(
     take_over: bool = False,
     retry_of: Message | None = None,
     send_at: datetime | None = None,
+    automatic: bool = False,
 ) -> SendResult:
     """Store an outbound message (status ``pending``) and enqueue its delivery task with it.
 
@@ -91,6 +92,7 @@ def message_send(
     Refuses opted-out contacts with the reason. ``retry_of``: the failed message this one resends
     (``messages_retry``). ``send_at``: send later — stored as ``scheduled`` (checked by ``send_at_check``) and
     enqueued by nothing now: the scheduler's sweep hands it to delivery at its time (``messaging.services.schedule``).
+    ``automatic``: sent by the system, not by staff (``messaging.services.autoreply``; ``sender`` is None).
 
     Lock: the conversation row (``conversation_lock``, ``SELECT … FOR UPDATE``), then the contact
     row — the order ``message_receive`` takes them in — are held until the transaction ends.
@@ -145,6 +147,7 @@ def message_send(
                 sent_by=sender,
                 idempotency_key=idempotency_key,
                 retry_of=retry_of,
+                automatic=automatic,
             )
     except IntegrityError:
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()

@@ -8,6 +8,7 @@ from smsinbox.web.pages import (
     contacts,
     exports,
     failed,
+    hours,
     imports,
     inbox,
     labels,
@@ -76,6 +77,13 @@ urlpatterns = [
     path("settings/availability/", account.availability, name="availability"),
     path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),
     path("settings/push/unsubscribe/", account.push_unsubscribe, name="push-unsubscribe"),
+    path("settings/hours/", hours.hours, name="settings-hours"),
+    path("settings/hours/holidays/", hours.holiday_add_view, name="settings-hours-holiday-add"),
+    path(
+        "settings/hours/holidays/<id:holiday_id>/remove/",
+        hours.holiday_remove_view,
+        name="settings-hours-holiday-remove",
+    ),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service-worker"),
 ]

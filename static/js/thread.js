@@ -84,9 +84,10 @@ export function createThread({ config, messages, format, doc = document }) {
     const time = bubble.querySelector(".meta time");
     time.setAttribute("datetime", m.createdAt);
     time.textContent = format.absolute.format(new Date(m.createdAt));
-    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .status, .meta .error, .meta .retry-form").forEach((n) => n.remove());
+    if (m.direction !== "out") bubble.querySelectorAll(".meta .sender, .meta .automatic, .meta .status, .meta .error, .meta .retry-form").forEach((n) => n.remove());
     else {
       if (!m.sentByName) bubble.querySelector(".meta .sender").remove();
+      if (!m.automatic) bubble.querySelector(".meta .automatic").remove();
       if (!m.errorCode) bubble.querySelector(".meta .error").remove();
       showRetry(bubble, m);
     }

@@ -23,6 +23,7 @@ from smsinbox.services import (
     phone_number_delete,
     phone_number_update,
 )
+from smsinbox.web.admin.hours import HOURS_INLINES
 from smsinbox.web.admin.scoping import PhoneSearchMixin, ReadOnlyInline
 from smsinbox.web.admin.writes import ServiceAdmin
 
@@ -56,10 +57,12 @@ class OrganizationAdmin(ServiceAdmin):
     fieldsets = (
         (None, {"fields": ("name", "phone_region")}),
         ("Replies", {"fields": ("auto_assign_on_reply", "only_assignee_replies")}),
+        ("Business hours (changed on /settings/hours/)", {"fields": ("time_zone",)}),
     )
+    readonly_fields = ("time_zone",)
     search_fields = ("name",)
     date_hierarchy = "created_at"
-    inlines = (PhoneNumberInline, MembershipInline)
+    inlines = (PhoneNumberInline, MembershipInline, *HOURS_INLINES)
 
     def create(self, request: HttpRequest, values: dict[str, Any]) -> Organization:
         return organization_create(

@@ -221,6 +221,7 @@ def _template_data() -> dict[str, SimpleNamespace]:
         created_at=now,
         media=SimpleNamespace(all=[SimpleNamespace(position=0, content_type="{contentType}")]),
         sent_by=SimpleNamespace(get_full_name="{sentByName}", get_username="{sentByName}"),
+        automatic=True,  # the "Automatic reply" badge (the page removes it from other bubbles)
         status="{status}",
         get_status_display="{statusLabel}",
         error_code="{errorCode}",

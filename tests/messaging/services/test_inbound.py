@@ -193,11 +193,13 @@ def test_inbound_path_runs_a_bounded_number_of_queries(org_a, django_assert_max_
     # 11 statements (the conversation's labels, for its live row; who is notified, smsinbox.notifications)
     # + 2 (the organization's webhook endpoints, for contact.created and message.received: none, nothing written)
     # + 6 savepoint markers (contact, conversation)
-    with django_assert_max_num_queries(19):
+    # + 1 (the organization's auto-reply settings, messaging.services.autoreply: none)
+    with django_assert_max_num_queries(20):
         message_receive(sms=sms_new)
     sms_known = parse_inbound(inbound_params(to=TO, from_="+14155561990"))
-    # route, lock, message, event, conversation, its labels, recipients, webhook endpoints (+ 2 markers)
-    with django_assert_max_num_queries(10):
+    # route, lock, message, event, conversation, its labels, recipients, webhook endpoints, auto-reply settings
+    # (+ 2 markers)
+    with django_assert_max_num_queries(11):
         message_receive(sms=sms_known)
     with django_assert_max_num_queries(4):  # route, then the stored message (+ 2 markers)
         assert not message_receive(sms=sms_known).created

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -19,6 +19,8 @@ from conversations.import_jobs import contact_import_create
 from conversations.labels import label_create, saved_view_create
 from conversations.models import CannedReply, Contact, ContactImport, Conversation, Label, Note
 from conversations.services import contact_update, note_create
+from messaging.hours.models import Holiday
+from messaging.hours.services import holiday_add
 from messaging.models import Message, MessageEvent, MessageMedia
 from messaging.services.outbound import message_send
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
@@ -84,6 +86,7 @@ def world(acme, org_b) -> World:
         organization=a.organization, actor=a.user, file_name="acme-secret-import.csv",
         data=b"phone,name\n+14155550199,Quincy Import\n",
     )  # fmt: skip
+    holiday = holiday_add(organization=a.organization, actor=a.user, date=date(2030, 12, 25), name="acme-holiday")
     browser = Client()  # django-axes' rows of alice: a failed and a successful login through the real form
     assert browser.post(reverse("login"), {"username": "alice", "password": "pw-alice-1"}).status_code == 302
     Client().post(reverse("login"), {"username": "alice", "password": "wrong"})  # after: a success resets it
@@ -116,6 +119,7 @@ def world(acme, org_b) -> World:
             (ApiKey, api_key),
             (Invite, invite),  # not in Django admin: the team routes' ids
             (ContactImport, contact_import),  # not in Django admin: the import pages' ids
+            (Holiday, holiday),  # not in Django admin (read only on the organization's page): the route's id
         ]
     }
     assert all(objects.values())
@@ -123,4 +127,5 @@ def world(acme, org_b) -> World:
     markers += ["acme-secret-view", "acme-secret-canned", "hooks.acme.example", "acme-key", endpoint.secret]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
     markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key, "acme-invitee", "acme-secret-import"]
+    markers += ["acme-holiday"]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

@@ -129,6 +129,9 @@ PAGES = {
     "team-member-deactivate",
     "team-auto-assign",
     "availability",  # the user's own Available/Away in their current organization
+    "settings-hours",  # admins only (test_roles.py); the holiday is found among the admin's organization's
+    "settings-hours-holiday-add",
+    "settings-hours-holiday-remove",
 }
 API = {
     "api-sms-send",
@@ -167,6 +170,7 @@ FOREIGN_ID_PARAMS = {"conversation_id", "contact_id", "message_id", "reply_id", 
 FOREIGN_ID_PARAMS |= {"endpoint_id", "delivery_id", "key_id"}  # integrations
 FOREIGN_ID_PARAMS |= {"invite_id", "member_id"}  # the team
 FOREIGN_ID_PARAMS |= {"import_id"}  # contact imports
+FOREIGN_ID_PARAMS |= {"holiday_id"}  # business hours
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -238,6 +242,7 @@ def url_for(route: Route, world: World) -> str:
                 "invite_id": world.objects["smsinbox.invite"].pk,
                 "member_id": world.objects["smsinbox.membership"].pk,
                 "import_id": world.objects["conversations.contactimport"].pk,
+                "holiday_id": world.objects["messaging.holiday"].pk,
                 "token": "no-such-invitation",
                 "uidb64": "MQ",
                 "token_reset": "set-password",

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from rest_framework.authtoken.models import Token
 
 from conversations.import_jobs import contact_import_create
 from conversations.models import CannedReply, Contact, ContactImport, Conversation, Label, Note, SavedView
+from messaging.hours.models import Holiday
+from messaging.hours.services import holiday_add
 from messaging.models import Message
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from smsinbox.integrations.services import (
@@ -112,6 +115,9 @@ def page_forms(a: Tenant) -> dict[str, Form]:
     pending_before = delivery.retry_until
     invite, token, member = _team(a)
     draft = _draft_import(a)
+    holiday = Holiday.objects.filter(organization=a.organization).first() or holiday_add(
+        organization=a.organization, actor=a.user, date=date(2030, 1, 1), name="csrf-holiday"
+    )
 
     return {
         "team-auto-assign": Form(
@@ -133,6 +139,21 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             f"/contacts/import/{draft.pk}/",
             {"action": "start", "map-phone": "0"},
             lambda c: ContactImport.objects.get(pk=draft.pk).status == "queued",
+        ),
+        "settings-hours": Form(
+            "/settings/hours/",
+            {"time_zone": "Asia/Tokyo", "auto_reply_every_hours": "12"},
+            lambda c: Organization.objects.get(pk=a.organization.pk).time_zone == "Asia/Tokyo",
+        ),
+        "settings-hours-holiday-add": Form(
+            "/settings/hours/holidays/",
+            {"date": "2031-05-01", "name": "csrf-probe"},
+            lambda c: Holiday.objects.filter(name="csrf-probe").exists(),
+        ),
+        "settings-hours-holiday-remove": Form(
+            f"/settings/hours/holidays/{holiday.pk}/remove/",
+            {},
+            lambda c: not Holiday.objects.filter(pk=holiday.pk).exists(),
         ),
         "team": Form(
             "/team/",
@@ -402,6 +423,9 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "contact-import",
         "team-auto-assign",
         "availability",
+        "settings-hours",
+        "settings-hours-holiday-add",
+        "settings-hours-holiday-remove",
         "account-settings",
         "logout",
         "login",

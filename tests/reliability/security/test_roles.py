@@ -32,6 +32,9 @@ ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method 
     "integrations-endpoint-delete",
     "integrations-delivery-redeliver",
     "integrations-key-revoke",
+    "settings-hours",
+    "settings-hours-holiday-add",
+    "settings-hours-holiday-remove",
 }
 ADMIN_WRITES = {
     "labels",

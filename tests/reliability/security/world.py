@@ -21,6 +21,7 @@ from conversations.models import (
     Note,
     SavedView,
 )
+from messaging.hours.models import AutoReplySettings, Holiday, OpeningInterval
 from messaging.models import Message, MessageEvent, MessageMedia
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from smsinbox.team.models import Invite
@@ -86,12 +87,21 @@ def tenant_snapshot(tenant: Tenant) -> tuple:
             .order_by("pk")
             .values_list("pk", "status", "mapping", "processed_rows")
         ),
+        Organization.objects.filter(pk=organization.pk).values_list("time_zone").get(),
+        list(Holiday.objects.filter(organization=organization).order_by("pk").values_list("pk", "date", "name")),
+        list(OpeningInterval.objects.filter(organization=organization).values_list("weekday", "opens", "closes")),
+        list(
+            AutoReplySettings.objects.filter(organization=organization).values_list(
+                "auto_reply_text", "help_reply_text"
+            )
+        ),
     )
 
 
 def all_rows() -> dict[str, int]:
     models = (Organization, Membership, PhoneNumber, User, Token, Contact, Conversation, Message, MessageMedia, Note)
     models += (Label, ConversationLabel, ContactLabel, SavedView, CannedReply, Invite, ContactImport)
+    models += (Holiday, OpeningInterval)
     return {model.__name__: model.objects.count() for model in (*models, MessageEvent, DBTaskResult)}
 
 
