@@ -12,6 +12,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from conversations.canned import placeholders
 from messaging.hours.models import AUTO_REPLY_EVERY_HOURS_MAX, AutoReplySettings, Holiday, OpeningInterval
 from messaging.hours.rules import Interval, intervals_check
 from messaging.segments import MAX_BODY_CHARACTERS, is_too_long
@@ -27,6 +28,9 @@ def _text(value: str, *, field: str) -> str:
     text = clean_text(value).strip()
     if is_too_long(text):
         raise ServiceError(f"Too long. Maximum {MAX_BODY_CHARACTERS} characters.", field=field)
+    found = placeholders(text)
+    if found:  # it would be refused at every send (``unfilled_placeholder_check``): refused here, where it is written
+        raise ServiceError(f"Replace {found[0]} with the words to send: a reply goes out as written.", field=field)
     return text
 
 

@@ -53,6 +53,7 @@ def test_update_replaces_the_week_and_the_settings(org_a):
         ({"auto_reply_text": "x" * 1601}, "auto_reply_text"),
         ({"auto_reply_every_hours": 0}, "auto_reply_every_hours"),
         ({"help_reply_text": "é" * 1601}, "help_reply_text"),
+        ({"auto_reply_text": "Back at [[time]]"}, "auto_reply_text"),  # every send of it would be refused
     ],
 )
 def test_a_refused_update_names_the_field_and_writes_nothing(org_a, changes, field):
