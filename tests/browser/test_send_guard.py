@@ -235,7 +235,9 @@ def test_a_send_later_refused_by_the_guard_offers_schedule_anyway_and_stays_sche
     alice.locator("[data-send-at]").first.click()
     notice = alice.locator("#send-guard")
     expect(notice).to_be_focused()
-    expect(notice.get_by_role("heading")).to_have_text("Not scheduled: the conversation changed while you were writing.")
+    expect(notice.get_by_role("heading")).to_have_text(
+        "Not scheduled: the conversation changed while you were writing."
+    )
     alice.keyboard.press("Tab")
     expect(notice.get_by_role("button", name="Schedule anyway")).to_be_focused()
     alice.keyboard.press("Enter")
