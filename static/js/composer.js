@@ -228,16 +228,18 @@ export function wireGuard({ config, thread, doc = document, onConfirm, onEdit, n
   function show(data, refusedFlags) {
     if (!box || (data.code !== codes.conversationChanged && data.code !== codes.assignedToOther)) return false;
     let sentences;
+    const later = Boolean(refusedFlags?.sendAt); // a "Send later" refused: the button schedules it, at its time
+    const verb = later ? "schedule" : "send";
     if (data.code === codes.conversationChanged) {
-      title.textContent = "Not sent: the conversation changed while you were writing.";
+      title.textContent = `Not ${later ? "scheduled" : "sent"}: the conversation changed while you were writing.`;
       sentences = listNewer(data);
-      sendButton.textContent = "Send anyway";
+      sendButton.textContent = later ? "Schedule anyway" : "Send anyway";
       flags = { ...refusedFlags, confirm: true };
     } else {
-      title.textContent = `Not sent: ${data.error}`;
+      title.textContent = `Not ${later ? "scheduled" : "sent"}: ${data.error}`;
       list.replaceChildren();
       sentences = [];
-      sendButton.textContent = "Take over and send";
+      sendButton.textContent = `Take over and ${verb}`;
       flags = { ...refusedFlags, takeOver: true };
     }
     box.hidden = false;

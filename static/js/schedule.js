@@ -24,10 +24,14 @@ export function wireSchedule({ config, thread, composer, doc = document }) {
     composer?.sendLater(sendAt);
     doc.getElementById("body")?.focus();
   }
+  // The buttons are also the form's submit buttons (the page without JavaScript): here they schedule through the API.
   menu?.querySelectorAll("[data-send-at]").forEach((button) => {
-    button.addEventListener("click", () => schedule(button.dataset.sendAt));
+    button.addEventListener("click", (event) => { event.preventDefault(); schedule(button.dataset.sendAt); });
   });
-  doc.getElementById("send-later-custom")?.addEventListener("click", () => schedule(zonedIso(custom.value, config.timeZone)));
+  doc.getElementById("send-later-custom")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    schedule(zonedIso(custom.value, config.timeZone));
+  });
   custom?.addEventListener("keydown", (event) => {
     if (event.key === "Enter") { event.preventDefault(); schedule(zonedIso(custom.value, config.timeZone)); }
   });

@@ -211,3 +211,38 @@ def test_only_the_assignee_may_reply_and_take_over_assigns_then_sends(inbox_serv
     finally:
         set_only_assignee_replies(server_env, ALICE.organization, False)
     expected_refusals_only(alice_tab)
+
+
+def test_a_send_later_refused_by_the_guard_offers_schedule_anyway_and_stays_scheduled(inbox_server, emulator, new_tab):
+    """The guard also stops a "Send later": its notice says "Not scheduled" and its button schedules the text at
+    the chosen time (it is not sent now)."""
+    contact = new_contact()
+    inbox_server.post_inbound(from_=contact, body=f"Can you remind me tomorrow? {secrets.token_hex(3)}")
+    alice_tab, carol_tab = new_tab(), new_tab()
+    alice, carol = alice_tab.page, carol_tab.page
+    login(alice, inbox_server, ALICE)
+    login(carol, inbox_server, CAROL)
+    open_thread(alice, inbox_server, contact)
+    open_thread(carol, inbox_server, contact)
+    mine = f"Reminder: your appointment is today {secrets.token_hex(3)}"
+    alice.locator("#body").fill(mine)
+    theirs = f"Carol here: noted {secrets.token_hex(3)}"
+    carol.locator("#body").fill(theirs)
+    carol.locator("#body").press("Control+Enter")
+    expect(message_bubble(alice, theirs, "out")).to_be_visible(timeout=LIVE_BUDGET_MS)
+
+    alice.locator("#send-later summary").click()
+    alice.locator("[data-send-at]").first.click()
+    notice = alice.locator("#send-guard")
+    expect(notice).to_be_focused()
+    expect(notice.get_by_role("heading")).to_have_text(
+        "Not scheduled: the conversation changed while you were writing."
+    )
+    alice.keyboard.press("Tab")
+    expect(notice.get_by_role("button", name="Schedule anyway")).to_be_focused()
+    alice.keyboard.press("Enter")
+    expect(notice).to_be_hidden()
+    expect(message_bubble(alice, mine, "out").locator(".status")).to_have_text(re.compile("Scheduled"))
+    assert emulator.wait_idle(3)
+    assert sent_to(emulator, contact, mine) == []  # scheduled, not sent
+    expected_refusals_only(alice_tab)

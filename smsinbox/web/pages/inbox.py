@@ -416,6 +416,29 @@ def assign(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return _answer(request, conversation)
 
 
+def _posted_send_at(request: HttpRequest) -> datetime | None:
+    """"Send later" without JavaScript: a preset's moment (ISO 8601 with its offset, ``send_at``), or the custom
+    date and time (``send_at_local``, read in the viewer's zone) when its Schedule button was pressed; ``None``:
+    send now. A value that is no time is a ``ServiceError`` (the page says so and keeps the draft)."""
+    if request.POST.get("schedule") == "custom":
+        raw, naive = request.POST.get("send_at_local", ""), True
+    else:
+        raw, naive = request.POST.get("send_at", ""), False
+    if not raw:
+        if naive:
+            raise ServiceError("Choose a date and time to send it.", field="sendAt")
+        return None
+    try:
+        when = datetime.fromisoformat(raw[:40])
+    except ValueError as exc:
+        raise ServiceError("Choose a date and time to send it.", field="sendAt") from exc
+    if timezone.is_naive(when):
+        if not naive:
+            raise ServiceError("The time to send it must carry its offset.", field="sendAt")
+        when = timezone.make_aware(when, timezone.get_current_timezone())
+    return when
+
+
 @login_required
 @require_POST
 def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
@@ -431,6 +454,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     media_text = request.POST.get("media_urls", "")
     seen = ascii_int(request.POST.get("last_seen_message_id", ""))
     try:
+        send_at = _posted_send_at(request)
         message_send(
             organization=conversation.organization,
             sender=request.user,
@@ -440,6 +464,7 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             idempotency_key=request.POST.get("idempotency_key") or None,
             last_seen_message_id=seen,
             confirm=request.POST.get("confirm") == "1",
+            send_at=send_at,
         )
     except ServiceError as exc:
         flash.error(request, exc.message)

@@ -195,6 +195,41 @@ def test_send_close_reopen_and_assign_without_javascript(client, alice, org_a):
     assert (conversation.status, conversation.assignee_id) == ("open", None)
 
 
+def test_send_later_without_javascript_a_preset_and_a_custom_time_in_the_viewers_zone(client, alice, org_a):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    org_a.user.time_zone = "Asia/Tokyo"
+    org_a.user.save()
+    contact = contact_create(organization=org_a.organization, phone="+14155550101")
+    alice.post(reverse("contact-message", args=[contact.pk]))
+    conversation = Conversation.objects.get()
+    url = reverse("inbox-send", args=[conversation.pk])
+    preset = (datetime.now(ZoneInfo("UTC")) + timedelta(days=1)).replace(microsecond=0)
+    alice.post(url, {"body": "Preset", "idempotency_key": "p1", "send_at": preset.isoformat()})
+    local = (datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=2)).replace(second=0, microsecond=0)
+    alice.post(url, {"body": "Custom", "idempotency_key": "c1", "schedule": "custom",
+                     "send_at_local": local.strftime("%Y-%m-%dT%H:%M")})  # fmt: skip
+    stored = {m.body: m for m in Message.objects.all()}
+    assert (stored["Preset"].status, stored["Preset"].send_at) == ("scheduled", preset)
+    assert (stored["Custom"].status, stored["Custom"].send_at) == ("scheduled", local)  # read as Tokyo time
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"schedule": "custom", "send_at_local": ""}, {"send_at": "tomorrow"}, {"send_at": "2030-01-01T09:00"}],
+)
+def test_a_bad_send_later_without_javascript_says_why_and_keeps_the_draft(client, alice, org_a, fields):
+    contact = contact_create(organization=org_a.organization, phone="+14155550101")
+    alice.post(reverse("contact-message", args=[contact.pk]))
+    conversation = Conversation.objects.get()
+    response = alice.post(reverse("inbox-send", args=[conversation.pk]), {"body": "Later", **fields}, follow=True)
+    page = response.content.decode()
+    assert "date and time" in page or "offset" in page
+    assert ">Later</textarea>" in page
+    assert not Message.objects.exists()
+
+
 def test_assigning_an_outsider_is_refused(client, alice, org_a, org_b):
     inbound(client, 1)
     conversation = Conversation.objects.get()
