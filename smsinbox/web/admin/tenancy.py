@@ -56,6 +56,7 @@ class OrganizationAdmin(ServiceAdmin):
     fieldsets = (
         (None, {"fields": ("name", "phone_region")}),
         ("Replies", {"fields": ("auto_assign_on_reply", "only_assignee_replies")}),
+        ("Audit log", {"fields": ("audit_retention_days",)}),
     )
     search_fields = ("name",)
     date_hierarchy = "created_at"

@@ -20,6 +20,7 @@ from conversations.models import CannedReply, Contact, Conversation, Label, Note
 from conversations.services import contact_update, note_create
 from messaging.models import Message, MessageEvent, MessageMedia
 from messaging.services.outbound import message_send
+from smsinbox.audit.models import AuditEntry
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from smsinbox.integrations.services import api_key_create, webhook_endpoint_create, webhook_endpoint_send_test
 from smsinbox.models import Membership, Organization, PhoneNumber, User
@@ -110,6 +111,7 @@ def world(acme, org_b) -> World:
             (WebhookDelivery, delivery),
             (ApiKey, api_key),
             (Invite, invite),  # not in Django admin: the team routes' ids
+            (AuditEntry, AuditEntry.objects.filter(organization=a.organization).first()),  # read only
         ]
     }
     assert all(objects.values())

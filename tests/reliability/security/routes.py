@@ -123,6 +123,8 @@ PAGES = {
     "team-invite-revoke",
     "team-member-role",
     "team-member-deactivate",
+    "audit",  # admins only, the admin's organization's entries (tests/web/pages/test_audit.py)
+    "audit-export",
 }
 API = {
     "api-sms-send",

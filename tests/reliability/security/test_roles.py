@@ -31,6 +31,8 @@ ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method 
     "integrations-endpoint-delete",
     "integrations-delivery-redeliver",
     "integrations-key-revoke",
+    "audit",
+    "audit-export",
 }
 ADMIN_WRITES = {
     "labels",
