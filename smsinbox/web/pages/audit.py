@@ -54,6 +54,9 @@ def _start_of(day: date) -> datetime:
 def _filtered(request: HttpRequest, organization: Organization) -> tuple[AuditFilterForm, Any]:
     form = AuditFilterForm(request.GET or None, organization=organization)
     if request.GET and not form.is_valid():
+        for name in form.errors:
+            if name in form.fields:  # the field says it is wrong, and where the reason is
+                form.fields[name].widget.attrs |= {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
         return form, None
     data = form.cleaned_data if request.GET else {}
     entries = audit_entries(

@@ -37,6 +37,7 @@ from smsinbox.integrations.services import (
 from smsinbox.models import Membership, User
 from smsinbox.services import membership_create, organization_update
 from smsinbox.team.services import invite_accept, invite_create, invite_resend, invite_revoke, membership_role_change
+from tests.api_client import ApiClient
 
 BASE = "https://inbox.example"
 HOOK = "https://hooks.example.com/in"
@@ -287,3 +288,18 @@ def test_a_settings_change_is_recorded_with_before_and_after(client, org_a):
     organization_update(organization=org_a.organization, only_assignee_replies=True, audit_retention_days=90)
     entry = only(Action.SETTINGS_CHANGED)
     assert entry.changes == {"only_assignee_replies": [False, True], "audit_retention_days": [365, 90]}
+
+
+# --- Through the API -----------------------------------------------------------------------------------------
+
+
+def test_an_edit_through_the_api_names_the_token_user_or_the_key(org_a, contact):
+    """The actor is the request's: a staff member's token, or an organization API key (named as such)."""
+    assert ApiClient(org_a.user).patch(f"/api/contacts/{contact.pk}/", {"firstName": "Ana"}).status_code == 200
+    _, secret = api_key_create(organization=org_a.organization, actor=org_a.user, name="CRM",
+                               scopes=["contacts:write"])  # fmt: skip
+    keyed = ApiClient(Authorization=f"Bearer {secret}")
+    assert keyed.patch(f"/api/contacts/{contact.pk}/", {"firstName": "Bea"}).status_code == 200
+    by_token, by_key = AuditEntry.objects.filter(action=Action.CONTACT_UPDATED).order_by("id")
+    assert (by_token.actor_id, by_token.actor_name) == (org_a.user.pk, "alice")
+    assert (by_key.actor_id, by_key.actor_name, by_key.changes) == (None, "API key CRM", {"first_name": ["Ana", "Bea"]})

@@ -92,6 +92,7 @@ def test_bad_filters_are_a_clear_400(alice, org_a):
         response = alice.get("/audit/", query)
         assert response.status_code == 400, query
         assert 'role="alert"' in response.content.decode()
+        assert 'aria-invalid="true"' in response.content.decode()
     assert alice.get("/audit/export.csv", {"since": "nope"}).status_code == 400
 
 
