@@ -26,6 +26,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from conversations.models import Contact, ContactAlias
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.phones import InvalidPhoneNumber, parse_phone
@@ -255,4 +256,15 @@ def contacts_import_run(
             flush()
     if batch:
         flush()
+    audit_record(
+        organization=organization,
+        action=Action.CONTACTS_IMPORTED,
+        label="contacts",
+        changes={
+            "created": report.created,
+            "updated": report.updated,
+            "duplicates": report.duplicates,
+            "errors": report.errors,
+        },
+    )
     return report

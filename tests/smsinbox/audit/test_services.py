@@ -9,6 +9,8 @@ import pytest
 from django.core import mail
 from django.test import Client, override_settings
 
+from conversations.imports import contacts_import_run
+from conversations.labels import label_create, label_delete, label_update
 from conversations.merge import contact_merge
 from conversations.services import (
     contact_create,
@@ -223,6 +225,22 @@ def test_an_assignment_change_is_recorded_with_before_and_after(org_a, carol, co
     first, second = AuditEntry.objects.filter(action=Action.CONVERSATION_ASSIGNED).order_by("id")
     assert (first.actor_name, first.contact_id, first.changes) == ("alice", contact.pk, {"assignee": ["", "carol"]})
     assert second.changes == {"assignee": ["carol", ""]}
+
+
+def test_an_import_is_recorded_with_its_counts(org_a, contact):
+    data = b"phone,first_name\n+14155550101,Maria\n+14155550104,Ana\nnot a number,X\n"
+    contacts_import_run(organization=org_a.organization, data=data)
+    entry = only(Action.CONTACTS_IMPORTED)
+    assert (entry.changes["created"], entry.changes["errors"]) == (1, 1)
+
+
+def test_label_changes_are_recorded(org_a):
+    label = label_create(organization=org_a.organization, name="VIP", color="purple", actor=org_a.user)
+    label_update(label=label, name="Very important", actor=org_a.user)
+    label_delete(label=label, actor=org_a.user)
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions == [Action.LABEL_CREATED, Action.LABEL_CHANGED, Action.LABEL_DELETED]
+    assert only(Action.LABEL_CHANGED).changes == {"name": ["VIP", "Very important"]}
 
 
 # --- Exports, retries --------------------------------------------------------------------------------------------
