@@ -39,6 +39,7 @@ from conversations.imports import (
     validated_mapping,
 )
 from conversations.models import IMPORT_FILE_MAX_BYTES, ContactImport
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 
@@ -170,11 +171,25 @@ def contact_import_process(*, import_id: int) -> str:
         logger.warning("contact import %s failed: %s", job.pk, exc.message)
         return "failed"
     # The file is not kept once imported (personal data with no further use; an erased contact's number must
-    # not stay in it). The error report keeps only the refused and duplicate rows' values.
-    ContactImport.objects.filter(pk=job.pk, status=Status.RUNNING).update(
-        status=Status.DONE, finished_at=timezone.now(), data=b""
-    )
-    job.refresh_from_db()
+    # not stay in it). The error report keeps only the refused and duplicate rows' values. Done and its audit
+    # entry commit together.
+    with transaction.atomic():
+        ContactImport.objects.filter(pk=job.pk, status=Status.RUNNING).update(
+            status=Status.DONE, finished_at=timezone.now(), data=b""
+        )
+        job.refresh_from_db()
+        audit_record(
+            organization=organization,
+            action=Action.CONTACTS_IMPORTED,
+            actor=job.created_by_id,
+            label=job.file_name,
+            changes={
+                "created": job.created,
+                "updated": job.updated,
+                "duplicates": job.duplicates,
+                "errors": job.errors,
+            },
+        )
     logger.info(
         "contact import %s done: %s created, %s updated, %s duplicates, %s errors",
         job.pk, job.created, job.updated, job.duplicates, job.errors,

@@ -35,6 +35,7 @@ from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from conversations.models import CONTACT_NOTES_MAX_LENGTH, Contact, ContactAlias, ContactLabel, Label
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.phones import InvalidPhoneNumber, parse_phone
@@ -353,4 +354,15 @@ def contacts_import_run(
             batch = []
     if batch:
         report.rows += import_batch(organization=organization, batch=batch, seen=seen, report=report, labels=labels)
+    audit_record(
+        organization=organization,
+        action=Action.CONTACTS_IMPORTED,
+        label="contacts",
+        changes={
+            "created": report.created,
+            "updated": report.updated,
+            "duplicates": report.duplicates,
+            "errors": report.errors,
+        },
+    )
     return report

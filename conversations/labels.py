@@ -24,6 +24,7 @@ from conversations.models import (
 from conversations.payloads import label_changed_payload
 from conversations.services import conversation_announce
 from smsinbox import events
+from smsinbox.audit.services import Action, audit_record, changes_between
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
 from smsinbox.team.roles import organization_admin_require
@@ -84,6 +85,7 @@ def label_create(
             label = Label.objects.create(organization=organization, name=text, color=_clean_color(color))
     except IntegrityError:
         raise _duplicate(organization.pk, text) from None
+    audit_record(organization=organization, action=Action.LABEL_CREATED, actor=actor, target=label)
     _announce(label)
     return label
 
@@ -95,6 +97,7 @@ def label_update(
     """Rename or recolour a label (the organization's admins: see ``label_create``); open inboxes re-render it
     wherever it shows (``label.changed``)."""
     _admins_only(actor, label.organization_id)
+    before = {"name": label.name, "color": label.color}
     if name is not None:
         label.name = _clean_name(name, what="label", limit=LABEL_NAME_MAX_LENGTH)
     if color is not None:
@@ -104,6 +107,10 @@ def label_update(
             label.save(update_fields=["name", "color"])
     except IntegrityError:
         raise _duplicate(label.organization_id, label.name, exclude=label.pk) from None
+    if changed := changes_between(before, {"name": label.name, "color": label.color}):
+        audit_record(
+            organization=label.organization_id, action=Action.LABEL_CHANGED, actor=actor, target=label, changes=changed
+        )
     _announce(label)
     return label
 
@@ -114,6 +121,7 @@ def label_delete(*, label: Label, actor: AbstractBaseUser | None = None) -> None
     contact, and the saved views that filter by it go."""
     _admins_only(actor, label.organization_id)
     pk = label.pk
+    audit_record(organization=label.organization_id, action=Action.LABEL_DELETED, actor=actor, target=label)
     label.delete()
     _announce(label, deleted=True, pk=pk)
 

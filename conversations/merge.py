@@ -29,6 +29,7 @@ from conversations.models import Contact, ContactAlias, ContactMerge, Conversati
 from conversations.payloads import contact_payload
 from conversations.services import SNOOZE_CLEARED, contact_announce, conversation_announce
 from smsinbox import events
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.models import Organization
@@ -181,6 +182,13 @@ def contact_merge(
         merged_name=merged_name,
         merged_by=user if user is not None and user.pk else None,
         moved=dict(sorted(moved.items())),
+    )
+    audit_record(
+        organization=organization,
+        action=Action.CONTACT_MERGED,
+        actor=user,
+        target=keep,
+        changes={"merged": {"id": merged_id, "phone": merged_phone, "name": merged_name}},
     )
     contact_announce(contact=keep, change=WebhookEventType.CONTACT_UPDATED)
     events.publish_on_commit(

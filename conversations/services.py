@@ -32,6 +32,7 @@ from conversations.models import (
 )
 from conversations.payloads import contact_payload, conversation_payload, mention_payload, note_payload, user_name
 from smsinbox import events
+from smsinbox.audit.services import Action, audit_record, changes_between
 from smsinbox.errors import ServiceError
 from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.models import Membership, Organization, PhoneNumber
@@ -81,6 +82,12 @@ def contact_create(*, organization: Organization, phone: str, first_name: str = 
         if duplicate is None:
             raise
         raise duplicate from None
+    audit_record(
+        organization=organization,
+        action=Action.CONTACT_CREATED,
+        target=contact,
+        changes={"phone": e164, "first_name": contact.first_name, "last_name": contact.last_name},
+    )
     contact_announce(contact=contact, change=WebhookEventType.CONTACT_CREATED)
     return contact
 
@@ -343,6 +350,7 @@ def contact_update(
                 "This contact already has a conversation on their number; create a new contact for the new number.",
                 field="phone",
             )
+    before = {name: str(getattr(contact, name) or "") for name in fields}
     for name, value in fields.items():
         setattr(contact, name, value)
     try:
@@ -353,6 +361,10 @@ def contact_update(
         if duplicate is None:
             raise
         raise duplicate from None
+    if changed := changes_between(before, {name: str(value) for name, value in fields.items()}):
+        audit_record(
+            organization=contact.organization_id, action=Action.CONTACT_UPDATED, target=contact, changes=changed
+        )
     contact_announce(contact=contact, change=WebhookEventType.CONTACT_UPDATED)
     for conversation in contact.conversations.all():
         conversation_announce(conversation=conversation)
@@ -389,6 +401,7 @@ def contact_refuse_changed_meanwhile(
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
     """Delete a contact with their conversation and its messages."""
+    audit_record(organization=contact.organization_id, action=Action.CONTACT_DELETED, target=contact)
     contact.delete()
 
 
@@ -486,6 +499,13 @@ def _set_assignee(conversation: Conversation, assignee_id: int | None, *, by_use
                 {"assignee_id": previous, "assignee_name": actor_name(previous)},
             )
         activity_record(conversation=conversation, kind=kind, actor_id=by_user_id, data=facts)
+        audit_record(
+            organization=conversation.organization_id,
+            action=Action.CONVERSATION_ASSIGNED,
+            actor=by_user_id,
+            target=conversation,
+            changes={"assignee": [actor_name(previous), actor_name(assignee_id)]},
+        )
     conversation.assignee_id = assignee_id
     if assignee_id != previous:
         conversation_changed(conversation, WebhookEventType.CONVERSATION_ASSIGNED)
@@ -531,6 +551,14 @@ def conversation_assign(
 def contact_opt_out_by_staff(*, contact: Contact, by_user_id: int | None = None) -> bool:
     """A staff member records that this person asked not to be texted."""
     changed = contact_opt_out(contact=contact, method=Contact.OptOutMethod.STAFF, actor_id=by_user_id)
+    if changed:
+        audit_record(
+            organization=contact.organization_id,
+            action=Action.CONTACT_OPTED_OUT,
+            actor=by_user_id,
+            target=contact,
+            changes={"opted_out": [False, True]},
+        )
     for conversation in contact.conversations.all():
         conversation_announce(conversation=conversation)
     return changed

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from conversations.models import Conversation
 from conversations.services import conversation_assign
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership
 from smsinbox.team.roles import organization_admin_require
@@ -52,5 +53,12 @@ def member_deactivate(
     )
     for conversation in conversations:
         conversation_assign(conversation=conversation, assignee_id=hand_to_id, by_user_id=actor.pk)
+    audit_record(
+        organization=organization_id,
+        action=Action.MEMBER_DEACTIVATED,
+        actor=actor,
+        target=membership.user,
+        changes={"role": membership.role, "conversations": len(conversations), "handed_to": hand_to_id},
+    )
     membership.delete()  # the signal ends their live connections of the organization once this commits
     return conversations

@@ -19,5 +19,8 @@ class SmsinboxConfig(AppConfig):
         from smsinbox import checks, signals  # noqa: F401 - checks registers the deployment checks
 
         signals.connect()
+        from smsinbox.audit import signals as audit_signals
+
+        audit_signals.connect()
 
         post_migrate.connect(_install_triggers, sender=self, dispatch_uid="smsinbox.db_triggers")

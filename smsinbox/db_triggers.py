@@ -10,7 +10,8 @@ Each trigger is defined once, next to its model, in the model module's ``TRIGGER
   live inboxes can order the rows they hear (one the application must not be trusted to keep).
   A private note's conversation belongs to its organization, which never changes, and its author is a
   member of it; a note mentions members of its organization only.
-- ``smsinbox.models``: a Messaging Service SID routes to one organization only.
+- ``smsinbox.models``: a Messaging Service SID routes to one organization only; an audit entry is never
+  updated (``smsinbox.audit.models``, added to the app's list).
 
 A migration installs each definition (``InstallTriggers``, whose arguments show the definition
 in the migration file, as Django shows a constraint's), and ``tests/smsinbox/test_db_triggers.py``

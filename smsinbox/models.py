@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Upper
@@ -88,6 +89,12 @@ class Organization(models.Model):
         default="",
         validators=[validate_time_zone],
         help_text="Where its business hours are kept (for example America/New_York); empty: the server's TIME_ZONE.",
+    )
+    audit_retention_days = models.PositiveIntegerField(
+        "audit log kept (days)",
+        default=365,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Entries of the audit log older than this are deleted by the prune_audit command.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -231,7 +238,9 @@ TRIGGERS = [
 ]
 
 
-# Notification preferences and push subscriptions live in their own module (``smsinbox.notifications``).
+# The audit log, notification preferences and push subscriptions, integrations and invitations live in their own
+# modules; importing them here makes them models of this app (and the audit log's trigger one of its TRIGGERS).
+from smsinbox.audit.models import TRIGGERS as AUDIT_TRIGGERS  # noqa: E402
 from smsinbox.integrations.models import (  # noqa: E402, F401
     ApiKey,
     ApiKeyAction,
@@ -241,3 +250,5 @@ from smsinbox.integrations.models import (  # noqa: E402, F401
 )
 from smsinbox.notifications.models import NotificationSettings, PushSubscription  # noqa: E402, F401
 from smsinbox.team.models import Invite  # noqa: E402, F401
+
+TRIGGERS += AUDIT_TRIGGERS

@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import RestrictedError
 
+from smsinbox.audit.services import Action, audit_record, changes_between
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, PhoneNumber, User
 from smsinbox.phones import InvalidPhoneNumber, phone_region_clean, to_e164
@@ -36,6 +37,7 @@ _ORG_ADMIN_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "messaging.openinginterval": ("view",),  # business hours: read only here, changed on /settings/hours/
     "messaging.holiday": ("view",),
     "messaging.autoreplysettings": ("view",),
+    "smsinbox.auditentry": ("view",),  # the audit log, read only
 }
 
 
@@ -198,8 +200,11 @@ def organization_update(
     auto_assign_on_reply: bool | None = None,
     only_assignee_replies: bool | None = None,
     phone_region: str | None = None,
+    audit_retention_days: int | None = None,
 ) -> Organization:
     """Rename an organization, change its reply rules or its phone region (see ``Organization``)."""
+    settings_fields = ("name", "auto_assign_on_reply", "only_assignee_replies", "phone_region", "audit_retention_days")
+    before = {name: getattr(organization, name) for name in settings_fields}
     if phone_region is not None:
         organization.phone_region = _phone_region(phone_region)
     if name is not None:
@@ -208,7 +213,12 @@ def organization_update(
         organization.auto_assign_on_reply = auto_assign_on_reply
     if only_assignee_replies is not None:
         organization.only_assignee_replies = only_assignee_replies
+    if audit_retention_days is not None:
+        organization.audit_retention_days = audit_retention_days
     _saved(organization, taken=f"An organization named {organization.name!r} already exists.", field="name")
+    after = {name: getattr(organization, name) for name in settings_fields}
+    if changed := changes_between(before, after):
+        audit_record(organization=organization, action=Action.SETTINGS_CHANGED, target=organization, changes=changed)
     return organization
 
 

@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "smsinbox.middleware.UserTimezoneMiddleware",
+    "smsinbox.audit.context.AuditContextMiddleware",  # the request's address, for the audit log
     "smsinbox.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -337,6 +338,9 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smsinbox <no-reply@localhost>")
 # How long an invitation's link works (days); password reset links: PASSWORD_RESET_TIMEOUT (Django's, 3 days).
 INVITE_VALID_DAYS = env_int("INVITE_VALID_DAYS", 7)
+# The audit log: entries of no organization (failed sign-ins with an unknown username) are kept this long;
+# each organization sets its own period (Organization.audit_retention_days). prune_audit deletes older ones.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # storage; each user sees their own zone (User.time_zone)

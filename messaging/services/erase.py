@@ -27,10 +27,11 @@ from django.utils import timezone
 
 from conversations.canned_services import is_organization_admin
 from conversations.merge import contact_numbers, conversation_removed_publish
-from conversations.models import Contact, ContactErasure, Conversation
+from conversations.models import Contact, ContactErasure, ContactMerge, Conversation
 from messaging.models import Message, MessageMedia
 from messaging.twilio import client
 from smsinbox import events
+from smsinbox.audit.services import Action, audit_forget_contact, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.integrations.models import WebhookEvent
@@ -81,6 +82,10 @@ def contact_erase(*, organization: Organization, user: AbstractBaseUser, contact
     sids = sorted(messages.exclude(twilio_sid=None).values_list("twilio_sid", flat=True))
     media_ids = list(MessageMedia.objects.filter(message__in=messages).values_list("pk", flat=True))
     erased_id = contact.pk
+    forget = [
+        erased_id,
+        *ContactMerge.objects.filter(kept_contact_id=erased_id).values_list("merged_contact_id", flat=True),
+    ]
     events_removed = _webhook_events_delete(
         contact=contact, numbers=contact_numbers(contact), conversation_ids=conversation_ids
     )
@@ -96,6 +101,16 @@ def contact_erase(*, organization: Organization, user: AbstractBaseUser, contact
         webhook_events_removed=events_removed,
         twilio_status=ContactErasure.TwilioStatus.PENDING if sids else ContactErasure.TwilioStatus.NONE,
         twilio_pending=sids,
+    )
+    audit_forget_contact(organization_id=organization.id, contact_ids=forget)  # entries naming them go too
+    audit_record(
+        organization=organization,
+        action=Action.CONTACT_ERASED,
+        actor=user,
+        target_type="contact",
+        target_id=erased_id,
+        label=f"contact #{erased_id}",
+        changes={"erasure_id": erasure.pk},
     )
     # Integrations hear that the person is gone (their id only), after the events naming them were deleted above.
     events.publish_on_commit(

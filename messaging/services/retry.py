@@ -23,6 +23,7 @@ from messaging.error_codes import error_is_retryable, error_meaning
 from messaging.models import Direction, Message, MessageEvent
 from messaging.services.outbound import message_send
 from messaging.statuses import FAILURE_STATUSES
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, User
 
@@ -133,6 +134,15 @@ def _retry_one(*, organization: Organization, user: User | None, original: Messa
     except ServiceError as exc:
         return RetrySkip(original.pk, exc.code, original.error_code, exc.message)
     if sent.created:
+        audit_record(
+            organization=organization,
+            action=Action.MESSAGES_RETRIED,
+            actor=user,
+            target_type="message",
+            target_id=original.pk,
+            label=f"message #{original.pk}",
+            changes={"retry_id": sent.message.pk},
+        )
         MessageEvent.objects.create(
             message=original,
             event_type=MessageEvent.Type.RETRIED,

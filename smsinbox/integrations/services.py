@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from smsinbox.audit.services import Action, audit_record, changes_between
 from smsinbox.errors import ServiceError
 from smsinbox.integrations import http, signing
 from smsinbox.integrations.catalog import TEST_EVENT, Scope, WebhookEventType
@@ -66,13 +67,21 @@ def webhook_endpoint_create(
     description: str = "",
 ) -> WebhookEndpoint:
     _require_admin(actor, organization.pk)
-    return WebhookEndpoint.objects.create(
+    endpoint = WebhookEndpoint.objects.create(
         organization=organization,
         url=_clean_url(url),
         description=description.strip()[:200],
         event_types=_clean_types(event_types),
         secret=signing.new_secret(),
     )
+    audit_record(
+        organization=organization,
+        action=Action.WEBHOOK_CREATED,
+        actor=actor,
+        target=endpoint,
+        changes={"url": endpoint.url, "event_types": endpoint.event_types},
+    )
+    return endpoint
 
 
 @transaction.atomic
@@ -80,9 +89,18 @@ def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, actor: AbstractBaseUser, url: str, event_types: Collection[str], description: str
 ) -> WebhookEndpoint:
     _require_admin(actor, endpoint.organization_id)
+    before = {"url": endpoint.url, "event_types": endpoint.event_types, "description": endpoint.description}
     endpoint.url, endpoint.event_types = _clean_url(url), _clean_types(event_types)
     endpoint.description = description.strip()[:200]
     endpoint.save(update_fields=["url", "event_types", "description", "updated_at"])
+    after = {"url": endpoint.url, "event_types": endpoint.event_types, "description": endpoint.description}
+    audit_record(
+        organization=endpoint.organization_id,
+        action=Action.WEBHOOK_UPDATED,
+        actor=actor,
+        target=endpoint,
+        changes=changes_between(before, after),
+    )
     return endpoint
 
 
@@ -98,6 +116,12 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, actor: AbstractBas
     if not changed.update(**fields, updated_at=timezone.now()):
         return False
     endpoint.refresh_from_db()
+    audit_record(
+        organization=endpoint.organization_id,
+        action=Action.WEBHOOK_RESUMED if active else Action.WEBHOOK_PAUSED,
+        actor=actor,
+        target=endpoint,
+    )
     if active:
         waiting = WebhookDelivery.objects.filter(endpoint=endpoint, status=WebhookDelivery.Status.PENDING)
         for pk in waiting.values_list("pk", flat=True):
@@ -108,6 +132,7 @@ def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, actor: AbstractBas
 @transaction.atomic
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: AbstractBaseUser) -> None:
     _require_admin(actor, endpoint.organization_id)
+    audit_record(organization=endpoint.organization_id, action=Action.WEBHOOK_DELETED, actor=actor, target=endpoint)
     endpoint.delete()
 
 
@@ -172,10 +197,20 @@ def api_key_create(
         expires_at=expires_at,
         created_by_id=actor.pk,
     )
+    audit_record(
+        organization=organization,
+        action=Action.API_KEY_CREATED,
+        actor=actor,
+        target=key,
+        changes={"scopes": chosen, "expires_at": expires_at},
+    )
     return key, secret
 
 
 @transaction.atomic
 def api_key_revoke(*, key: ApiKey, actor: AbstractBaseUser) -> bool:
     _require_admin(actor, key.organization_id)
-    return bool(ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+    revoked = bool(ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+    if revoked:
+        audit_record(organization=key.organization_id, action=Action.API_KEY_REVOKED, actor=actor, target=key)
+    return revoked

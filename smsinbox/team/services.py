@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization, User
 from smsinbox.team.models import Invite
@@ -138,6 +139,14 @@ def invite_create(
             )  # fmt: skip
     except IntegrityError:
         raise ServiceError(f"{address} was just invited by someone else.", code="duplicate", field="email") from None
+    audit_record(
+        organization=organization,
+        action=Action.INVITE_CREATED,
+        actor=actor,
+        target=invite,
+        label=address,
+        changes={"role": role},
+    )
     _send(invite, token, link_base=link_base)
     return invite
 
@@ -158,6 +167,9 @@ def invite_resend(*, invite: Invite, actor: AbstractBaseUser, link_base: str) ->
     invite.sent_at = timezone.now()
     invite.expires_at = invite.sent_at + timedelta(days=settings.INVITE_VALID_DAYS)
     invite.save(update_fields=["token_hash", "sent_at", "expires_at"])
+    audit_record(
+        organization=invite.organization, action=Action.INVITE_RESENT, actor=actor, target=invite, label=invite.email
+    )
     _send(invite, token, link_base=link_base)
     return invite
 
@@ -169,6 +181,9 @@ def invite_revoke(*, invite: Invite, actor: AbstractBaseUser) -> Invite:
     invite = _pending_for_update(invite)
     invite.revoked_at = timezone.now()
     invite.save(update_fields=["revoked_at"])
+    audit_record(
+        organization=invite.organization, action=Action.INVITE_REVOKED, actor=actor, target=invite, label=invite.email
+    )
     return invite
 
 
@@ -259,6 +274,14 @@ def invite_accept(
         _staff_for_admin(member)
     invite.accepted_at, invite.accepted_by = timezone.now(), member
     invite.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        organization=invite.organization,
+        action=Action.INVITE_ACCEPTED,
+        actor=member,
+        target=invite,
+        label=invite.email,
+        changes={"role": invite.role, "username": member.get_username()},
+    )
     return membership
 
 
@@ -272,6 +295,13 @@ def membership_role_change(*, membership: Membership, actor: AbstractBaseUser, r
     membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     if membership.role == role:
         return membership
+    audit_record(
+        organization=membership.organization_id,
+        action=Action.ROLE_CHANGED,
+        actor=actor,
+        target=membership.user,
+        changes={"role": [membership.role, role]},
+    )
     membership.role = role
     membership.save(update_fields=["role"])
     if role == Membership.Role.ADMIN:

@@ -4,6 +4,7 @@ from smsinbox.parsing import IdConverter
 from smsinbox.web.media import message_media
 from smsinbox.web.pages import (
     account,
+    audit,
     canned,
     contacts,
     exports,
@@ -73,6 +74,8 @@ urlpatterns = [
     path("team/members/<id:member_id>/deactivate/", team.member_deactivate_view, name="team-member-deactivate"),
     path("team/auto-assign/", team.team_auto_assign, name="team-auto-assign"),
     path("invite/<str:token>/", team.invite_accept_view, name="invite-accept"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
     path("settings/", account.account_settings, name="account-settings"),
     path("settings/availability/", account.availability, name="availability"),
     path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),

@@ -3,4 +3,4 @@
 Autodiscovered as the ``web`` app's admin module; each domain's admin lives in its own module.
 """
 
-from smsinbox.web.admin import canned, conversations, integrations, labels, messages, notes, tenancy  # noqa: F401  (registers the ModelAdmins)
+from smsinbox.web.admin import audit, canned, conversations, integrations, labels, messages, notes, tenancy  # noqa: F401  (registers the ModelAdmins)

@@ -58,6 +58,7 @@ class OrganizationAdmin(ServiceAdmin):
         (None, {"fields": ("name", "phone_region")}),
         ("Replies", {"fields": ("auto_assign_on_reply", "only_assignee_replies")}),
         ("Business hours (changed on /settings/hours/)", {"fields": ("time_zone",)}),
+        ("Audit log", {"fields": ("audit_retention_days",)}),
     )
     readonly_fields = ("time_zone",)
     search_fields = ("name",)

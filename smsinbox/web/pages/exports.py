@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from conversations.exports import contacts_export_rows
 from conversations.selectors import conversation_get_for_user
 from messaging.exports import conversation_transcript_rows
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.csv_export import csv_stream
 from smsinbox.tenancy import current_organization
 from smsinbox.web.pages import found_or_404
@@ -32,6 +33,7 @@ def csv_response(rows, filename: str) -> StreamingHttpResponse:
 def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
     organization = found_or_404(current_organization(request), "Organization")
     stamp = timezone.localdate().isoformat()
+    audit_record(organization=organization, action=Action.CONTACTS_EXPORTED, actor=request.user, label="contacts")
     return csv_response(contacts_export_rows(organization=organization), f"contacts-{stamp}.csv")
 
 
@@ -40,6 +42,12 @@ def contacts_export(request: HttpRequest) -> StreamingHttpResponse:
 def conversation_export(request: HttpRequest, conversation_id: int) -> StreamingHttpResponse:
     conversation = found_or_404(
         conversation_get_for_user(user=request.user, conversation_id=conversation_id), "Conversation"
+    )
+    audit_record(
+        organization=conversation.organization_id,
+        action=Action.TRANSCRIPT_EXPORTED,
+        actor=request.user,
+        target=conversation,
     )
     return csv_response(
         conversation_transcript_rows(conversation=conversation, zone=timezone.get_current_timezone()),

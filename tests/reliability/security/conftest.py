@@ -23,6 +23,7 @@ from messaging.hours.models import Holiday
 from messaging.hours.services import holiday_add
 from messaging.models import Message, MessageEvent, MessageMedia
 from messaging.services.outbound import message_send
+from smsinbox.audit.models import AuditEntry
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
 from smsinbox.integrations.services import api_key_create, webhook_endpoint_create, webhook_endpoint_send_test
 from smsinbox.models import Membership, Organization, PhoneNumber, User
@@ -120,6 +121,7 @@ def world(acme, org_b) -> World:
             (Invite, invite),  # not in Django admin: the team routes' ids
             (ContactImport, contact_import),  # not in Django admin: the import pages' ids
             (Holiday, holiday),  # not in Django admin (read only on the organization's page): the route's id
+            (AuditEntry, AuditEntry.objects.filter(organization=a.organization).first()),  # read only
         ]
     }
     assert all(objects.values())

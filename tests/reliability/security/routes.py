@@ -132,6 +132,8 @@ PAGES = {
     "settings-hours",  # admins only (test_roles.py); the holiday is found among the admin's organization's
     "settings-hours-holiday-add",
     "settings-hours-holiday-remove",
+    "audit",  # admins only, the admin's organization's entries (tests/web/pages/test_audit.py)
+    "audit-export",
 }
 API = {
     "api-sms-send",

@@ -35,6 +35,8 @@ ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method 
     "settings-hours",
     "settings-hours-holiday-add",
     "settings-hours-holiday-remove",
+    "audit",
+    "audit-export",
 }
 ADMIN_WRITES = {
     "labels",
