@@ -16,6 +16,7 @@ from conversations.canned import placeholders
 from messaging.hours.models import AUTO_REPLY_EVERY_HOURS_MAX, AutoReplySettings, Holiday, OpeningInterval
 from messaging.hours.rules import Interval, intervals_check
 from messaging.segments import MAX_BODY_CHARACTERS, is_too_long
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, User, validate_time_zone
 from smsinbox.parsing import clean_text
@@ -68,6 +69,7 @@ def business_hours_update(
             f"Between 1 and {AUTO_REPLY_EVERY_HOURS_MAX} hours.", field="auto_reply_every_hours"
         )  # fmt: skip
 
+    before = _hours_state(organization)
     Organization.objects.filter(pk=organization.pk).update(time_zone=time_zone)
     organization.time_zone = time_zone
     OpeningInterval.objects.filter(organization=organization).delete()
@@ -83,7 +85,29 @@ def business_hours_update(
             "help_reply_text": help_reply_text,
         },
     )
+    after = _hours_state(organization)
+    changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    if changes:
+        audit_record(organization=organization, action=Action.SETTINGS_CHANGED, actor=actor, changes=changes)
     return settings
+
+
+def _hours_state(organization: Organization) -> dict[str, object]:
+    """What ``business_hours_update`` changes, as the audit log's before/after compares it."""
+    state: dict[str, object] = {
+        "time_zone": Organization.objects.filter(pk=organization.pk).values_list("time_zone", flat=True).first(),
+        "opening_hours": [
+            f"{i.weekday} {i.opens:%H:%M}-{i.closes:%H:%M}"
+            for i in OpeningInterval.objects.filter(organization=organization).order_by("weekday", "opens")
+        ],
+    }
+    stored = (
+        AutoReplySettings.objects.filter(organization=organization)
+        .values("auto_reply_enabled", "auto_reply_text", "auto_reply_every_hours", "help_reply_text")
+        .first()
+    )
+    state.update(stored or {})
+    return state
 
 
 def holiday_add(*, organization: Organization, actor: User, date: date, name: str = "") -> Holiday:

@@ -138,3 +138,12 @@ def test_texts_arriving_at_once_go_to_different_members(org_a):
     assert answers == [200] * 8
     counts = sorted(Conversation.objects.filter(assignee__in=members).values_list("assignee_id", flat=True))
     assert sorted(counts) == sorted([m.pk for m in members] * 2)
+
+
+def test_changing_the_setting_is_audited_with_before_and_after(team, org_a):
+    from smsinbox.audit.models import AuditEntry
+
+    alice, _ann, _ben = team
+    organization_auto_assign_update(organization=org_a.organization, actor=alice, enabled=False, max_open=2)
+    entry = AuditEntry.objects.filter(action="organization.settings_changed").order_by("-pk").first()
+    assert (entry.actor_id, entry.changes) == (alice.pk, {"auto_assign": [True, False]})

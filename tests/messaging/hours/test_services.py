@@ -85,3 +85,16 @@ def test_holidays_are_unique_per_date_and_removed_only_in_their_organization(org
     assert missing.value.code == "not_found"
     holiday_remove(organization=org_a.organization, actor=org_a.user, holiday_id=christmas.pk)
     assert not Holiday.objects.exists()
+
+
+def test_a_change_is_audited_with_what_changed_and_nothing_when_nothing_did(org_a):
+    from smsinbox.audit.models import AuditEntry
+
+    update(org_a)
+    update(org_a, intervals=[Interval(weekday=5, opens=time(10), closes=time(14))], auto_reply_every_hours=24)
+    update(org_a, intervals=[Interval(weekday=5, opens=time(10), closes=time(14))], auto_reply_every_hours=24)
+    entries = list(AuditEntry.objects.filter(action="organization.settings_changed").order_by("pk"))
+    assert len(entries) == 2  # the third save changed nothing
+    assert entries[1].actor_id == org_a.user.pk
+    assert entries[1].changes["auto_reply_every_hours"] == [12, 24]
+    assert entries[1].changes["opening_hours"][1] == ["5 10:00-14:00"]
