@@ -59,3 +59,35 @@ class ContentSecurityPolicyMiddleware:
             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         )
         return response
+
+
+class SessionLimitsMiddleware:
+    """End a session idle too long or older than its maximum age; record the user's real requests as activity.
+
+    See ``smsinbox.session_limits``. An ended session is logged out (``session.ended`` closes its websockets)
+    and the request continues as anonymous: a page redirects to the login, a script's write gets its 401/403.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import logout
+        from django.urls import Resolver404, resolve
+
+        from smsinbox import session_limits
+
+        user = request.user
+        if user.is_authenticated:
+            now = session_limits.clock()
+            limits = session_limits.limits_for_user(user.pk)
+            if session_limits.ended(request.session, limits, now):
+                logout(request)
+            else:
+                try:
+                    name = resolve(request.path_info).url_name
+                except Resolver404:
+                    name = None
+                background = name in session_limits.BACKGROUND and (name != "session-state" or request.method == "GET")
+                session_limits.record(request.session, now, active=not background)
+        return self.get_response(request)

@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "smsinbox.middleware.SessionLimitsMiddleware",  # idle timeout and maximum session age
     "smsinbox.middleware.UserTimezoneMiddleware",
     "smsinbox.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

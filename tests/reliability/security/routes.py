@@ -57,7 +57,7 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "healthz",  # "ok": the process is up (smsinbox.web.ops), nothing else
     "readyz",  # "ready"/"not ready", no detail (smsinbox.web.ops)
     "metrics",  # a 404 without METRICS_TOKEN or an allowed address (smsinbox.web.ops)
-    "session-state",  # {"signedIn": …} about the caller's own session, nothing else
+    "session-state",  # {"signedIn": …, "expiresIn": …} about the caller's own session, nothing else
     "invite-accept",  # an invitation's link: the token is the key (probed here with one that names none)
     "password_reset",  # Django's forgotten-password views: never say whether an address has an account
     "password_reset_done",
@@ -123,6 +123,7 @@ PAGES = {
     "team-invite-revoke",
     "team-member-role",
     "team-member-deactivate",
+    "security-settings",  # admins only: the organization's sign-in rules
 }
 API = {
     "api-sms-send",

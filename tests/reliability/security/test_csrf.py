@@ -25,7 +25,7 @@ from smsinbox.integrations.services import (
     webhook_endpoint_send_test,
     webhook_endpoint_set_active,
 )
-from smsinbox.models import Membership, User
+from smsinbox.models import Membership, Organization, User
 from smsinbox.notifications.models import PushSubscription
 from smsinbox.services import membership_create
 from smsinbox.team.models import Invite
@@ -118,6 +118,11 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             f"/team/members/{member.pk}/deactivate/",
             {"hand_to": ""},
             lambda c: not Membership.objects.filter(pk=member.pk).exists(),
+        ),
+        "security-settings": Form(
+            "/settings/security/",
+            {"idle_timeout_minutes": "17", "max_session_hours": "9"},
+            lambda c: Organization.objects.get(pk=a.organization.pk).idle_timeout_minutes == 17,
         ),
         "invite-accept": Form(
             f"/invite/{token}/",
@@ -378,6 +383,7 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "team-invite-revoke",
         "team-member-role",
         "team-member-deactivate",
+        "security-settings",
         "invite-accept",
         "password_reset",
     ],

@@ -23,6 +23,7 @@ ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method 
     "team-invite-revoke",
     "team-member-role",
     "team-member-deactivate",
+    "security-settings",
     "integrations",
     "integrations-endpoint-test",
     "integrations-endpoint-edit",
