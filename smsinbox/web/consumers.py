@@ -332,7 +332,11 @@ def session_user(session_key: str | None, user_id: int) -> bool:
         return False  # idle too long or too old (``smsinbox.session_limits``)
     hashes = [user.get_session_auth_hash()]
     hashes += [user._get_session_auth_hash(secret=secret) for secret in settings.SECRET_KEY_FALLBACKS]
-    return any(constant_time_compare(session_hash, h) for h in hashes)
+    if not any(constant_time_compare(session_hash, h) for h in hashes):
+        return False
+    from smsinbox import two_factor
+
+    return two_factor.session_pending(user, data) is None  # the code step done (``smsinbox.two_factor``)
 
 
 def _query_param(scope: dict[str, Any], name: str) -> str:

@@ -18,6 +18,7 @@ from smsinbox.web.pages import (
     session,
     snooze,
     team,
+    two_factor,
 )
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
@@ -68,6 +69,10 @@ urlpatterns = [
     path("team/members/<id:member_id>/deactivate/", team.member_deactivate_view, name="team-member-deactivate"),
     path("invite/<str:token>/", team.invite_accept_view, name="invite-accept"),
     path("settings/", account.account_settings, name="account-settings"),
+    path("settings/two-factor/", two_factor.status, name="two-factor"),
+    path("settings/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
+    path("settings/two-factor/disable/", two_factor.disable, name="two-factor-disable"),
+    path("accounts/two-factor/", two_factor.verify, name="two-factor-verify"),
     path("settings/security/", security.security_settings, name="security-settings"),
     path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),
     path("settings/push/unsubscribe/", account.push_unsubscribe, name="push-unsubscribe"),

@@ -124,6 +124,10 @@ PAGES = {
     "team-member-role",
     "team-member-deactivate",
     "security-settings",  # admins only: the organization's sign-in rules
+    "two-factor",  # the user's own two-factor sign-in: nothing of an organization
+    "two-factor-setup",
+    "two-factor-disable",
+    "two-factor-verify",  # the code step: signed in by password, no code yet (smsinbox.two_factor)
 }
 API = {
     "api-sms-send",

@@ -14,6 +14,8 @@ from django.core import mail
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from conversations.models import CannedReply, Contact, Conversation, Label, Note, SavedView
@@ -30,6 +32,7 @@ from smsinbox.notifications.models import PushSubscription
 from smsinbox.services import membership_create
 from smsinbox.team.models import Invite
 from smsinbox.team.services import invite_create
+from smsinbox.two_factor import totp_device_start
 from tests.api_client import Tenant
 from tests.reliability.security.routes import PAGES, ROUTES, form_data, kind, url_for
 from tests.reliability.security.world import all_rows, csrf_client, tenant_snapshot
@@ -94,6 +97,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         webhook_endpoint_set_active(endpoint=paused, actor=a.user, active=False)
     pending_before = delivery.retry_until
     invite, token, member = _team(a)
+    pending_device = totp_device_start(user=a.user)  # an authenticator being set up (unconfirmed: no code step)
 
     return {
         "team": Form(
@@ -123,6 +127,14 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             "/settings/security/",
             {"idle_timeout_minutes": "17", "max_session_hours": "9"},
             lambda c: Organization.objects.get(pk=a.organization.pk).idle_timeout_minutes == 17,
+        ),
+        "two-factor": Form(
+            "/settings/two-factor/", {}, lambda c: not TOTPDevice.objects.filter(pk=pending_device.pk).exists()
+        ),
+        "two-factor-setup": Form(
+            "/settings/two-factor/setup/",
+            {"token": f"{TOTP(pending_device.bin_key).token():06d}"},
+            lambda c: TOTPDevice.objects.filter(pk=pending_device.pk, confirmed=True).exists(),
         ),
         "invite-accept": Form(
             f"/invite/{token}/",
@@ -384,6 +396,8 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "team-member-role",
         "team-member-deactivate",
         "security-settings",
+        "two-factor",
+        "two-factor-setup",
         "invite-accept",
         "password_reset",
     ],
@@ -407,6 +421,9 @@ def test_a_page_form_is_refused_without_its_csrf_token_and_accepted_with_it(acme
 
 
 POST_IGNORED = {"contacts"}  # the contact list answers a POST like a GET and writes nothing
+# The code step and turning two-factor off need a user with an authenticator (a code step for every probe):
+# their CSRF refusals are tested in tests/smsinbox/test_two_factor.py.
+POST_IGNORED |= {"two-factor-verify", "two-factor-disable"}
 
 # The pages' JSON posts (the settings page's scripts send the token in X-CSRFToken), and how to tell they worked.
 PUSH_BODY = {"endpoint": "https://push.example/csrf-probe", "keys": {"p256dh": "BKey", "auth": "secret"}}
