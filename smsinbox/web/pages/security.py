@@ -33,7 +33,7 @@ class SecurityForm(forms.Form):
     require_two_factor = forms.BooleanField(
         label="Require two-factor sign-in for every member",
         required=False,
-        help_text="Members without an authenticator app set one up right after their password.",
+        help_text="Members without an authenticator app set one up right after their password (you too, at once).",
     )
 
 

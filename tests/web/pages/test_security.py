@@ -14,17 +14,22 @@ def test_an_admin_sees_and_saves_the_rules(client, org_a):
     assert '<label for="id_idle_timeout_minutes">' in page
     assert 'value="30"' in page
     assert 'value="12"' in page
-    response = client.post(
-        "/settings/security/", {"idle_timeout_minutes": "5", "max_session_hours": "0", "require_two_factor": "on"}
-    )
+    response = client.post("/settings/security/", {"idle_timeout_minutes": "5", "max_session_hours": "0"})
     assert response.status_code == 302
     organization = Organization.objects.get(pk=org_a.organization.pk)
-    assert (organization.idle_timeout_minutes, organization.max_session_hours, organization.require_two_factor) == (
-        5,
-        0,
-        True,
-    )
+    assert (organization.idle_timeout_minutes, organization.max_session_hours) == (5, 0)
+    assert not organization.require_two_factor
     assert "Sign-in rules saved." in client.get("/settings/security/").content.decode()
+
+
+def test_requiring_two_factor_sends_the_admin_too_to_set_it_up(client, org_a):
+    client.force_login(org_a.user)
+    data = {"idle_timeout_minutes": "30", "max_session_hours": "12", "require_two_factor": "on"}
+    assert client.post("/settings/security/", data).status_code == 302
+    assert Organization.objects.get(pk=org_a.organization.pk).require_two_factor
+    held = client.get("/settings/security/")
+    assert held.status_code == 302
+    assert held["Location"].startswith("/settings/two-factor/?next=")
 
 
 def test_bad_numbers_are_form_errors_and_nothing_changes(client, org_a):
