@@ -72,3 +72,27 @@ def test_the_inbox_warns_a_minute_before_the_idle_timeout_and_signs_out(inbox_se
     page.screenshot(path=str(ARTIFACTS / f"idle-signed-out-{size[0]}.png"))
     page.goto(f"{inbox_server.url}/")
     page.wait_for_url(re.compile(r"/accounts/login/"))
+
+
+def test_the_sign_in_rules_page(inbox_server, new_tab):
+    """Admins' Sign-in rules: labelled fields, saved with the keyboard; no serious axe violation; both sizes."""
+    tab = new_tab(width=1366, height=800)
+    page = tab.page
+    login(page, inbox_server, ALICE)
+    page.goto(f"{inbox_server.url}/team/")
+    page.get_by_role("link", name="Sign-in rules").click()
+    field = page.get_by_label("Sign out after this many minutes without activity")
+    expect(field).to_have_value("30")
+    assert axe_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / "sign-in-rules-1366.png"), full_page=True)
+    field.fill("45")
+    field.press("Enter")
+    expect(page.locator("ul.flash")).to_contain_text("Sign-in rules saved.")
+    field = page.get_by_label("Sign out after this many minutes without activity")
+    expect(field).to_have_value("45")
+    page.set_viewport_size({"width": 375, "height": 812})
+    assert axe_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / "sign-in-rules-375.png"), full_page=True)
+    field.fill("30")
+    field.press("Enter")
+    expect(page.locator("ul.flash")).to_contain_text("Sign-in rules saved.")
