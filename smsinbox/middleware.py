@@ -138,6 +138,7 @@ class TwoFactorMiddleware:
         pending = two_factor.session_pending(request.user, request.session)
         if pending is None:
             return self.get_response(request)
+        request.two_factor_pending = pending  # type: ignore[attr-defined]  # base.html hides the main menu
         try:
             match = resolve(request.path_info)
             name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name

@@ -194,3 +194,10 @@ def test_the_code_step_and_turning_it_off_need_the_csrf_token(org_a, enrolled):
     ok = browser.post("/settings/two-factor/disable/", {"token": codes[1], "csrfmiddlewaretoken": token})
     assert ok.status_code == 302
     assert not two_factor.has_device(org_a.user)
+
+
+def test_the_code_step_shows_no_main_menu(client, enrolled):
+    password_step(client)
+    page = client.get("/accounts/two-factor/").content.decode()
+    assert 'aria-label="Main"' not in page
+    assert "Log out" in page
