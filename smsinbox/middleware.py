@@ -59,3 +59,97 @@ class ContentSecurityPolicyMiddleware:
             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
         )
         return response
+
+
+class SessionLimitsMiddleware:
+    """End a session idle too long or older than its maximum age; record the user's real requests as activity.
+
+    See ``smsinbox.session_limits``. An ended session is logged out (``session.ended`` closes its websockets)
+    and the request continues as anonymous: a page redirects to the login, a script's write gets its 401/403.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.contrib.auth import logout
+        from django.urls import Resolver404, resolve
+
+        from smsinbox import session_limits
+
+        user = request.user
+        if user.is_authenticated:
+            now = session_limits.clock()
+            limits = session_limits.limits_for_user(user.pk)
+            if session_limits.ended(request.session, limits, now):
+                logout(request)
+            else:
+                try:
+                    name = resolve(request.path_info).url_name
+                except Resolver404:
+                    name = None
+                background = name in session_limits.BACKGROUND and (name != "session-state" or request.method == "GET")
+                session_limits.record(request.session, now, active=not background)
+        return self.get_response(request)
+
+
+# What a session that still owes its code step (or the set-up its organization requires) may reach.
+TWO_FACTOR_OPEN = frozenset(
+    {
+        "login",
+        "logout",
+        "two-factor-verify",
+        "two-factor",
+        "two-factor-setup",
+        "session-state",
+        "favicon",
+        "manifest",
+        "service-worker",
+        "healthz",
+        "readyz",
+        "metrics",
+        "admin:logout",
+    }
+)
+
+
+class TwoFactorMiddleware:
+    """Hold a half-signed-in session at the code step (``smsinbox.two_factor``).
+
+    After the password, a user with an authenticator gives a code; a member of an organization that requires
+    two-factor sign-in and has no authenticator sets one up. Until then a page request is redirected there
+    (``?next=`` kept) and any other request (the API, a script's fetch) answers 401. Django admin included.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from urllib.parse import urlencode
+
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import Resolver404, resolve, reverse
+
+        from smsinbox import two_factor
+
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        pending = two_factor.session_pending(request.user, request.session)
+        if pending is None:
+            return self.get_response(request)
+        request.two_factor_pending = pending  # type: ignore[attr-defined]  # base.html hides the main menu
+        try:
+            match = resolve(request.path_info)
+            name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+        except Resolver404:
+            name = None
+        if name in TWO_FACTOR_OPEN:
+            return self.get_response(request)
+        wants_page = request.method == "GET" and "text/html" in request.headers.get("Accept", "text/html")
+        if request.path_info.startswith("/api/") or not wants_page:
+            return JsonResponse(
+                {"error": "Finish signing in: two-factor code needed.", "code": "two_factor"}, status=401
+            )
+        target = reverse("two-factor-verify" if pending == two_factor.VERIFY else "two-factor")
+        return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -96,17 +96,37 @@ class Organization(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3650)],
         help_text="Entries of the audit log older than this are deleted by the prune_audit command.",
     )
+    # Sign-in rules (``smsinbox.session_limits``, ``smsinbox.two_factor``); edited on ``/settings/security/``.
+    idle_timeout_minutes = models.PositiveIntegerField(
+        "idle timeout (minutes)",
+        default=30,
+        help_text="A session without activity for this long ends (the inbox warns a minute before). 0: never.",
+    )
+    max_session_hours = models.PositiveIntegerField(
+        "maximum session age (hours)",
+        default=12,
+        help_text="A session ends this long after its sign-in, active or not. 0: no maximum.",
+    )
+    require_two_factor = models.BooleanField(
+        "require two-factor sign-in",
+        default=False,
+        help_text="Members without an authenticator app set up are sent to set one up right after their password.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(idle_timeout_minutes__lte=24 * 60) & Q(max_session_hours__lte=24 * 30),
+                name="organization_session_limits_range",
+            ),
             # Empty, or two capitals (which region they name is checked by ``clean``: phonenumbers knows).
             models.CheckConstraint(
                 condition=Q(phone_region="")
                 | (Q(Exact(Length("phone_region"), 2)) & Q(phone_region=Upper("phone_region"))),
                 name="organization_phone_region_code",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

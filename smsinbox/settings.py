@@ -108,6 +108,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",  # throttles repeated failed logins
+    "django_otp",  # two-factor sign-in (smsinbox/two_factor.py): authenticator apps and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "smsinbox",
     # The layers, lowest first: core (smsinbox) ← conversations ← messaging ← the faces (smsinbox.web).
     "conversations",
@@ -122,6 +125,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "smsinbox.middleware.SessionLimitsMiddleware",  # idle timeout and maximum session age
+    "smsinbox.middleware.TwoFactorMiddleware",  # a session is fully signed in once its code step is done
     "smsinbox.middleware.UserTimezoneMiddleware",
     "smsinbox.audit.context.AuditContextMiddleware",  # the request's address, for the audit log
     "smsinbox.middleware.ContentSecurityPolicyMiddleware",
@@ -309,6 +314,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Failed logins: after AXES_FAILURE_LIMIT tries for one username from one address, that pair is
 # locked out for AXES_COOLOFF_MINUTES (HTTP 429 with a clear page); a success resets the count.
+OTP_TOTP_ISSUER = "smsinbox"  # the name authenticator apps show beside the code
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

@@ -1,5 +1,6 @@
 """When a session may have ended, tell the user's open inboxes (``smsinbox.events``, ``session.ended``).
 
+Sign-in starts the session's idle and age clocks (``smsinbox.session_limits``).
 Logout, a password change (other sessions no longer match the password; ``update_session_auth_hash``
 keeps the one that changed it), deactivation and a removed membership each publish ``session.ended``
 to the user's group after the transaction commits. The websockets re-check their own session and
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_delete, post_save, pre_save
 
+from smsinbox import session_limits
 from smsinbox.events import SessionEndReason, publish_session_ended_on_commit
 from smsinbox.models import Membership, User
 from smsinbox.notifications.services import PUSH_SESSION_KEY, push_subscriptions_forget
@@ -30,6 +32,12 @@ def _logged_out(sender: Any, request: Any, user: User | None, **kwargs: Any) -> 
             push_subscriptions_forget(user=user, endpoints=[e for e in endpoints if isinstance(e, str)])
         request.session.delete()
     publish_session_ended_on_commit(user_id=user.pk, reason=SessionEndReason.LOGOUT)
+
+
+def _logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    """A new session: its idle and age clocks start now (``smsinbox.session_limits``)."""
+    if request is not None and getattr(request, "session", None) is not None:
+        session_limits.record(request.session, session_limits.clock(), signed_in=True)
 
 
 def _remember_access(sender: Any, instance: User, raw: bool = False, **kwargs: Any) -> None:
@@ -61,6 +69,7 @@ def _membership_removed(sender: Any, instance: Membership, **kwargs: Any) -> Non
 
 def connect() -> None:
     user_logged_out.connect(_logged_out, dispatch_uid="smsinbox.signals.logged_out")
+    user_logged_in.connect(_logged_in, dispatch_uid="smsinbox.signals.logged_in")
     pre_save.connect(_remember_access, sender=User, dispatch_uid="smsinbox.signals.remember_access")
     post_save.connect(_access_saved, sender=User, dispatch_uid="smsinbox.signals.access_saved")
     post_delete.connect(_membership_removed, sender=Membership, dispatch_uid="smsinbox.signals.membership_removed")

@@ -326,9 +326,17 @@ def session_user(session_key: str | None, user_id: int) -> bool:
     session_hash = data.get(HASH_SESSION_KEY)
     if user is None or not session_hash:
         return False
+    from smsinbox import session_limits
+
+    if session_limits.ended(data, session_limits.limits_for_user(user_id), session_limits.clock()):
+        return False  # idle too long or too old (``smsinbox.session_limits``)
     hashes = [user.get_session_auth_hash()]
     hashes += [user._get_session_auth_hash(secret=secret) for secret in settings.SECRET_KEY_FALLBACKS]
-    return any(constant_time_compare(session_hash, h) for h in hashes)
+    if not any(constant_time_compare(session_hash, h) for h in hashes):
+        return False
+    from smsinbox import two_factor
+
+    return two_factor.session_pending(user, data) is None  # the code step done (``smsinbox.two_factor``)
 
 
 def _query_param(scope: dict[str, Any], name: str) -> str:

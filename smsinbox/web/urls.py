@@ -17,9 +17,11 @@ from smsinbox.web.pages import (
     notes,
     profile,
     pwa,
+    security,
     session,
     snooze,
     team,
+    two_factor,
 )
 
 register_converter(IdConverter, "id")  # <id:…>: an id a row can have; a larger number is a 404, not an overflow
@@ -78,6 +80,11 @@ urlpatterns = [
     path("audit/export.csv", audit.audit_export, name="audit-export"),
     path("settings/", account.account_settings, name="account-settings"),
     path("settings/availability/", account.availability, name="availability"),
+    path("settings/two-factor/", two_factor.status, name="two-factor"),
+    path("settings/two-factor/setup/", two_factor.setup, name="two-factor-setup"),
+    path("settings/two-factor/disable/", two_factor.disable, name="two-factor-disable"),
+    path("accounts/two-factor/", two_factor.verify, name="two-factor-verify"),
+    path("settings/security/", security.security_settings, name="security-settings"),
     path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),
     path("settings/push/unsubscribe/", account.push_unsubscribe, name="push-unsubscribe"),
     path("settings/hours/", hours.hours, name="settings-hours"),

@@ -3,6 +3,7 @@
 import { wireCanned } from "./canned.js";
 import { optOutText, wireComposer } from "./composer.js";
 import { readConfig } from "./config.js";
+import { wireIdleWarning } from "./idle.js";
 import { wireKeyboard } from "./keyboard.js";
 import { wireLabels } from "./labels.js";
 import { createList } from "./list.js";
@@ -84,4 +85,5 @@ if (root && config) {
   thread.wireRetry();
   thread.wireActions({ onRow: list.upsert });
   wireKeyboard({ config });
+  wireIdleWarning({ config });
 }

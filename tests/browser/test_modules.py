@@ -22,7 +22,8 @@ pytestmark = pytest.mark.browser
 # Imports every module by its URL next to the page's entry script; returns them by name.
 IMPORT_JS = """async () => {
   const entry = document.querySelector('script[type=module][src*="/js/inbox.js"]').src;
-  const names = ["config", "list", "thread", "times", "live", "composer", "templates", "segments", "http", "keyboard"];
+  const names = ["config", "list", "thread", "times", "live", "composer", "templates", "segments", "http", "keyboard",
+    "idle"];
   const modules = await Promise.all(names.map((name) => import(new URL(`${name}.js`, entry))));
   window.__modules = Object.fromEntries(names.map((name, i) => [name, modules[i]]));
   return names.filter((name, i) => Object.keys(modules[i]).length === 0);
@@ -188,6 +189,30 @@ def test_the_pure_functions_of_the_modules(inbox_server, new_tab):
     assert got["nearEnd"] == [True, False]
     assert got["bodyText"] == "a\nb <i>"
     assert got["drafts"] == ["smsinbox:draft:1:7", "hello", "", 0, ""]
+
+
+def test_the_idle_warnings_timing_and_wording(inbox_server, new_tab):
+    """``idle.js``: when to ask the server again (a minute before the end, at least every 5 minutes) and what the
+    dialog says (``smsinbox.session_limits``)."""
+    page = new_tab().page
+    login(page, inbox_server, ALICE)
+    assert page.evaluate(IMPORT_JS) == []
+    got = page.evaluate(
+        """() => {
+          const { nextCheckMs, warningText, WARN_SECONDS } = window.__modules.idle;
+          return {
+            warn: WARN_SECONDS,
+            waits: [nextCheckMs(1800), nextCheckMs(100), nextCheckMs(60), nextCheckMs(5), nextCheckMs(null)],
+            texts: [warningText(59.2, true), warningText(-3, false)],
+          };
+        }"""
+    )
+    assert got["warn"] == 60
+    assert got["waits"] == [300_000, 40_000, 0, 0, 300_000]
+    assert got["texts"] == [
+        "You'll be signed out in 60 s because of inactivity.",
+        "You'll be signed out in 0 s: sessions have a maximum length. Save your work and sign in again.",
+    ]
 
 
 def test_the_opt_out_reason_of_a_live_row_is_written_as_the_server_writes_it_in_the_viewers_zone(inbox_server, new_tab):

@@ -50,7 +50,7 @@ from messaging.services.guard import ASSIGNED_TO_OTHER, CONVERSATION_CHANGED, Co
 from messaging.services.outbound import MAX_MEDIA, message_send
 from messaging.services.schedule import send_later_menu
 from messaging.statuses import FAILURE_STATUSES, STATUS_RANK, MessageStatus
-from smsinbox import events, presence
+from smsinbox import events, presence, session_limits
 from smsinbox.casing import camelize
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
@@ -114,6 +114,14 @@ _ID_MARK = 918_273_645  # stands for the id in a URL pattern handed to the page
 def _url_pattern(name: str) -> str:
     """The URL of route ``name`` with ``{id}`` where its one id goes, for the page to fill in."""
     return reverse(name, args=[_ID_MARK]).replace(str(_ID_MARK), "{id}")
+
+
+def session_config(request: HttpRequest) -> dict[str, Any]:
+    """How long this session has left (``smsinbox.session_limits``), for the idle warning (``static/js/idle.js``)."""
+    left, renewable = session_limits.remaining(
+        request.session, session_limits.limits_for_user(request.user.pk), session_limits.clock()
+    )
+    return {"expires_in": None if left is None else round(left), "renewable": renewable}
 
 
 def inbox_config(
@@ -181,6 +189,7 @@ def inbox_config(
             "presence": presence.client_config(),
             "times_refresh_ms": TIMES_REFRESH_MS,
             "notifications": notifications_config(request.user),
+            "session": session_config(request),
         }
     )
 

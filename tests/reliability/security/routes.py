@@ -57,7 +57,7 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "healthz",  # "ok": the process is up (smsinbox.web.ops), nothing else
     "readyz",  # "ready"/"not ready", no detail (smsinbox.web.ops)
     "metrics",  # a 404 without METRICS_TOKEN or an allowed address (smsinbox.web.ops)
-    "session-state",  # {"signedIn": …} about the caller's own session, nothing else
+    "session-state",  # {"signedIn": …, "expiresIn": …} about the caller's own session, nothing else
     "invite-accept",  # an invitation's link: the token is the key (probed here with one that names none)
     "password_reset",  # Django's forgotten-password views: never say whether an address has an account
     "password_reset_done",
@@ -134,6 +134,11 @@ PAGES = {
     "settings-hours-holiday-remove",
     "audit",  # admins only, the admin's organization's entries (tests/web/pages/test_audit.py)
     "audit-export",
+    "security-settings",  # admins only: the organization's sign-in rules
+    "two-factor",  # the user's own two-factor sign-in: nothing of an organization
+    "two-factor-setup",
+    "two-factor-disable",
+    "two-factor-verify",  # the code step: signed in by password, no code yet (smsinbox.two_factor)
 }
 API = {
     "api-sms-send",

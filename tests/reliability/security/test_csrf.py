@@ -16,6 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from conversations.import_jobs import contact_import_create
@@ -35,6 +37,7 @@ from smsinbox.notifications.models import PushSubscription
 from smsinbox.services import membership_create
 from smsinbox.team.models import Invite
 from smsinbox.team.services import invite_create
+from smsinbox.two_factor import totp_device_start
 from tests.api_client import Tenant
 from tests.reliability.security.routes import PAGES, ROUTES, form_data, kind, url_for
 from tests.reliability.security.world import all_rows, csrf_client, tenant_snapshot
@@ -118,6 +121,7 @@ def page_forms(a: Tenant) -> dict[str, Form]:
     holiday = Holiday.objects.filter(organization=a.organization).first() or holiday_add(
         organization=a.organization, actor=a.user, date=date(2030, 1, 1), name="csrf-holiday"
     )
+    pending_device = totp_device_start(user=a.user)  # an authenticator being set up (unconfirmed: no code step)
 
     return {
         "team-auto-assign": Form(
@@ -177,6 +181,19 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             f"/team/members/{member.pk}/deactivate/",
             {"hand_to": ""},
             lambda c: not Membership.objects.filter(pk=member.pk).exists(),
+        ),
+        "security-settings": Form(
+            "/settings/security/",
+            {"idle_timeout_minutes": "17", "max_session_hours": "9"},
+            lambda c: Organization.objects.get(pk=a.organization.pk).idle_timeout_minutes == 17,
+        ),
+        "two-factor": Form(
+            "/settings/two-factor/", {}, lambda c: not TOTPDevice.objects.filter(pk=pending_device.pk).exists()
+        ),
+        "two-factor-setup": Form(
+            "/settings/two-factor/setup/",
+            {"token": f"{TOTP(pending_device.bin_key).token():06d}"},
+            lambda c: TOTPDevice.objects.filter(pk=pending_device.pk, confirmed=True).exists(),
         ),
         "invite-accept": Form(
             f"/invite/{token}/",
@@ -444,6 +461,9 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "team-invite-revoke",
         "team-member-role",
         "team-member-deactivate",
+        "security-settings",
+        "two-factor",
+        "two-factor-setup",
         "invite-accept",
         "password_reset",
     ],
@@ -467,6 +487,9 @@ def test_a_page_form_is_refused_without_its_csrf_token_and_accepted_with_it(acme
 
 
 POST_IGNORED = {"contacts"}  # the contact list answers a POST like a GET and writes nothing
+# The code step and turning two-factor off need a user with an authenticator (a code step for every probe):
+# their CSRF refusals are tested in tests/smsinbox/test_two_factor.py.
+POST_IGNORED |= {"two-factor-verify", "two-factor-disable"}
 
 # The pages' JSON posts (the settings page's scripts send the token in X-CSRFToken), and how to tell they worked.
 PUSH_BODY = {"endpoint": "https://push.example/csrf-probe", "keys": {"p256dh": "BKey", "auth": "secret"}}

@@ -24,6 +24,7 @@ ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method 
     "team-member-role",
     "team-member-deactivate",
     "team-auto-assign",
+    "security-settings",
     "integrations",
     "integrations-endpoint-test",
     "integrations-endpoint-edit",
