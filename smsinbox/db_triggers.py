@@ -13,6 +13,9 @@ Each trigger is defined once, next to its model, in the model module's ``TRIGGER
 - ``smsinbox.models``: a Messaging Service SID routes to one organization only; an audit entry is never
   updated (``smsinbox.audit.models``, added to the app's list).
 
+A refusal's error starts with the trigger's name (``"<name>: <message>"``), on both vendors, as a
+constraint's error names the constraint: tests (``tests/db_errors.py``) check which rule refused a write.
+
 A migration installs each definition (``InstallTriggers``, whose arguments show the definition
 in the migration file, as Django shows a constraint's), and ``tests/smsinbox/test_db_triggers.py``
 fails when a model module's definition and its app's migrations disagree (run ``manage.py
@@ -74,9 +77,14 @@ def _sqlite_sql(t: Trigger) -> list[str]:
         statements.append(f"DROP TRIGGER IF EXISTS {name}")
         statements.append(
             f"CREATE TRIGGER {name} {t.timing} {event} ON {t.table} FOR EACH ROW WHEN {when} "
-            f"BEGIN SELECT RAISE(ABORT, '{_quoted(t.message)}'); END"
+            f"BEGIN SELECT RAISE(ABORT, '{_quoted(_refusal(t))}'); END"
         )
     return statements
+
+
+def _refusal(t: Trigger) -> str:
+    """The error a refusal raises, on both vendors: the trigger's name first, as a constraint's error names it."""
+    return f"{t.name}: {t.message}"
 
 
 def _quoted(text: str) -> str:
@@ -95,7 +103,7 @@ def _postgres_sql(t: Trigger) -> list[str]:
         f"""CREATE OR REPLACE FUNCTION {t.name}() RETURNS trigger AS $fn$
 BEGIN
     IF COALESCE(({t.when}), FALSE) THEN
-        RAISE EXCEPTION '{_quoted(t.message)} (%)', TG_TABLE_NAME USING ERRCODE = 'check_violation';
+        RAISE EXCEPTION '{_quoted(_refusal(t))} (%)', TG_TABLE_NAME USING ERRCODE = 'check_violation';
     END IF;
     RETURN {"NULL" if t.timing == "AFTER" else "NEW"};
 END;

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -65,3 +67,10 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05) -> None:
 
 def long_ago(seconds: float = 3600) -> timezone.datetime:
     return timezone.now() - timedelta(seconds=seconds)
+
+
+def process_environment() -> dict[str, str]:
+    """The environment of a real process (``python -c …``) that works on this test's PostgreSQL database."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url}

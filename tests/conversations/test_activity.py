@@ -22,6 +22,7 @@ from conversations.services import (
 from conversations.snooze import conversation_snooze, conversation_unsnooze, conversations_wake_due
 from smsinbox import events
 from smsinbox.models import Membership, User
+from tests.db_errors import refused_by
 from tests.twilio_posts import collect_live_events, new_sid, post_inbound, post_status
 
 TO = "+14155550001"
@@ -175,13 +176,11 @@ def test_a_rolled_back_change_leaves_no_event(conversation_a, dana, sam):
 
 
 def test_the_database_refuses_an_unknown_kind_and_another_organizations_conversation(conversation_a, org_b):
-    from django.db import IntegrityError
-
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("conversation_event_kind_valid"), transaction.atomic():
         ConversationEvent.objects.create(
             organization=conversation_a.organization, conversation=conversation_a, kind="exploded"
         )
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("conversation_event_same_organization"), transaction.atomic():
         ConversationEvent.objects.create(organization=org_b.organization, conversation=conversation_a, kind="closed")
 
 

@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from conversations.canned_services import canned_reply_create, canned_reply_delete, canned_reply_update
 from conversations.models import CannedReply
@@ -16,6 +16,7 @@ from conversations.selectors import canned_reply_get_for_user, canned_reply_list
 from smsinbox import events
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership
+from tests.db_errors import refused_by
 from tests.twilio_posts import collect_live_events
 
 User = get_user_model()
@@ -49,7 +50,7 @@ def _insert(**fields):
 
 def test_a_shared_shortcut_is_unique_in_the_organization(org_a, org_b):
     _insert(organization=org_a.organization, name="A", shortcut="hours", body="x")
-    with pytest.raises(IntegrityError):
+    with refused_by("canned_shared_shortcut_unique"):
         _insert(organization=org_a.organization, name="B", shortcut="hours", body="y")
     _insert(organization=org_b.organization, name="A", shortcut="hours", body="x")  # another organization: fine
 
@@ -59,36 +60,36 @@ def test_a_personal_shortcut_is_unique_per_member_and_may_reuse_a_shared_one(org
     _insert(organization=org_a.organization, name="A", shortcut="hours", body="x")
     _insert(organization=org_a.organization, owner=carol, name="A", shortcut="hours", body="x")
     _insert(organization=org_a.organization, owner=org_a.user, name="A", shortcut="hours", body="x")
-    with pytest.raises(IntegrityError):
+    with refused_by("canned_personal_shortcut_unique"):
         _insert(organization=org_a.organization, owner=carol, name="B", shortcut="hours", body="y")
 
 
 @pytest.mark.parametrize(
-    "fields",
+    ("fields", "rule"),
     [
-        {"shortcut": "Hours"},
-        {"shortcut": "-x"},
-        {"shortcut": "a b"},
-        {"shortcut": ""},
-        {"name": "  "},
-        {"body": "   "},  # (TRIM cuts spaces; the service strips every blank)
-        {"body": "x" * 1601},
+        ({"shortcut": "Hours"}, "canned_shortcut_valid"),
+        ({"shortcut": "-x"}, "canned_shortcut_valid"),
+        ({"shortcut": "a b"}, "canned_shortcut_valid"),
+        ({"shortcut": ""}, "canned_shortcut_valid"),
+        ({"name": "  "}, "canned_name_not_blank"),
+        ({"body": "   "}, "canned_body_not_blank"),  # (TRIM cuts spaces; the service strips every blank)
+        ({"body": "x" * 1601}, "canned_body_length"),
     ],
 )
-def test_check_constraints_refuse_bad_rows(org_a, fields):
+def test_check_constraints_refuse_bad_rows(org_a, fields, rule):
     values = {"organization": org_a.organization, "name": "A", "shortcut": "ok", "body": "x"} | fields
-    with pytest.raises(IntegrityError):
+    with refused_by(rule):
         _insert(**values)
 
 
 def test_the_owner_is_a_member_of_the_organization(org_a, org_b):
-    with pytest.raises(IntegrityError, match="owner is a member"):
+    with refused_by("canned_owner_member"):
         _insert(organization=org_a.organization, owner=org_b.user, name="A", shortcut="x", body="x")
 
 
 def test_a_reply_never_moves_to_another_organization(org_a, org_b):
     reply = _insert(organization=org_a.organization, name="A", shortcut="x", body="x")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("canned_owner_member"), transaction.atomic():
         CannedReply.objects.filter(pk=reply.pk).update(organization=org_b.organization)
 
 

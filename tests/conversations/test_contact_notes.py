@@ -4,11 +4,12 @@ by the database too."""
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from conversations.models import CONTACT_NOTES_MAX_LENGTH, Contact
 from conversations.services import contact_create, contact_update
 from smsinbox.errors import ServiceError
+from tests.db_errors import refused_by
 
 
 def test_notes_are_stored_as_plain_text_trimmed(org_a):
@@ -27,5 +28,5 @@ def test_bad_notes_are_refused_and_nothing_is_written(org_a, notes, said):
 
 def test_the_database_refuses_notes_too_long(org_a):
     contact = contact_create(organization=org_a.organization, phone="+14155550123")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("contact_notes_length"), transaction.atomic():
         Contact.objects.filter(pk=contact.pk).update(notes="x" * (CONTACT_NOTES_MAX_LENGTH + 1))

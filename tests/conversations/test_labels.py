@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from conversations.labels import (
@@ -26,6 +26,7 @@ from conversations.services import (
 from messaging.selectors import conversation_list, saved_view_counts, with_messages
 from smsinbox import events
 from smsinbox.errors import ServiceError
+from tests.db_errors import refused_by
 from tests.twilio_posts import collect_live_events
 
 
@@ -43,37 +44,44 @@ def thread(org, phone: str, *, preview: str = "Hi") -> Conversation:
 
 def test_a_label_name_is_unique_in_its_organization_whatever_its_case(org_a, org_b):
     Label.objects.create(organization=org_a.organization, name="VIP")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("label_unique_org_name"), transaction.atomic():
         Label.objects.create(organization=org_a.organization, name="vip")
     Label.objects.create(organization=org_b.organization, name="vip")  # another organization may
 
 
-@pytest.mark.parametrize("fields", [{"name": "  "}, {"name": "x", "color": "#ff0000"}, {"name": "x", "color": ""}])
-def test_a_label_has_a_name_and_a_colour_of_the_palette(org_a, fields):
-    with pytest.raises(IntegrityError), transaction.atomic():
+@pytest.mark.parametrize(
+    ("fields", "rule"),
+    [
+        ({"name": "  "}, "label_name_not_blank"),
+        ({"name": "x", "color": "#ff0000"}, "label_color_in_palette"),
+        ({"name": "x", "color": ""}, "label_color_in_palette"),
+    ],
+)
+def test_a_label_has_a_name_and_a_colour_of_the_palette(org_a, fields, rule):
+    with refused_by(rule), transaction.atomic():
         Label.objects.create(organization=org_a.organization, **fields)
 
 
 def test_labels_attach_only_within_their_organization(conversation_a, org_a, org_b):
     theirs = Label.objects.create(organization=org_b.organization, name="Theirs")
     ours = Label.objects.create(organization=org_a.organization, name="Ours")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("conversation_label_same_organization"), transaction.atomic():
         ConversationLabel.objects.create(conversation=conversation_a, label=theirs)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("contact_label_same_organization"), transaction.atomic():
         ContactLabel.objects.create(contact=conversation_a.contact, label=theirs)
     ConversationLabel.objects.create(conversation=conversation_a, label=ours)
     ContactLabel.objects.create(contact=conversation_a.contact, label=ours)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("label_organization_fixed"), transaction.atomic():
         Label.objects.filter(pk=ours.pk).update(organization=org_b.organization)
 
 
 def test_a_saved_views_label_and_owner_belong_to_its_organization(org_a, org_b):
     theirs = Label.objects.create(organization=org_b.organization, name="Theirs")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("saved_view_same_organization"), transaction.atomic():
         SavedView.objects.create(organization=org_a.organization, owner=org_a.user, name="x", label=theirs)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("saved_view_owner_member"), transaction.atomic():
         SavedView.objects.create(organization=org_a.organization, owner=org_b.user, name="x")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("saved_view_status_valid"), transaction.atomic():
         SavedView.objects.create(organization=org_a.organization, owner=org_a.user, name="x", status="snoozed")
 
 

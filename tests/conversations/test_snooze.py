@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from conversations.snooze import (
 from messaging.services.outbound import message_send
 from smsinbox.errors import ServiceError
 from smsinbox.events import frame, organization_group, user_group
+from tests.db_errors import refused_by
 from tests.twilio_posts import post_inbound
 
 
@@ -74,7 +75,7 @@ def test_a_snoozed_conversation_has_exactly_one_wake_condition(conversation_a, o
         {"status": "closed", "snooze_until_reply": True},
         {"status": "open", "snoozed_by": org_a.user},
     ):
-        with pytest.raises(IntegrityError), transaction.atomic():
+        with refused_by("conversation_snooze_consistent"), transaction.atomic():
             rows.update(**bad)
     rows.update(status="snoozed", snoozed_until=later, snoozed_by=org_a.user)
     rows.update(status="snoozed", snoozed_until=None, snooze_until_reply=True)

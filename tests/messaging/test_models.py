@@ -1,11 +1,12 @@
 import uuid
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from conversations.services import contact_get_or_create, conversation_get_or_create
 from messaging.models import Message, MessageEvent, MessageMedia
 from messaging.statuses import MessageStatus
+from tests.db_errors import refused_by
 
 
 def sid() -> str:
@@ -28,7 +29,7 @@ def message(conversation, **fields):
 def test_duplicate_twilio_sid_is_rejected(conversation_a):
     same = sid()
     message(conversation_a, twilio_sid=same)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_unique_twilio_sid"), transaction.atomic():
         message(conversation_a, twilio_sid=same, direction="in", status="received")
 
 
@@ -40,7 +41,7 @@ def test_many_messages_may_wait_without_a_sid(conversation_a):
 
 def test_idempotency_key_is_unique_per_organization(conversation_a, org_b):
     message(conversation_a, idempotency_key="click-1")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_unique_org_idempotency_key"), transaction.atomic():
         message(conversation_a, idempotency_key="click-1")
     org = org_b.organization
     contact, _ = contact_get_or_create(organization=org, e164="+14155550101")
@@ -49,14 +50,14 @@ def test_idempotency_key_is_unique_per_organization(conversation_a, org_b):
 
 
 def test_inbound_message_needs_a_sid_and_no_sender(conversation_a, org_a):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_inbound_has_sid"), transaction.atomic():
         message(conversation_a, direction="in", status="received")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_inbound_no_sender"), transaction.atomic():
         message(conversation_a, direction="in", status="received", twilio_sid=sid(), sent_by=org_a.user)
 
 
 def test_unknown_status_is_rejected_by_the_database(conversation_a):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_status_valid"), transaction.atomic():
         message(conversation_a, status="teleported")
 
 
@@ -88,7 +89,7 @@ def test_database_allows_forward_moves(conversation_a, start, path):
 )
 def test_database_refuses_backward_and_sideways_moves(conversation_a, start, regression):
     msg = message(conversation_a, status=start)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("messaging_message_status_forward_only"), transaction.atomic():
         Message.objects.filter(pk=msg.pk).update(status=regression)
     assert Message.objects.get(pk=msg.pk).status == start
 
@@ -102,14 +103,14 @@ def test_rewriting_the_same_status_is_allowed(conversation_a):
 def test_media_position_is_unique_per_message(conversation_a):
     msg = message(conversation_a)
     MessageMedia.objects.create(message=msg, position=0, url="https://example.com/a.jpg", content_type="image/jpeg")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("media_unique_message_position"), transaction.atomic():
         MessageMedia.objects.create(message=msg, position=0, url="https://example.com/b.jpg")
 
 
 def test_event_dedupe_key_is_unique_per_message(conversation_a):
     msg = message(conversation_a)
     MessageEvent.objects.create(message=msg, event_type="status_callback", status="sent", dedupe_key="status:sent")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("event_unique_dedupe"), transaction.atomic():
         MessageEvent.objects.create(message=msg, event_type="status_callback", status="sent", dedupe_key="status:sent")
     MessageEvent.objects.create(message=msg, event_type="send_attempt")
     MessageEvent.objects.create(message=msg, event_type="send_attempt")
@@ -117,21 +118,21 @@ def test_event_dedupe_key_is_unique_per_message(conversation_a):
 
 
 def test_empty_strings_are_not_a_sid_or_a_key(conversation_a):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_sid_not_empty"), transaction.atomic():
         message(conversation_a, twilio_sid="")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_idempotency_key_not_empty"), transaction.atomic():
         message(conversation_a, idempotency_key="")
 
 
 @pytest.mark.parametrize("number", ["hello", "4155550101", "+0123456789", "+1415555010123456", ""])
 def test_numbers_must_be_e164(conversation_a, number):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_numbers_e164"), transaction.atomic():
         message(conversation_a, to_number=number)
 
 
 @pytest.mark.parametrize(("direction", "status"), [("in", "queued"), ("in", "delivered"), ("out", "received")])
 def test_status_matches_direction(conversation_a, direction, status):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_status_matches_direction"), transaction.atomic():
         message(conversation_a, direction=direction, status=status, twilio_sid=sid())
 
 
@@ -157,7 +158,7 @@ def test_our_scheduled_message_may_leave_for_pending_canceled_or_failed(conversa
 @pytest.mark.parametrize("skips_to", ["queued", "sending", "sent", "delivered", "read"])
 def test_our_scheduled_message_cannot_skip_the_send_pipeline(conversation_a, skips_to):
     msg = ours_scheduled(conversation_a)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("messaging_message_status_forward_only"), transaction.atomic():
         Message.objects.filter(pk=msg.pk).update(status=skips_to)
     assert Message.objects.get(pk=msg.pk).status == "scheduled"
 
@@ -169,7 +170,7 @@ def test_nothing_moves_back_into_our_scheduled_state(conversation_a, start):
     from django.utils import timezone
 
     msg = message(conversation_a, status=start, send_at=timezone.now() + timedelta(hours=1))
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("messaging_message_status_forward_only"), transaction.atomic():
         Message.objects.filter(pk=msg.pk).update(status="scheduled")
     assert Message.objects.get(pk=msg.pk).status == start
 
@@ -177,16 +178,16 @@ def test_nothing_moves_back_into_our_scheduled_state(conversation_a, start):
 def test_released_then_back_is_refused(conversation_a):
     msg = ours_scheduled(conversation_a)
     Message.objects.filter(pk=msg.pk).update(status="pending")
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("messaging_message_status_forward_only"), transaction.atomic():
         Message.objects.filter(pk=msg.pk).update(status="scheduled")
 
 
 def test_twilios_scheduled_message_does_not_move_down_to_pending(conversation_a):
     msg = message(conversation_a, status="scheduled", twilio_sid=sid())
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("messaging_message_status_forward_only"), transaction.atomic():
         Message.objects.filter(pk=msg.pk).update(status="pending")
 
 
 def test_our_scheduled_message_needs_its_time(conversation_a):
-    with pytest.raises(IntegrityError), transaction.atomic():
+    with refused_by("message_scheduled_has_send_at"), transaction.atomic():
         message(conversation_a, status="scheduled")

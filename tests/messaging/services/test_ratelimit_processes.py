@@ -4,14 +4,14 @@ some of its sends late (as a loaded worker does)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connection
+
+from tests.pipeline import process_environment
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -34,16 +34,11 @@ for _ in range(sends):
 """
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_two_worker_processes_never_start_more_sends_in_a_second_than_the_rate(org_a):
     number = org_a.organization.phone_numbers.get()
     number.messages_per_second = Decimal("20")
     number.save()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": _database_url()}
+    env = process_environment()
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, str(number.pk), "40", str(seed)],
