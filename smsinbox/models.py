@@ -71,6 +71,11 @@ class Organization(models.Model):
         "shown in national format and numbers typed without a country code are read as its own. "
         "Empty: the server's PHONENUMBER_DEFAULT_REGION.",
     )
+    reports_for_agents = models.BooleanField(
+        "agents may read reports",
+        default=False,
+        help_text="Agents see the reports page and API (read-only); admins always do.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
