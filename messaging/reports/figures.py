@@ -122,9 +122,10 @@ class Report:
         return grid
 
 
-def _names(ids: set[int]) -> dict[int, str]:
-    users = get_user_model().objects.filter(pk__in=ids).only("username", "first_name", "last_name")
-    return {u.pk: (u.get_full_name() or u.username) for u in users}
+def _names(organization: Organization) -> dict[int, str]:
+    """The organization's members' names (one query, however many answered)."""
+    users = get_user_model().objects.filter(memberships__organization=organization)
+    return {u.pk: (u.get_full_name() or u.username) for u in users.only("username", "first_name", "last_name")}
 
 
 def report_build(*, organization: Organization, period: Period) -> Report:
@@ -177,10 +178,12 @@ def report_build(*, organization: Organization, period: Period) -> Report:
         .annotate(n=Count("id"))
         .order_by("-n", "error_code")
     )
-    return Report(period, now_totals, before_totals, dict(hours), failures, _staff(responses, closures, period))
+    return Report(
+        period, now_totals, before_totals, dict(hours), failures, _staff(organization, responses, closures, period)
+    )
 
 
-def _staff(responses: list[tuple], closures: list[tuple], period: Period) -> list[StaffRow]:
+def _staff(organization: Organization, responses: list[tuple], closures: list[tuple], period: Period) -> list[StaffRow]:
     answered: dict[int | None, list[float]] = defaultdict(list)
     closed: dict[int | None, list[float]] = defaultdict(list)
     for at, who, seconds in responses:
@@ -190,11 +193,11 @@ def _staff(responses: list[tuple], closures: list[tuple], period: Period) -> lis
         if at >= period.start:
             closed[who].append(seconds)
     people = set(answered) | set(closed)
-    names = _names({p for p in people if p is not None}) if people else {}
+    names = _names(organization)
     rows = [
         StaffRow(
             who,
-            names.get(who, "Automatic") if who is not None else "Automatic",
+            names.get(who, "Former member") if who is not None else "Automatic",
             Timing.of(answered.get(who, [])),
             Timing.of(closed.get(who, [])),
         )
