@@ -352,7 +352,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(t
             assert source != "generated ids", operation.label
 
     operations = [result.ok() for result in wsgi_schema.get_all_operations()]
-    assert len(operations) == 36
+    assert len(operations) == 38
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")  # deletions last
     for operation in operations:
         for source, ids in _sources(operation, own, foreign):
