@@ -135,7 +135,7 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         200,
     ),
     "messages_failed_list": (lambda t: ("GET", f"/api/messages/failed?organizationId={t.organization.pk}", None), 200),
-    "reports_summary": (
+    "reports_summary_retrieve": (
         lambda t: (
             "GET",
             f"/api/reports/summary?organizationId={t.organization.pk}&from={REPORT_FROM}&to={REPORT_TO}",
@@ -143,7 +143,7 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         ),
         200,
     ),
-    "reports_timeseries": (
+    "reports_timeseries_retrieve": (
         lambda t: (
             "GET",
             f"/api/reports/timeseries?organizationId={t.organization.pk}&metric=inbound&from={REPORT_FROM}&to={REPORT_TO}",

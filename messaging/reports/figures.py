@@ -9,8 +9,6 @@ outbound leaves out messages still scheduled by us and those canceled before sen
 
 from __future__ import annotations
 
-import math
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,8 +18,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
 from messaging.models import Message
-from messaging.reports.models import ReportClosure, ReportHour, ReportResponse
+from messaging.reports.models import ReportHour
 from messaging.reports.ranges import Period
+from messaging.reports.timings import EVERYONE, Key, Timing, timings
 from messaging.statuses import FAILURE_STATUSES
 from smsinbox.models import Organization
 
@@ -49,25 +48,6 @@ def _counts_of(key: str, messages: int, segments: int) -> dict[str, int]:
     elif key == "out:failed":
         counts["failed"] = messages
     return counts
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """Nearest-rank percentile (``share`` of 0.9: the value 90% of the others do not exceed); None if empty."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
-
-
-@dataclass
-class Timing:
-    count: int = 0
-    median: float | None = None
-    p90: float | None = None
-
-    @classmethod
-    def of(cls, values: list[float]) -> Timing:
-        return cls(len(values), statistics.median(values) if values else None, percentile(values, 0.9))
 
 
 @dataclass
@@ -151,19 +131,16 @@ def report_build(*, organization: Organization, period: Period) -> Report:
         before=Count("conversation_id", distinct=True, filter=Q(created_at__lt=period.start)),
     )
     now_totals.unique_contacts, before_totals.unique_contacts = unique["now"], unique["before"]
-    responses = list(
-        ReportResponse.objects.filter(
-            organization=organization, answered_at__gte=before.start, answered_at__lt=period.end
-        ).values_list("answered_at", "responder_id", "seconds")
+    org = organization.pk
+    answered = timings(
+        table="reports_reportresponse", at="answered_at", who="responder_id", organization_id=org, period=period
     )
-    closures = list(
-        ReportClosure.objects.filter(
-            organization=organization, closed_at__gte=before.start, closed_at__lt=period.end
-        ).values_list("closed_at", "closed_by_id", "seconds")
+    closed = timings(
+        table="reports_reportclosure", at="closed_at", who="closed_by_id", organization_id=org, period=period
     )
     for totals, inside in ((now_totals, True), (before_totals, False)):
-        totals.first_response = Timing.of([s for at, _, s in responses if (at >= period.start) == inside])
-        totals.time_to_close = Timing.of([s for at, _, s in closures if (at >= period.start) == inside])
+        totals.first_response = answered.get((inside, EVERYONE), Timing())
+        totals.time_to_close = closed.get((inside, EVERYONE), Timing())
     now_totals.cost, before_totals.cost = abs(now_totals.cost), abs(before_totals.cost)
     failures = list(
         Message.objects.filter(
@@ -178,28 +155,18 @@ def report_build(*, organization: Organization, period: Period) -> Report:
         .annotate(n=Count("id"))
         .order_by("-n", "error_code")
     )
-    return Report(
-        period, now_totals, before_totals, dict(hours), failures, _staff(organization, responses, closures, period)
-    )
+    return Report(period, now_totals, before_totals, dict(hours), failures, _staff(organization, answered, closed))
 
 
-def _staff(organization: Organization, responses: list[tuple], closures: list[tuple], period: Period) -> list[StaffRow]:
-    answered: dict[int | None, list[float]] = defaultdict(list)
-    closed: dict[int | None, list[float]] = defaultdict(list)
-    for at, who, seconds in responses:
-        if at >= period.start:
-            answered[who].append(seconds)
-    for at, who, seconds in closures:
-        if at >= period.start:
-            closed[who].append(seconds)
-    people = set(answered) | set(closed)
+def _staff(organization: Organization, answered: dict[Key, Timing], closed: dict[Key, Timing]) -> list[StaffRow]:
+    people = {who for now, who in (*answered, *closed) if now and who != EVERYONE}
     names = _names(organization)
     rows = [
         StaffRow(
             who,
             names.get(who, "Former member") if who is not None else "Automatic",
-            Timing.of(answered.get(who, [])),
-            Timing.of(closed.get(who, [])),
+            answered.get((True, who), Timing()),
+            closed.get((True, who), Timing()),
         )
         for who in people
     ]

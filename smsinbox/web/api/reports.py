@@ -153,7 +153,7 @@ class ReportSummaryApi(APIView):
     OutputSerializer = SummarySerializer
 
     @extend_schema(
-        operation_id="reports_summary",
+        operation_id="reports_summary_retrieve",
         tags=REPORTS,
         parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
@@ -182,7 +182,7 @@ class ReportTimeseriesApi(APIView):
     OutputSerializer = TimeseriesSerializer
 
     @extend_schema(
-        operation_id="reports_timeseries",
+        operation_id="reports_timeseries_retrieve",
         tags=REPORTS,
         parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},

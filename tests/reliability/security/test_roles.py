@@ -41,7 +41,7 @@ ADMIN_WRITES = {
 MEMBER_PAGES = PAGES - ADMIN_PAGES - ADMIN_WRITES  # the inbox, contacts, notes, own replies, applying labels
 
 ADMIN_API = {"labels_create", "labels_partial_update", "labels_destroy", "contacts_erase", "contacts_destroy"}
-ADMIN_API |= {"reports_summary", "reports_timeseries"}  # agents too when the organization allows
+ADMIN_API |= {"reports_summary_retrieve", "reports_timeseries_retrieve"}  # agents too when the organization allows
 SHARED_CANNED_API = {"canned_replies_create", "canned_replies_partial_update", "canned_replies_destroy"}  # shared
 MEMBER_API = set(API_OPERATIONS) - ADMIN_API - SHARED_CANNED_API
 
