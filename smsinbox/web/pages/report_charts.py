@@ -7,7 +7,7 @@ sideways inside its frame on a narrow screen rather than squeezing 90 bars into 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -25,12 +25,24 @@ class Shape:
     label: str  # the shape's own <title> (a tooltip; the table says the same to screen readers)
     opacity: float = 1.0
 
+    def __post_init__(self) -> None:  # short numbers in the SVG, rounded once here (not by template filters)
+        self.x, self.y, self.w, self.h, self.opacity = (
+            round(self.x, 1),
+            round(self.y, 1),
+            round(self.w, 1),
+            round(self.h, 1),
+            round(self.opacity, 2),
+        )
+
 
 @dataclass
 class Text:
     x: float
     y: float
     text: str
+
+    def __post_init__(self) -> None:
+        self.x, self.y = round(self.x, 1), round(self.y, 1)
 
 
 @dataclass
@@ -48,7 +60,10 @@ class Chart:
     headers: list[str]
     rows: list[list[object]]
     csv_query: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.width, self.height = round(self.width), round(self.height)
+        self.gridlines = [round(y, 1) for y in self.gridlines]
 
 
 def _nice_max(value: int) -> int:
