@@ -96,6 +96,9 @@ def _seed(cursor, org: int, number: int, user: int, contacts: int, messages: int
 def main() -> int:
     quick = "--quick" in sys.argv or os.environ.get("BENCH_QUICK", "") not in ("", "0")
     contacts, messages, renders = (2_000, 20_000, 5) if quick else (100_000, 1_000_000, 25)
+    if os.environ.get("BENCH_REPORTS_SCALE"):  # a fraction of the full size, to profile quickly
+        scale = float(os.environ["BENCH_REPORTS_SCALE"])
+        contacts, messages = int(contacts * scale), int(messages * scale)
     name = f"smsinbox_bench_reports_{os.getpid()}"
     base = ADMIN_URL.rsplit("/", 1)[0]
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -125,7 +128,7 @@ def main() -> int:
         with connection.cursor() as cursor:
             for table in ("messaging_message", "conversations_contact"):
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE") if False else cursor.execute("ANALYZE")
         seeded = time.perf_counter() - started
         client = Client()
         client.force_login(setup.user)
@@ -147,8 +150,10 @@ def main() -> int:
             client.get("/reports/")
             profile.disable()
             pstats.Stats(profile).sort_stats("tottime").print_stats(18)
+            with CaptureQueriesContext(connection) as ctx:
+                client.get("/reports/")
             for q in ctx.captured_queries:
-                print(q["time"], q["sql"][:200])
+                print("QUERY", q["time"], q["sql"][:150])
         p50 = statistics.median(times)
         p95 = sorted(times)[max(int(len(times) * 0.95) - 1, 0)]
         result = {
