@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 PLOT_HEIGHT = 160
 LEFT, TOP, BOTTOM = 44, 12, 28
@@ -64,6 +67,24 @@ class Chart:
     def __post_init__(self) -> None:
         self.width, self.height = round(self.width), round(self.height)
         self.gridlines = [round(y, 1) for y in self.gridlines]
+
+    def svg_body(self) -> SafeString:
+        """The drawing's elements, every text escaped: built here in one pass (thousands of shapes through
+        template tags cost more than the figures' queries)."""
+        parts = [f'<line class="grid" x1="{LEFT}" x2="{self.width}" y1="{y}" y2="{y}"/>' for y in self.gridlines]
+        parts += [
+            f'<text class="tick" x="{t.x}" y="{t.y}" text-anchor="end">{escape(t.text)}</text>' for t in self.ticks
+        ]
+        parts += [
+            f'<text class="label" x="{t.x}" y="{t.y}" text-anchor="middle">{escape(t.text)}</text>' for t in self.labels
+        ]
+        for r in self.shapes:
+            opacity = f' fill-opacity="{r.opacity}"' if r.css == "heat" else ""
+            parts.append(
+                f'<rect class="{escape(r.css)}" x="{r.x}" y="{r.y}" width="{r.w}" height="{r.h}"{opacity}>'
+                f"<title>{escape(r.label)}</title></rect>"
+            )
+        return mark_safe("".join(parts))  # noqa: S308 (numbers, and texts escaped above)
 
 
 def _nice_max(value: int) -> int:
