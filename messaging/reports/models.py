@@ -106,10 +106,17 @@ _SECONDS = {
 
 
 def _add(engine: str, *, org: str, at: str, key: str, sign: str, segments: str = "0", price: str = "0") -> str:
+    """Add one row's counts to its hour (an upsert); take them away (``sign`` "-") with a plain UPDATE, which
+    creates nothing: a row deleted with its organization (or by a flush) is not brought back."""
     hour = _HOUR[engine].format(at)
+    if sign == "-":
+        return (
+            f"UPDATE reports_reporthour SET messages = messages - 1, segments = segments - {segments}, "  # noqa: S608
+            f"price = price - {price} WHERE organization_id = {org} AND hour = {hour} AND key = {key};"
+        )
     return (
         "INSERT INTO reports_reporthour (organization_id, hour, key, messages, segments, price) "  # noqa: S608 (names from code)
-        f"VALUES ({org}, {hour}, {key}, {sign}1, {sign}{segments}, {sign}{price}) "
+        f"VALUES ({org}, {hour}, {key}, 1, {segments}, {price}) "
         "ON CONFLICT (organization_id, hour, key) DO UPDATE SET messages = reports_reporthour.messages + "
         "excluded.messages, segments = reports_reporthour.segments + excluded.segments, "
         "price = reports_reporthour.price + excluded.price;"
