@@ -137,8 +137,8 @@ def heat_chart(*, slug: str, title: str, description: str, grid: list[list[int]]
     ]  # fmt: skip
     labels = [Text(left + h * cell + cell / 2 - 1, top - 6, f"{h:02d}") for h in range(0, 24, 3)]
     ticks = [Text(left - 6, top + d * cell + 15, name) for d, name in enumerate(WEEKDAYS)]
-    rows = [[WEEKDAYS[d], *row] for d, row in enumerate(grid)]
+    rows = [[f"{h:02d}:00", *(grid[d][h] for d in range(7))] for h in range(24)]  # narrow: fits a phone
     return Chart(
         slug, title, description, left + 24 * cell + 4, top + 7 * cell + 4, shapes, labels, ticks, [],
-        [], ["Day", *(f"{h:02d}:00" for h in range(24))], rows,
+        [], ["Hour", *WEEKDAYS], rows,
     )  # fmt: skip
