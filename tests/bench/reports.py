@@ -78,7 +78,8 @@ def _seed(cursor, org: int, number: int, user: int, contacts: int, messages: int
     cursor.execute(
         """INSERT INTO reports_reportresponse (organization_id, conversation_id, responder_id, awaited_at,
                answered_at, seconds)
-           SELECT %(org)s, i, %(user)s, now() - (i * 100 || ' seconds')::interval - ((i %% 7200) || ' seconds')::interval,
+           SELECT %(org)s, i, %(user)s,
+               now() - (i * 100 || ' seconds')::interval - ((i %% 7200) || ' seconds')::interval,
                now() - (i * 100 || ' seconds')::interval, i %% 7200
            FROM generate_series(1, 300000) AS i""",
         {"org": org, "user": user},
@@ -86,7 +87,8 @@ def _seed(cursor, org: int, number: int, user: int, contacts: int, messages: int
     cursor.execute(
         """INSERT INTO reports_reportclosure (organization_id, conversation_id, closed_by_id, opened_at, closed_at,
                seconds)
-           SELECT %(org)s, i, %(user)s, now() - (i * 300 || ' seconds')::interval - ((i %% 86400) || ' seconds')::interval,
+           SELECT %(org)s, i, %(user)s,
+               now() - (i * 300 || ' seconds')::interval - ((i %% 86400) || ' seconds')::interval,
                now() - (i * 300 || ' seconds')::interval, i %% 86400
            FROM generate_series(1, 100000) AS i""",
         {"org": org, "user": user},
@@ -128,7 +130,7 @@ def main() -> int:
         with connection.cursor() as cursor:
             for table in ("messaging_message", "conversations_contact"):
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-            cursor.execute("VACUUM ANALYZE") if False else cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE")
         seeded = time.perf_counter() - started
         client = Client()
         client.force_login(setup.user)

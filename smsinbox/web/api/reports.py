@@ -194,7 +194,9 @@ class ReportTimeseriesApi(APIView):
         report = report_build(organization=organization, period=period)
         metric = to_snake(query["metric"])
         if query["interval"] == "day":
-            points = [{"start": local_midnight(day, period.zone).isoformat(), "value": v} for day, v in report.per_day(metric)]
+            points = [
+                {"start": local_midnight(day, period.zone).isoformat(), "value": v} for day, v in report.per_day(metric)
+            ]
         else:
             counts = dict(report.per_hour(metric))
             points = [

@@ -107,7 +107,7 @@ def bar_chart(
     scale = PLOT_HEIGHT / top
     shapes, labels = [], []
     bar = (group - 4) / len(series)
-    every = max(1, len(days) // 10)
+    every = max(1, len(days) // 10, -(-44 // group))  # labels at least 44 units apart
     for i, day in enumerate(days):
         x0 = LEFT + i * group + 2
         for j, (name, css, values) in enumerate(series):
