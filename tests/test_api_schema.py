@@ -87,6 +87,8 @@ def test_the_schema_documents_every_route_and_not_the_twilio_webhooks(db):
         ("DELETE", "/api/messages/{id}/"),
         ("POST", "/api/messages/retry/"),
         ("GET", "/api/messages/failed/"),
+        ("GET", "/api/reports/summary/"),
+        ("GET", "/api/reports/timeseries/"),
         ("POST", "/api/sms/send/"),
         ("GET", "/api/labels/"),
         ("POST", "/api/labels/"),

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +33,18 @@ from smsinbox.web.api.organizations import ORGANIZATION_PARAMETERS, organization
 
 REPORTS = ["reports"]
 SERIES = ("inbound", "outbound", "delivered", "undelivered", "failed", "optOuts", "newContacts", "segments")
+
+
+PERIOD_PARAMETERS = [  # the serializer's fields, with a valid pair as examples (``from`` is a keyword)
+    OpenApiParameter(
+        "from", OpenApiTypes.DATETIME, required=True, description="Start (included), ISO 8601 with offset.",
+        examples=[OpenApiExample("March, New York", value="2026-03-01T00:00:00-05:00")],
+    ),
+    OpenApiParameter(
+        "to", OpenApiTypes.DATETIME, required=True, description="End (excluded), ISO 8601 with offset.",
+        examples=[OpenApiExample("March, New York", value="2026-04-01T00:00:00-04:00")],
+    ),
+]  # fmt: skip
 
 
 class PeriodQuery(serializers.Serializer):
@@ -155,7 +168,7 @@ class ReportSummaryApi(APIView):
     @extend_schema(
         operation_id="reports_summary_retrieve",
         tags=REPORTS,
-        parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
+        parameters=[FilterSerializer, *PERIOD_PARAMETERS, *ORGANIZATION_PARAMETERS],
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
         examples=[OpenApiExample("March", {"inbound": 120, "outbound": 98, "optOuts": 1}, response_only=True)],
     )
@@ -184,7 +197,7 @@ class ReportTimeseriesApi(APIView):
     @extend_schema(
         operation_id="reports_timeseries_retrieve",
         tags=REPORTS,
-        parameters=[FilterSerializer, *ORGANIZATION_PARAMETERS],
+        parameters=[FilterSerializer, *PERIOD_PARAMETERS, *ORGANIZATION_PARAMETERS],
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404)},
     )
     def get(self, request: Request) -> Response:
