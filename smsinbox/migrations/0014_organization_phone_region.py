@@ -6,34 +6,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("smsinbox", "0010_integrations"),
+        ('smsinbox', '0010_integrations'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="organization",
-            name="phone_region",
-            field=models.CharField(
-                blank=True,
-                default="",
-                help_text="Where the organization is (a two-letter country code such as US, GB or AU): its numbers are shown in national format and numbers typed without a country code are read as its own. Empty: the server's PHONENUMBER_DEFAULT_REGION.",
-                max_length=2,
-                verbose_name="phone region",
-            ),
+            model_name='organization',
+            name='phone_region',
+            field=models.CharField(blank=True, default='', help_text="Where the organization is (a two-letter country code such as US, GB or AU): its numbers are shown in national format and numbers typed without a country code are read as its own. Empty: the server's PHONENUMBER_DEFAULT_REGION.", max_length=2, verbose_name='phone region'),
         ),
         migrations.AddConstraint(
-            model_name="organization",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("phone_region", ""),
-                    models.Q(
-                        django.db.models.lookups.Exact(django.db.models.functions.text.Length("phone_region"), 2),
-                        ("phone_region", django.db.models.functions.text.Upper("phone_region")),
-                    ),
-                    _connector="OR",
-                ),
-                name="organization_phone_region_code",
-            ),
+            model_name='organization',
+            constraint=models.CheckConstraint(condition=models.Q(('phone_region', ''), models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('phone_region'), 2), ('phone_region', django.db.models.functions.text.Upper('phone_region'))), _connector='OR'), name='organization_phone_region_code'),
         ),
     ]

@@ -4,19 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("smsinbox", "0014_organization_phone_region"),
+        ('smsinbox', '0014_organization_phone_region'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="phonenumber",
-            name="recent_send_starts",
-            field=models.JSONField(
-                blank=True,
-                editable=False,
-                help_text="When the latest sends from this number started (Unix seconds, oldest first): the sliding one-second window of messaging.services.ratelimit.phone_number_start_send.",
-                null=True,
-            ),
+            model_name='phonenumber',
+            name='recent_send_starts',
+            field=models.JSONField(blank=True, editable=False, help_text='When the latest sends from this number started (Unix seconds, oldest first): the sliding one-second window of messaging.services.ratelimit.phone_number_start_send.', null=True),
         ),
     ]
