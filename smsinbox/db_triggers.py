@@ -12,6 +12,8 @@ Each trigger is defined once, next to its model, in the model module's ``TRIGGER
   member of it; a note mentions members of its organization only.
 - ``smsinbox.models``: a Messaging Service SID routes to one organization only; an audit entry is never
   updated (``smsinbox.audit.models``, added to the app's list).
+- ``messaging.reports.models``: the reports' rollups, kept by ``Maintain`` triggers (statements run after each
+  write of a row, one body per engine) so that no service needs to know they exist.
 
 A refusal's error starts with the trigger's name (``"<name>: <message>"``), on both vendors, as a
 constraint's error names the constraint: tests (``tests/db_errors.py``) check which rule refused a write.
@@ -61,6 +63,46 @@ class VersionBump:
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return "smsinbox.db_triggers.VersionBump", [], _fields(self)
+
+
+@dataclass(frozen=True)
+class Maintain:
+    """Keep a derived table up to date: after each ``event`` on a row of ``table`` (where ``when``, a
+    condition over NEW/OLD, holds; empty: always), run the statements ``sqlite`` or ``postgres`` (each
+    ending with ``;``), which read NEW/OLD. Not a refusal: it never stops the write."""
+
+    name: str
+    table: str
+    event: str  # "INSERT", "UPDATE" or "DELETE"
+    when: str
+    sqlite: str
+    postgres: str
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return "smsinbox.db_triggers.Maintain", [], _fields(self)
+
+
+def _sqlite_maintain_sql(m: Maintain) -> list[str]:
+    name = f"{m.name}_0"
+    when = f" WHEN {m.when}" if m.when else ""
+    return [
+        f"DROP TRIGGER IF EXISTS {name}",
+        f"CREATE TRIGGER {name} AFTER {m.event} ON {m.table} FOR EACH ROW{when} BEGIN {m.sqlite} END",
+    ]
+
+
+def _postgres_maintain_sql(m: Maintain) -> list[str]:
+    body = f"IF COALESCE(({m.when}), FALSE) THEN {m.postgres} END IF;" if m.when else m.postgres
+    return [
+        f"""CREATE OR REPLACE FUNCTION {m.name}() RETURNS trigger AS $fn$
+BEGIN
+    {body}
+    RETURN NULL;
+END;
+$fn$ LANGUAGE plpgsql""",
+        f"DROP TRIGGER IF EXISTS {m.name} ON {m.table}",
+        f"CREATE TRIGGER {m.name} AFTER {m.event} ON {m.table} FOR EACH ROW EXECUTE FUNCTION {m.name}()",
+    ]
 
 
 def _fields(definition: object) -> dict[str, Any]:
@@ -139,7 +181,7 @@ $fn$ LANGUAGE plpgsql""",
     ]
 
 
-Definition = Trigger | VersionBump
+Definition = Trigger | VersionBump | Maintain
 
 
 def defined_triggers() -> list[Definition]:
@@ -153,6 +195,8 @@ def defined_triggers() -> list[Definition]:
 def _sql(connection: BaseDatabaseWrapper, definition: Definition) -> list[str]:
     if isinstance(definition, VersionBump):
         return {"postgresql": _postgres_bump_sql, "sqlite": _sqlite_bump_sql}[connection.vendor](definition)
+    if isinstance(definition, Maintain):
+        return {"postgresql": _postgres_maintain_sql, "sqlite": _sqlite_maintain_sql}[connection.vendor](definition)
     return {"postgresql": _postgres_sql, "sqlite": _sqlite_sql}[connection.vendor](definition)
 
 
@@ -172,7 +216,7 @@ def install(connection: BaseDatabaseWrapper, definitions: Iterable[Definition] |
 
 def _drop_sql(connection: BaseDatabaseWrapper, definition: Definition) -> list[str]:
     if connection.vendor == "sqlite":
-        events = 1 if isinstance(definition, VersionBump) else len(definition.events)
+        events = 1 if isinstance(definition, VersionBump | Maintain) else len(definition.events)
         return [f"DROP TRIGGER IF EXISTS {definition.name}_{i}" for i in range(events)]
     return [
         f"DROP TRIGGER IF EXISTS {definition.name} ON {definition.table}",

@@ -112,6 +112,11 @@ class Organization(models.Model):
         default=False,
         help_text="Members without an authenticator app set up are sent to set one up right after their password.",
     )
+    reports_for_agents = models.BooleanField(
+        "agents may read reports",
+        default=False,
+        help_text="Agents see the reports page and API (read-only); admins always do.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

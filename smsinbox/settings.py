@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     # The layers, lowest first: core (smsinbox) ← conversations ← messaging ← the faces (smsinbox.web).
     "conversations",
     "messaging",
+    "messaging.reports",  # the reports' rollups (their own migrations)
     "smsinbox.web",
 ]
 

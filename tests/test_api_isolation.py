@@ -41,6 +41,7 @@ SAME_SPARE = "+14155550102"
 Call = tuple[str, str, Any]  # method, path, JSON body
 
 # Every operation of the API, built from one tenant's ids (and organization, on lists and creations).
+REPORT_FROM, REPORT_TO = "2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"
 ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
     "contacts_list": (lambda t: ("GET", f"/api/contacts/?organizationId={t.organization.pk}", None), 200),
     "contacts_create": (
@@ -135,6 +136,22 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         200,
     ),
     "messages_failed_list": (lambda t: ("GET", f"/api/messages/failed?organizationId={t.organization.pk}", None), 200),
+    "reports_summary_retrieve": (
+        lambda t: (
+            "GET",
+            f"/api/reports/summary?organizationId={t.organization.pk}&from={REPORT_FROM}&to={REPORT_TO}",
+            None,
+        ),
+        200,
+    ),
+    "reports_timeseries_retrieve": (
+        lambda t: (
+            "GET",
+            f"/api/reports/timeseries?organizationId={t.organization.pk}&metric=inbound&from={REPORT_FROM}&to={REPORT_TO}",
+            None,
+        ),
+        200,
+    ),
     "messages_partial_update": (
         lambda t: ("PATCH", f"/api/messages/{t.scheduled.pk}/", {"message": "Moved", "sendAt": _in_a_day()}),
         200,

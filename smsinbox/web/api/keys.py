@@ -66,6 +66,8 @@ SCOPES: dict[tuple[str, str], Scope | None] = {
     ("api-message", "GET"): Scope.MESSAGES_READ,
     ("api-message", "PATCH"): Scope.MESSAGES_SEND,  # a scheduled message: move or reword it
     ("api-message", "DELETE"): Scope.MESSAGES_SEND,  # a scheduled message: cancel it
+    ("api-reports-summary", "GET"): Scope.REPORTS_READ,
+    ("api-reports-timeseries", "GET"): Scope.REPORTS_READ,
 }
 STAFF_ONLY = "API keys cannot use this operation: it acts as a staff member. Use a staff member's token."
 

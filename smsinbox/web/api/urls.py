@@ -40,6 +40,7 @@ from smsinbox.web.api.labels import (
 from smsinbox.web.api.merge import ContactEraseApi, ContactMergeApi
 from smsinbox.web.api.messages import ConversationMessageListApi, ConversationReplyApi, MessageDetailApi, SmsSendApi
 from smsinbox.web.api.notes import ConversationNoteCreateApi, ConversationNoteListApi
+from smsinbox.web.api.reports import ReportSummaryApi, ReportTimeseriesApi
 from smsinbox.web.api.routing import api_not_found, method_route
 from smsinbox.web.api.schedule import ScheduledMessageCancelApi, ScheduledMessageUpdateApi
 from smsinbox.web.api.snooze import ConversationSnoozeApi, ConversationUnsnoozeApi
@@ -137,6 +138,8 @@ urlpatterns = [
         ),
         name="api-message",
     ),
+    re_path(r"^reports/summary/?$", ReportSummaryApi.as_view(), name="api-reports-summary"),
+    re_path(r"^reports/timeseries/?$", ReportTimeseriesApi.as_view(), name="api-reports-timeseries"),
     re_path(r"^schema/?$", SpectacularAPIView.as_view(), name="api-schema"),
     re_path(r"^docs/?$", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"", api_not_found),  # any other /api/ path: a JSON 404

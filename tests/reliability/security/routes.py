@@ -114,6 +114,8 @@ PAGES = {
     "push-unsubscribe",
     "failed",
     "failed-retry",
+    "reports",  # admins, and agents when the organization allows (test_roles.py)
+    "report-csv",
     "integrations",  # admins only; each action finds its row among the admin's organizations
     "integrations-endpoint-test",
     "integrations-endpoint-edit",
@@ -161,6 +163,8 @@ API = {
     "api-canned-reply",
     "api-messages-retry",
     "api-messages-failed",
+    "api-reports-summary",
+    "api-reports-timeseries",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",
@@ -239,6 +243,7 @@ def url_for(route: Route, world: World) -> str:
                 "view_id": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
                 "reply_id": a.canned_reply.pk,
                 "position": 0,
+                "chart": "volume",
                 "content_type_id": ContentType.objects.get_for_model(Contact).pk,
                 "id": a.user.pk,
                 "app_label": "conversations",

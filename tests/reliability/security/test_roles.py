@@ -18,6 +18,8 @@ from tests.reliability.security.world import all_rows, tenant_snapshot
 from tests.test_api_isolation import ROUTES as API_OPERATIONS
 
 ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method the route takes
+    "reports",  # unless the organization lets agents read reports (tests/web/pages/test_reports.py)
+    "report-csv",
     "team",
     "team-invite-resend",
     "team-invite-revoke",
@@ -46,6 +48,7 @@ ADMIN_WRITES = {
 MEMBER_PAGES = PAGES - ADMIN_PAGES - ADMIN_WRITES  # the inbox, contacts, notes, own replies, applying labels
 
 ADMIN_API = {"labels_create", "labels_partial_update", "labels_destroy", "contacts_erase", "contacts_destroy"}
+ADMIN_API |= {"reports_summary_retrieve", "reports_timeseries_retrieve"}  # agents too when the organization allows
 SHARED_CANNED_API = {"canned_replies_create", "canned_replies_partial_update", "canned_replies_destroy"}  # shared
 MEMBER_API = set(API_OPERATIONS) - ADMIN_API - SHARED_CANNED_API
 

@@ -1,0 +1,1 @@
+from tests.messaging.reports.helpers import clock  # noqa: F401 (a fixture)
