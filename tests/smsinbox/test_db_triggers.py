@@ -18,6 +18,8 @@ from tests.db_errors import refused_by
 EXPECTED = {
     # smsinbox.models
     "phonenumber_service_one_organization",
+    # smsinbox.audit.models
+    "auditentry_append_only",
     # conversations.models
     "conversation_same_organization",
     "contact_organization_fixed",
@@ -38,6 +40,17 @@ EXPECTED = {
     # messaging.models
     "messaging_message_status_forward_only",
     "message_same_organization",
+    # messaging.reports.models (Maintain: the reports' rollups)
+    "report_message_insert",
+    "report_message_update",
+    "report_message_delete",
+    "report_contact_insert",
+    "report_contact_delete",
+    "report_conversation_delete",
+    "report_inbound_waits",
+    "report_first_response",
+    "report_close",
+    "report_opt_out",
 }
 
 
