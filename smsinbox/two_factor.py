@@ -32,6 +32,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from smsinbox.audit.services import Action, audit_record_for_user
 from smsinbox.errors import ServiceError
 
 VERIFY = "verify"  # a code is needed
@@ -111,6 +112,7 @@ def totp_device_confirm(*, user: AbstractBaseUser, token: str) -> tuple[TOTPDevi
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_new(user)
+        audit_record_for_user(user=user, action=Action.TWO_FACTOR_ENABLED)
     return device, codes
 
 
@@ -155,6 +157,8 @@ def two_factor_verify(*, user: AbstractBaseUser, token: str) -> Verified:
                 device.token_set.count() if is_static else StaticToken.objects.filter(device__user_id=user.pk).count()
             )
             return Verified(device=device, recovery_code=is_static, recovery_codes_left=left)
+    # A failed code step is a failed sign-in (outside any transaction: the entry stays, as the count does).
+    audit_record_for_user(user=user, action=Action.SIGN_IN_FAILED, changes={"step": "two-factor code"})
     if throttled:
         raise ServiceError(THROTTLED_MESSAGE, code=THROTTLED, field="token")
     raise ServiceError(WRONG_CODE, field="token")
@@ -166,6 +170,7 @@ def two_factor_disable(*, user: AbstractBaseUser, token: str) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=user.pk).delete()
         StaticDevice.objects.filter(user_id=user.pk).delete()
+        audit_record_for_user(user=user, action=Action.TWO_FACTOR_DISABLED)
 
 
 def recovery_codes_left(user: AbstractBaseUser) -> int:

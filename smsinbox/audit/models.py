@@ -24,6 +24,8 @@ class AuditEntry(models.Model):
         SIGN_IN = "auth.sign_in", "Signed in"
         SIGN_OUT = "auth.sign_out", "Signed out"
         SIGN_IN_FAILED = "auth.sign_in_failed", "Sign-in failed"
+        TWO_FACTOR_ENABLED = "auth.two_factor_enabled", "Two-factor sign-in set up"
+        TWO_FACTOR_DISABLED = "auth.two_factor_disabled", "Two-factor sign-in turned off"
         INVITE_CREATED = "invite.created", "Invitation sent"
         INVITE_RESENT = "invite.resent", "Invitation resent"
         INVITE_REVOKED = "invite.revoked", "Invitation revoked"

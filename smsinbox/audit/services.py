@@ -110,3 +110,16 @@ def audit_forget_contact(*, organization_id: int, contact_ids: list[int]) -> int
     """Delete the entries about a contact being erased, and about the contacts merged into it (names, numbers,
     notes in their changes); return how many. Called by ``contact_erase`` only, in its transaction."""
     return AuditEntry.objects.filter(organization_id=organization_id, contact_id__in=contact_ids).delete()[0]
+
+
+def audit_record_for_user(*, user: Any, action: str, changes: Mapping[str, Any] | None = None) -> None:
+    """An entry in each organization ``user`` belongs to (none: one entry of no organization), about ``user``:
+    what concerns an account rather than one organization (signing in, two-factor sign-in), so that each of its
+    organizations' admins see it."""
+    from smsinbox.models import Membership
+
+    ids: list[int | None] = list(
+        Membership.objects.filter(user_id=user.pk).order_by("organization_id").values_list("organization_id", flat=True)
+    )
+    for organization_id in ids or [None]:
+        audit_record(organization=organization_id, action=action, actor=user, target=user, changes=changes)

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
 from smsinbox.audit.models import AuditEntry
-from smsinbox.audit.services import audit_record
+from smsinbox.audit.services import audit_record, audit_record_for_user
 
 
 def _organization_ids(user: Any) -> list[int | None]:
@@ -25,8 +25,7 @@ def _organization_ids(user: Any) -> list[int | None]:
 
 
 def _each_organization(user: Any, action: str) -> None:
-    for organization_id in _organization_ids(user):
-        audit_record(organization=organization_id, action=action, actor=user, target=user)
+    audit_record_for_user(user=user, action=action)
 
 
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
+from smsinbox.audit.services import Action, audit_record
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.team.roles import organization_admin_require
@@ -34,6 +35,8 @@ def organization_security_update(
     or keep-alive ping."""
     organization_admin_require(user=actor, organization_id=organization.pk, what="change the sign-in rules")
     locked = Organization.objects.select_for_update().get(pk=organization.pk)
+    fields = ["idle_timeout_minutes", "max_session_hours", "require_two_factor"]
+    before = {f: getattr(locked, f) for f in fields}
     locked.idle_timeout_minutes = _bounded(
         idle_timeout_minutes, field="idle_timeout_minutes", most=MAX_IDLE_MINUTES, unit="minutes"
     )
@@ -41,5 +44,8 @@ def organization_security_update(
         max_session_hours, field="max_session_hours", most=MAX_SESSION_HOURS, unit="hours"
     )
     locked.require_two_factor = bool(require_two_factor)
-    locked.save(update_fields=["idle_timeout_minutes", "max_session_hours", "require_two_factor"])
+    changes = {f: [before[f], getattr(locked, f)] for f in fields if before[f] != getattr(locked, f)}
+    locked.save(update_fields=fields)
+    if changes:
+        audit_record(organization=locked, action=Action.SETTINGS_CHANGED, actor=actor, changes=changes)
     return locked

@@ -201,3 +201,19 @@ def test_the_code_step_shows_no_main_menu(client, enrolled):
     page = client.get("/accounts/two-factor/").content.decode()
     assert 'aria-label="Main"' not in page
     assert "Log out" in page
+
+
+def test_setting_up_a_wrong_code_and_turning_it_off_are_in_the_audit_log(client, org_a):
+    from smsinbox.audit.models import AuditEntry
+
+    client.force_login(org_a.user)
+    device, _codes = enroll(client)
+    assert AuditEntry.objects.filter(action="auth.two_factor_enabled", actor_id=org_a.user.pk).count() == 1
+    two_factor.two_factor_disable(user=org_a.user, token=code_for(device, step_offset=1))
+    assert AuditEntry.objects.filter(action="auth.two_factor_disabled", organization=org_a.organization).count() == 1
+    device, _codes = enroll(client)
+    wrong = "000000" if code_for(device, step_offset=1) != "000000" else "111111"
+    with pytest.raises(two_factor.ServiceError):
+        two_factor.two_factor_verify(user=org_a.user, token=wrong)
+    failed = AuditEntry.objects.get(action="auth.sign_in_failed")
+    assert (failed.organization_id, failed.changes) == (org_a.organization.pk, {"step": "two-factor code"})

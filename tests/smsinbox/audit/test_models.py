@@ -78,6 +78,7 @@ def test_the_application_has_no_update_or_delete_path():
         "audit_record",
         "audit_prune",
         "audit_forget_contact",
+        "audit_record_for_user",
     ]
     assert services.count(".delete()") == 3  # prune: no organization, each organization; erasure
     assert re.findall(r"\.(update|save|bulk_update)\(", services) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
+from smsinbox.audit.models import AuditEntry
 from smsinbox.models import Membership, Organization, User
 from smsinbox.services import membership_create
 
@@ -20,6 +21,8 @@ def test_an_admin_sees_and_saves_the_rules(client, org_a):
     assert (organization.idle_timeout_minutes, organization.max_session_hours) == (5, 0)
     assert not organization.require_two_factor
     assert "Sign-in rules saved." in client.get("/settings/security/").content.decode()
+    entry = AuditEntry.objects.get(action="organization.settings_changed")
+    assert entry.changes == {"idle_timeout_minutes": [30, 5], "max_session_hours": [12, 0]}
 
 
 def test_requiring_two_factor_sends_the_admin_too_to_set_it_up(client, org_a):
