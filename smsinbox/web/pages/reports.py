@@ -2,8 +2,8 @@
 organization's admins (and its agents when ``reports_for_agents`` is on).
 
 The period comes from the query string — ``preset`` (``7d``, ``30d``, ``90d``, ``month``, ``last-month``) or
-``from``/``to`` dates (both included) — read in the viewer's time zone (their profile's, else the server's
-UTC: the organization has no zone of its own), which the page states. A period that cannot be read is a form
+``from``/``to`` dates (both included) — read in the organization's time zone (set with its business hours), else
+the viewer's (their profile's, else the server's UTC), which the page states. A period that cannot be read is a form
 error on the page (the default period is shown) and a 400 for a CSV. Charts are SVG drawn here.
 """
 
@@ -33,7 +33,13 @@ from smsinbox.web.pages.report_charts import Chart, bar_chart, heat_chart
 CHARTS = ("volume", "delivery", "heatmap", "optouts", "failures", "staff")
 
 
-def _zone() -> ZoneInfo:
+def _zone(organization: Organization) -> ZoneInfo:
+    """The organization's time zone (set with its business hours), else the viewer's."""
+    if organization.time_zone:
+        try:
+            return ZoneInfo(organization.time_zone)
+        except (ValueError, KeyError):  # validated when saved; an unknown one reads as unset
+            pass
     zone = timezone.get_current_timezone()
     return zone if isinstance(zone, ZoneInfo) else ZoneInfo("UTC")
 
@@ -186,7 +192,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     organization = _organization(request)
     if not reports_readable(user=request.user, organization=organization):
         return _refused(request, organization)
-    zone = _zone()
+    zone = _zone(organization)
     error = ""
     try:
         preset, period = period_from_query(request.GET.dict(), zone)
@@ -209,6 +215,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "last": last,
         "previous": period.previous.days(),
         "zone_name": str(zone),
+        "zone_is_organizations": bool(organization.time_zone) and str(zone) == organization.time_zone,
         "figures": _figures(report),
         "charts": charts,
         "tables": _tables(report),
@@ -235,7 +242,7 @@ def report_csv(request: HttpRequest, chart: str) -> HttpResponse:
     if not reports_readable(user=request.user, organization=organization):
         return _refused(request, organization)
     try:
-        _, period = period_from_query(request.GET.dict(), _zone())
+        _, period = period_from_query(request.GET.dict(), _zone(organization))
     except PeriodError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     report = report_build(organization=organization, period=period)

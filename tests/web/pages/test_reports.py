@@ -101,3 +101,12 @@ def test_the_page_takes_the_same_queries_however_much_there_is(alice, org_a, sto
     busy = count(STORY)
     assert busy == count("?from=2026-01-01&to=2026-01-02")  # nothing then
     assert busy <= 16  # 14 of the page, and the sign-in rules (session limits, the two-factor device) of every page
+
+
+def test_days_are_the_organizations_when_it_has_a_time_zone(alice, org_a):
+    page = alice.get(reverse("reports")).content.decode()
+    assert "the organization has none of its own" in page
+    Organization.objects.filter(pk=org_a.organization.pk).update(time_zone="Asia/Tokyo")
+    page = alice.get(reverse("reports")).content.decode()
+    assert "<strong>Asia/Tokyo</strong>" in page
+    assert "the organization's, set with its" in page
