@@ -85,13 +85,15 @@ class MembershipAdmin(ServiceAdmin):
     """Admins manage their organizations' members, but cannot remove or demote themselves."""
 
     fixed_after_creation = ("organization", "user")
-    list_display = ("user", "organization", "role", "created_at")
+    fields = ("organization", "user", "role", "available")
+    list_display = ("user", "organization", "role", "available", "created_at")
     list_filter = ("role", "organization")
     list_select_related = ("user", "organization")
     search_fields = ("user__username", "user__email", "organization__name")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None) -> tuple[str, ...]:
-        fields = super().get_readonly_fields(request, obj)
+        # Available/Away is each member's own choice (their Settings page): shown here, not changed.
+        fields = (*super().get_readonly_fields(request, obj), "available")
         return (*fields, "role") if obj is not None and obj.user_id == request.user.pk else fields
 
     def has_delete_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
