@@ -273,24 +273,46 @@ def _sources(operation, own, foreign) -> list[tuple[str, dict[str, Any]]]:
             rows = [("inbound", own.inbound.pk, foreign.inbound.pk), ("outbound", own.outbound.pk, foreign.outbound.pk)]
             if operation.method.upper() in {"PATCH", "DELETE"}:
                 rows.append(("scheduled", own.scheduled.pk, foreign.scheduled.pk))
-        return [("generated ids", {})] + [
+        sources = [("generated ids", {})] + [
             source
             for name, mine, theirs in rows
             for source in ((f"own {name}", {"id": mine}), (f"foreign {name}", {"id": theirs}))
         ]
+        if path in SENDS:
+            sources.append(("own conversation, a text now", {"id": own.conversation.pk, "now": True}))
+        return sources
     if path == "/api/sms/send/":
         return [
             ("generated ids", {}),
             ("own contact", {"contactId": own.contact.pk}),
+            ("own contact, a text now", {"contactId": own.contact.pk, "now": True}),
             ("foreign contact", {"contactId": foreign.contact.pk}),
         ]
     return [("generated ids", {})]
+
+
+# A generated ``sendAt`` is any string (or a time long past) and a generated ``mediaUrls`` rarely a URL: a positive
+# run that keeps them reaches the refusals only, as often as not. These runs send a text now, so that the success
+# path is reached whatever the generator draws; the other runs keep fuzzing both fields.
+SENDS = {"/api/sms/send/", "/api/conversations/{id}/messages/"}
+LATER = ("sendAt", "mediaUrls", "lastSeenMessageId")
 
 
 def _strategy(operation, mode: GenerationMode, ids: dict[str, Any]):
     """Generated cases with a real id: ``id`` fixed in the path, or ``contactId`` put into the JSON body
     (in a negative case only where the generated one was a valid integer, so the case stays invalid)."""
     strategy = operation.as_strategy(generation_mode=mode, path_parameters={"id": ids["id"]} if "id" in ids else None)
+    if ids.get("now") and mode is GenerationMode.POSITIVE:
+
+        def now(case):
+            if isinstance(case.body, dict):
+                body = {k: v for k, v in case.body.items() if k not in LATER}
+                text = str(body.get("message") or "").replace("\x00", "").replace("[[", "[")
+                body["message"] = text if text.strip() else "Hello"  # blank, NUL and [[…]] are refusals of their own
+                case.body = body
+            return case
+
+        strategy = strategy.map(now)
     if "into" in ids:  # a merge: the contact kept, in a positive case
 
         def with_into(case):
