@@ -34,8 +34,8 @@ INBOUND = """
 WITH num AS (SELECT id, organization_id FROM smsinbox_phonenumber WHERE number = %(to)s),
 contact AS (
     INSERT INTO conversations_contact (organization_id, phone, first_name, last_name, opted_out_at, opt_out_method,
-        opt_out_keyword, opt_out_message_id, created_at, updated_at)
-    SELECT organization_id, %(from)s, '', '', NULL, '', '', NULL, now(), now() FROM num
+        opt_out_keyword, opt_out_message_id, notes, created_at, updated_at)
+    SELECT organization_id, %(from)s, '', '', NULL, '', '', NULL, '', now(), now() FROM num
     ON CONFLICT (organization_id, phone) DO UPDATE SET updated_at = conversations_contact.updated_at
     RETURNING id, organization_id
 ),
@@ -54,9 +54,9 @@ msg AS (
     INSERT INTO messaging_message (organization_id, conversation_id, direction, twilio_sid, from_number, to_number,
         body, status, num_segments, encoding, num_media, price, price_unit, error_code, error_message, geo,
         sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at, send_attempts,
-        dispatch_started_at, needs_lookup)
+        dispatch_started_at, needs_lookup, automatic)
     SELECT conv.organization_id, conv.id, 'in', %(sid)s, %(from)s, %(to)s, %(body)s, 'received', 1, 'GSM-7', 0,
-        NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), NULL, NULL, 0, NULL, false
+        NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), NULL, NULL, 0, NULL, false, false
     FROM conv
     ON CONFLICT (twilio_sid) WHERE twilio_sid IS NOT NULL DO NOTHING
     RETURNING id, organization_id, conversation_id

@@ -47,8 +47,8 @@ def seed_contacts(conn: psycopg.Connection, ids: dict[str, int], start: int, sto
     conn.execute(
         """
         INSERT INTO conversations_contact (organization_id, phone, first_name, last_name, opted_out_at,
-            opt_out_method, opt_out_keyword, opt_out_message_id, created_at, updated_at)
-        SELECT %(org)s, '+1415' || lpad(i::text, 7, '0'), 'Bench', 'Contact ' || i, NULL, '', '', NULL, now(), now()
+            opt_out_method, opt_out_keyword, opt_out_message_id, notes, created_at, updated_at)
+        SELECT %(org)s, '+1415' || lpad(i::text, 7, '0'), 'Bench', 'Contact ' || i, NULL, '', '', NULL, '', now(), now()
         FROM generate_series(%(start)s::int, %(stop)s::int) AS i
         """,
         {"org": ids["org"], "start": start, "stop": stop},
@@ -75,10 +75,10 @@ def seed_conversations(conn: psycopg.Connection, ids: dict[str, int], start: int
         INSERT INTO messaging_message (organization_id, conversation_id, direction, twilio_sid, from_number,
             to_number, body, status, num_segments, encoding, num_media, price, price_unit, error_code,
             error_message, geo, sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at,
-            send_attempts, dispatch_started_at, needs_lookup)
+            send_attempts, dispatch_started_at, needs_lookup, automatic)
         SELECT %(org)s, v.id, 'in', 'SM' || md5('in' || v.id), c.phone, %(to)s, 'Hello from contact ' || c.id,
                'received', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, v.last_message_at,
-               v.last_message_at, NULL, NULL, 0, NULL, false
+               v.last_message_at, NULL, NULL, 0, NULL, false, false
         FROM conversations_conversation v JOIN conversations_contact c ON c.id = v.contact_id
         WHERE v.organization_id = %(org)s AND c.phone BETWEEN '+1415' || lpad(%(start)s::int::text, 7, '0')
                                                          AND '+1415' || lpad(%(stop)s::int::text, 7, '0')
@@ -95,10 +95,10 @@ def seed_thread_and_outbound(conn: psycopg.Connection, ids: dict[str, int], outb
         INSERT INTO messaging_message (organization_id, conversation_id, direction, twilio_sid, from_number,
             to_number, body, status, num_segments, encoding, num_media, price, price_unit, error_code,
             error_message, geo, sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at,
-            send_attempts, dispatch_started_at, needs_lookup)
+            send_attempts, dispatch_started_at, needs_lookup, automatic)
         SELECT %(org)s, v.id, 'in', 'SM' || md5('thread' || i), c.phone, %(to)s, 'Thread message ' || i,
                'received', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, now() - (i || ' minutes')::interval,
-               now(), NULL, NULL, 0, NULL, false
+               now(), NULL, NULL, 0, NULL, false, false
         FROM generate_series(1, 30) AS i, conversations_conversation v
         JOIN conversations_contact c ON c.id = v.contact_id
         WHERE v.organization_id = %(org)s AND c.phone = %(phone)s
@@ -129,9 +129,9 @@ def seed_sent_outbound(
         INSERT INTO messaging_message (organization_id, conversation_id, direction, twilio_sid, from_number,
             to_number, body, status, num_segments, encoding, num_media, price, price_unit, error_code,
             error_message, geo, sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at,
-            send_attempts, dispatch_started_at, needs_lookup)
+            send_attempts, dispatch_started_at, needs_lookup, automatic)
         SELECT %(org)s, convs.id, 'out', 'SM' || md5(%(tag)s || i), %(to)s, convs.phone, %(body)s || ' ' || i,
-               'sent', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), now(), NULL, 1, NULL, false
+               'sent', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), now(), NULL, 1, NULL, false, false
         FROM generate_series(1, %(n)s::int) AS i JOIN convs ON convs.k = i %% 100
         RETURNING id, twilio_sid, to_number
         """,

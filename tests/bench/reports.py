@@ -57,7 +57,7 @@ def _seed(cursor, org: int, number: int, user: int, contacts: int, messages: int
            INSERT INTO messaging_message (organization_id, conversation_id, direction, twilio_sid, from_number,
                to_number, body, status, num_segments, encoding, num_media, price, price_unit, error_code,
                error_message, geo, sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at,
-               send_attempts, dispatch_started_at, needs_lookup)
+               send_attempts, dispatch_started_at, needs_lookup, automatic)
            SELECT %(org)s, convs.id, CASE WHEN i %% 2 = 0 THEN 'in' ELSE 'out' END, 'SM' || md5('r' || i),
                '+15005550006', convs.phone, 'Bench message ' || i,
                CASE WHEN i %% 2 = 0 THEN 'received' WHEN i %% 41 = 1 THEN 'undelivered' WHEN i %% 53 = 1 THEN 'failed'
@@ -65,7 +65,7 @@ def _seed(cursor, org: int, number: int, user: int, contacts: int, messages: int
                1 + i %% 3, 'GSM-7', 0, CASE WHEN i %% 2 = 1 THEN -0.0079 END, 'USD',
                CASE WHEN i %% 2 = 1 AND i %% 41 = 1 THEN 30007 WHEN i %% 2 = 1 AND i %% 53 = 1 THEN 30003 END,
                '', '{}', CASE WHEN i %% 2 = 1 THEN %(user)s END, NULL,
-               now() - ((i * 31536000.0 / %(n)s) || ' seconds')::interval, now(), NULL, NULL, 1, NULL, false
+               now() - ((i * 31536000.0 / %(n)s) || ' seconds')::interval, now(), NULL, NULL, 1, NULL, false, false
            FROM generate_series(1, %(n)s) AS i JOIN convs ON convs.k = i %% %(contacts)s""",
         {"org": org, "n": messages, "contacts": contacts, "user": user},
     )
