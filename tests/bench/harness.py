@@ -131,7 +131,8 @@ def seed_sent_outbound(
             error_message, geo, sent_by_id, idempotency_key, created_at, updated_at, sent_at, delivered_at,
             send_attempts, dispatch_started_at, needs_lookup, automatic)
         SELECT %(org)s, convs.id, 'out', 'SM' || md5(%(tag)s || i), %(to)s, convs.phone, %(body)s || ' ' || i,
-               'sent', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), now(), NULL, 1, NULL, false, false
+               'sent', 1, 'GSM-7', 0, NULL, '', NULL, '', '{}', NULL, NULL, now(), now(), now(), NULL, 1, NULL,
+               false, false
         FROM generate_series(1, %(n)s::int) AS i JOIN convs ON convs.k = i %% 100
         RETURNING id, twilio_sid, to_number
         """,
