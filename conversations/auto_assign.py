@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from conversations.models import Conversation
 from conversations.services import conversation_assign
-from smsinbox.audit.services import Action, audit_record
+from smsinbox.audit.services import Action, audit_record, changes_between
 from smsinbox.errors import ServiceError
 from smsinbox.models import Membership, Organization
 from smsinbox.team.roles import organization_admin_require
@@ -100,8 +100,7 @@ def organization_auto_assign_update(
     before = {"auto_assign": organization.auto_assign, "auto_assign_max_open": organization.auto_assign_max_open}
     Organization.objects.filter(pk=organization.pk).update(auto_assign=enabled, auto_assign_max_open=max_open)
     organization.auto_assign, organization.auto_assign_max_open = enabled, max_open
-    after = {"auto_assign": enabled, "auto_assign_max_open": max_open}
-    changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+    changes = changes_between(before, {"auto_assign": enabled, "auto_assign_max_open": max_open})
     if changes:
         audit_record(organization=organization, action=Action.SETTINGS_CHANGED, actor=actor, changes=changes)
     return organization

@@ -16,7 +16,7 @@ from conversations.canned import placeholders
 from messaging.hours.models import AUTO_REPLY_EVERY_HOURS_MAX, AutoReplySettings, Holiday, OpeningInterval
 from messaging.hours.rules import Interval, intervals_check
 from messaging.segments import MAX_BODY_CHARACTERS, is_too_long
-from smsinbox.audit.services import Action, audit_record
+from smsinbox.audit.services import Action, audit_record, changes_between
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization, User, validate_time_zone
 from smsinbox.parsing import clean_text
@@ -85,8 +85,7 @@ def business_hours_update(
             "help_reply_text": help_reply_text,
         },
     )
-    after = _hours_state(organization)
-    changes = {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    changes = changes_between(before, _hours_state(organization))
     if changes:
         audit_record(organization=organization, action=Action.SETTINGS_CHANGED, actor=actor, changes=changes)
     return settings

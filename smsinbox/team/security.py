@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 
-from smsinbox.audit.services import Action, audit_record
+from smsinbox.audit.services import Action, audit_record, changes_between
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.team.roles import organization_admin_require
@@ -44,7 +44,7 @@ def organization_security_update(
         max_session_hours, field="max_session_hours", most=MAX_SESSION_HOURS, unit="hours"
     )
     locked.require_two_factor = bool(require_two_factor)
-    changes = {f: [before[f], getattr(locked, f)] for f in fields if before[f] != getattr(locked, f)}
+    changes = changes_between(before, {f: getattr(locked, f) for f in fields})
     locked.save(update_fields=fields)
     if changes:
         audit_record(organization=locked, action=Action.SETTINGS_CHANGED, actor=actor, changes=changes)
