@@ -117,6 +117,11 @@ def activity_sentence(event: ConversationEvent) -> tuple[str, datetime | None, s
         if by:
             return f"{by} opted the customer back in", None, ""
         return f"The customer opted back in by replying {data.get('keyword') or 'START'}", None, ""
+    if kind == Kind.SENDER_CHANGED:
+        number = data.get("number_label") or "another number"
+        if by:
+            return f"{by} switched this conversation to {number}: replies go from it now", None, ""
+        return f"The customer texted {number}: replies go from it now", None, ""
     return event.get_kind_display(), None, ""
 
 

@@ -22,6 +22,8 @@ CONTACT_EXPORT_HEADER = (
     "opt_out_keyword",
     "opted_out_at",
     "created_at",
+    "line_type",
+    "line_type_checked_at",
 )
 EXPORT_CHUNK = 500  # rows a fetch holds: ~0.8 kB each in Python; the query is one (a cursor), not one per chunk
 
@@ -38,6 +40,7 @@ def contacts_export_rows(*, organization: Organization, chunk_size: int = EXPORT
 
     Dates are ISO 8601 in UTC (a spreadsheet of contacts is shared between people in different zones).
     Opt-out columns say how and when a person opted out; an empty ``opted_out_at`` means they have not.
+    ``line_type`` is what Twilio Lookup last said of the number (``landline``, ``mobile``, …; empty: unchecked).
     """
     yield CONTACT_EXPORT_HEADER
     rows = (
@@ -46,11 +49,19 @@ def contacts_export_rows(*, organization: Organization, chunk_size: int = EXPORT
         # The stored E.164 text, not the field's PhoneNumber objects (a chunk of those weighs ~0.7 kB a row).
         .annotate(e164=Cast("phone", CharField()))
         .values_list(
-            "e164", "first_name", "last_name", "opted_out_at", "opt_out_method", "opt_out_keyword", "created_at"
+            "e164",
+            "first_name",
+            "last_name",
+            "opted_out_at",
+            "opt_out_method",
+            "opt_out_keyword",
+            "created_at",
+            "line_type",
+            "line_type_checked_at",
         )
         .iterator(chunk_size=chunk_size)
     )
-    for e164, first, last, opted_out_at, method, keyword, created_at in rows:
+    for e164, first, last, opted_out_at, method, keyword, created_at, line_type, checked_at in rows:
         yield (
             e164,
             _national(e164),
@@ -61,4 +72,6 @@ def contacts_export_rows(*, organization: Organization, chunk_size: int = EXPORT
             keyword,
             opted_out_at.isoformat() if opted_out_at else "",
             created_at.isoformat(),
+            line_type,
+            checked_at.isoformat() if checked_at else "",
         )

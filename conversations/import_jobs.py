@@ -13,12 +13,17 @@ model's docstring):
   row lock, with the job's counts and ``position``. A batch whose rows are at or before ``position`` was
   committed by an earlier run (a killed worker, a task run twice): it is skipped, its numbers remembered as
   seen, so a resumed import never writes a row twice nor counts it twice.
+- ``after_batch`` (the optional Twilio Lookup check of ``messaging.tasks``) is called with the numbers a batch
+  created or updated, after that batch commits and outside any transaction (a network call holds no lock). A
+  worker killed between a commit and its check leaves that batch's numbers unchecked: checks are not resumed.
 """
 
 from __future__ import annotations
 
 import csv
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -94,18 +99,30 @@ def contact_import_preview(*, job: ContactImport, mapping: dict[str, int]) -> Im
 
 
 @transaction.atomic
-def contact_import_start(*, organization: Organization, import_id: int, mapping: dict[str, int]) -> ContactImport:
-    """Start a draft with this mapping: ``queued``, and its task enqueued in the same transaction."""
+def contact_import_start(
+    *,
+    organization: Organization,
+    import_id: int,
+    mapping: dict[str, int],
+    check_line_types: bool = False,
+    task: Any = None,
+) -> ContactImport:
+    """Start a draft with this mapping: ``queued``, and its task enqueued in the same transaction.
+
+    ``task``: the task that runs it (default ``contact_import_task``; the messaging layer passes its own, which
+    checks the numbers with Twilio Lookup when ``check_line_types``)."""
     from conversations.tasks import contact_import_task
 
     job = ContactImport.objects.filter(organization=organization, pk=import_id).first()
     if job is None:
         raise ServiceError.not_found("import")
     mapping = validated_mapping(job.headers, mapping)
-    moved = ContactImport.objects.filter(pk=job.pk, status=Status.DRAFT).update(status=Status.QUEUED, mapping=mapping)
+    moved = ContactImport.objects.filter(pk=job.pk, status=Status.DRAFT).update(
+        status=Status.QUEUED, mapping=mapping, check_line_types=check_line_types
+    )
     if not moved:
         raise ServiceError("This import has already started.", code="conflict")
-    contact_import_task.enqueue(job.pk)
+    (task or contact_import_task).enqueue(job.pk)
     job.refresh_from_db()
     logger.info("contact import %s queued: %s rows (org %s)", job.pk, job.total_rows, organization.pk)
     return job
@@ -118,13 +135,14 @@ def contact_import_discard(*, organization: Organization, import_id: int) -> boo
     return bool(deleted)
 
 
-def _commit_batch(job_id: int, batch: list[ParsedRow], seen: set[str], labels: dict) -> None:
-    """One batch with the job's counts and position, in one transaction under the job's row lock."""
+def _commit_batch(job_id: int, batch: list[ParsedRow], seen: set[str], labels: dict) -> list[str]:
+    """One batch with the job's counts and position, in one transaction under the job's row lock; the numbers
+    it created or updated."""
     with transaction.atomic():
         job = ContactImport.objects.select_for_update().get(pk=job_id)
         if batch[-1].row <= job.position:  # committed by an earlier run of this import
             seen.update(r.number.as_e164 for r in batch if r.number is not None)
-            return
+            return []
         report = ImportReport(headers=job.headers, mapping=job.mapping, unknown_labels=list(job.unknown_labels))
         results = import_batch(organization=job.organization, batch=batch, seen=seen, report=report, labels=labels)
         ContactImport.objects.filter(pk=job.pk).update(
@@ -137,9 +155,11 @@ def _commit_batch(job_id: int, batch: list[ParsedRow], seen: set[str], labels: d
             error_rows=job.error_rows + [[r.row, r.outcome, r.value, r.reason] for r in results],
             unknown_labels=report.unknown_labels,
         )
+    refused = {r.row for r in results}
+    return [r.number.as_e164 for r in batch if r.number is not None and r.row not in refused]
 
 
-def contact_import_process(*, import_id: int) -> str:
+def contact_import_process(*, import_id: int, after_batch: Callable[[int, list[str]], None] | None = None) -> str:
     """Run (or resume) a started import to its end; the task's body. Not one transaction: one per batch."""
     claimed = ContactImport.objects.filter(pk=import_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
         status=Status.RUNNING, started_at=timezone.now()
@@ -160,10 +180,10 @@ def contact_import_process(*, import_id: int) -> str:
                 continue
             batch.append(parsed)
             if len(batch) == BATCH:
-                _commit_batch(job.pk, batch, seen, labels)
+                _after(after_batch, job.pk, _commit_batch(job.pk, batch, seen, labels))
                 batch = []
         if batch:
-            _commit_batch(job.pk, batch, seen, labels)
+            _after(after_batch, job.pk, _commit_batch(job.pk, batch, seen, labels))
     except ServiceError as exc:
         ContactImport.objects.filter(pk=job.pk, status=Status.RUNNING).update(
             status=Status.FAILED, failure=exc.message[:500], finished_at=timezone.now()
@@ -197,6 +217,11 @@ def contact_import_process(*, import_id: int) -> str:
     return "done"
 
 
+def _after(after_batch: Callable[[int, list[str]], None] | None, job_id: int, numbers: list[str]) -> None:
+    if after_batch is not None and numbers:
+        after_batch(job_id, numbers)
+
+
 def import_progress(job: ContactImport) -> dict[str, object]:
     """The job's state as the progress page and its poll read it (one shape for both)."""
     return {
@@ -211,6 +236,8 @@ def import_progress(job: ContactImport) -> dict[str, object]:
         "duplicates": job.duplicates,
         "errors": job.errors,
         "unknownLabels": job.unknown_labels,
+        "checkLineTypes": job.check_line_types,
+        "landlines": job.landlines,
         "failure": job.failure,
         "finished": job.status in (Status.DONE, Status.FAILED),
     }

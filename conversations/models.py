@@ -28,7 +28,24 @@ class Contact(models.Model):
     Opt-out: ``opted_out_at`` is set while the person has unsubscribed; ``opt_out_method``
     says how (an inbound keyword, Twilio error 21610 on a send, or a staff action) and
     ``opt_out_message`` which message did it. Both are set or both are empty.
+
+    Line type: what Twilio Lookup (``line_type_intelligence``) last said the number is, and when
+    (``line_type`` empty: never checked; both set or both empty). A known ``landline`` is refused a send.
     """
+
+    class LineType(models.TextChoices):
+        MOBILE = "mobile", "Mobile"
+        LANDLINE = "landline", "Landline (cannot receive texts)"
+        FIXED_VOIP = "fixedVoip", "Fixed VoIP"
+        NON_FIXED_VOIP = "nonFixedVoip", "Non-fixed VoIP"
+        TOLL_FREE = "tollFree", "Toll-free"
+        PERSONAL = "personal", "Personal"
+        PREMIUM = "premium", "Premium"
+        SHARED_COST = "sharedCost", "Shared cost"
+        UAN = "uan", "Universal access number"
+        VOICEMAIL = "voicemail", "Voicemail"
+        PAGER = "pager", "Pager"
+        UNKNOWN = "unknown", "Unknown"
 
     class OptOutMethod(models.TextChoices):
         KEYWORD = "keyword", "Replied with an opt-out keyword"
@@ -48,6 +65,15 @@ class Contact(models.Model):
     notes = models.TextField(
         blank=True, help_text=f"Staff's free-text notes about the person (plain text, {CONTACT_NOTES_MAX_LENGTH} max)."
     )
+    line_type = models.CharField(  # db_default: rows inserted by raw SQL (bench seeding) start unchecked too
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        choices=LineType.choices,
+        help_text="What Twilio Lookup said (empty: unchecked).",
+    )
+    line_type_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -66,6 +92,11 @@ class Contact(models.Model):
                     | Q(opted_out_at__isnull=False, opt_out_method__in=["keyword", "error_21610", "staff"])
                 ),
                 name="contact_opt_out_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(line_type="", line_type_checked_at__isnull=True)
+                | (~Q(line_type="") & Q(line_type_checked_at__isnull=False)),
+                name="contact_line_type_checked",
             ),
         ]
         indexes = [
@@ -656,6 +687,7 @@ class ConversationEvent(models.Model):
         WOKEN = "woken", "Back from snooze"
         OPTED_OUT = "opted_out", "Opted out"
         OPTED_IN = "opted_in", "Opted back in"
+        SENDER_CHANGED = "sender_changed", "Sending number changed"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="conversation_events")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
@@ -675,7 +707,7 @@ class ConversationEvent(models.Model):
                 condition=Q(
                     kind__in=[
                         "assigned", "unassigned", "closed", "reopened", "labelled",
-                        "unlabelled", "snoozed", "woken", "opted_out", "opted_in",
+                        "unlabelled", "snoozed", "woken", "opted_out", "opted_in", "sender_changed",
                     ]
                 ),
                 name="conversation_event_kind_valid",
@@ -872,6 +904,10 @@ class ContactImport(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     error_rows = models.JSONField(default=list, help_text="[row, outcome, value, reason] of each error and duplicate.")
+    check_line_types = models.BooleanField(
+        default=False, help_text="Check each imported number with Twilio Lookup and flag landlines."
+    )
+    landlines = models.PositiveIntegerField(default=0, help_text="Numbers Twilio Lookup said are landlines.")
     unknown_labels = models.JSONField(default=list)
     failure = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

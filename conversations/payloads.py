@@ -174,6 +174,9 @@ class ConversationPayload(TypedDict):
         ),
     ]
     organization_id: int
+    phone_number_id: Annotated[
+        int, Field("The organization's number the conversation texts from: the one the customer last texted.")
+    ]
     contact_id: int
     contact_name: str
     contact_phone: Annotated[str, Field("E.164.")]
@@ -215,6 +218,7 @@ def conversation_payload(conversation: Conversation) -> ConversationPayload:
         "id": conversation.pk,
         "version": conversation.version,
         "organization_id": conversation.organization_id,
+        "phone_number_id": conversation.phone_number_id,
         "contact_id": contact.pk,
         "contact_name": contact.display_name,
         "contact_phone": str(contact.phone),

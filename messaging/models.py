@@ -98,6 +98,11 @@ class Message(models.Model):
     )
     # Our own scheduler (``messaging.services.schedule``): while ``scheduled`` with no SID, the time it is due.
     send_at = models.DateTimeField(null=True, blank=True, help_text="Scheduled: when it is to be sent.")
+    quiet_hours_held_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Held for the contact's quiet hours: the time it was first due (``send_at`` is when it goes).",
+    )
     automatic = models.BooleanField(
         default=False, help_text="Sent by the system (an after-hours or HELP auto-reply), not by staff."
     )
@@ -188,6 +193,11 @@ class Message(models.Model):
         return self.status == MessageStatus.SCHEDULED and self.twilio_sid is None and self.send_at is not None
 
     @property
+    def held_by_twilio(self) -> bool:
+        """Handed to Twilio's own scheduler and held there for ``send_at`` (it may still be canceled)."""
+        return self.status == MessageStatus.SCHEDULED and self.twilio_sid is not None and self.send_at is not None
+
+    @property
     def not_sent(self) -> bool:
         """Canceled with a reason of ours (the contact opted out before the scheduled time)."""
         return self.status == MessageStatus.CANCELED and bool(self.error_message) and self.error_code is None
@@ -229,6 +239,45 @@ TRIGGERS = [
 ]
 
 
+# How a thread shows a media item (``MessageMedia.kind``; the page's templates have one element per kind).
+IMAGE, AUDIO, FILE = "image", "audio", "file"
+# Images a browser draws (TIFF is not one of them); anything else with a known type is offered as a link.
+DRAWN_IMAGES = frozenset({"image/jpeg", "image/gif", "image/png", "image/webp", "image/bmp"})
+# Audio browsers play (AMR, 3GPP audio, μ-law and the like do not: those are links, opened or downloaded).
+PLAYED_AUDIO = frozenset(
+    {"audio/mpeg", "audio/mp4", "audio/ogg", "audio/webm", "audio/wav", "audio/vnd.wave", "audio/aac"}
+)
+DESCRIPTIONS = {
+    "application/pdf": "PDF document",
+    "text/vcard": "Contact card",
+    "text/x-vcard": "Contact card",
+    "application/vcard": "Contact card",
+    "text/directory": "Contact card",
+    "text/calendar": "Calendar event",
+    "text/csv": "Spreadsheet (CSV)",
+    "application/vnd.apple.pkpass": "Wallet pass",
+}
+
+
+def media_kind(content_type: str) -> str:
+    """``image`` (a thumbnail: a type browsers draw, or no type at all — a URL staff attached by hand, shown as
+    it always was), ``audio`` (the browser's player, for audio it plays) or ``file`` (a link that opens it:
+    video, PDF, vCard, AMR audio, …)."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if not kind or kind in DRAWN_IMAGES:
+        return IMAGE
+    return AUDIO if kind in PLAYED_AUDIO else FILE
+
+
+def media_description(content_type: str) -> str:
+    """A media item's type in words, for its link and its label ("PDF document", "Video", "Image", …)."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind in DESCRIPTIONS:
+        return DESCRIPTIONS[kind]
+    main = kind.split("/", 1)[0]
+    return {"image": "Image", "audio": "Audio", "video": "Video", "text": "Text file"}.get(main, "File")
+
+
 class MessageMedia(models.Model):
     """One media item of an MMS, in the order Twilio listed it."""
 
@@ -246,6 +295,14 @@ class MessageMedia(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type or 'media'} #{self.position}"
+
+    @property
+    def kind(self) -> str:
+        return media_kind(self.content_type)
+
+    @property
+    def description(self) -> str:
+        return media_description(self.content_type)
 
 
 class MessageEvent(models.Model):
@@ -290,4 +347,6 @@ class MessageEvent(models.Model):
         return f"{self.get_event_type_display()} {self.status}".strip()
 
 
-from messaging.hours.models import AutoReplySettings, Holiday, OpeningInterval  # noqa: E402, F401
+from messaging.attachments.models import Attachment  # noqa: E402, F401
+from messaging.broadcasts.models import Broadcast, BroadcastRecipient  # noqa: E402, F401
+from messaging.hours.models import AutoReplySettings, Holiday, OpeningInterval, QuietHours  # noqa: E402, F401

@@ -23,7 +23,16 @@ class MessageMediaPayload(TypedDict):
             "that was attached."
         ),
     ]
-    content_type: Annotated[str, Field("As Twilio reported it; empty for media we sent.")]
+    content_type: Annotated[str, Field("As Twilio reported it, or as the attached file was; empty for a media URL.")]
+    kind: Annotated[
+        str,
+        Field(
+            "How the inbox shows it: `image` (a thumbnail; also when the type is unknown), `audio` (a player), "
+            "`file` (a link: video, PDF, contact card, …).",
+            choices=[("image", "image"), ("audio", "audio"), ("file", "file")],
+        ),
+    ]
+    description: Annotated[str, Field("Its type in words: `PDF document`, `Contact card`, `Video`, `Image`, …")]
 
 
 class MessagePayload(TypedDict):
@@ -33,6 +42,8 @@ class MessagePayload(TypedDict):
     organization_id: int
     conversation_id: int
     direction: Annotated[str, Field("`in` received, `out` sent.", choices=Direction.choices)]
+    from_number: Annotated[str, Field("E.164: the sender (one of the organization's numbers when sent by us).")]
+    to_number: Annotated[str, Field("E.164.")]
     body: str
     status: Annotated[str, Field(choices=MessageStatus.choices)]
     num_segments: Annotated[int, Field(min_value=0)]
@@ -47,6 +58,10 @@ class MessagePayload(TypedDict):
     send_at: Annotated[
         Timestamp | None,
         Field("A scheduled message: when it is (or was) to be sent; `null` for a message sent at once."),
+    ]
+    quiet_hours_held_from: Annotated[
+        Timestamp | None,
+        Field("Held for the contact's quiet hours: when it was first due (`sendAt` is when it goes); else `null`."),
     ]
     media: list[MessageMediaPayload]
     automatic: Annotated[bool, Field("Sent by the system (an after-hours or HELP auto-reply), not by staff.")]
@@ -84,6 +99,8 @@ def message_payload(message: Message) -> InboxMessagePayload:
         "organization_id": message.organization_id,
         "conversation_id": message.conversation_id,
         "direction": message.direction,
+        "from_number": message.from_number,
+        "to_number": message.to_number,
         "body": message.body,
         "status": message.status,
         "num_segments": message.num_segments,
@@ -96,11 +113,14 @@ def message_payload(message: Message) -> InboxMessagePayload:
         "sent_at": iso(message.sent_at),
         "delivered_at": iso(message.delivered_at),
         "send_at": iso(message.send_at),
+        "quiet_hours_held_from": iso(message.quiet_hours_held_from),
         "media": [
             {
                 "position": m.position,
                 "url": reverse("message-media", args=[message.pk, m.position]),
                 "content_type": m.content_type,
+                "kind": m.kind,
+                "description": m.description,
             }
             for m in message.media.all()
         ],

@@ -206,6 +206,12 @@ class PhoneNumber(models.Model):
         default=Decimal("1"),
         help_text="Sending pace shared by all workers (US long code ≈ 1, toll-free 3, short code 100).",
     )
+    twilio_scheduling = models.BooleanField(
+        "Twilio's scheduling",
+        default=False,
+        help_text="With a Messaging Service: hand a message scheduled 15 minutes to 35 days ahead to Twilio at "
+        "once, for Twilio to send at its time (instead of our own scheduler).",
+    )
     send_slot_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="The next moment a send from this number may start."
     )

@@ -243,6 +243,7 @@ def phone_number_create(
     friendly_name: str = "",
     messaging_service_sid: str = "",
     messages_per_second: Decimal = Decimal("1"),
+    twilio_scheduling: bool = False,
 ) -> PhoneNumber:
     """Add a Twilio number (typed any common way, stored E.164) to an organization."""
     phone_number = PhoneNumber(
@@ -251,7 +252,10 @@ def phone_number_create(
         friendly_name=friendly_name.strip(),
         messaging_service_sid=messaging_service_sid.strip(),
         messages_per_second=_pace(messages_per_second),
+        twilio_scheduling=twilio_scheduling,
     )
+    if twilio_scheduling and not phone_number.messaging_service_sid:
+        raise ServiceError("Twilio's scheduling needs a Messaging Service SID.", field="twilio_scheduling")
     _saved(phone_number, taken=f"{phone_number.number} is already set up.", field="number")
     return phone_number
 
@@ -264,8 +268,10 @@ def phone_number_update(
     friendly_name: str | None = None,
     messaging_service_sid: str | None = None,
     messages_per_second: Decimal | None = None,
+    twilio_scheduling: bool | None = None,
 ) -> PhoneNumber:
-    """Change a number's details; ``None`` leaves a detail as it is."""
+    """Change a number's details; ``None`` leaves a detail as it is. ``twilio_scheduling`` (hand scheduled
+    messages to Twilio's own scheduler) needs a Messaging Service."""
     if number is not None:
         phone_number.number = _e164(number)
     if friendly_name is not None:
@@ -274,6 +280,10 @@ def phone_number_update(
         phone_number.messaging_service_sid = messaging_service_sid.strip()
     if messages_per_second is not None:
         phone_number.messages_per_second = _pace(messages_per_second)
+    if twilio_scheduling is not None:
+        phone_number.twilio_scheduling = twilio_scheduling
+    if phone_number.twilio_scheduling and not phone_number.messaging_service_sid:
+        raise ServiceError("Twilio's scheduling needs a Messaging Service SID.", field="twilio_scheduling")
     _saved(phone_number, taken=f"{phone_number.number} is already set up.", field="number")
     return phone_number
 

@@ -361,6 +361,7 @@ PHONENUMBER_DEFAULT_FORMAT = "E164"
 # --- Static files ----------------------------------------------------------------------
 
 STATIC_URL = "static/"
+ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", str(BASE_DIR / "attachments"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
@@ -371,6 +372,13 @@ STORAGES = {
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
+    },
+    # Files attached in the composer (messaging/attachments): local files on the embedded default. In production
+    # an S3-compatible bucket may stand here instead (django-storages' "storages.backends.s3.S3Storage", README
+    # "Attachments"); they are served through our own routes either way, never by the storage's URL.
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ATTACHMENTS_DIR, "base_url": None},
     },
 }
 
@@ -421,7 +429,24 @@ TASK_REAP_INTERVAL_SECONDS = env_int("TASK_REAP_INTERVAL_SECONDS", 60)
 SCHEDULE_SWEEP_SECONDS = float(os.environ.get("SCHEDULE_SWEEP_SECONDS", "2"))
 # Periodic work every task worker does between tasks (smsinbox.workers): dotted path of a function taking no
 # arguments -> the name of the setting holding its interval in seconds. Wiring, so core need not import messaging.
-TASK_WORKER_SWEEPS = {"messaging.services.schedule.messages_send_due": "SCHEDULE_SWEEP_SECONDS"}
+# Attachments (messaging/attachments): unsent uploads older than this many hours are deleted, by a sweep this often.
+ATTACHMENTS_UNSENT_HOURS = env_int("ATTACHMENTS_UNSENT_HOURS", 24)
+ATTACHMENTS_CLEANUP_SECONDS = float(os.environ.get("ATTACHMENTS_CLEANUP_SECONDS", "600"))
+# Broadcasts (messaging.broadcasts.sending): the kick sweep's interval; a live broadcast whose worker made no
+# progress for BROADCAST_STALE_SECONDS is restarted; a run keeps BROADCAST_LEAD_SECONDS of sends ahead of the
+# number's pace and works BROADCAST_RUN_SECONDS before handing over to its continuation; a broadcast starts
+# BROADCAST_PARALLEL_RUNS runs, which share its recipients (each locks its own batch).
+BROADCAST_KICK_SECONDS = float(os.environ.get("BROADCAST_KICK_SECONDS", "5"))
+BROADCAST_STALE_SECONDS = float(os.environ.get("BROADCAST_STALE_SECONDS", "30"))
+BROADCAST_LEAD_SECONDS = float(os.environ.get("BROADCAST_LEAD_SECONDS", "2"))
+BROADCAST_RUN_SECONDS = float(os.environ.get("BROADCAST_RUN_SECONDS", "20"))
+BROADCAST_PARALLEL_RUNS = env_int("BROADCAST_PARALLEL_RUNS", 2)
+
+TASK_WORKER_SWEEPS = {
+    "messaging.services.schedule.messages_send_due": "SCHEDULE_SWEEP_SECONDS",
+    "messaging.attachments.services.attachments_cleanup": "ATTACHMENTS_CLEANUP_SECONDS",
+    "messaging.broadcasts.sending.broadcasts_kick": "BROADCAST_KICK_SECONDS",
+}
 
 # --- Notifications: Web Push (smsinbox/notifications/push.py) -----------------------------
 

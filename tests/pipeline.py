@@ -38,7 +38,12 @@ def drain_tasks(timeout: float = 20.0) -> int:
 def running_emulator(
     settings, *, numbers: list[str], callback_delay: float = 0.02, **options
 ) -> Iterator[TwilioEmulator]:
-    """A Twilio emulator on an ephemeral port, with the SDK client pointed at it."""
+    """A Twilio emulator on an ephemeral port, with the SDK client pointed at it.
+
+    On exit it stops and then waits for the webhooks already in flight to our live server: a
+    status callback still writing when a transactional test's flush truncates the tables
+    deadlocked with that ``TRUNCATE`` on PostgreSQL (CI, test_every_attempt_is_an_event).
+    """
     emulator = TwilioEmulator(
         account_sid=settings.TWILIO_ACCOUNT_SID,
         auth_token=settings.TWILIO_AUTH_TOKEN,
@@ -54,6 +59,7 @@ def running_emulator(
         yield emulator
     finally:
         emulator.stop()
+        emulator.wait_idle(timeout=20)
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05) -> None:

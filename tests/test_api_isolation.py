@@ -30,6 +30,8 @@ from conversations.models import (
     Note,
     SavedView,
 )
+from messaging.broadcasts.models import Broadcast
+from messaging.broadcasts.services import broadcast_create, broadcast_pause
 from messaging.models import Message, MessageEvent
 from messaging.services.outbound import message_send
 from smsinbox.models import Membership
@@ -161,6 +163,18 @@ ROUTES: dict[str, tuple[Callable[[Tenant], Call], int]] = {
         lambda t: ("POST", "/api/sms/send", {"contactId": t.contact.pk, "message": "Hi", "organizationId": None}),
         201,
     ),
+    "broadcasts_create": (
+        lambda t: (
+            "POST",
+            "/api/broadcasts/",
+            {"message": "Hi", "contactIds": [t.contact.pk], "organizationId": t.organization.pk, "dryRun": True},
+        ),
+        200,
+    ),
+    "broadcasts_retrieve": (lambda t: ("GET", f"/api/broadcasts/{t.broadcast.pk}/", None), 200),
+    "broadcasts_pause": (lambda t: ("POST", f"/api/broadcasts/{t.broadcast.pk}/pause", None), 200),
+    "broadcasts_resume": (lambda t: ("POST", f"/api/broadcasts/{t.paused_broadcast.pk}/resume", None), 200),
+    "broadcasts_cancel": (lambda t: ("POST", f"/api/broadcasts/{t.broadcast.pk}/cancel", None), 200),
 }
 
 
@@ -193,6 +207,15 @@ def tenants(org_a, org_b) -> tuple[Tenant, Tenant]:
             body="Reminder",
             send_at=datetime.fromisoformat(_in_a_day()),
         ).message
+    for tenant in (a, b):  # a broadcast waiting for its time, and a paused one
+        later = datetime.fromisoformat(_in_a_day())
+        for name in ("broadcast", "paused_broadcast"):
+            made = broadcast_create(
+                organization=tenant.organization, user=tenant.user, body="Hi", contact_ids=[tenant.spare.pk],
+                send_at=later,
+            )  # fmt: skip
+            setattr(tenant, name, made)
+        broadcast_pause(broadcast=tenant.paused_broadcast, user=tenant.user)
     return a, b
 
 
@@ -226,6 +249,7 @@ def snapshot(tenant: Tenant) -> tuple:
         list(
             CannedReply.objects.filter(organization=organization).order_by("pk").values_list("pk", "shortcut", "body")
         ),
+        list(Broadcast.objects.filter(organization=organization).order_by("pk").values_list("pk", "state")),
     )
 
 

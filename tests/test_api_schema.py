@@ -38,6 +38,7 @@ from schemathesis.specs.openapi.checks import (
 from conversations.canned_services import canned_reply_create
 from conversations.labels import label_create, saved_view_create
 from conversations.services import contact_create
+from messaging.broadcasts.services import broadcast_create, broadcast_pause
 from messaging.models import Message
 from messaging.services.outbound import message_send
 from tests.api_client import ApiClient, build_tenant
@@ -103,6 +104,11 @@ def test_the_schema_documents_every_route_and_not_the_twilio_webhooks(db):
         ("GET", "/api/canned-replies/{id}/"),
         ("PATCH", "/api/canned-replies/{id}/"),
         ("DELETE", "/api/canned-replies/{id}/"),
+        ("POST", "/api/broadcasts/"),
+        ("GET", "/api/broadcasts/{id}/"),
+        ("POST", "/api/broadcasts/{id}/pause/"),
+        ("POST", "/api/broadcasts/{id}/resume/"),
+        ("POST", "/api/broadcasts/{id}/cancel/"),
     }
     assert not [path for path in schema["paths"] if "twilio" in path]
     assert "/api/twilio/sms-incoming" in schema["info"]["description"]  # said to be out of scope, not forgotten
@@ -164,6 +170,8 @@ def test_the_send_route_speaks_camel_case_in_and_out_as_its_schema_says(org_a):
         "confirm",
         "takeOver",
         "sendAt",  # send later (README, "Scheduled messages")
+        "fromNumberId",  # the sending number (README, "Messaging Services and senders")
+        "attachmentIds",  # uploads sent as MMS media (README, "Attachments")
     }
     assert set(response_schema["properties"]) == {"success", "messageId", "conversationId", "status"}
 
@@ -250,6 +258,15 @@ def wsgi_schema(settings, tenants):
         signals.request_finished.connect(close_old_connections)
 
 
+def _broadcast(tenant, *, paused: bool = False):
+    """A broadcast of the tenant's waiting for its time (a day on: nothing enqueued), paused if asked."""
+    made = broadcast_create(
+        organization=tenant.organization, user=tenant.user, body="Hi", contact_ids=[tenant.contact.pk],
+        send_at=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+    return broadcast_pause(broadcast=made, user=tenant.user) if paused else made
+
+
 def _sources(operation, own, foreign) -> list[tuple[str, dict[str, Any]]]:
     """Where a run takes its ids from: generated ones, the caller's own rows, another organization's rows."""
     path = operation.path
@@ -258,6 +275,15 @@ def _sources(operation, own, foreign) -> list[tuple[str, dict[str, Any]]]:
         extra = contact_create(organization=own.organization, phone="+14155550188" if merge else "+14155550189")
         mine = {"id": extra.pk, "into": own.spare.pk} if merge else {"id": extra.pk}
         return [("generated ids", {}), ("own extra contact", mine), ("foreign spare contact", {"id": foreign.spare.pk})]
+    if path.startswith("/api/broadcasts/{id}/"):  # each operation its own broadcast (resume: a paused one)
+        mine = _broadcast(own, paused=path.endswith("/resume/"))
+        return [
+            ("generated ids", {}),
+            ("own broadcast", {"id": mine.pk}),
+            ("foreign broadcast", {"id": _broadcast(foreign).pk}),
+        ]
+    if path == "/api/broadcasts/":
+        return [("generated ids", {}), ("own contact", {"broadcastTo": own.contact.pk})]
     if "{id}" in path:
         if path.startswith("/api/contacts/"):
             rows = [("spare contact", own.spare.pk, foreign.spare.pk)]
@@ -313,6 +339,15 @@ def _strategy(operation, mode: GenerationMode, ids: dict[str, Any]):
             return case
 
         strategy = strategy.map(now)
+    if "broadcastTo" in ids:  # a broadcast to the caller's own contact, in a positive case
+
+        def with_recipient(case):
+            if mode is GenerationMode.POSITIVE and isinstance(case.body, dict):
+                body = {k: v for k, v in case.body.items() if k not in ("sendAt", "numbers", "labels")}
+                case.body = {**body, "message": "Hello", "contactIds": [ids["broadcastTo"]], "organizationId": None}
+            return case
+
+        return strategy.map(with_recipient)
     if "into" in ids:  # a merge: the contact kept, in a positive case
 
         def with_into(case):
@@ -376,7 +411,7 @@ def test_schemathesis_finds_no_server_error_and_no_response_outside_the_schema(t
             assert source != "generated ids", operation.label
 
     operations = [result.ok() for result in wsgi_schema.get_all_operations()]
-    assert len(operations) == 38
+    assert len(operations) == 43
     operations.sort(key=lambda operation: operation.method.upper() == "DELETE")  # deletions last
     for operation in operations:
         for source, ids in _sources(operation, own, foreign):

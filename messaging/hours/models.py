@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -89,3 +91,30 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+QUIET_OPENS_DEFAULT = time(8, 0)
+QUIET_CLOSES_DEFAULT = time(21, 0)
+
+
+class QuietHours(models.Model):
+    """Quiet hours for outreach of one organization (absent: off).
+
+    With ``enabled``, scheduled and bulk messages are sent only between ``opens`` and ``closes`` in the
+    **contact's** local time (``messaging.hours.quiet``); one due outside that window waits until it opens.
+    Invariant (check constraint): the window is one stretch of a day, ``opens`` before ``closes``.
+    """
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="quiet_hours")
+    enabled = models.BooleanField("quiet hours on", default=False)
+    opens = models.TimeField("send from", default=QUIET_OPENS_DEFAULT, help_text="Contact's local time.")
+    closes = models.TimeField("send until", default=QUIET_CLOSES_DEFAULT, help_text="Contact's local time.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "quiet hours"
+        verbose_name_plural = "quiet hours"
+        constraints = [models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="quiet_hours_window_order")]
+
+    def __str__(self) -> str:
+        return f"Quiet hours of {self.organization}: send {self.opens:%H:%M}–{self.closes:%H:%M}"

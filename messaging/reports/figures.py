@@ -1,8 +1,11 @@
-"""The reports' figures for a period and the one before it: six queries whatever the volume.
+"""The reports' figures for a period and the one before it: eight queries whatever the volume (two more for
+the opening hours when counted in business hours only).
 
 Read from the rollups the database keeps (``messaging.reports.models``): the hourly counters (one query for
-both periods), response and close times (one each), plus unique contacts (one query over the messages' index),
-failures per error code (the Failed page's partial index) and the names of the staff involved.
+both periods), response and close times (one each, and one each per label), plus unique contacts (one query
+over the messages' index), failures per error code (the Failed page's partial index) and the names of the
+staff involved. ``business_hours``: response and close times count only the organization's opening hours
+(``messaging.hours.clock``); an organization without opening hours then has every timing at zero.
 A message counts in the hour it was created, with its status now: delivered is ``delivered`` or ``read``;
 outbound leaves out messages still scheduled by us and those canceled before sending.
 """
@@ -17,10 +20,11 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 
+from messaging.hours.selectors import open_clock_get
 from messaging.models import Message
 from messaging.reports.models import ReportHour
 from messaging.reports.ranges import Period
-from messaging.reports.timings import EVERYONE, Key, Timing, timings
+from messaging.reports.timings import CLOSES, EVERYONE, RESPONSES, Key, Timing, label_timings, timings
 from messaging.statuses import FAILURE_STATUSES
 from smsinbox.models import Organization
 
@@ -75,6 +79,14 @@ class StaffRow:
 
 
 @dataclass
+class LabelRow:
+    label_id: int
+    name: str
+    first_response: Timing
+    time_to_close: Timing
+
+
+@dataclass
 class Report:
     period: Period
     now: Totals
@@ -82,6 +94,8 @@ class Report:
     hours: dict[datetime, Counter[str]]  # the period's UTC hours that had anything, and their counts
     failures: list[tuple[int | None, int]]  # (error code, failed sends), most first
     staff: list[StaffRow]
+    labels: list[LabelRow] = field(default_factory=list)
+    business_hours: bool = False
 
     def per_day(self, metric: str) -> list[tuple[date, int]]:
         totals: Counter[date] = Counter()
@@ -108,7 +122,7 @@ def _names(organization: Organization) -> dict[int, str]:
     return {u.pk: (u.get_full_name() or u.username) for u in users.only("username", "first_name", "last_name")}
 
 
-def report_build(*, organization: Organization, period: Period) -> Report:
+def report_build(*, organization: Organization, period: Period, business_hours: bool = False) -> Report:
     """Every figure of the reports page for ``period`` and the period before it."""
     before = period.previous
     now_totals, before_totals = Totals(), Totals()
@@ -131,13 +145,13 @@ def report_build(*, organization: Organization, period: Period) -> Report:
         before=Count("conversation_id", distinct=True, filter=Q(created_at__lt=period.start)),
     )
     now_totals.unique_contacts, before_totals.unique_contacts = unique["now"], unique["before"]
-    org = organization.pk
-    answered = timings(
-        table="reports_reportresponse", at="answered_at", who="responder_id", organization_id=org, period=period
-    )
-    closed = timings(
-        table="reports_reportclosure", at="closed_at", who="closed_by_id", organization_id=org, period=period
-    )
+    scope = {
+        "organization_id": organization.pk,
+        "period": period,
+        "clock": open_clock_get(organization=organization) if business_hours else None,
+    }
+    answered, closed = timings(source=RESPONSES, **scope), timings(source=CLOSES, **scope)
+    labels = _labels(label_timings(source=RESPONSES, **scope), label_timings(source=CLOSES, **scope))
     for totals, inside in ((now_totals, True), (before_totals, False)):
         totals.first_response = answered.get((inside, EVERYONE), Timing())
         totals.time_to_close = closed.get((inside, EVERYONE), Timing())
@@ -155,7 +169,16 @@ def report_build(*, organization: Organization, period: Period) -> Report:
         .annotate(n=Count("id"))
         .order_by("-n", "error_code")
     )
-    return Report(period, now_totals, before_totals, dict(hours), failures, _staff(organization, answered, closed))
+    staff = _staff(organization, answered, closed)
+    return Report(period, now_totals, before_totals, dict(hours), failures, staff, labels, business_hours)
+
+
+def _labels(answered: dict[tuple[int, str], Timing], closed: dict[tuple[int, str], Timing]) -> list[LabelRow]:
+    rows = [
+        LabelRow(label, name, answered.get((label, name), Timing()), closed.get((label, name), Timing()))
+        for label, name in {*answered, *closed}
+    ]
+    return sorted(rows, key=lambda r: (-r.first_response.count, r.name.lower()))
 
 
 def _staff(organization: Organization, answered: dict[Key, Timing], closed: dict[Key, Timing]) -> list[StaffRow]:

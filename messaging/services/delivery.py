@@ -39,9 +39,17 @@ from messaging.services.status import message_apply_report
 from messaging.statuses import MessageStatus
 from messaging.twilio import client
 from messaging.twilio.webhook_urls import webhook_url
+from smsinbox.models import PhoneNumber
 from smsinbox.ops.metrics import SENDS
 
 logger = logging.getLogger(__name__)
+
+# Twilio's native scheduling window (REFERENCE §10: more than 300 s, at most 35 days ahead). A new message is
+# handed to Twilio's scheduler from 15 minutes ahead (older docs said 900 s); an attempt may still pass ``SendAt``
+# while 6 minutes are left, as a retry after a short outage would.
+TWILIO_SCHEDULE_MIN = timedelta(minutes=15)
+TWILIO_SCHEDULE_LAST = timedelta(minutes=6)
+TWILIO_SCHEDULE_MAX = timedelta(days=35)
 
 
 class DeliveryOutcome(StrEnum):
@@ -200,6 +208,46 @@ def _same_body(ours: str, theirs: str) -> bool:
     return theirs == ours or (bool(ours) and theirs.endswith(ours))
 
 
+def sending_number(message: Message) -> PhoneNumber:
+    """The organization's number a message goes out from: its ``from_number``'s row, or — a sender of the
+    Messaging Service's pool the inbox does not list (sticky sender) — the conversation's number, whose service
+    and pace it shares."""
+    own = message.conversation.phone_number
+    if str(own.number) == message.from_number:
+        return own
+    found = PhoneNumber.objects.filter(organization_id=message.organization_id, number=message.from_number).first()
+    return found or own
+
+
+def twilio_schedules(*, number: PhoneNumber, send_at: datetime, now: datetime) -> bool:
+    """Whether a message due at ``send_at`` is handed to Twilio's own scheduler now (``ScheduleType=fixed``): the
+    number sends through a Messaging Service, its ``twilio_scheduling`` is on, and ``send_at`` is within Twilio's
+    window (``TWILIO_SCHEDULE_MIN`` to ``TWILIO_SCHEDULE_MAX`` ahead, REFERENCE §10, with margin)."""
+    return (
+        bool(number.messaging_service_sid)
+        and number.twilio_scheduling
+        and TWILIO_SCHEDULE_MIN <= send_at - now <= TWILIO_SCHEDULE_MAX
+    )
+
+
+def _meant_for_twilio(message: Message, *, number: PhoneNumber) -> bool:
+    """Sent at once to be held by Twilio's scheduler (``message_send`` stored it ``pending`` with a ``send_at``)."""
+    return (
+        message.send_at is not None
+        and number.twilio_scheduling
+        and bool(number.messaging_service_sid)
+        and not message.events.filter(event_type=MessageEvent.Type.SCHEDULE_DUE).exists()
+    )
+
+
+def _native_send_at(message: Message, *, number: PhoneNumber) -> datetime | None:
+    """``SendAt`` for this attempt: the message's time when Twilio may still schedule it, else ``None``. A
+    retry too close to the time (Twilio refuses under 300 s) is sent by us at the time instead."""
+    if message.send_at is None or not number.twilio_scheduling or not number.messaging_service_sid:
+        return None
+    return message.send_at if message.send_at - timezone.now() >= TWILIO_SCHEDULE_LAST else None
+
+
 def _lookup(message: Message) -> client.TwilioMessage | None:
     """Find this message at Twilio after an attempt whose outcome is unknown.
 
@@ -250,8 +298,13 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> DeliveryOutc
                 _event(message, outcome=DeliveryOutcome.FAILED, code=21610, reason="opted out before sending")
         return DeliveryOutcome.FAILED
 
-    number = message.conversation.phone_number
-    if settings.SEND_RATE_LIMIT:
+    number = sending_number(message)
+    native_at = _native_send_at(message, number=number)
+    if native_at is None and _meant_for_twilio(message, number=number) and message.send_at > timezone.now():
+        with transaction.atomic():  # meant for Twilio's scheduler, too close to its time now: send it then, ourselves
+            _enqueue_retry(message, at=message.send_at)
+        return DeliveryOutcome.DEFERRED
+    if settings.SEND_RATE_LIMIT and native_at is None:
         at = (
             datetime.fromisoformat(slot)
             if slot
@@ -297,6 +350,7 @@ def message_deliver(*, message_id: int, slot: str | None = None) -> DeliveryOutc
             body=message.body,
             media_urls=media,
             status_callback=status_callback_url(message),
+            send_at=native_at,
         )
     except client.TwilioSendError as exc:
         return _record_failure(message.pk, exc)

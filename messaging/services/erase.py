@@ -3,7 +3,8 @@
 What goes, in one transaction: the contact and every row that references it or its conversation, found
 by the database's own relations (Django's deletion collector follows every foreign key, so a model added
 later goes too): conversation, messages, media rows, message events, notes and their mentions, label rows,
-merged numbers (``ContactAlias``) and merge audits; the integrations outbox events whose payload names
+merged numbers (``ContactAlias``) and merge audits; files staff attached in the thread (their stored files
+deleted once the transaction commits); the integrations outbox events whose payload names
 the contact (its numbers, its id, its conversation), with their deliveries; the cached media bytes.
 Left: one ``ContactErasure`` (who, when, counts by model, the Twilio outcome), no number and no name.
 
@@ -28,6 +29,8 @@ from django.utils import timezone
 from conversations.canned_services import is_organization_admin
 from conversations.merge import contact_numbers, conversation_removed_publish
 from conversations.models import Contact, ContactErasure, ContactMerge, Conversation
+from messaging.attachments.models import Attachment
+from messaging.attachments.services import attachment_files_delete_on_commit
 from messaging.models import Message, MessageMedia
 from messaging.twilio import client
 from smsinbox import events
@@ -81,6 +84,8 @@ def contact_erase(*, organization: Organization, user: AbstractBaseUser, contact
     messages = Message.objects.filter(conversation_id__in=conversation_ids)
     sids = sorted(messages.exclude(twilio_sid=None).values_list("twilio_sid", flat=True))
     media_ids = list(MessageMedia.objects.filter(message__in=messages).values_list("pk", flat=True))
+    attachments = Attachment.objects.filter(conversation_id__in=conversation_ids)
+    attachment_files = list(attachments.values_list("file", flat=True))
     erased_id = contact.pk
     forget = [
         erased_id,
@@ -92,6 +97,7 @@ def contact_erase(*, organization: Organization, user: AbstractBaseUser, contact
     for conversation in conversations:
         conversation_removed_publish(conversation=conversation, reason="erased")
     _, removed = contact.delete()
+    attachment_files_delete_on_commit(paths=attachment_files)  # the stored files go once the rows are gone
     erasure = ContactErasure.objects.create(
         organization=organization,
         erased_contact_id=erased_id,

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from conversations.auto_assign import conversation_auto_assign
 from conversations.models import Contact, Conversation
+from conversations.senders import conversation_sender_set
 from conversations.services import (
     contact_get_or_create,
     contact_opt_in,
@@ -118,6 +119,9 @@ def _receive(sms: IncomingMessage) -> ReceiveResult:
         created, _ = conversation_get_or_create(organization=organization, contact=contact, phone_number=phone_number)
         conversation_id = created.pk
     conversation = conversation_lock(conversation_id=conversation_id)
+    if phone_number.number == sms.to_e164 and conversation.phone_number_id != phone_number.pk:
+        # Sticky sender: the thread follows the number the customer texted.
+        conversation_sender_set(conversation=conversation, phone_number=phone_number)
 
     message = Message.objects.create(
         organization=organization,

@@ -8,19 +8,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from conversations.canned import unfilled_placeholder_check
 from conversations.models import Contact, Conversation
 from conversations.payloads import opt_out_reason
+from conversations.senders import conversation_sender_set, phone_number_choose
 from conversations.services import conversation_lock, conversation_start, conversation_touch, preview_for
+from messaging.attachments.services import attachments_for_send, attachments_mark_sent, public_url
+from messaging.hours.quiet import quiet_hours_next_open
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
 from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA, is_too_long, segment_info
 from messaging.services.announce import announce_new_message
+from messaging.services.delivery import twilio_schedules
 from messaging.services.guard import guard_check, reply_rules_apply
+from messaging.services.lookups import landline_refuse
 from messaging.services.schedule import send_at_check
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
-from smsinbox.models import Organization, User
+from smsinbox.models import Organization, PhoneNumber, User
 from smsinbox.parsing import clean_text, is_http_url
 
 logger = logging.getLogger(__name__)
@@ -34,8 +40,8 @@ class SendResult:
     created: bool  # False when the idempotency key named an earlier send
 
 
-def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | None) -> None:
-    if not body.strip() and not media_urls:
+def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | None, attachments: int = 0) -> None:
+    if not body.strip() and not media_urls and not attachments:
         raise ServiceError("Missing required fields: contactId and message", field="message")
     if is_too_long(body):
         raise ServiceError(f"Message too long. Maximum {MAX_BODY_CHARACTERS} characters.", field="message")
@@ -66,6 +72,25 @@ def reply_number(*, conversation: Conversation, contact: Contact) -> str:
     return own
 
 
+def sender_number(*, conversation: Conversation) -> str:
+    """Where a text in ``conversation`` goes from (sticky sender): the conversation's number (which follows the
+    number the customer last texted, ``conversations.senders``), or, when that number sends through a Messaging
+    Service and the customer last texted another sender of the service's pool that the inbox does not list, that
+    sender, so the reply comes from the number they texted."""
+    number = conversation.phone_number
+    if not number.messaging_service_sid:
+        return str(number.number)
+    texted = (
+        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("to_number", flat=True)
+        .first()
+    )
+    if texted and not PhoneNumber.objects.filter(number=texted).exists():
+        return texted
+    return str(number.number)
+
+
 @transaction.atomic
 def message_send(
     *,
@@ -81,6 +106,8 @@ def message_send(
     retry_of: Message | None = None,
     send_at: datetime | None = None,
     automatic: bool = False,
+    from_number_id: int | None = None,
+    attachment_ids: Sequence[int] = (),
 ) -> SendResult:
     """Store an outbound message (status ``pending``) and enqueue its delivery task with it.
 
@@ -89,10 +116,15 @@ def message_send(
     a message is never sent without being stored, nor stored without being sent.
     Idempotent per organization on ``idempotency_key``: a repeat returns the first message
     and enqueues nothing (before any other check: a confirmed retry never texts twice).
-    Refuses opted-out contacts with the reason. ``retry_of``: the failed message this one resends
+    Refuses opted-out contacts with the reason, and numbers Twilio Lookup said are landlines (``landline``).
+    ``retry_of``: the failed message this one resends
     (``messages_retry``). ``send_at``: send later — stored as ``scheduled`` (checked by ``send_at_check``) and
     enqueued by nothing now: the scheduler's sweep hands it to delivery at its time (``messaging.services.schedule``).
     ``automatic``: sent by the system, not by staff (``messaging.services.autoreply``; ``sender`` is None).
+    ``from_number_id``: the organization's number to send from (the composer's "From"); the conversation moves to
+    it (``conversation_sender_set``). Without it, the conversation's number (sticky sender, ``sender_number``).
+    ``attachment_ids``: unsent uploads of this conversation (``messaging.attachments``), sent as media after
+    ``media_urls`` through their public URLs (checked and locked by ``attachments_for_send``).
 
     Lock: the conversation row (``conversation_lock``, ``SELECT … FOR UPDATE``), then the contact
     row — the order ``message_receive`` takes them in — are held until the transaction ends.
@@ -105,12 +137,17 @@ def message_send(
 
     body = clean_text(body)
     media_urls = [u.strip() for u in media_urls]
-    _validate(body=body, media_urls=media_urls, idempotency_key=idempotency_key)
+    _validate(body=body, media_urls=media_urls, idempotency_key=idempotency_key, attachments=len(attachment_ids))
     if send_at is not None:
         send_at_check(send_at=send_at)
     status = MessageStatus.SCHEDULED if send_at is not None else MessageStatus.PENDING
     if contact.organization_id != organization.id:
         raise ServiceError.not_found("Contact", field="contactId")
+    chosen = (
+        phone_number_choose(organization=organization, phone_number_id=from_number_id)
+        if from_number_id is not None
+        else None
+    )
     if idempotency_key is not None:
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
         if earlier is not None:
@@ -120,6 +157,7 @@ def message_send(
     contact = Contact.objects.select_for_update().get(pk=contact.pk)  # an opt-out cannot slip in between
     if contact.is_opted_out:
         raise ServiceError(opt_out_reason(contact), code="opted_out", field="contactId")
+    landline_refuse(contact=contact)  # Lookup said landline: Twilio would fail it (30006)
     if idempotency_key is not None:  # again, under the lock: a racing repeat of this key stored it meanwhile
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
         if earlier is not None:
@@ -127,8 +165,20 @@ def message_send(
     if not confirm:
         guard_check(conversation=conversation, sender=sender, last_seen_message_id=last_seen_message_id)
     reply_rules_apply(conversation=conversation, sender=sender, take_over=take_over)
+    attachments = attachments_for_send(
+        organization=organization, conversation=conversation, attachment_ids=attachment_ids, other_media=len(media_urls)
+    )
 
-    number = started.phone_number
+    if chosen is not None and chosen.pk != conversation.phone_number_id:
+        conversation_sender_set(conversation=conversation, phone_number=chosen, actor_id=sender.pk if sender else None)
+    elif conversation.phone_number_id == started.phone_number_id:  # else it moved meanwhile: read it locked
+        conversation.phone_number = started.phone_number
+    number = chosen or conversation.phone_number
+    if send_at is not None and twilio_schedules(number=number, send_at=send_at, now=timezone.now()):
+        # Twilio's own scheduler holds it: handed over now (``pending``, enqueued below), at the time the contact's
+        # quiet hours allow.
+        status = MessageStatus.PENDING
+        send_at = quiet_hours_next_open(contact, send_at)
     info = segment_info(body)
     try:
         with transaction.atomic():
@@ -136,14 +186,14 @@ def message_send(
                 organization=organization,
                 conversation=conversation,
                 direction=Direction.OUTBOUND,
-                from_number=str(number.number),
+                from_number=str(chosen.number) if chosen is not None else sender_number(conversation=conversation),
                 to_number=reply_number(conversation=conversation, contact=contact),
                 body=body,
                 status=status,
                 send_at=send_at,
                 num_segments=info.segments,
                 encoding=info.encoding,
-                num_media=len(media_urls),
+                num_media=len(media_urls) + len(attachments),
                 sent_by=sender,
                 idempotency_key=idempotency_key,
                 retry_of=retry_of,
@@ -155,7 +205,18 @@ def message_send(
             raise
         return SendResult(message=earlier, created=False)
     MessageMedia.objects.bulk_create(
-        MessageMedia(message=message, position=i, url=url) for i, url in enumerate(media_urls)
+        [
+            *(MessageMedia(message=message, position=i, url=url) for i, url in enumerate(media_urls)),
+            *(
+                MessageMedia(
+                    message=message, position=len(media_urls) + i, url=public_url(a), content_type=a.content_type
+                )
+                for i, a in enumerate(attachments)
+            ),
+        ]
+    )
+    attachments_mark_sent(
+        message_id=message.pk, attachments=attachments, first_position=len(media_urls), send_at=send_at
     )
     MessageEvent.objects.create(
         message=message,
@@ -170,11 +231,11 @@ def message_send(
     )
     conversation_touch(
         conversation=conversation,
-        preview=preview_for(body, has_media=bool(media_urls)),
+        preview=preview_for(body, has_media=bool(media_urls or attachments)),
         wake=False,
         actor_id=sender.pk if sender else None,
     )  # staff's own text leaves a snooze as it is
-    if send_at is None:
+    if status == MessageStatus.PENDING:
         message_deliver_task.enqueue(message.pk)
 
     announce_new_message(message)

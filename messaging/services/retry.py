@@ -1,7 +1,10 @@
 """``messages_retry``: send failed messages again, each as a new outbound message through ``message_send``.
 
 A retry is a NEW message (its own row, status ``pending``, delivered by the durable pipeline) with the
-original's body and media, ``retry_of`` naming the original, and a ``retried`` event on the original.
+original's body and media, ``retry_of`` naming the original, and a ``retried`` event on the original. Files the
+original attached are sent as fresh copies (``attachments_for_resend``): their own public URLs, since the
+original's ended minutes after Twilio fetched them. A retry refused after its copies were stored rolls their rows
+back and deletes their files (storage is not transactional).
 Only what ``messaging.error_codes.error_is_retryable`` allows is retried; everything else is skipped
 with a reason (``RetrySkip``), never raised.
 
@@ -19,6 +22,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from conversations.services import conversation_lock
+from messaging.attachments.services import Resend, attachment_file_delete, attachments_for_resend
 from messaging.error_codes import error_is_retryable, error_meaning
 from messaging.models import Direction, Message, MessageEvent
 from messaging.services.outbound import message_send
@@ -107,6 +112,12 @@ def messages_retry(*, organization: Organization, user: User | None, message_ids
     return result
 
 
+def _forget(copies: Resend) -> None:
+    """The stored files of copies whose rows were rolled back."""
+    for path in copies.paths:
+        attachment_file_delete(path=path)
+
+
 @transaction.atomic
 def _retry_one(*, organization: Organization, user: User | None, original: Message) -> Retried | RetrySkip:
     """One retry, under the original's row lock (``SELECT … FOR UPDATE``): its retries are counted and the
@@ -119,20 +130,28 @@ def _retry_one(*, organization: Organization, user: User | None, original: Messa
     if any(status not in FAILURE_STATUSES for status in earlier):
         return RetrySkip(original.pk, ALREADY_RETRIED, original.error_code, "Already retried.")
     number = len(earlier) + 1
+    copies = Resend()
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # the attachments' copies and the resend, or neither
+            conversation_lock(conversation_id=original.conversation_id)  # message_send's lock order
+            attachments_for_resend(message_id=original.pk, resend=copies)
             sent = message_send(
                 organization=organization,
                 sender=user,
                 contact=original.conversation.contact,
                 body=original.body,
-                media_urls=[m.url for m in original.media.all()],
+                media_urls=[m.url for m in original.media.all() if m.position not in copies.positions],
+                attachment_ids=copies.ids,
                 idempotency_key=f"retry:{original.pk}:{number}",
                 confirm=True,  # the retry is of a message staff chose; the send guard is for new replies
                 retry_of=original,
             )
     except ServiceError as exc:
+        _forget(copies)
         return RetrySkip(original.pk, exc.code, original.error_code, exc.message)
+    except BaseException:
+        _forget(copies)
+        raise
     if sent.created:
         audit_record(
             organization=organization,

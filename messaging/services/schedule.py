@@ -7,6 +7,13 @@ State machine of a scheduled message (ours: ``status = 'scheduled'`` and no Twil
     scheduled ─cancel (staff)────────▶ canceled                      (terminal)
     scheduled ─due, contact opted out▶ canceled, with the reason      (terminal; never sent)
     scheduled ─due (the sweep)───────▶ pending ─▶ the send pipeline   (``messaging.services.delivery``)
+    scheduled ─due in the contact's quiet hours▶ scheduled, ``send_at`` moved to when their window opens
+                                                  (``quiet_hours_held_from`` keeps the first due time)
+
+Twilio's native scheduling (``PhoneNumber.twilio_scheduling`` with a Messaging Service): ``message_send`` stores
+the message ``pending`` with its ``send_at`` and hands it to Twilio at once (``ScheduleType=fixed``); Twilio
+answers ``scheduled`` (with a SID) and later reports ``queued``…``delivered`` or ``canceled``, applied forward only
+like every status (``messaging.services.status``). Canceling it asks Twilio (``Status=canceled``) first.
 
 A due time is never held in memory: it is the row's ``send_at``, found by an index
 (``message_scheduled_due_idx``) by ``messages_send_due``, which every task worker runs every
@@ -30,10 +37,13 @@ from django.utils import timezone
 
 from conversations.canned import unfilled_placeholder_check
 from conversations.snooze import snooze_preset_until
+from messaging.hours.quiet import quiet_hours_next_open
 from messaging.models import Message, MessageEvent
 from messaging.segments import MAX_BODY_CHARACTERS, is_too_long, segment_info
 from messaging.services.announce import announce_message_changed
+from messaging.services.status import message_apply_report
 from messaging.statuses import MessageStatus
+from messaging.twilio import client
 from smsinbox.errors import ServiceError
 from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.models import User
@@ -89,6 +99,8 @@ def _refusal(message: Message) -> ServiceError:
         why = "It changed meanwhile: try again."
     elif message.send_at is None and status != S.PENDING:
         why = "Only a scheduled message can be changed."
+    elif status == S.SCHEDULED:
+        why = "Twilio holds it for its time: cancel it and schedule a new one."
     else:
         why = f"It has already started sending (status: {status})."
     return ServiceError(f"This message can no longer be changed. {why}", code=NOT_SCHEDULED, field="id")
@@ -137,14 +149,77 @@ def message_schedule_edit(
     return message
 
 
-@transaction.atomic
 def message_schedule_cancel(*, message: Message, user: User | None) -> Message:
-    """Cancel a message still waiting for its time (status ``canceled``, never sent); refused (409) once it
-    started sending. One conditional UPDATE: of this and a racing sweep, one wins."""
-    changed = Message.objects.filter(WAITING, pk=message.pk).update(status=S.CANCELED, updated_at=timezone.now())
+    """Cancel a scheduled message: ours, still waiting (``_cancel_waiting``), or one Twilio holds for its time
+    (``_cancel_at_twilio``); refused (409) once it started sending.
+
+    Not one transaction: canceling at Twilio is an HTTP request, made before anything is written here (Twilio's
+    answer is then recorded like any report, forward only).
+    """
+    current = Message.objects.filter(pk=message.pk).values_list("status", "twilio_sid", "send_at").first()
+    status, sid, send_at = current if current else (None, None, None)
+    if status == S.SCHEDULED and sid is not None:
+        return _cancel_at_twilio(message=message, user=user, sid=sid)
+    if (
+        status == S.PENDING
+        and sid is None
+        and send_at is not None
+        and not message.events.filter(event_type=MessageEvent.Type.SCHEDULE_DUE).exists()  # not released by ours
+    ):
+        return _cancel_before_twilio(message=message, user=user)
+    return _cancel_waiting(message=message, user=user)
+
+
+def _cancel_at_twilio(*, message: Message, user: User | None, sid: str) -> Message:
+    """Ask Twilio to cancel (``Status=canceled``), then record its answer. Twilio refuses a message no longer
+    ``scheduled`` (30409): a 409 saying it started sending."""
+    try:
+        found = client.cancel_message(sid)
+    except client.TwilioSendError as exc:
+        if exc.outcome == client.SendOutcome.REJECTED:
+            raise ServiceError(
+                "This message can no longer be changed. Twilio has already started sending it.",
+                code=NOT_SCHEDULED,
+                field="id",
+            ) from exc
+        raise ServiceError(
+            f"Twilio could not cancel it just now ({exc.message}): try again.", code=NOT_SCHEDULED, field="id"
+        ) from exc
+    with transaction.atomic():
+        locked = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("conversation__contact", "sent_by")
+            .get(pk=message.pk)
+        )
+        message_apply_report(message=locked, report=found.report(source="cancel"))
+        MessageEvent.objects.create(
+            message=locked,
+            event_type=MessageEvent.Type.CANCELED,
+            status=found.status,
+            payload={"by": user.pk if user else None, "at_twilio": True},
+        )
+    logger.info("message %s canceled at Twilio (%s) by user %s", message.pk, sid, user.pk if user else None)
+    return Message.objects.select_related("sent_by", "conversation").get(pk=message.pk)
+
+
+@transaction.atomic
+def _cancel_before_twilio(*, message: Message, user: User | None) -> Message:
+    """A message meant for Twilio's scheduler that Twilio does not have yet: canceled here, unless a delivery
+    claimed it meanwhile (the conditional UPDATE; the delivery's own compare-and-set then stands down)."""
+    changed = Message.objects.filter(
+        pk=message.pk, status=S.PENDING, twilio_sid__isnull=True, dispatch_started_at__isnull=True
+    ).update(status=S.CANCELED, updated_at=timezone.now())
     if not changed:
-        raise _refusal(message)
-    message = Message.objects.select_related("sent_by", "conversation").get(pk=message.pk)
+        raise ServiceError(
+            "This message is being handed to Twilio: try again in a moment.", code=NOT_SCHEDULED, field="id"
+        )
+    message = _canceled_record(message_id=message.pk, user=user)
+    return message
+
+
+def _canceled_record(*, message_id: int, user: User | None) -> Message:
+    """A message just moved to ``canceled``, re-read: its event recorded and the change announced."""
+    message = Message.objects.select_related("sent_by", "conversation").get(pk=message_id)
     MessageEvent.objects.create(
         message=message,
         event_type=MessageEvent.Type.CANCELED,
@@ -152,6 +227,17 @@ def message_schedule_cancel(*, message: Message, user: User | None) -> Message:
         payload={"by": user.pk if user else None},
     )
     announce_message_changed(message, outgoing=(WebhookEventType.MESSAGE_STATUS_CHANGED,))
+    return message
+
+
+@transaction.atomic
+def _cancel_waiting(*, message: Message, user: User | None) -> Message:
+    """Cancel a message still waiting for its time (status ``canceled``, never sent); refused (409) once it
+    started sending. One conditional UPDATE: of this and a racing sweep, one wins."""
+    changed = Message.objects.filter(WAITING, pk=message.pk).update(status=S.CANCELED, updated_at=timezone.now())
+    if not changed:
+        raise _refusal(message)
+    message = _canceled_record(message_id=message.pk, user=user)
     logger.info("scheduled message %s canceled by user %s", message.pk, user.pk if user else None)
     return message
 
@@ -188,6 +274,23 @@ def _release(pk: int, now: datetime) -> bool:
             )
             announce_message_changed(message, outgoing=(WebhookEventType.MESSAGE_STATUS_CHANGED,))
             logger.info("scheduled message %s not sent: contact %s opted out", pk, contact.pk)
+            return True
+        opens = quiet_hours_next_open(contact, now)
+        if opens > now:  # the contact's quiet hours: wait, still scheduled, until their window opens
+            held_from = message.quiet_hours_held_from or message.send_at
+            if not Message.objects.filter(WAITING, pk=pk, send_at__lte=now).update(
+                send_at=opens, quiet_hours_held_from=held_from, updated_at=timezone.now()
+            ):
+                return False
+            message.send_at, message.quiet_hours_held_from = opens, held_from
+            MessageEvent.objects.create(
+                message=message,
+                event_type=MessageEvent.Type.SCHEDULE_EDITED,
+                status=S.SCHEDULED,
+                payload={"quiet_hours": True, "send_at": opens.isoformat()},
+            )
+            announce_message_changed(message)
+            logger.info("scheduled message %s held for quiet hours until %s", pk, opens.isoformat())
             return True
         if not Message.objects.filter(WAITING, pk=pk, send_at__lte=now).update(
             status=S.PENDING, updated_at=timezone.now()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -160,18 +160,44 @@ def _classify(exc: Exception) -> TwilioSendError:
 
 
 def send_message(
-    *, to: str, from_: str, messaging_service_sid: str = "", body: str, media_urls: list[str], status_callback: str
+    *,
+    to: str,
+    from_: str,
+    messaging_service_sid: str = "",
+    body: str,
+    media_urls: list[str],
+    status_callback: str,
+    send_at: datetime | None = None,
 ) -> TwilioMessage:
-    """Create a Message at Twilio; raise ``TwilioSendError`` saying what is known on failure."""
+    """Create a Message at Twilio; raise ``TwilioSendError`` saying what is known on failure.
+
+    With a Messaging Service: ``MessagingServiceSid`` and ``From`` both (the sender of the pool the customer
+    texted: sticky sender; ``from_`` empty lets Twilio choose). ``send_at``: Twilio's native scheduling
+    (``ScheduleType=fixed``, ``SendAt`` in UTC; a Messaging Service only, REFERENCE §10).
+    """
     params: dict[str, Any] = {"to": to, "body": body, "status_callback": status_callback}
     if messaging_service_sid:
         params["messaging_service_sid"] = messaging_service_sid
+        if from_:
+            params["from_"] = from_
     else:
         params["from_"] = from_
+    if send_at is not None:
+        params["schedule_type"] = "fixed"
+        params["send_at"] = send_at.astimezone(UTC).replace(microsecond=0)
     if media_urls:
         params["media_url"] = list(media_urls)
     try:
         return _message(get_client().messages.create(**params))
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc
+
+
+def cancel_message(sid: str) -> TwilioMessage:
+    """Cancel a message Twilio holds for its ``SendAt`` (update with ``Status=canceled``); Twilio refuses one no
+    longer ``scheduled`` (30409: a ``REJECTED`` ``TwilioSendError``)."""
+    try:
+        return _message(get_client().messages(sid).update(status="canceled"))
     except (TwilioException, requests.exceptions.RequestException) as exc:
         raise _classify(exc) from exc
 
@@ -280,3 +306,36 @@ def delete_message(sid: str) -> bool:
         raise error from exc
     except (TwilioException, requests.exceptions.RequestException) as exc:
         raise _classify(exc) from exc
+
+
+@dataclass(frozen=True)
+class TwilioLineType:
+    """What Lookup v2 said of a number: ``type`` (``mobile``, ``landline``, ``fixedVoip``, … or ``unknown``)."""
+
+    phone_number: str
+    valid: bool
+    type: str
+    carrier_name: str
+
+
+def lookup_line_type(number: str) -> TwilioLineType:
+    """Twilio Lookup v2 with ``Fields=line_type_intelligence`` for an E.164 number (a paid request).
+
+    An invalid number, or one Twilio cannot type, answers ``unknown``. Raises ``TwilioSendError`` when Twilio
+    refuses or cannot be reached (``transient`` for what may work later: 429, 5xx, no answer).
+    """
+    client = get_client()
+    if settings.TWILIO_API_BASE_URL:  # the emulator answers Lookup too (``messaging.twilio.emulator.lookups``)
+        client.lookups.base_url = settings.TWILIO_API_BASE_URL
+    try:
+        found = client.lookups.v2.phone_numbers(number).fetch(fields="line_type_intelligence")
+    except (TwilioException, requests.exceptions.RequestException) as exc:
+        raise _classify(exc) from exc
+    intelligence = found.line_type_intelligence or {}
+    kind = str(intelligence.get("type") or "unknown") if found.valid else "unknown"
+    return TwilioLineType(
+        phone_number=str(found.phone_number or number),
+        valid=bool(found.valid),
+        type=kind,
+        carrier_name=str(intelligence.get("carrier_name") or ""),
+    )

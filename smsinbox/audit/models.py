@@ -56,6 +56,10 @@ class AuditEntry(models.Model):
         API_KEY_CREATED = "api_key.created", "API key created"
         API_KEY_REVOKED = "api_key.revoked", "API key revoked"
         SETTINGS_CHANGED = "organization.settings_changed", "Settings changed"
+        BROADCAST_CREATED = "broadcast.created", "Broadcast sent"
+        BROADCAST_PAUSED = "broadcast.paused", "Broadcast paused"
+        BROADCAST_RESUMED = "broadcast.resumed", "Broadcast resumed"
+        BROADCAST_CANCELLED = "broadcast.cancelled", "Broadcast cancelled"
 
     organization = models.ForeignKey(
         "smsinbox.Organization",

@@ -2,7 +2,8 @@
 
 The viewer must belong to the message's organization (a session, or an API token). Inbound
 media is served from ``messaging.media`` (fetched from Twilio with credentials, cached); media
-staff attached to an outbound MMS is redirected to.
+staff attached to an outbound MMS by URL is redirected to; a file they uploaded (``messaging.attachments``) is
+served from our storage.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from messaging.attachments.selectors import attachment_of_media
 from messaging.media import MediaContent, MediaUnavailable, media_content, media_is_public
 from messaging.selectors import message_media_get_for_user
+from smsinbox.web.attachments import file_response
 from smsinbox.web.pages import found_or_404
 
 INLINE_TYPES = re.compile(r"^(image|video|audio)/[\w.+-]+$")
@@ -41,6 +44,9 @@ def message_media(request: HttpRequest, message_id: int, position: int) -> HttpR
             return HttpResponse("Invalid token.", status=401, content_type="text/plain")
         return redirect_to_login(request.get_full_path())
     media = found_or_404(message_media_get_for_user(user=viewer, message_id=message_id, position=position), "Media")
+    attachment = attachment_of_media(media=media)
+    if attachment is not None:  # a file staff attached: served from our storage, not through its public URL
+        return file_response(attachment, cache="private, max-age=86400")
     if media_is_public(media):
         return HttpResponseRedirect(media.url)
     try:

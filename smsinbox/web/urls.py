@@ -1,10 +1,12 @@
 from django.urls import include, path, register_converter
 
 from smsinbox.parsing import IdConverter
+from smsinbox.web import attachments
 from smsinbox.web.media import message_media
 from smsinbox.web.pages import (
     account,
     audit,
+    broadcasts,
     canned,
     contacts,
     exports,
@@ -17,6 +19,7 @@ from smsinbox.web.pages import (
     notes,
     profile,
     pwa,
+    quiet_hours,
     reports,
     security,
     session,
@@ -45,6 +48,13 @@ urlpatterns = [
     path("session/", session.session_state, name="session-state"),
     path("organization/", inbox.switch_organization, name="switch-organization"),
     path("failed/", failed.failed, name="failed"),
+    path("broadcasts/", broadcasts.broadcasts, name="broadcasts"),
+    path("broadcasts/new/", broadcasts.broadcast_new, name="broadcast-new"),
+    path("broadcasts/<id:broadcast_id>/", broadcasts.broadcast_detail, name="broadcast-detail"),
+    path("broadcasts/<id:broadcast_id>/pause/", broadcasts.broadcast_pause_view, name="broadcast-pause"),
+    path("broadcasts/<id:broadcast_id>/resume/", broadcasts.broadcast_resume_view, name="broadcast-resume"),
+    path("broadcasts/<id:broadcast_id>/cancel/", broadcasts.broadcast_cancel_view, name="broadcast-cancel"),
+    path("broadcasts/<id:broadcast_id>/export.csv", broadcasts.broadcast_export, name="broadcast-export"),
     path("reports/", reports.reports, name="reports"),
     path("reports/<slug:chart>.csv", reports.report_csv, name="report-csv"),
     path("failed/retry/", failed.retry, name="failed-retry"),
@@ -57,6 +67,7 @@ urlpatterns = [
     path("contacts/import/<id:import_id>/errors.csv", imports.import_errors, name="contact-import-errors"),
     path("contacts/<id:contact_id>/", contacts.contact_edit, name="contact-edit"),
     path("contacts/<id:contact_id>/message/", contacts.contact_message, name="contact-message"),
+    path("contacts/<id:contact_id>/line-type/", contacts.contact_line_type, name="contact-line-type"),
     path("contacts/<id:contact_id>/merge/", merge.contact_merge_page, name="contact-merge"),
     path("contacts/<id:contact_id>/erase/", merge.contact_erase_page, name="contact-erase"),
     path("c/<id:conversation_id>/labels/", labels.conversation_labels, name="inbox-labels"),
@@ -72,6 +83,9 @@ urlpatterns = [
     path("canned-replies/<id:reply_id>/", canned.canned_reply_edit, name="canned-reply-edit"),
     path("canned-replies/<id:reply_id>/delete/", canned.canned_reply_remove, name="canned-reply-delete"),
     path("media/<id:message_id>/<id:position>/", message_media, name="message-media"),
+    path("c/<id:conversation_id>/attachments/", attachments.upload, name="attachment-upload"),
+    path("attachments/<id:attachment_id>/", attachments.preview, name="attachment-preview"),
+    path("m/<str:token>/<str:name>", attachments.public, name="attachment-public"),
     path("team/", team.team, name="team"),
     path("team/invites/<id:invite_id>/resend/", team.invite_action, {"action": "resend"}, name="team-invite-resend"),
     path("team/invites/<id:invite_id>/revoke/", team.invite_action, {"action": "revoke"}, name="team-invite-revoke"),
@@ -91,6 +105,7 @@ urlpatterns = [
     path("settings/push/subscribe/", account.push_subscribe, name="push-subscribe"),
     path("settings/push/unsubscribe/", account.push_unsubscribe, name="push-unsubscribe"),
     path("settings/hours/", hours.hours, name="settings-hours"),
+    path("settings/hours/quiet/", quiet_hours.quiet_hours, name="settings-hours-quiet"),
     path("settings/hours/holidays/", hours.holiday_add_view, name="settings-hours-holiday-add"),
     path(
         "settings/hours/holidays/<id:holiday_id>/remove/",

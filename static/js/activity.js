@@ -38,7 +38,16 @@ export function wireActivity({ config, thread, format, doc = document }) {
     if (existing) return existing;
     const node = rowFor(e);
     thread.appendItem(node);
+    if (e.event === "sender_changed") showSender(e.data || {});
     return node;
+  }
+
+  // The conversation now texts from another number (a colleague chose it, or the customer texted it): the header
+  // names it, and the composer's "From" follows unless this viewer chose a number themselves (composer.js).
+  function showSender({ numberId, numberLabel }) {
+    const shown = doc.getElementById("thread-from-number");
+    if (shown && numberLabel) shown.textContent = numberLabel;
+    doc.dispatchEvent(new CustomEvent("smsinbox:sender-changed", { detail: { numberId } }));
   }
 
   return { add };

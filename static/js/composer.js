@@ -4,6 +4,7 @@
 // The send guard: a send names the newest message on screen when its draft began (lastSeenMessageId); when the
 // server refuses it (409 conversation_changed / assigned_to_other) the guard notice (wireGuard) says what changed
 // and offers "Send anyway" (confirm) or "Take over" (takeOver), or "Edit"; the typed text stays.
+import { wireAttachments } from "./attachments.js";
 import { post } from "./http.js";
 import { compileRules, segmentInfo } from "./segments.js";
 import { formatters, relativeText } from "./times.js";
@@ -47,6 +48,7 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
   const rules = compileRules(config.segments);
   const max = config.limits.body;
   const key = draftKey(config.organization, config.conversation);
+  const attachments = wireAttachments({ config, doc, dropTarget: composer, onChange: () => showError("") });
 
   function updateCounter() {
     const info = segmentInfo(body.value, rules);
@@ -78,12 +80,28 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
     onEdit: () => { seen = thread.newestId(); body.focus(); },
   });
 
+  // The composer's "From": sent only once staff chose a number, so a thread that followed the customer to
+  // another number (sticky sender) is not moved back by a select showing the number the page opened with.
+  const fromSelect = doc.getElementById("from-number");
+  let fromChosen = false;
+  fromSelect?.addEventListener("change", () => { fromChosen = true; });
+  doc.addEventListener("smsinbox:sender-changed", ({ detail }) => {
+    if (fromSelect && !fromChosen && detail.numberId) fromSelect.value = String(detail.numberId);
+  });
+  const fromNumber = () => (fromSelect && fromChosen && !fromSelect.disabled ? { fromNumberId: Number(fromSelect.value) } : {});
+  // The thread header names the number the conversation now texts from.
+  function showSender() {
+    const shown = doc.getElementById("thread-from-number");
+    if (shown && fromSelect) shown.textContent = fromSelect.selectedOptions[0]?.textContent || shown.textContent;
+  }
+
   // Send `text` with `idempotencyKey` (and the guard's `flags`); resolve true once the server stored it.
-  async function send(text, media, idempotencyKey, flags = {}) {
+  async function send(text, media, idempotencyKey, flags = {}, attachmentIds = []) {
     showError("");
     const pending = thread.addPending(text, idempotencyKey);
     try {
-      const answer = await post(config.urls.send, { json: { message: text, mediaUrls: media, idempotencyKey, ...flags } });
+      const from = fromNumber(); // the composer's "From" (several numbers): the conversation continues from it
+      const answer = await post(config.urls.send, { json: { message: text, mediaUrls: media, attachmentIds, idempotencyKey, ...from, ...flags } });
       const data = await answer.json();
       if (!answer.ok) {
         pending.remove();
@@ -91,6 +109,7 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
         throw new Error(data.error || "The message could not be sent.");
       }
       pending.stored(data.messageId);
+      if (from.fromNumberId) showSender();
       seen = Math.max(seen, data.messageId); // one's own send is seen
       return true;
     } catch (error) {
@@ -104,13 +123,17 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
   async function submit(flags = { lastSeenMessageId: seen }) {
     const text = body.value;
     const media = mediaUrls(mediaField?.value || "");
-    if (!text.trim() && !media.length) { showError("Write a message or attach media."); return; }
+    const attachmentIds = attachments?.ids() || [];
+    const problem = attachments?.problem() || "";
+    if (problem) { showError(problem); return; }
+    if (!text.trim() && !media.length && !attachmentIds.length) { showError("Write a message or attach media."); return; }
     const keyField = doc.getElementById("idempotency-key");
     guard.hide();
     body.value = "";
     updateCounter();
-    if (await send(text, media, keyField.value, flags)) { // the key is kept until the send succeeds
+    if (await send(text, media, keyField.value, flags, attachmentIds)) { // the key is kept until the send succeeds
       keyField.value = newIdempotencyKey();
+      attachments?.clear();
       if (!body.value) { store.save(key, ""); drafting = false; } // sent: the draft is gone (unless a new one began)
     } else if (!body.value) {
       body.value = text;
@@ -127,7 +150,8 @@ export function wireComposer({ config, thread, doc = document, store = draftStor
   function setOptOut(reason) {
     const blocked = Boolean(reason);
     if (reasonBox) { reasonBox.textContent = reason || ""; reasonBox.hidden = !blocked; }
-    for (const field of [body, mediaField, sendButton]) if (field) field.disabled = blocked;
+    for (const field of [body, mediaField, sendButton, fromSelect]) if (field) field.disabled = blocked;
+    attachments?.setDisabled(blocked);
     body.setAttribute("aria-describedby", blocked ? "counter composer-disabled" : "counter");
   }
 

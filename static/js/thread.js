@@ -71,15 +71,23 @@ export function createThread({ config, messages, format, doc = document }) {
     bubble.dataset.created = m.createdAt;
     const body = bubble.querySelector(".body");
     if (m.body) setLines(body, m.body); else body.remove();
-    const mediaLink = bubble.querySelector("a.media");
-    mediaLink.remove();
+    // One element per kind of media in the template (templates/inbox/_message.html); the server says which
+    // kind each media item is (messaging.models.media_kind).
+    const kinds = {};
+    bubble.querySelectorAll("[data-media-kind]").forEach((node) => { kinds[node.dataset.mediaKind] = node; node.remove(); });
     (m.media || []).forEach((media, i) => {
-      const link = mediaLink.cloneNode(true);
-      const image = link.querySelector("img");
-      link.href = media.url;
-      image.src = media.url;
-      image.alt = attachmentLabel(i, media.contentType);
-      bubble.querySelector(".bubble").append(link);
+      const node = (kinds[media.kind] || kinds.file).cloneNode(true);
+      const label = attachmentLabel(i, media.contentType);
+      if (node.matches("a")) node.href = media.url;
+      const image = node.querySelector("img");
+      if (image) { image.src = media.url; image.alt = label; }
+      const player = node.querySelector("audio");
+      if (player) { player.src = media.url; player.setAttribute("aria-label", label); }
+      const words = node.querySelector(".file-label");
+      if (words) words.textContent = `Attachment ${i + 1}: ${media.description}`;
+      const type = node.querySelector(".file-type");
+      if (type) type.textContent = media.contentType;
+      bubble.querySelector(".bubble").append(node);
     });
     const time = bubble.querySelector(".meta time");
     time.setAttribute("datetime", m.createdAt);
@@ -105,6 +113,17 @@ export function createThread({ config, messages, format, doc = document }) {
       time.setAttribute("datetime", m.sendAt);
       time.textContent = format.withWeekday.format(new Date(m.sendAt));
     } else bubble.querySelectorAll(".meta .scheduled-for, .meta .schedule-actions").forEach((n) => n.remove());
+    // Held for the contact's quiet hours (messaging/hours/quiet.py): until when, in the viewer's zone.
+    let held = bubble.querySelector(".meta .quiet-held");
+    if (waiting && m.quietHoursHeldFrom) {
+      if (!held) {
+        held = doc.createElement("span");
+        held.className = "quiet-held";
+        held.setAttribute("role", "note");
+        bubble.querySelector(".meta")?.append(held);
+      }
+      held.textContent = `Held for quiet hours until ${format.withWeekday.format(new Date(m.sendAt))} (the contact's local hours)`;
+    } else held?.remove();
     if (!(m.status === "canceled" && m.errorMessage && !m.errorCode)) bubble.querySelector(".meta .not-sent")?.remove();
   }
 

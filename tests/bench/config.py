@@ -42,13 +42,15 @@ class Sizes:
     outbound_messages: int
     rate_limit: int  # messages per second per number
     rate_limited_messages: int
+    broadcast_recipients: int = 10_000  # S12 (tests/bench/broadcasts.py)
+    broadcast_limited: int = 1_000  # S12's broadcast at 50/s
 
 
 QUICK = Sizes(
     duration=1.0, warmup=0.2, concurrency=16, contacts_small=1_000, contacts_large=10_000,
     conversations_small=100, conversations_large=2_000, outbound_seeded=4_000, latency_requests=30,
     render_requests=10, push_clients=[20], push_webhooks=5, outbound_messages=40, rate_limit=10,
-    rate_limited_messages=20,
+    rate_limited_messages=20, broadcast_recipients=1_000, broadcast_limited=250,
 )  # fmt: skip
 FULL = Sizes(
     duration=10.0, warmup=1.0, concurrency=16, contacts_small=1_000, contacts_large=1_000_000,

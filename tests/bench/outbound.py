@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -15,8 +16,11 @@ from tests.bench.alone import run_alone
 from tests.bench.config import FULL
 from tests.bench.harness import Server
 
+Then = Callable[[Any, aiohttp.ClientSession, Server], Awaitable[None]]
 
-async def _alone(bench: Any) -> None:
+
+async def _alone(bench: Any, then: Then | None = None) -> None:
+    """S5 on a fresh bench; ``then``: another scenario after it, with the same server (S12 alone)."""
     if not bench.quick:  # the small seed, the full run's sends
         bench.sizes = dataclasses.replace(
             bench.sizes, outbound_messages=FULL.outbound_messages, rate_limit=FULL.rate_limit,
@@ -28,7 +32,9 @@ async def _alone(bench: Any) -> None:
     bench.servers.append(main)
     async with aiohttp.ClientSession() as session:
         await main.ready(session)
-    await bench.s5_outbound()
+        await bench.s5_outbound()
+        if then is not None:
+            await then(bench, session, main)
 
 
 def main() -> int:

@@ -153,6 +153,17 @@ def table(res: dict[str, Any]) -> str:
             f">= {0.95 * lim['limit_per_s']:g}",
         )
         add("5 max sends in any 1 s window", lim["max_in_any_1s_window"], f"<= {lim['limit_per_s']}")
+    s12 = res.get("s12_broadcasts")
+    if s12:
+        pv, free, lim = s12["preview"], s12["rate_limit_off"], s12["rate_limited"]
+        add(f"12 broadcast preview s ({pv['recipients']} recipients)", pv["seconds"], "<= 2")
+        add(f"12 broadcast recipients stored s ({free['recipients']})", free["create_s"])
+        add("12 broadcast all messages queued s", free["all_handed_over_s"], "<= 20")
+        add("12 broadcast msg/s, no limit / single sends", f"{free['per_s']} / {free['single_sends_per_s']}")
+        add("12 broadcast / single sends (ratio)", free["ratio_over_single_sends"], ">= 0.9")
+        add(f"12 broadcast achieved msg/s at {lim['limit_per_s']}/s", lim["achieved_per_s"],
+            f">= {0.95 * lim['limit_per_s']:g}")  # fmt: skip
+        add("12 broadcast max sends in any 1 s window", lim["max_in_any_1s_window"], f"<= {lim['limit_per_s']}")
     s6 = res.get("s6_pool")
     if s6:
         add("6 inbound req/s with pool / without", f"{s6['with_pool']['rps']} / {s6['without_pool']['rps']}")
@@ -166,6 +177,17 @@ def table(res: dict[str, Any]) -> str:
             if key.startswith("db_worker_"):
                 add(f"7 RSS MB {key.removeprefix('db_worker_').removesuffix('_mb')} db_workers",
                     ", ".join(str(x) for x in val))  # fmt: skip
+    s10 = res.get("s10_reports")
+    if s10:
+        size = f"{s10['messages']:,} messages, {s10['conversations']:,} conversations"
+        full = s10["messages"] >= 1_000_000
+        add(f"10 reports page p50 ms ({size})", s10["p50_ms"], "<= 500 ms" if full else "")
+        add("10 reports page p95 ms, queries", f"{s10['p95_ms']}, {s10['queries']}")
+    s11 = res.get("s11_imports")
+    if s11:
+        full = s11["rows"] >= 100_000
+        add(f"11 contacts import of {s11['rows']:,} rows, s", s11["seconds"], "<= 60 s" if full else "")
+        add("11 contacts import rows/s", s11["rows_per_s"])
     w1 = max(len(r[0]) for r in rows) if rows else 10
     w2 = max(len(r[1]) for r in rows) if rows else 10
     w3 = max([len(r[2]) for r in rows] + [6])

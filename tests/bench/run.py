@@ -13,7 +13,10 @@ What it does, in order (``--quick`` or ``BENCH_QUICK=1``: tiny sizes, under a mi
   settings + ``/bench/bare`` + a query-count header; see that module), a second single-worker
   server for the live-push scenario, and the local Twilio emulator in this process (``TwilioEmulator``);
 * runs the scenarios (each bounded in requests and seconds, aimed only at 127.0.0.1), prints a table,
-  writes ``bench-results/latest.json``, and cleans up: servers stopped, database dropped.
+  writes ``bench-results/latest.json``, and cleans up: servers stopped, database dropped;
+* then, with the servers gone, S10 (the reports page at 1,000,000 messages / 100,000 conversations,
+  ``tests/bench/reports.py``) and S11 (100,000 contacts through the import job, ``tests/bench/imports.py``), each
+  in its own process and database; their figures join the same table and JSON.
 
 The load generator is this process (asyncio + aiohttp / websockets) on the same machine as the
 servers: it takes CPU from them, equally for both sides of each ratio.
@@ -25,6 +28,7 @@ import argparse
 import asyncio
 import json
 import os
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -33,6 +37,25 @@ from pathlib import Path
 from tests.bench.config import FULL, QUICK, RESULTS, log
 from tests.bench.report import machine, table
 from tests.bench.scenarios import Bench
+
+STANDALONE = {
+    "s10_reports": ("tests.bench.reports", "reports.json"),
+    "s11_imports": ("tests.bench.imports", "imports.json"),
+}
+
+
+def standalone(quick: bool) -> dict[str, dict]:
+    """S10 and S11, each run as its own process (its own database); their JSON results by scenario key."""
+    found: dict[str, dict] = {}
+    for key, (module, result) in STANDALONE.items():
+        (RESULTS / result).unlink(missing_ok=True)
+        log(f"{key}: python -m {module}{' --quick' if quick else ''}")
+        run = subprocess.run([sys.executable, "-m", module, *(["--quick"] if quick else [])], check=False, timeout=3600)
+        if (RESULTS / result).exists():
+            found[key] = json.loads((RESULTS / result).read_text())
+        else:
+            log(f"{key}: no result (exit {run.returncode})")
+    return found
 
 
 def main() -> int:
@@ -52,6 +75,7 @@ def main() -> int:
         log(f"FAILED: {type(exc).__name__}: {exc}")
     finally:
         bench.cleanup()
+    bench.results.update(standalone(args.quick))
     elapsed = round(time.perf_counter() - started, 1)
     figures = table(bench.results)  # judges each figure against its target: bench.results["verdicts"]
     report = {

@@ -17,6 +17,7 @@ import websockets
 import yarl
 
 from messaging.twilio.emulator import TwilioEmulator
+from tests.bench.broadcasts import s12_broadcasts
 from tests.bench.config import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -468,6 +469,7 @@ class Bench:
                 "thread_p50": ratio(large["thread_p50_ms"], small["thread_p50_ms"]),
             }
             await self.s5_outbound()
+            await s12_broadcasts(self, session, main)  # tests/bench/broadcasts.py
             self.results["s7_memory"]["main_server_end"] = main.memory()
             nopool = await self.s6_pool(session, main)
             self.results["s7_memory"]["nopool_server"] = nopool.memory()

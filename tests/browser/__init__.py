@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -116,6 +117,7 @@ def base_environment(database: dict[str, str], emulator_url: str) -> dict[str, s
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
         TWILIO_API_BASE_URL=emulator_url,
         SEND_RATE_LIMIT="0",
+        ATTACHMENTS_DIR=tempfile.mkdtemp(prefix="smsinbox-browser-attachments-"),
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
         **database,

@@ -1,7 +1,8 @@
 """Importing contacts in a real browser, from the keyboard: upload a CSV, map its columns (the preview says
 what each row will do), start it, and watch the progress page reach "Done" by itself (the server's own worker
-runs the import; the page polls its status). Screenshots at 1366x800 and 375x812 (in SHOTS_DIR, default
-test-artifacts/imports); axe finds nothing serious or critical."""
+runs the import, its numbers checked with the emulator's Twilio Lookup; the page polls its status).
+Screenshots at 1366x800 and 375x812 (in SHOTS_DIR, default test-artifacts/imports); axe finds nothing serious or
+critical."""
 
 from __future__ import annotations
 
@@ -56,6 +57,11 @@ def test_upload_map_and_watch_an_import_finish(inbox_server, new_tab, tmp_path, 
     page.get_by_role("button", name="Update preview").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_label("Notes")).to_have_value("3")
+    lookup = page.get_by_label("Check numbers with Twilio Lookup")
+    expect(lookup).not_to_be_checked()  # opt-in: a paid request per number
+    lookup.focus()
+    page.keyboard.press("Space")
+    expect(lookup).to_be_checked()
     _check(page, f"import-map-{width}")
     page.get_by_role("button", name="Import 3 rows").focus()
     page.keyboard.press("Enter")
@@ -65,6 +71,7 @@ def test_upload_map_and_watch_an_import_finish(inbox_server, new_tab, tmp_path, 
     expect(status).to_contain_text("3 of 3 rows")
     expect(page.locator(".import-counts")).to_contain_text("New contacts2")
     expect(page.locator(".import-counts")).to_contain_text("Errors1")
+    expect(page.locator(".import-counts")).to_contain_text("Landlines (Twilio Lookup)0")  # the emulator: mobiles
     expect(page.get_by_role("link", name="Download the skipped and refused rows (CSV)")).to_be_visible()
     _check(page, f"import-done-{width}")
     page.goto(f"{inbox_server.url}/contacts/?q={first[2:]}")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from messaging.twilio.emulator.state import MediaFile
 from tests.browser import (
     ALICE,
     ARTIFACTS,
@@ -470,8 +471,23 @@ def test_two_members_of_staff_see_each_others_messages_live(inbox_server, emulat
         "(img) => img.complete && img.naturalWidth > 0", arg=picture.locator("img").element_handle()
     )
     expect(carol_row.locator(".preview")).to_have_text(card, timeout=LIVE_BUDGET_MS)
+    # Not every attachment is a picture: a PDF is a link that says what it is, a voice memo a player.
+    files = f"The referral letter and a voice note {token()}"
+    emulator.send_inbound(from_=contact, to=NUMBER_A, body=files, media_urls=[
+        MediaFile("application/pdf", b"%PDF-1.4\n%%EOF\n"), MediaFile("audio/mpeg", b"ID3" + bytes(64)),
+    ])  # fmt: skip
+    for page in (alice,):  # live, cloned from the template
+        bubble = message_bubble(page, files)
+        expect(bubble.locator("a.media.file")).to_contain_text("Attachment 1: PDF document", timeout=LIVE_BUDGET_MS)
+        expect(bubble.locator("a.media.file")).to_have_attribute("href", re.compile(r"^/media/\d+/0/$"))
+        expect(bubble.locator("audio")).to_have_attribute("aria-label", "Attachment 2 (audio/mpeg)")
+        expect(bubble.locator("img")).to_have_count(0)
 
     open_thread(carol, inbox_server, contact)
+    bubble = message_bubble(carol, files)  # rendered by the server
+    expect(bubble.locator("a.media.file .file-label")).to_have_text("Attachment 1: PDF document")
+    expect(bubble.locator("audio")).to_have_attribute("src", re.compile(r"^/media/\d+/1/$"))
+    expect(bubble.locator("img")).to_have_count(0)
     # Loaded after the first page told the server the browser's zone: times are shown in it (tz cookie).
     zone = "JSON.parse(document.getElementById('inbox-config').textContent).timeZone"
     assert carol.evaluate(zone) == "America/New_York"

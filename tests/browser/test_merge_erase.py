@@ -86,3 +86,19 @@ def test_merge_then_erase_from_the_contact_page(inbox_server, new_tab, width, he
     expect(page.locator("ul.flash")).to_contain_text("was erased")
     _check(page, f"erased-{width}")
     expect(conversation_row(watcher, mobile)).to_have_count(0)  # and the erased one's
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 800), (375, 812)])
+def test_check_number_on_the_contact_page(inbox_server, new_tab, width, height):
+    """The contact page's Check number asks the emulator's Twilio Lookup (a mobile) and shows the answer."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    number = new_contact()
+    inbox_server.post_inbound(from_=number, body=f"Hello {secrets.token_hex(3)}")
+    page = new_tab(width=width, height=height).page
+    login(page, inbox_server, ALICE)
+    _contact_page(page, inbox_server, number)
+    expect(page.locator("#line-type-state")).to_have_text("Not checked.")
+    _press(page, page.get_by_role("button", name="Check number"))
+    expect(page.locator("#line-type-state")).to_contain_text("Twilio Lookup says: Mobile")
+    expect(page.get_by_text("Twilio Lookup: Mobile.")).to_be_visible()
+    _check(page, f"contact-line-type-{width}")

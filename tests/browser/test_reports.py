@@ -50,6 +50,16 @@ def test_the_reports_page_reads_charts_and_tables_on_desktop_and_phone(inbox_ser
     page.get_by_label("Period", exact=True).select_option("7d")
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".period-note")).to_contain_text("compared with the 7 days before")
+    toggle = page.get_by_label("Count response times in business hours only")
+    toggle.focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Show").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".hours-note")).to_contain_text("Counted in business hours only")
+    expect(page.get_by_label("Count response times in business hours only")).to_be_checked()
+    expect(page.get_by_role("heading", name="Per label")).to_be_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(SHOTS / "reports-business-hours-1366.png"), full_page=True)
 
     page.set_viewport_size({"width": 375, "height": 812})
     page.goto(f"{inbox_server.url}/reports/")

@@ -21,6 +21,7 @@ class Sizes:
     kill_sends: int  # outbound sends of the SIGKILL scenario
     kills: int
     storm_quick: bool  # run the retry storm at its small size
+    broadcast_recipients: int = 300  # the broadcast-sigkill scenario's recipients (its kills: ``kills``)
 
 
 QUICK = Sizes(
@@ -31,5 +32,5 @@ QUICK = Sizes(
 FULL = Sizes(
     contacts=2000, pg_webhooks=1200, pg_rate=40, pg_fault_at=8.0, pg_down=12.0, redis_clients=20,
     redis_webhooks=(20, 300, 20), redis_down=10.0, twilio_sends=50, twilio_faults=20, twilio_outage=10.0,
-    kill_sends=1000, kills=10, storm_quick=False,
+    kill_sends=1000, kills=10, storm_quick=False, broadcast_recipients=1000,
 )  # fmt: skip

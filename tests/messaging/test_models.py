@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from conversations.services import contact_get_or_create, conversation_get_or_create
-from messaging.models import Message, MessageEvent, MessageMedia
+from messaging.models import Message, MessageEvent, MessageMedia, media_description, media_kind
 from messaging.statuses import MessageStatus
 from tests.db_errors import refused_by
 
@@ -191,3 +191,24 @@ def test_twilios_scheduled_message_does_not_move_down_to_pending(conversation_a)
 def test_our_scheduled_message_needs_its_time(conversation_a):
     with refused_by("message_scheduled_has_send_at"), transaction.atomic():
         message(conversation_a, status="scheduled")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "kind", "description"),
+    [
+        ("image/jpeg", "image", "Image"),
+        ("IMAGE/PNG; name=a.png", "image", "Image"),
+        ("", "image", "File"),  # a media URL staff attached by hand: shown as the picture it always was
+        ("image/tiff", "file", "Image"),  # no browser draws it: a link
+        ("audio/mpeg", "audio", "Audio"),
+        ("audio/amr", "file", "Audio"),  # no browser plays it: a link
+        ("video/mp4", "file", "Video"),
+        ("application/pdf", "file", "PDF document"),
+        ("text/x-vcard", "file", "Contact card"),
+        ("text/calendar", "file", "Calendar event"),
+        ("application/octet-stream", "file", "File"),
+    ],
+)
+def test_a_media_items_kind_and_description_follow_its_type(content_type, kind, description):
+    assert media_kind(content_type) == kind
+    assert media_description(content_type) == description

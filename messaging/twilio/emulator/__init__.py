@@ -9,6 +9,8 @@ REST (HTTP Basic auth, account SID : auth token), under ``/2010-04-01/Accounts/{
 Twilio's JSON (``code``, ``message``, ``more_info``, ``status``) with Twilio's codes, including the
 magic test numbers. Emulator-only magic: To ``+15005550010`` ends ``undelivered`` (30003),
 ``+15005550011`` ends ``failed`` (30008).
+Lookup v2 (``/v2/PhoneNumbers/{E164}?Fields=line_type_intelligence``, same auth) answers line types, with its
+own magic numbers (:mod:`.lookups`: ``+15005550020`` a landline, ``…023`` a 503).
 
 Webhooks: status callbacks (``sending``, ``sent``, ``delivered`` …) ``callback_delay`` apart (out of
 order for an ``out_of_order`` share of messages, as Twilio does not guarantee their order), and

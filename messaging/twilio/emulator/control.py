@@ -5,6 +5,7 @@
 - ``GET|POST /_emulator/numbers`` (``number``, ``sms_url``, ``status_callback``, ``friendly_name``,
   ``messaging_service_sid``, ``advanced_opt_out``)
 - ``POST /_emulator/faults`` (``fail_next``, ``status``, ``stall_seconds``)
+- ``POST /_emulator/clock`` (``advance_seconds``): move the clock forward (scheduled messages due by then go)
 - ``GET /_emulator/messages``, ``GET /_emulator/webhooks``, ``POST /_emulator/reset``, ``GET /_emulator``
 """
 
@@ -77,6 +78,7 @@ class ControlApi:
             ("GET", "/messages"): self.messages,
             ("GET", "/webhooks"): self.webhooks,
             ("POST", "/reset"): self.reset,
+            ("POST", "/clock"): self.clock,
         }
         handler = handlers.get(route)
         if handler is None:
@@ -150,3 +152,11 @@ class ControlApi:
     def reset(self, request: Request) -> Response:
         self.emulator.reset()
         return json_response(200, {"reset": True})
+
+    def clock(self, request: Request) -> Response:
+        try:
+            seconds = float(_first(request.form(), "advance_seconds") or 0)
+            moved = self.emulator.advance_clock(seconds)
+        except ValueError as exc:
+            return _error(400, str(exc))
+        return json_response(200, {"now": moved.isoformat()})

@@ -11,13 +11,16 @@ import random
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
 from .api import TwilioApi, error_response, not_found
 from .callbacks import WebhookSender
 from .control import PREFIX, ControlApi
+from .fetch import MAX_TOTAL_BYTES, FetchFailed, fetch, is_placeholder
+from .lookups import PREFIX as LOOKUP_PREFIX
+from .lookups import EmulatorLookups
 from .resources import API_VERSION, utcnow
 from .rules import Keyword
 from .server import EmulatorHTTPServer, Request, Response
@@ -46,9 +49,12 @@ class TwilioEmulator:
         shuffle_callbacks: bool = False,
         seed: int | None = None,
         out_of_order: float = 0.0,
+        fetch_media: bool = True,
     ):
         """``shuffle_callbacks`` posts every message's status callbacks out of order; ``out_of_order``
-        (0 to 1) does so for that share of messages, at random, as Twilio does not guarantee order."""
+        (0 to 1) does so for that share of messages, at random, as Twilio does not guarantee order.
+        ``fetch_media``: fetch an outbound message's ``MediaUrl``s before it leaves, failing it as Twilio does
+        (:mod:`.fetch`); every fetch is listed in ``media_fetches``."""
         if not account_sid.startswith("AC") or not auth_token:
             raise ValueError("the emulator needs an account SID (AC…) and an auth token")
         if not 0.0 <= out_of_order <= 1.0:
@@ -60,14 +66,18 @@ class TwilioEmulator:
         self.duplicate_callbacks = duplicate_callbacks
         self.shuffle_callbacks = shuffle_callbacks
         self.out_of_order = out_of_order
+        self.fetch_media = fetch_media
+        self.media_fetches: list[dict[str, Any]] = []  # {"sid", "url", "status": "fetched"|"failed", "code"?}
         self.started_at: datetime | None = None
         self.state = EmulatorState(account_sid)
         self._port = port
         self._stopping = threading.Event()
+        self._clock_moved = threading.Condition()
         self._sender = WebhookSender(auth_token, self._stopping)
         self._random = random.Random(seed)  # noqa: S311 (shuffles test callbacks, not secrets)
         self._api = TwilioApi(self)
         self._control = ControlApi(self)
+        self.lookups = EmulatorLookups()  # Lookup v2 (``.lookups``)
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -121,6 +131,8 @@ class TwilioEmulator:
             return self._control(request)
         if request.path == f"/{API_VERSION}" or request.path.startswith(f"/{API_VERSION}/"):
             return self._api(request)
+        if request.path.startswith(LOOKUP_PREFIX):
+            return self.lookups(request) if self._api._authorized(request) else self._api(request)
         if request.path.startswith(CDN_PREFIX + "/") and request.method == "GET":
             return self._cdn(request)
         return error_response(not_found(request.path))
@@ -200,6 +212,18 @@ class TwilioEmulator:
         """Block until no callback is pending or in flight; ``False`` if ``timeout`` passed first."""
         return self._sender.wait_idle(timeout)
 
+    def now(self) -> datetime:
+        """The emulator's clock (UTC): real time plus what ``advance_clock`` added."""
+        return self.state.now()
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the emulator's clock forward: messages scheduled (``ScheduleType=fixed``) for a ``SendAt`` it
+        reaches start their lifecycle now, as at Twilio when that time comes. Returns the new time."""
+        moved = self.state.advance_clock(timedelta(seconds=seconds))
+        with self._clock_moved:
+            self._clock_moved.notify_all()
+        return moved
+
     def pause(self, seconds: float) -> None:
         """Sleep, but wake up when the emulator stops."""
         if seconds > 0:
@@ -273,8 +297,11 @@ class TwilioEmulator:
             return
 
         def scheduled() -> None:
-            if self._stopping.wait(max(0.0, (send_at - utcnow()).total_seconds())):
-                return
+            while (left := (send_at - self.state.now()).total_seconds()) > 0:  # on the emulator's clock
+                with self._clock_moved:
+                    self._clock_moved.wait(min(left, 0.25))
+                if self._stopping.is_set():
+                    return
             with self._sender.busy():
                 self._run_lifecycle(sid, steps, callback)
 
@@ -290,7 +317,27 @@ class TwilioEmulator:
 
         self._sender.spawn(post)
 
+    def _fetch_media(self, sid: str) -> int | None:
+        """Fetch the message's media URLs like Twilio (:mod:`.fetch`); the error code that fails it, if any."""
+        budget = MAX_TOTAL_BYTES
+        for media_sid, url in self.state.media_to_fetch(sid):
+            if is_placeholder(url):
+                continue
+            try:
+                fetched = fetch(url, budget=budget)
+            except FetchFailed as exc:
+                self.media_fetches.append({"sid": sid, "url": url, "status": "failed", "code": exc.code})
+                logger.info("twilio emulator: media of %s not fetched: %s", sid, exc.detail)
+                return exc.code
+            budget -= len(fetched.data)
+            self.state.media_fetched(sid, media_sid, fetched.content_type, fetched.data)
+            self.media_fetches.append({"sid": sid, "url": url, "status": "fetched", "size": len(fetched.data)})
+        return None
+
     def _run_lifecycle(self, sid: str, steps: list[Step], callback: str) -> None:
+        failed = self._fetch_media(sid) if self.fetch_media else None
+        if failed is not None:  # Twilio could not take the media: the message fails before it is sent
+            steps = [*(step for step in steps if step.status == "queued"), Step("failed", failed)]
         held: list[tuple[dict[str, str], str]] = []
         shuffled = self.shuffle_callbacks or self._random.random() < self.out_of_order
         for step in steps:

@@ -11,10 +11,11 @@ import mimetypes
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from .fetch import ERROR_MESSAGES as FETCH_ERROR_MESSAGES
 from .resources import (
     API_VERSION,
     Media,
@@ -44,6 +45,7 @@ ERROR_MESSAGES = {
     30005: "Unknown destination handset",
     30008: "Unknown error",
     21610: "Attempt to send to unsubscribed recipient",
+    **FETCH_ERROR_MESSAGES,
 }
 PRICE_PER_SEGMENT = "0.00790"  # US SMS, billed once the message leaves Twilio
 CANCELABLE = frozenset({"scheduled"})  # Twilio cancels only a scheduled message (else 30409)
@@ -163,6 +165,34 @@ class EmulatorState:
         self._advanced_opt_out: set[str] = set()  # Messaging Services with Advanced Opt-Out
         self._custom_keywords: dict[str, dict[str, Keyword]] = {}  # their own keywords, upper-cased
         self._faults = Faults()
+        self._sticky: dict[tuple[str, str], str] = {}  # (Messaging Service, their number) → the pool's sender
+        self._clock_offset = timedelta(0)
+
+    # --- the clock ---------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The emulator's clock: real UTC time plus what ``advance_clock`` added (``SendAt`` is read on it)."""
+        with self._lock:
+            return utcnow() + self._clock_offset
+
+    def advance_clock(self, by: timedelta) -> datetime:
+        """Move the clock forward (never back) by ``by``; return the new time."""
+        if by < timedelta(0):
+            raise ValueError("the emulator's clock only moves forward")
+        with self._lock:
+            self._clock_offset += by
+            return utcnow() + self._clock_offset
+
+    def _sticky_sender(self, service: str, to: str) -> str | None:
+        """Sticky sender: the pool's number this recipient last had a message with, else the pool's first."""
+        pool = [n.phone_number for n in self._numbers.values() if n.messaging_service_sid == service]
+        known = self._sticky.get((service, to))
+        if known in pool:
+            return known
+        chosen = pool[0] if pool else None
+        if chosen is not None:
+            self._sticky[(service, to)] = chosen
+        return chosen
 
     # --- numbers -----------------------------------------------------------------------
 
@@ -289,8 +319,12 @@ class EmulatorState:
     # --- messages ----------------------------------------------------------------------
 
     def create_message(self, form: Mapping[str, list[str]]) -> dict[str, Any]:
-        """Validate and store an outbound message; return its resource, or raise :class:`TwilioApiError`."""
-        now = utcnow()
+        """Validate and store an outbound message; return its resource, or raise :class:`TwilioApiError`.
+
+        With ``MessagingServiceSid`` and ``From``, the message goes from ``From`` and that sender sticks to the
+        recipient (sticky sender); without ``From`` the service picks its sticky sender when the message is sent.
+        ``SendAt`` is checked against the emulator's clock (``now``)."""
+        now = self.now()
         with self._lock:
             request: CreateRequest = parse_create(
                 form,
@@ -316,6 +350,8 @@ class EmulatorState:
                 send_at=request.send_at,
             )
             self._messages[message.sid] = message
+            if request.messaging_service_sid and request.from_:
+                self._sticky[(request.messaging_service_sid, request.to)] = request.from_
             return message.resource()
 
     def record_inbound(
@@ -351,6 +387,8 @@ class EmulatorState:
             message.price = _price(message)  # a received message is billed too
             message.media = [_media(url, now) for url in urls]
             self._messages[message.sid] = message
+            if service:  # sticky sender: the service answers from the number they texted
+                self._sticky[(service, from_)] = to
             keyword = keyword_of(body)  # HELP changes nothing: Twilio only answers it
             if service in self._advanced_opt_out:
                 keyword = self._custom_keywords.get(service, {}).get(body.strip().upper()) or keyword
@@ -434,9 +472,9 @@ class EmulatorState:
             message = self._messages.get(sid)
             if message is None or message.status == "canceled":
                 return None
-            if message.from_ is None and self._numbers:  # a Messaging Service picks a sender from its pool
-                pool = [n for n in self._numbers.values() if n.messaging_service_sid == message.messaging_service_sid]
-                message.from_ = (pool or list(self._numbers.values()))[0].phone_number
+            if message.from_ is None and self._numbers:  # a Messaging Service picks its sticky sender from its pool
+                sender = self._sticky_sender(message.messaging_service_sid or "", message.to)
+                message.from_ = sender or next(iter(self._numbers.values())).phone_number
             message.status = step.status
             message.error_code = step.error_code
             message.error_message = ERROR_MESSAGES.get(step.error_code) if step.error_code else None
@@ -466,6 +504,20 @@ class EmulatorState:
             message.body = ""
             message.date_updated = utcnow()
             return message.resource()
+
+    def media_to_fetch(self, sid: str) -> list[tuple[str, str]]:
+        """``(media SID, URL)`` of the message's media given as URLs (``fetch``: what Twilio fetches)."""
+        with self._lock:
+            message = self._messages.get(sid)
+            return [(m.sid, m.source_url) for m in message.media if m.source_url] if message else []
+
+    def media_fetched(self, sid: str, media_sid: str, content_type: str, data: bytes) -> None:
+        """Keep the bytes fetched from a MediaUrl as the medium (Twilio's own copy)."""
+        with self._lock:
+            message = self._messages.get(sid)
+            for media in message.media if message else []:
+                if media.sid == media_sid:
+                    media.content_type, media.data = content_type, data
 
     def media_resources(self, sid: str, media_sid: str | None = None) -> list[dict[str, Any]]:
         """The message's Media resources (or the one asked for); ``KeyError`` when either is unknown."""
@@ -509,6 +561,7 @@ class EmulatorState:
             self._messages.clear()
             self._opted_out.clear()
             self._faults = Faults()
+            self._sticky.clear()
 
 
 def _digits_match(pattern: str, e164: str) -> bool:

@@ -38,7 +38,14 @@ class PhoneNumberInline(ReadOnlyInline):
     """The organization's numbers; each is added and changed on its own page (``PhoneNumberAdmin``)."""
 
     model = PhoneNumber
-    fields = ("number", "friendly_name", "messaging_service_sid", "messages_per_second", "twilio_sid")
+    fields = (
+        "number",
+        "friendly_name",
+        "messaging_service_sid",
+        "messages_per_second",
+        "twilio_scheduling",
+        "twilio_sid",
+    )
     readonly_fields = fields
 
 

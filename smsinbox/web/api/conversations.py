@@ -77,6 +77,12 @@ class ContactSerializer(serializers.Serializer):
     opted_out = serializers.BooleanField(source="is_opted_out", help_text="True while they have unsubscribed.")
     opted_out_at = serializers.DateTimeField(allow_null=True)
     opt_out_method = serializers.ChoiceField(choices=Contact.OptOutMethod.choices, allow_blank=True)
+    line_type = serializers.ChoiceField(
+        choices=Contact.LineType.choices,
+        allow_blank=True,
+        help_text="What Twilio Lookup said the number is (`landline`: sends are refused); empty: never checked.",
+    )
+    line_type_checked_at = serializers.DateTimeField(allow_null=True, help_text="When Lookup was last asked.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     labels = serializers.SerializerMethodField(help_text="The contact's labels, by name: `{id, name, color}`.")

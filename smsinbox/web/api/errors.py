@@ -25,9 +25,12 @@ T = TypeVar("T")
 _STATUS_OF_CODE = {
     NOT_FOUND: status.HTTP_404_NOT_FOUND,
     "opted_out": status.HTTP_409_CONFLICT,
+    "landline": status.HTTP_409_CONFLICT,  # messaging.services.lookups: Twilio Lookup said landline (30006)
+    "lookup_failed": status.HTTP_503_SERVICE_UNAVAILABLE,  # Twilio Lookup did not answer: try again later
     "conversation_changed": status.HTTP_409_CONFLICT,  # messaging.services.guard
     "assigned_to_other": status.HTTP_409_CONFLICT,
     "not_scheduled": status.HTTP_409_CONFLICT,  # messaging.services.schedule: it already started sending
+    "broadcast_state": status.HTTP_409_CONFLICT,  # messaging.broadcasts: its state does not allow the move
     "forbidden": status.HTTP_403_FORBIDDEN,  # a member refused an action of the organization's admins
 }
 

@@ -68,6 +68,12 @@ SCOPES: dict[tuple[str, str], Scope | None] = {
     ("api-message", "DELETE"): Scope.MESSAGES_SEND,  # a scheduled message: cancel it
     ("api-reports-summary", "GET"): Scope.REPORTS_READ,
     ("api-reports-timeseries", "GET"): Scope.REPORTS_READ,
+    # Broadcasts are an admin's act (their creator, audited as them): not open to keys.
+    ("api-broadcasts", "POST"): None,
+    ("api-broadcast", "GET"): None,
+    ("api-broadcast-pause", "POST"): None,
+    ("api-broadcast-resume", "POST"): None,
+    ("api-broadcast-cancel", "POST"): None,
 }
 STAFF_ONLY = "API keys cannot use this operation: it acts as a staff member. Use a staff member's token."
 

@@ -72,6 +72,14 @@ class SendInput(serializers.Serializer):
         default=list,
         help_text=f"Up to {MAX_MEDIA} public http(s) URLs of images to send as MMS.",
     )
+    attachment_ids = serializers.ListField(
+        child=StrictIntegerField(min_value=1),
+        required=False,
+        default=list,
+        max_length=MAX_MEDIA,
+        help_text="Files uploaded to this conversation in the composer (`POST /c/{id}/attachments/`), sent as MMS "
+        "media after `mediaUrls`: together at most 5 MB; each can be sent once.",
+    )
     idempotency_key = StrictCharField(
         required=False,
         allow_null=True,
@@ -96,6 +104,15 @@ class SendInput(serializers.Serializer):
         default=False,
         help_text="Assign the conversation to yourself and send, when only its assignee may reply "
         "(409, `assigned_to_other`).",
+    )
+    from_number_id = StrictIntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        help_text="The id of the organization's number to send from, when it has several (a conversation's "
+        "`phoneNumberId` names the one it uses); the conversation then texts from it. Omitted: the conversation's "
+        "number, the one the customer last texted (sticky sender).",
     )
     send_at = OffsetDateTimeField(
         required=False,
@@ -130,7 +147,7 @@ class MessageItemSerializer(MessageSerializer):
 
 
 class SendRefusalSerializer(ErrorSerializer):
-    """A refused send (409): `opted_out`; `conversation_changed` with `newer` (and who wrote them in
+    """A refused send (409): `opted_out`; `landline`; `conversation_changed` with `newer` (and who wrote them in
     `senderNames`); or `assigned_to_other` with the assignee."""
 
     newer = MessageItemSerializer(
@@ -166,7 +183,8 @@ SEND_RESPONSES = {
     **error_responses(400, 401, 403, 404),
     409: OpenApiResponse(
         SendRefusalSerializer,
-        description="Refused: the contact opted out (`opted_out`), the conversation changed since "
+        description="Refused: the contact opted out (`opted_out`), Twilio Lookup said the number is a landline "
+        "(`landline`: Twilio would fail the send with 30006), the conversation changed since "
         "`lastSeenMessageId` (`conversation_changed`, nothing stored or sent; send again with `confirm`), or "
         "only its assignee may reply (`assigned_to_other`; send again with `takeOver`).",
     ),
@@ -244,8 +262,10 @@ class SmsSendApi(APIView):
             contact=contact,
             body=values["message"],
             media_urls=values["media_urls"],
+            attachment_ids=values["attachment_ids"],
             idempotency_key=_idempotency_key(request, values),
             send_at=values["send_at"],
+            from_number_id=values["from_number_id"],
             **_guard(values),
         )
         return _respond(result)
@@ -283,8 +303,10 @@ class ConversationReplyApi(APIView):
             contact=conversation.contact,
             body=values["message"],
             media_urls=values["media_urls"],
+            attachment_ids=values["attachment_ids"],
             idempotency_key=_idempotency_key(request, values),
             send_at=values["send_at"],
+            from_number_id=values["from_number_id"],
             **_guard(values),
         )
         return _respond(result)

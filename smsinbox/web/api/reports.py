@@ -5,6 +5,8 @@ Both read the caller's organization (``organizationId`` for members of several) 
 read reports; API keys need ``reports:read``. Counts come from hourly rollups: a message counts when the UTC
 hour it was created in starts inside the period (unique contacts and response times are exact to the second).
 Days (``interval=day``) are days in ``zone`` (an IANA name; default the caller's profile zone, else UTC).
+The summary's ``businessHours=true`` counts response and close times in the organization's opening hours only;
+its ``labels`` gives them per label of the conversations (as they are labelled now).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from messaging.reports.access import reports_read_require
-from messaging.reports.figures import Totals, report_build
+from messaging.reports.figures import Timing, Totals, report_build
 from messaging.reports.ranges import PeriodError, instants_period, local_midnight
 from smsinbox.casing import to_snake
 from smsinbox.integrations.keys import key_of
@@ -76,6 +78,18 @@ class PeriodQuery(serializers.Serializer):
         return attrs
 
 
+class SummaryQuery(PeriodQuery):
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            **super().get_fields(),
+            "businessHours": serializers.BooleanField(
+                required=False,
+                default=False,
+                help_text="Count first response and time to close in the organization's opening hours only.",
+            ),
+        }
+
+
 class TimeseriesQuery(PeriodQuery):
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
@@ -104,8 +118,23 @@ class TotalsSerializer(serializers.Serializer):
     time_to_close_p90_seconds = serializers.FloatField(allow_null=True)
 
 
+class LabelTimingSerializer(serializers.Serializer):
+    label_id = serializers.IntegerField()
+    name = serializers.CharField()
+    first_responses = serializers.IntegerField()
+    first_response_median_seconds = serializers.FloatField(allow_null=True)
+    first_response_p90_seconds = serializers.FloatField(allow_null=True)
+    closes = serializers.IntegerField()
+    time_to_close_median_seconds = serializers.FloatField(allow_null=True)
+    time_to_close_p90_seconds = serializers.FloatField(allow_null=True)
+
+
 class SummarySerializer(TotalsSerializer):
     previous = TotalsSerializer(help_text="The same figures for the period of the same length just before.")
+    business_hours = serializers.BooleanField(help_text="Whether times count only the opening hours.")
+    labels = LabelTimingSerializer(
+        many=True, help_text="Response and close times in the period per label (conversations as labelled now)."
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         return {
@@ -127,6 +156,17 @@ class TimeseriesSerializer(serializers.Serializer):
     points = PointSerializer(many=True)
 
 
+def _timing_fields(first_response: Timing, time_to_close: Timing) -> dict[str, Any]:
+    return {
+        "first_responses": first_response.count,
+        "first_response_median_seconds": first_response.median,
+        "first_response_p90_seconds": first_response.p90,
+        "closes": time_to_close.count,
+        "time_to_close_median_seconds": time_to_close.median,
+        "time_to_close_p90_seconds": time_to_close.p90,
+    }
+
+
 def _totals(t: Totals) -> dict[str, Any]:
     return {
         **{name: t.counts[name] for name in ("inbound", "outbound", "delivered", "undelivered", "failed", "segments")},
@@ -134,12 +174,7 @@ def _totals(t: Totals) -> dict[str, Any]:
         "new_contacts": t.counts["new_contacts"],
         "unique_contacts": t.unique_contacts,
         "cost": t.cost,
-        "first_responses": t.first_response.count,
-        "first_response_median_seconds": t.first_response.median,
-        "first_response_p90_seconds": t.first_response.p90,
-        "closes": t.time_to_close.count,
-        "time_to_close_median_seconds": t.time_to_close.median,
-        "time_to_close_p90_seconds": t.time_to_close.p90,
+        **_timing_fields(t.first_response, t.time_to_close),
     }
 
 
@@ -162,7 +197,7 @@ def _query(serializer: type[PeriodQuery], request: Request) -> dict[str, Any]:
 class ReportSummaryApi(APIView):
     """The organization's figures for a period, and for the period of the same length just before it."""
 
-    FilterSerializer = PeriodQuery
+    FilterSerializer = SummaryQuery
     OutputSerializer = SummarySerializer
 
     @extend_schema(
@@ -175,8 +210,21 @@ class ReportSummaryApi(APIView):
     def get(self, request: Request) -> Response:
         query = _query(self.FilterSerializer, request)
         organization = _organization(request)
-        report = report_build(organization=organization, period=query["period"])
-        data = {**_totals(report.now), "from": query["from"], "to": query["to"], "previous": _totals(report.before)}
+        report = report_build(
+            organization=organization, period=query["period"], business_hours=query.get("businessHours", False)
+        )
+        labels = [
+            {"label_id": r.label_id, "name": r.name, **_timing_fields(r.first_response, r.time_to_close)}
+            for r in report.labels
+        ]
+        data = {
+            **_totals(report.now),
+            "from": query["from"],
+            "to": query["to"],
+            "previous": _totals(report.before),
+            "business_hours": report.business_hours,
+            "labels": labels,
+        }
         return Response(self.OutputSerializer(data).data)
 
 

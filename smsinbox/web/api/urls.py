@@ -8,6 +8,13 @@ from django.urls import re_path
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from smsinbox.web.api.broadcasts import (
+    BroadcastCancelApi,
+    BroadcastCreateApi,
+    BroadcastDetailApi,
+    BroadcastPauseApi,
+    BroadcastResumeApi,
+)
 from smsinbox.web.api.canned import (
     CannedReplyCreateApi,
     CannedReplyDeleteApi,
@@ -62,6 +69,11 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 
 urlpatterns = [
+    re_path(r"^broadcasts/?$", BroadcastCreateApi.as_view(), name="api-broadcasts"),
+    re_path(r"^broadcasts/(?P<pk>[0-9]+)/?$", BroadcastDetailApi.as_view(), name="api-broadcast"),
+    re_path(r"^broadcasts/(?P<pk>[0-9]+)/pause/?$", BroadcastPauseApi.as_view(), name="api-broadcast-pause"),
+    re_path(r"^broadcasts/(?P<pk>[0-9]+)/resume/?$", BroadcastResumeApi.as_view(), name="api-broadcast-resume"),
+    re_path(r"^broadcasts/(?P<pk>[0-9]+)/cancel/?$", BroadcastCancelApi.as_view(), name="api-broadcast-cancel"),
     re_path(r"^sms/send/?$", SmsSendApi.as_view(), name="api-sms-send"),
     re_path(
         r"^contacts/?$",

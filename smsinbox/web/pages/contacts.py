@@ -1,4 +1,4 @@
-"""Contacts: list and search, create and edit, start a conversation."""
+"""Contacts: list and search, create and edit, start a conversation, check the number's line type."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from conversations.models import Contact
 from conversations.selectors import SEARCH_MAX_LENGTH, contact_get_for_user, contact_list, label_list
 from conversations.services import contact_create, contact_update, conversation_start
+from messaging.services.lookups import contact_line_type_check
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.tenancy import current_organization
@@ -109,3 +110,17 @@ def contact_message(request: HttpRequest, contact_id: int) -> HttpResponse:
         flash.error(request, exc.message)
         return redirect("contact-edit", contact.pk)
     return redirect("inbox-thread", conversation.pk)
+
+
+@login_required
+@require_POST
+def contact_line_type(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Ask Twilio Lookup whether the number is a mobile, a landline, … and show the answer on the contact."""
+    contact = _contact_or_404(request, contact_id)
+    try:
+        contact = contact_line_type_check(organization=contact.organization, contact_id=contact.pk, actor=request.user)
+    except ServiceError as exc:
+        flash.error(request, exc.message)
+    else:
+        flash.success(request, f"Twilio Lookup: {contact.get_line_type_display()}.")
+    return redirect("contact-edit", contact.pk)

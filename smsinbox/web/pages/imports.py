@@ -1,9 +1,10 @@
 """Contacts import: upload a CSV, map its columns with a preview of what each row will do, start it, watch it.
 
 Every staff member may import (agents manage contacts); an import only creates contacts, fills names and empty
-notes and adds existing labels, never opts anyone in or out (``conversations.imports``). The run itself is a
-background task (``conversations.import_jobs``); the progress page reads its counts, and its script polls
-``contact-import-status`` once a second until it ends.
+notes and adds existing labels, never opts anyone in or out (``conversations.imports``). "Check numbers with
+Twilio Lookup" runs it with ``messaging``'s task, which flags landlines (``messaging.services.lookups``).
+The run itself is a background task (``conversations.import_jobs``); the progress page reads its counts, and its
+script polls ``contact-import-status`` once a second until it ends.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ from conversations.import_jobs import (
     contact_import_create,
     contact_import_discard,
     contact_import_preview,
-    contact_import_start,
     import_progress,
 )
 from conversations.imports import COLUMN_NAMES, COLUMNS, Outcome
 from conversations.models import ContactImport
 from conversations.selectors import contact_import_get, contact_import_list
+from messaging.services.lookups import contact_import_launch
 from smsinbox.errors import ServiceError
 from smsinbox.models import Organization
 from smsinbox.parsing import ascii_int
@@ -93,6 +94,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             {"organization": job.organization, "job": job, "progress": import_progress(job)},
         )
     mapping = dict(job.mapping)
+    check_line_types = False
     error = ""
     action = request.POST.get("action", "")
     if request.method == "POST":
@@ -101,9 +103,12 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             flash.success(request, f"Import of {job.file_name} discarded.")
             return redirect("contact-import-upload")
         mapping = _posted_mapping(request, job.headers)
+        check_line_types = request.POST.get("check_line_types") == "1"
         if action == "start":
             try:
-                contact_import_start(organization=job.organization, import_id=job.pk, mapping=mapping)
+                contact_import_launch(
+                    organization=job.organization, import_id=job.pk, mapping=mapping, check_line_types=check_line_types
+                )
             except ServiceError as exc:
                 error = exc.message
             else:
@@ -124,6 +129,7 @@ def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
             "preview": preview,
             "outcome_names": OUTCOME_NAMES,
             "error": error,
+            "check_line_types": check_line_types,
         },
         status=400 if error and request.method == "POST" else 200,
     )

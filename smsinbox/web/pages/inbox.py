@@ -42,7 +42,8 @@ from conversations.services import (
     conversation_set_status,
 )
 from conversations.snooze import SNOOZE_PRESETS, snooze_preset_until
-from messaging.models import Message
+from messaging.attachments import rules as attachment_rules
+from messaging.models import AUDIO, FILE, IMAGE, Message
 from messaging.payloads import message_payload
 from messaging.segments import MAX_BODY_CHARACTERS, segment_rules
 from messaging.selectors import conversation_list, conversations_changed_since, thread_page, with_messages
@@ -57,7 +58,7 @@ from smsinbox.models import Membership, Organization
 from smsinbox.parsing import ascii_int
 from smsinbox.tenancy import SESSION_KEY, current_organization, organizations_for_user
 from smsinbox.web.consumers import FORBIDDEN, UNAUTHENTICATED
-from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404
+from smsinbox.web.pages import NUL_IN_SEARCH, found_or_404, posted_moment
 from smsinbox.web.pages.account import notifications_config
 from smsinbox.web.pages.canned import canned_config
 from smsinbox.web.pages.labels import labels_config, list_extras, sidebar_context
@@ -161,6 +162,7 @@ def inbox_config(
             "older": reverse("inbox-older", args=[conversation.pk]),
             "send": reverse("api-conversation-messages", args=[conversation.pk]),
             "message": reverse("api-message", args=[0]),  # a scheduled message's edit and cancel (0: its id)
+            "attachments": reverse("attachment-upload", args=[conversation.pk]),
         }
     notes = notes_config(conversation.pk if conversation else None)
     canned = canned_config(conversation.pk if conversation else None)
@@ -177,7 +179,14 @@ def inbox_config(
                 {"value": s.value, "label": s.label, "rank": STATUS_RANK[s], "failed": s in FAILURE_STATUSES}
                 for s in MessageStatus
             ],
-            "limits": {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA, **notes["limits"]},
+            "limits": {
+                "body": MAX_BODY_CHARACTERS,
+                "media": MAX_MEDIA,
+                "attachment_bytes": attachment_rules.MAX_TOTAL_BYTES,
+                **notes["limits"],
+            },
+            "attachment_types": sorted(attachment_rules.ACCEPTED_TYPES),
+            "image_types": sorted(attachment_rules.IMAGE_TYPES),
             # the codes of the send's refusals the composer answers with its guard notice
             "refusals": {"conversation_changed": CONVERSATION_CHANGED, "assigned_to_other": ASSIGNED_TO_OTHER},
             "segments": segment_rules(),
@@ -228,7 +237,13 @@ def _template_data() -> dict[str, SimpleNamespace]:
         direction="out",
         body="{body}",
         created_at=now,
-        media=SimpleNamespace(all=[SimpleNamespace(position=0, content_type="{contentType}")]),
+        # One media item of each kind (``messaging.models.media_kind``): the page clones the one a media item needs.
+        media=SimpleNamespace(
+            all=[
+                SimpleNamespace(position=0, content_type="{contentType}", kind=kind, description="{description}")
+                for kind in (IMAGE, AUDIO, FILE)
+            ]
+        ),
         sent_by=SimpleNamespace(get_full_name="{sentByName}", get_username="{sentByName}"),
         automatic=True,  # the "Automatic reply" badge (the page removes it from other bubbles)
         status="{status}",
@@ -337,6 +352,9 @@ def inbox(request: HttpRequest, conversation_id: int | None = None) -> HttpRespo
         "max_contact_notes": CONTACT_NOTES_MAX_LENGTH,
         "max_body": MAX_BODY_CHARACTERS,
         "max_media": MAX_MEDIA,
+        # The composer's "From" when the organization has several numbers (``message_send``'s ``from_number_id``).
+        "sending_numbers": list(organization.phone_numbers.order_by("number")) if conversation else [],
+        "attachment_accept": ",".join(sorted(attachment_rules.ACCEPTED_TYPES)),
         "time_zone_name": timezone.get_current_timezone_name(),
         # One key per composed message: a double submit sends once (a refused draft keeps its key).
         "idempotency_key": (nojs_draft or {}).get("idempotency_key") or uuid.uuid4().hex,
@@ -429,22 +447,11 @@ def _posted_send_at(request: HttpRequest) -> datetime | None:
     """"Send later" without JavaScript: a preset's moment (ISO 8601 with its offset, ``send_at``), or the custom
     date and time (``send_at_local``, read in the viewer's zone) when its Schedule button was pressed; ``None``:
     send now. A value that is no time is a ``ServiceError`` (the page says so and keeps the draft)."""
-    if request.POST.get("schedule") == "custom":
-        raw, naive = request.POST.get("send_at_local", ""), True
-    else:
-        raw, naive = request.POST.get("send_at", ""), False
-    if not raw:
-        if naive:
-            raise ServiceError("Choose a date and time to send it.", field="sendAt")
-        return None
-    try:
-        when = datetime.fromisoformat(raw[:40])
-    except ValueError as exc:
-        raise ServiceError("Choose a date and time to send it.", field="sendAt") from exc
-    if timezone.is_naive(when):
-        if not naive:
-            raise ServiceError("The time to send it must carry its offset.", field="sendAt")
-        when = timezone.make_aware(when, timezone.get_current_timezone())
+    if request.POST.get("schedule") != "custom":
+        return posted_moment(request.POST.get("send_at", ""), local=False)
+    when = posted_moment(request.POST.get("send_at_local", ""), local=True)
+    if when is None:
+        raise ServiceError("Choose a date and time to send it.", field="sendAt")
     return when
 
 
@@ -470,10 +477,12 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
             contact=conversation.contact,
             body=body,
             media_urls=[u for u in media_text.split() if u],
+            attachment_ids=[n for n in map(ascii_int, request.POST.getlist("attachment_ids")[:MAX_MEDIA]) if n],
             idempotency_key=request.POST.get("idempotency_key") or None,
             last_seen_message_id=seen,
             confirm=request.POST.get("confirm") == "1",
             send_at=send_at,
+            from_number_id=ascii_int(request.POST.get("from_number_id", "")),
         )
     except ServiceError as exc:
         flash.error(request, exc.message)

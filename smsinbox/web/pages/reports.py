@@ -5,6 +5,7 @@ The period comes from the query string — ``preset`` (``7d``, ``30d``, ``90d``,
 ``from``/``to`` dates (both included) — read in the organization's time zone (set with its business hours), else
 the viewer's (their profile's, else the server's UTC), which the page states. A period that cannot be read is a form
 error on the page (the default period is shown) and a 400 for a CSV. Charts are SVG drawn here.
+``business_hours=1`` counts response and close times in the organization's opening hours only.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from smsinbox.web.pages import found_or_404
 from smsinbox.web.pages.exports import csv_response
 from smsinbox.web.pages.report_charts import Chart, bar_chart, heat_chart
 
-CHARTS = ("volume", "delivery", "heatmap", "optouts", "failures", "staff")
+CHARTS = ("volume", "delivery", "heatmap", "optouts", "failures", "staff", "labels")
 
 
 def _zone(organization: Organization) -> ZoneInfo:
@@ -169,13 +170,22 @@ def _tables(report: Report) -> dict[str, tuple[list[str], list[list[object]]]]:
         for code, n in report.failures
     ]
     staff = [[row.name, *_timing_cells(row.first_response), *_timing_cells(row.time_to_close)] for row in report.staff]
+    labels = [
+        [row.name, *_timing_cells(row.first_response), *_timing_cells(row.time_to_close)] for row in report.labels
+    ]
+    timing_headers = ["First responses", "Median", "90th percentile", "Closed", "Median", "90th percentile"]
     return {
+        "labels": (["Label", *timing_headers], labels),
         "failures": (["Error code", "Failed sends", "Meaning", "What to do"], failures),
         "staff": (
             ["Staff member", "First responses", "Median", "90th percentile", "Closed", "Median", "90th percentile"],
             staff,
         ),
     }
+
+
+def business_hours_asked(query: dict[str, str]) -> bool:
+    return query.get("business_hours", "").strip().lower() in ("1", "true", "on", "yes")
 
 
 def _organization(request: HttpRequest) -> Organization:
@@ -199,9 +209,16 @@ def reports(request: HttpRequest) -> HttpResponse:
     except PeriodError as exc:
         error = str(exc)
         preset, period = period_from_query({}, zone)
-    report = report_build(organization=organization, period=period)
+    business_hours = business_hours_asked(request.GET.dict())
+    report = report_build(organization=organization, period=period, business_hours=business_hours)
     last = period.days()[-1]
-    query = urlencode({"from": period.days()[0].isoformat(), "to": last.isoformat()})
+    query = urlencode(
+        {
+            "from": period.days()[0].isoformat(),
+            "to": last.isoformat(),
+            **({"business_hours": "1"} if business_hours else {}),
+        }
+    )
     charts = _charts(report)
     for chart in charts.values():
         chart.csv_query = query
@@ -228,6 +245,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             "close_p90": duration(report.now.time_to_close.p90),
         },
         "csv_query": query,
+        "business_hours": business_hours,
     }
     return render(request, "reports/index.html", context)
 
@@ -245,8 +263,10 @@ def report_csv(request: HttpRequest, chart: str) -> HttpResponse:
         _, period = period_from_query(request.GET.dict(), _zone(organization))
     except PeriodError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    report = report_build(organization=organization, period=period)
-    if chart in ("failures", "staff"):
+    report = report_build(
+        organization=organization, period=period, business_hours=business_hours_asked(request.GET.dict())
+    )
+    if chart in ("failures", "staff", "labels"):
         headers, rows = _tables(report)[chart]
     else:
         made = _charts(report)[chart]

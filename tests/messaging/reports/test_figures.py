@@ -69,7 +69,7 @@ def test_totals_days_and_hours_across_the_dst_change(story):
     period = dates_period(date(2026, 3, 7), date(2026, 3, 8), NY)
     with CaptureQueriesContext(connection) as ctx:
         report = report_build(organization=story.organization, period=period)
-    assert len(ctx.captured_queries) == 6
+    assert len(ctx.captured_queries) == 8  # counts, unique, 2 timings, 2 per label, failures, names
     now = report.now
     assert (now.counts["inbound"], now.counts["outbound"]) == (3, 3)
     assert (now.counts["delivered"], now.counts["undelivered"], now.counts["failed"]) == (1, 1, 1)
@@ -121,3 +121,74 @@ def test_the_rollup_equals_a_rebuild_from_the_tables(story):
     rebuilt = sorted(ReportHour.objects.exclude(messages=0).values_list("organization", "hour", "key", "messages"))
     assert len(kept) - len(rebuilt) == 1
     assert set(rebuilt) <= set(kept) | {r for r in rebuilt if r[2] == "opt_out"}
+
+
+def _hours(setup, intervals):
+    from messaging.hours.services import business_hours_update
+
+    business_hours_update(
+        organization=setup.organization, actor=setup.user, time_zone="America/New_York", intervals=intervals,
+        auto_reply_enabled=False, auto_reply_text="", auto_reply_every_hours=12, help_reply_text="",
+    )  # fmt: skip
+
+
+def test_business_hours_count_only_the_open_time_across_the_dst_change(story):
+    from datetime import time
+
+    from messaging.hours.rules import Interval
+
+    # Saturday 23:35 to midnight, Sunday 03:00–04:00 EDT (the night 02:00 does not exist)
+    _hours(story, [Interval(5, time(23, 35), time(0)), Interval(6, time(3), time(4))])
+    period = dates_period(date(2026, 3, 7), date(2026, 3, 8), NY)
+    with CaptureQueriesContext(connection) as ctx:
+        report = report_build(organization=story.organization, period=period, business_hours=True)
+    assert len(ctx.captured_queries) == 10  # and the opening hours and holidays
+    response = report.now.first_response
+    # 23:30–23:40 EST: open from 23:35 (300 s); 01:30 EST – 03:30 EDT: open 03:00–03:30 EDT (1800 s)
+    assert (response.count, response.median, response.p90) == (2, pytest.approx(1050), pytest.approx(1800))
+    # 23:30 EST Sat – 07:30 EDT Sun: 25 min Saturday + the hour on Sunday
+    assert report.now.time_to_close.median == pytest.approx(1500 + 3600)
+    [alice] = report.staff
+    assert alice.first_response.median == pytest.approx(1050)
+    assert report_build(organization=story.organization, period=period).now.first_response.median == pytest.approx(2100)
+
+
+def test_business_hours_without_opening_hours_count_nothing(story):
+    period = dates_period(date(2026, 3, 7), date(2026, 3, 8), NY)
+    report = report_build(organization=story.organization, period=period, business_hours=True)
+    assert (report.now.first_response.count, report.now.first_response.median) == (2, 0)
+
+
+def test_per_label_median_and_90th_percentile(story, clock):
+    from conversations.labels import conversations_label, label_create
+    from conversations.models import Conversation
+
+    vip = label_create(organization=story.organization, name="VIP")
+    sales = label_create(organization=story.organization, name="Sales")
+    label_create(organization=story.organization, name="Unused")
+    ann = Conversation.objects.get(organization=story.organization, contact__phone=ANN)
+    ben = Conversation.objects.get(organization=story.organization, contact__phone=BEN)
+    conversations_label(organization=story.organization, conversation_ids=[ann.pk], add=[vip.pk, sales.pk])
+    conversations_label(organization=story.organization, conversation_ids=[ben.pk], add=[sales.pk])
+    report = report_build(organization=story.organization, period=dates_period(date(2026, 3, 7), date(2026, 3, 8), NY))
+    rows = {row.name: row for row in report.labels}
+    assert set(rows) == {"VIP", "Sales"}  # Ben was never answered; the unused label has nothing
+    for row in rows.values():  # Ann's two answers (600 s, 3600 s) and her close (25200 s) count under each label
+        assert (row.first_response.count, row.first_response.median, row.first_response.p90) == (
+            2, pytest.approx(2100), pytest.approx(3600),
+        )  # fmt: skip
+        assert (row.time_to_close.count, row.time_to_close.median) == (1, pytest.approx(25200))
+
+
+def test_an_answer_late_in_the_local_day_counts_in_that_day(org_a, clock):
+    """22:00 EDT on Mar 9 is 02:00Z on Mar 10: inside a period of Mar 9 read in New York (a text comparison of
+    a zone-aware parameter with SQLite's naive UTC text put it outside)."""
+    clock.set("2026-03-10T01:00:00+00:00")
+    receive(org_a, ANN)
+    clock.set("2026-03-10T02:00:00+00:00")
+    send(org_a, ANN)
+    mar9 = report_build(organization=org_a.organization, period=dates_period(date(2026, 3, 9), date(2026, 3, 9), NY))
+    assert (mar9.now.first_response.count, mar9.now.first_response.median) == (1, pytest.approx(3600))
+    mar10 = report_build(organization=org_a.organization, period=dates_period(date(2026, 3, 10), date(2026, 3, 10), NY))
+    assert mar10.now.first_response.count == 0
+    assert mar10.before.first_response.count == 1

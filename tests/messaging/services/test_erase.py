@@ -213,3 +213,25 @@ def test_a_contact_of_another_organization_is_not_found(org_a, org_b):
         contact_erase(organization=org_a.organization, user=org_a.user, contact=theirs)
     assert refused.value.code == "not_found"
     assert Contact.objects.filter(pk=theirs.pk).exists()
+
+
+def test_attached_files_are_deleted_sent_or_not(org_a, conversation_a, settings):
+    from messaging.attachments.models import Attachment, attachments_storage
+    from tests.messaging.attachments.helpers import upload
+
+    settings.PUBLIC_BASE_URL = "https://inbox.example.net"
+    sent, unsent = upload(org_a, conversation_a), upload(org_a, conversation_a)
+    message_send(
+        organization=org_a.organization,
+        sender=org_a.user,
+        contact=conversation_a.contact,
+        body="",
+        attachment_ids=[sent.pk],
+    )
+    storage = attachments_storage()
+    assert storage.exists(sent.file.name)
+    assert storage.exists(unsent.file.name)
+    contact_erase(organization=org_a.organization, user=org_a.user, contact=conversation_a.contact)
+    assert not Attachment.objects.exists()
+    assert not storage.exists(sent.file.name)
+    assert not storage.exists(unsent.file.name)

@@ -1,12 +1,18 @@
 """messages_retry: a failed send resent as a new message (text and media), by the code's rule, once."""
 
-import pytest
+from datetime import timedelta
 
-from conversations.services import contact_create, contact_opt_out_by_staff
+import pytest
+from django.utils import timezone
+
+from conversations.services import contact_create, contact_opt_out_by_staff, conversation_start
+from messaging.attachments.models import Attachment, attachments_storage
+from messaging.attachments.services import PublicFetch, attachment_public_fetch
 from messaging.models import Message, MessageEvent
 from messaging.services.outbound import message_send
 from messaging.services.retry import messages_retry
 from smsinbox.errors import ServiceError
+from tests.messaging.attachments.helpers import upload
 from tests.pipeline import drain_tasks, running_emulator, wait_for
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +45,75 @@ def test_a_retryable_failure_is_resent_as_a_new_message_with_its_text_and_media(
     assert new.sent_by == org_a.user
     event = original.events.get(event_type=MessageEvent.Type.RETRIED)
     assert event.payload == {"retry_id": new.pk, "retry_number": 1, "by": org_a.user.pk}
+
+
+def test_a_retried_mms_sends_fresh_copies_of_its_attached_files_after_the_originals_url_ended(org_a, settings):
+    settings.PUBLIC_BASE_URL = "https://inbox.example.net"
+    contact = contact_create(organization=org_a.organization, phone="+14155550101")
+    conversation = conversation_start(organization=org_a.organization, contact=contact)
+    letter = upload(org_a, conversation, name="letter.pdf", content_type="application/pdf", data=b"%PDF-1.4 ok")
+    original = message_send(
+        organization=org_a.organization, sender=org_a.user, contact=contact, body="Your referral",
+        media_urls=["https://example.com/map.png"], attachment_ids=[letter.pk],
+    ).message  # fmt: skip
+    fetched = timezone.now()
+    assert attachment_public_fetch(token=letter.token, now=fetched)[0] is PublicFetch.SERVED  # Twilio fetched it
+    Message.objects.filter(pk=original.pk).update(status="undelivered", error_code=30003)
+    result = messages_retry(organization=org_a.organization, user=org_a.user, message_ids=[original.pk])
+    new = Message.objects.get(pk=result.retried[0].new_id)
+    media = list(new.media.order_by("position"))
+    copy = Attachment.objects.get(message=new)
+    assert [m.url for m in media] == [
+        "https://example.com/map.png",
+        f"{settings.PUBLIC_BASE_URL}/m/{copy.token}/letter.pdf",
+    ]
+    assert [m.content_type for m in media] == ["", "application/pdf"]
+    assert copy.token != letter.token
+    assert copy.file.name != letter.file.name
+    later = fetched + timedelta(minutes=30)  # the original's URL is over; the copy's is not
+    assert attachment_public_fetch(token=letter.token, now=later)[0] is PublicFetch.GONE
+    served, attachment = attachment_public_fetch(token=copy.token, now=later)
+    assert served is PublicFetch.SERVED
+    with attachment.file.open("rb") as stored:
+        assert stored.read() == b"%PDF-1.4 ok"
+
+
+def failed_mms(setup):
+    """A picture sent through an upload (``PUBLIC_BASE_URL`` set by the caller), then failed: (message, upload)."""
+    contact = contact_create(organization=setup.organization, phone="+14155550101")
+    photo = upload(setup, conversation_start(organization=setup.organization, contact=contact))
+    original = message_send(
+        organization=setup.organization, sender=setup.user, contact=contact, body="", attachment_ids=[photo.pk]
+    ).message
+    Message.objects.filter(pk=original.pk).update(status="failed", error_code=30003)
+    return original, photo
+
+
+def test_a_retry_whose_attached_file_is_gone_is_refused_and_stores_nothing(org_a, settings):
+    settings.PUBLIC_BASE_URL = "https://inbox.example.net"
+    original, photo = failed_mms(org_a)
+    photo.file.storage.delete(photo.file.name)
+    result = messages_retry(organization=org_a.organization, user=org_a.user, message_ids=[original.pk])
+    assert result.retried == []
+    assert "no longer stored" in result.skipped[0].message
+    assert Attachment.objects.count() == 1
+    assert Message.objects.count() == 1
+
+
+def test_a_refused_retry_leaves_no_copy_of_its_files_in_storage(org_a, settings):
+    settings.PUBLIC_BASE_URL = "https://inbox.example.net"
+    original, photo = failed_mms(org_a)
+    storage, folder = attachments_storage(), photo.file.name.split("/", 1)[0]
+
+    def stored() -> list[str]:
+        return [name for sub in storage.listdir(folder)[0] for name in storage.listdir(f"{folder}/{sub}")[1]]
+
+    before = sorted(stored())  # this organization's stored files (earlier tests' too: storage outlives them)
+    settings.PUBLIC_BASE_URL = ""  # message_send refuses attachments then: after the copy was stored
+    result = messages_retry(organization=org_a.organization, user=org_a.user, message_ids=[original.pk])
+    assert "PUBLIC_BASE_URL" in result.skipped[0].message
+    assert sorted(stored()) == before  # the copy's file is deleted with its rolled-back row
+    assert Attachment.objects.count() == 1
 
 
 @pytest.mark.parametrize(

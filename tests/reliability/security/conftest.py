@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,9 @@ from conversations.import_jobs import contact_import_create
 from conversations.labels import label_create, saved_view_create
 from conversations.models import CannedReply, Contact, ContactImport, Conversation, Label, Note
 from conversations.services import contact_update, note_create
+from messaging.attachments.models import Attachment
+from messaging.attachments.services import attachment_upload
+from messaging.broadcasts.services import broadcast_create, broadcast_pause
 from messaging.hours.models import Holiday
 from messaging.hours.services import holiday_add
 from messaging.models import Message, MessageEvent, MessageMedia
@@ -56,6 +60,13 @@ def acme(org_a) -> Tenant:
         shared=True,
     )
     a.scheduled = scheduled_message(a)
+    for name in ("broadcast", "paused_broadcast"):  # waiting for their time: nothing enqueued
+        made = broadcast_create(
+            organization=a.organization, user=a.user, body="acme-secret-broadcast", contact_ids=[a.spare.pk],
+            send_at=timezone.now() + timedelta(days=1),
+        )  # fmt: skip
+        setattr(a, name, made)
+    broadcast_pause(broadcast=a.paused_broadcast, user=a.user)
     return a
 
 
@@ -88,6 +99,10 @@ def world(acme, org_b) -> World:
         data=b"phone,name\n+14155550199,Quincy Import\n",
     )  # fmt: skip
     holiday = holiday_add(organization=a.organization, actor=a.user, date=date(2030, 12, 25), name="acme-holiday")
+    attachment = attachment_upload(
+        organization=a.organization, user=a.user, conversation=a.conversation,
+        upload=SimpleUploadedFile("acme-secret-attachment.png", b"acme-secret-attachment", content_type="image/png"),
+    )  # fmt: skip
     browser = Client()  # django-axes' rows of alice: a failed and a successful login through the real form
     assert browser.post(reverse("login"), {"username": "alice", "password": "pw-alice-1"}).status_code == 302
     Client().post(reverse("login"), {"username": "alice", "password": "wrong"})  # after: a success resets it
@@ -121,13 +136,15 @@ def world(acme, org_b) -> World:
             (Invite, invite),  # not in Django admin: the team routes' ids
             (ContactImport, contact_import),  # not in Django admin: the import pages' ids
             (Holiday, holiday),  # not in Django admin (read only on the organization's page): the route's id
+            (Attachment, attachment),  # not in Django admin: the preview route's id
             (AuditEntry, AuditEntry.objects.filter(organization=a.organization).first()),  # read only
         ]
     }
     assert all(objects.values())
     markers = ["Acme Dental", "Zelda", "Quixote", "Yolanda", "Xenakis", "acme-secret-body", "acme-secret-note", "alice"]
     markers += ["acme-secret-view", "acme-secret-canned", "hooks.acme.example", "acme-key", endpoint.secret]
+    markers += ["acme-secret-broadcast"]
     markers += ["4155550001", "(415) 555-0001", "4155550163", "(415) 555-0163", "4155550164", "(415) 555-0164"]
     markers += [a.inbound.twilio_sid, a.outbound.twilio_sid, token.key, "acme-invitee", "acme-secret-import"]
-    markers += ["acme-holiday"]
+    markers += ["acme-holiday", "acme-secret-attachment"]
     return World(a=a, b=b, token=token, markers=markers, objects=objects)

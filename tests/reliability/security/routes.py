@@ -65,6 +65,7 @@ PUBLIC = {  # open to anyone by design; still never a 5xx, never organization A'
     "password_reset_complete",
     "manifest",  # the web app manifest: names, colours, our icons
     "service-worker",  # /sw.js: the static worker script, served from the root for its scope
+    "attachment-public",  # /m/<token>/<name>: what Twilio fetches; the token is the key (probed with none's)
     "api/",  # any other /api/ path: a JSON 404
     "admin:login",
     "admin:logout",
@@ -93,6 +94,7 @@ PAGES = {
     "contact-new",
     "contact-edit",
     "contact-message",
+    "contact-line-type",  # asks Twilio Lookup (a 404 for another organization's contact, before any request)
     "contact-merge",
     "contact-erase",
     "contacts-export",
@@ -101,6 +103,8 @@ PAGES = {
     "contact-import-status",
     "contact-import-errors",
     "message-media",
+    "attachment-upload",  # the composer's upload into a conversation of the member's organization
+    "attachment-preview",  # an upload's file, found among the member's organizations
     "inbox-labels",
     "labels",
     "labels-apply",
@@ -134,6 +138,14 @@ PAGES = {
     "settings-hours",  # admins only (test_roles.py); the holiday is found among the admin's organization's
     "settings-hours-holiday-add",
     "settings-hours-holiday-remove",
+    "settings-hours-quiet",  # admins only (test_roles.py): the admin's organization's quiet hours
+    "broadcasts",  # admins only (test_roles.py); a broadcast is found among the current organization's
+    "broadcast-new",
+    "broadcast-detail",
+    "broadcast-pause",
+    "broadcast-resume",
+    "broadcast-cancel",
+    "broadcast-export",
     "audit",  # admins only, the admin's organization's entries (tests/web/pages/test_audit.py)
     "audit-export",
     "security-settings",  # admins only: the organization's sign-in rules
@@ -165,6 +177,11 @@ API = {
     "api-messages-failed",
     "api-reports-summary",
     "api-reports-timeseries",
+    "api-broadcasts",
+    "api-broadcast",
+    "api-broadcast-pause",
+    "api-broadcast-resume",
+    "api-broadcast-cancel",
 }
 ADMIN_SITE = {  # the admin site's own routes; each registered model's routes are found through admin.site
     "admin:index",
@@ -182,6 +199,8 @@ FOREIGN_ID_PARAMS |= {"endpoint_id", "delivery_id", "key_id"}  # integrations
 FOREIGN_ID_PARAMS |= {"invite_id", "member_id"}  # the team
 FOREIGN_ID_PARAMS |= {"import_id"}  # contact imports
 FOREIGN_ID_PARAMS |= {"holiday_id"}  # business hours
+FOREIGN_ID_PARAMS |= {"broadcast_id"}  # broadcasts
+FOREIGN_ID_PARAMS |= {"attachment_id"}  # attachments
 METHODS = {
     "page": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     "api": ("GET", "POST", "PUT", "PATCH", "DELETE"),
@@ -227,6 +246,8 @@ def url_for(route: Route, world: World) -> str:
         "api-label": Label.objects.filter(organization=a.organization).order_by("pk").first().pk,
         "api-view": SavedView.objects.filter(organization=a.organization).order_by("pk").first().pk,
         "api-canned-reply": a.canned_reply.pk,
+        **dict.fromkeys(("api-broadcast", "api-broadcast-pause", "api-broadcast-cancel"), a.broadcast.pk),
+        "api-broadcast-resume": a.paused_broadcast.pk,
     }
     values: dict[str, Any] = {}
     for param in route.params:
@@ -255,6 +276,9 @@ def url_for(route: Route, world: World) -> str:
                 "member_id": world.objects["smsinbox.membership"].pk,
                 "import_id": world.objects["conversations.contactimport"].pk,
                 "holiday_id": world.objects["messaging.holiday"].pk,
+                "broadcast_id": (a.paused_broadcast if route.key == "broadcast-resume" else a.broadcast).pk,
+                "attachment_id": world.objects["messaging.attachment"].pk,
+                "name": "acme.png",
                 "token": "no-such-invitation",
                 "uidb64": "MQ",
                 "token_reset": "set-password",

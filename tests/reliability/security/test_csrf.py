@@ -22,7 +22,9 @@ from rest_framework.authtoken.models import Token
 
 from conversations.import_jobs import contact_import_create
 from conversations.models import CannedReply, Contact, ContactImport, Conversation, Label, Note, SavedView
-from messaging.hours.models import Holiday
+from messaging.attachments.models import Attachment
+from messaging.broadcasts.models import Broadcast
+from messaging.hours.models import Holiday, QuietHours
 from messaging.hours.services import holiday_add
 from messaging.models import Message
 from smsinbox.integrations.models import ApiKey, WebhookDelivery, WebhookEndpoint
@@ -123,7 +125,26 @@ def page_forms(a: Tenant) -> dict[str, Form]:
     )
     pending_device = totp_device_start(user=a.user)  # an authenticator being set up (unconfirmed: no code step)
 
+    def broadcast_state(pk: int) -> str:
+        return Broadcast.objects.get(pk=pk).state
+
     return {
+        "broadcast-new": Form(
+            "/broadcasts/new/",
+            {"body": "csrf-probe-broadcast", "numbers": "+14155550177", "action": "send"},
+            lambda c: Broadcast.objects.filter(body="csrf-probe-broadcast").exists(),
+        ),
+        "broadcast-pause": Form(
+            f"/broadcasts/{a.broadcast.pk}/pause/", {}, lambda c: broadcast_state(a.broadcast.pk) == "paused"
+        ),
+        "broadcast-resume": Form(
+            f"/broadcasts/{a.paused_broadcast.pk}/resume/",
+            {},
+            lambda c: broadcast_state(a.paused_broadcast.pk) == "queued",
+        ),
+        "broadcast-cancel": Form(
+            f"/broadcasts/{a.broadcast.pk}/cancel/", {}, lambda c: broadcast_state(a.broadcast.pk) == "cancelled"
+        ),
         "team-auto-assign": Form(
             "/team/auto-assign/",
             {"enabled": "on", "max_open": "3"},
@@ -139,6 +160,11 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             {"file": _Upload("csrf-probe.csv", b"phone\n+14155550177\n", "text/csv")},
             lambda c: ContactImport.objects.filter(file_name="csrf-probe.csv").exists(),
         ),
+        "attachment-upload": Form(
+            f"/c/{conversation.pk}/attachments/",
+            {"file": _Upload("csrf-probe.png", b"\x89PNG-probe", "image/png")},
+            lambda c: Attachment.objects.filter(name="csrf-probe.png").exists(),
+        ),
         "contact-import": Form(
             f"/contacts/import/{draft.pk}/",
             {"action": "start", "map-phone": "0"},
@@ -153,6 +179,11 @@ def page_forms(a: Tenant) -> dict[str, Form]:
             "/settings/hours/holidays/",
             {"date": "2031-05-01", "name": "csrf-probe"},
             lambda c: Holiday.objects.filter(name="csrf-probe").exists(),
+        ),
+        "settings-hours-quiet": Form(
+            "/settings/hours/quiet/",
+            {"enabled": "on", "opens": "07:00", "closes": "20:00"},
+            lambda c: QuietHours.objects.filter(organization=a.organization, enabled=True).exists(),
         ),
         "settings-hours-holiday-remove": Form(
             f"/settings/hours/holidays/{holiday.pk}/remove/",
@@ -262,6 +293,14 @@ def page_forms(a: Tenant) -> dict[str, Form]:
         ),
         "contact-message": Form(
             f"/contacts/{a.spare.pk}/message/", {}, lambda c: Conversation.objects.filter(contact=a.spare).exists()
+        ),
+        "contact-line-type": Form(  # no Twilio here: the lookup fails, and the page says so (the view ran)
+            f"/contacts/{contact.pk}/line-type/",
+            {},
+            lambda c: (
+                "Twilio Lookup did not answer" in c.get(f"/contacts/{contact.pk}/").content.decode()
+                or "Twilio Lookup: " in c.get(f"/contacts/{contact.pk}/").content.decode()
+            ),
         ),
         "contact-merge": Form(
             f"/contacts/{a.spare.pk}/merge/",
@@ -436,6 +475,7 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "contact-new",
         "contact-edit",
         "contact-message",
+        "contact-line-type",
         "contact-import-upload",
         "contact-import",
         "team-auto-assign",
@@ -443,6 +483,11 @@ def _integrations(a: Tenant) -> tuple[WebhookEndpoint, WebhookDelivery, ApiKey]:
         "settings-hours",
         "settings-hours-holiday-add",
         "settings-hours-holiday-remove",
+        "settings-hours-quiet",
+        "broadcast-new",
+        "broadcast-pause",
+        "broadcast-resume",
+        "broadcast-cancel",
         "account-settings",
         "logout",
         "login",

@@ -38,8 +38,16 @@ ADMIN_PAGES = {  # an agent gets the "ask an admin" page (403) for every method 
     "settings-hours",
     "settings-hours-holiday-add",
     "settings-hours-holiday-remove",
+    "settings-hours-quiet",
     "audit",
     "audit-export",
+    "broadcasts",
+    "broadcast-new",
+    "broadcast-detail",
+    "broadcast-pause",
+    "broadcast-resume",
+    "broadcast-cancel",
+    "broadcast-export",
 }
 ADMIN_WRITES = {
     "labels",
@@ -49,6 +57,7 @@ MEMBER_PAGES = PAGES - ADMIN_PAGES - ADMIN_WRITES  # the inbox, contacts, notes,
 
 ADMIN_API = {"labels_create", "labels_partial_update", "labels_destroy", "contacts_erase", "contacts_destroy"}
 ADMIN_API |= {"reports_summary_retrieve", "reports_timeseries_retrieve"}  # agents too when the organization allows
+ADMIN_API |= {"broadcasts_create", "broadcasts_retrieve", "broadcasts_pause", "broadcasts_resume", "broadcasts_cancel"}
 SHARED_CANNED_API = {"canned_replies_create", "canned_replies_partial_update", "canned_replies_destroy"}  # shared
 MEMBER_API = set(API_OPERATIONS) - ADMIN_API - SHARED_CANNED_API
 

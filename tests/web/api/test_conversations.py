@@ -72,6 +72,8 @@ def test_create_stores_the_number_in_e164_and_answers_in_camel_case(api, org_a):
         "optedOut": False,
         "optedOutAt": None,
         "optOutMethod": "",
+        "lineType": "",
+        "lineTypeCheckedAt": None,
         "createdAt": body["createdAt"],
         "updatedAt": body["updatedAt"],
         "labels": [],
@@ -401,3 +403,13 @@ def test_conversations_list_queries_do_not_grow_with_rows(api, org_a, inbox):
         result = message_send(organization=organization, sender=org_a.user, contact=contact, body="Hi there")
         conversation_assign(conversation=result.message.conversation, assignee_id=inbox["dan"].pk if i % 2 else None)
     assert count() == few <= 8  # per call: token, membership, one page (contacts and assignees joined), its labels
+
+
+def test_a_contacts_line_type_is_in_its_payload(api, org_a):
+    from django.utils import timezone
+
+    contact = contact_create(organization=org_a.organization, phone="+15005550020")
+    Contact.objects.filter(pk=contact.pk).update(line_type="landline", line_type_checked_at=timezone.now())
+    body = api.get(f"{CONTACTS}{contact.pk}").json()
+    assert body["lineType"] == "landline"
+    assert body["lineTypeCheckedAt"].endswith("Z")

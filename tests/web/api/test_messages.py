@@ -33,6 +33,12 @@ def thread_path(tenant) -> str:
     return f"/api/conversations/{tenant.conversation.pk}/messages/"
 
 
+def _inbound_media(tenant) -> list[dict]:
+    """The fixture's inbound MMS's one picture, as the API shows it."""
+    url = f"/media/{tenant.inbound.pk}/0/"
+    return [{"position": 0, "url": url, "contentType": "image/jpeg", "kind": "image", "description": "Image"}]
+
+
 def test_a_thread_lists_oldest_first_with_media(api, tenant):
     body = api.get(thread_path(tenant)).json()
     assert (body["nextCursor"], body["next"]) == (None, None)
@@ -46,7 +52,7 @@ def test_a_thread_lists_oldest_first_with_media(api, tenant):
         1,
     )
     # our authenticated proxy, never Twilio's URL (which needs the account's credentials)
-    assert inbound["media"] == [{"position": 0, "url": f"/media/{tenant.inbound.pk}/0/", "contentType": "image/jpeg"}]
+    assert inbound["media"] == _inbound_media(tenant)
     assert (outbound["direction"], outbound["status"], outbound["sentById"], outbound["media"]) == (
         "out",
         "delivered",
@@ -93,7 +99,7 @@ def test_get_and_post_share_the_thread_route(api, tenant):
 
 def test_a_message_with_its_media_and_events(api, tenant):
     inbound = api.get(f"/api/messages/{tenant.inbound.pk}/").json()
-    assert inbound["media"] == [{"position": 0, "url": f"/media/{tenant.inbound.pk}/0/", "contentType": "image/jpeg"}]
+    assert inbound["media"] == _inbound_media(tenant)
     assert [e["eventType"] for e in inbound["events"]] == ["received"]
     assert inbound["events"][0]["payload"]["Body"] == "Is my order ready?"
     outbound = api.get(f"/api/messages/{tenant.outbound.pk}").json()

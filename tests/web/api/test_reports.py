@@ -85,3 +85,37 @@ def test_agents_read_only_when_the_organization_allows(org_a):
     assert refused.json()["code"] == "forbidden"
     Organization.objects.filter(pk=org_a.organization.pk).update(reports_for_agents=True)
     assert ApiClient(dana).get(_url("summary", **PERIOD)).status_code == 200
+
+
+def test_summary_in_business_hours_and_per_label(org_a, story):  # noqa: F811
+    from datetime import time
+
+    from conversations.labels import conversations_label, label_create
+    from conversations.models import Conversation
+    from messaging.hours.rules import Interval
+    from messaging.hours.services import business_hours_update
+
+    vip = label_create(organization=org_a.organization, name="VIP")
+    ann = Conversation.objects.get(organization=org_a.organization, contact__phone="+14155550101")
+    conversations_label(organization=org_a.organization, conversation_ids=[ann.pk], add=[vip.pk])
+    data = ApiClient(org_a.user).get(_url("summary", **PERIOD)).json()
+    assert data["businessHours"] is False
+    assert data["labels"] == [
+        {
+            "labelId": vip.pk, "name": "VIP", "firstResponses": 2, "firstResponseMedianSeconds": pytest.approx(2100),
+            "firstResponseP90Seconds": pytest.approx(3600), "closes": 1,
+            "timeToCloseMedianSeconds": pytest.approx(25200), "timeToCloseP90Seconds": pytest.approx(25200),
+        }
+    ]  # fmt: skip
+    business_hours_update(
+        organization=org_a.organization, actor=org_a.user, time_zone="America/New_York",
+        intervals=[Interval(5, time(23, 35), time(0)), Interval(6, time(3), time(4))],
+        auto_reply_enabled=False, auto_reply_text="", auto_reply_every_hours=12, help_reply_text="",
+    )  # fmt: skip
+    data = ApiClient(org_a.user).get(_url("summary", **PERIOD, businessHours="true")).json()
+    assert data["businessHours"] is True
+    assert (data["firstResponseMedianSeconds"], data["timeToCloseMedianSeconds"]) == (1050, 5100)
+    assert data["labels"][0]["firstResponseP90Seconds"] == 1800
+    bad = ApiClient(org_a.user).get(_url("summary", **PERIOD, businessHours="maybe"))
+    assert bad.status_code == 400
+    assert "businessHours" in bad.json()["fields"]

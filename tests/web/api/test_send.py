@@ -182,3 +182,17 @@ def test_reply_in_a_foreign_thread_is_a_404(api, org_b):
     response = api(reverse("api-conversation-messages", args=[conversation.pk]), {"message": "hi"})
     assert response.status_code == 404
     assert not Message.objects.exists()
+
+
+def test_a_send_to_a_known_landline_is_a_409_saying_so(api, maria):
+    from django.utils import timezone
+
+    from conversations.models import Contact
+
+    Contact.objects.filter(pk=maria.pk).update(line_type="landline", line_type_checked_at=timezone.now())
+    response = api(SEND, {"contactId": maria.pk, "message": "Your table is ready"})
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["code"], body["field"]) == ("landline", "contactId")
+    assert "30006" in body["error"]
+    assert not Message.objects.exists()

@@ -117,3 +117,32 @@ def test_opening_a_conversation_lists_it_for_nobody_until_something_is_sent(clie
     assert sent.status_code == 201, sent.content
     listed = with_messages(conversation_list(user=org_a.user, organization=org_a.organization))
     assert listed[0].contact_id == contact.pk  # on top once something was sent
+
+
+def test_check_number_asks_twilio_lookup_and_shows_the_type(client, org_a, settings):
+    from messaging.twilio.emulator.lookups import LANDLINE, UNAVAILABLE
+    from tests.pipeline import running_emulator
+
+    landline = contact_create(organization=org_a.organization, phone=LANDLINE)
+    client.force_login(org_a.user)
+    page = client.get(reverse("contact-edit", args=[landline.pk])).content.decode()
+    assert "Not checked." in page
+    assert f'action="{reverse("contact-line-type", args=[landline.pk])}"' in page
+    assert client.get(reverse("contact-line-type", args=[landline.pk])).status_code == 405
+    with running_emulator(settings, numbers=[]) as emulator:
+        response = client.post(reverse("contact-line-type", args=[landline.pk]), follow=True)
+        page = response.content.decode()
+        assert "Twilio Lookup: Landline (cannot receive texts)." in page
+        assert "Texts to this number are refused" in page
+        down = contact_create(organization=org_a.organization, phone=UNAVAILABLE)
+        page = client.post(reverse("contact-line-type", args=[down.pk]), follow=True).content.decode()
+        assert "Twilio Lookup did not answer" in page
+        assert emulator.lookups.requests == [LANDLINE, UNAVAILABLE]
+    landline.refresh_from_db()
+    assert landline.line_type == "landline"
+
+
+def test_another_organizations_contact_cannot_be_checked(client, org_a, org_b):
+    theirs = contact_create(organization=org_b.organization, phone="+15005550020")
+    client.force_login(org_a.user)
+    assert client.post(reverse("contact-line-type", args=[theirs.pk])).status_code == 404

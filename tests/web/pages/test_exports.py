@@ -44,6 +44,7 @@ def test_contacts_export_round_trips_and_guards_formulas(client, org_a):
     assert maria["first_name"] == "'=HYPERLINK(1)"
     assert maria["last_name"] == 'O"Brien, Jr'
     assert maria["opted_out"] == "no"
+    assert (maria["line_type"], maria["line_type_checked_at"]) == ("", "")  # never checked with Lookup
     assert (by_number["'+447911123456"]["first_name"], by_number["'+447911123456"]["last_name"]) == ("'@sum", "'-2+3")
     stopped = by_number["'+14155550102"]
     assert (stopped["opted_out"], stopped["opt_out_method"], stopped["opt_out_keyword"]) == ("yes", "keyword", "STOP")
@@ -129,3 +130,17 @@ def test_links_on_the_contacts_page_and_thread_header(client, org_a, conversatio
 
 def test_signed_out_is_sent_to_login(client, org_a):
     assert client.get(reverse("contacts-export")).status_code == 302
+
+
+def test_contacts_export_has_the_line_type(client, org_a):
+    from django.utils import timezone
+
+    from conversations.models import Contact
+
+    contact = contact_create(organization=org_a.organization, phone="+15005550020")
+    Contact.objects.filter(pk=contact.pk).update(line_type="landline", line_type_checked_at=timezone.now())
+    client.force_login(org_a.user)
+    rows = _read(client.get(reverse("contacts-export")))
+    row = dict(zip(CONTACT_EXPORT_HEADER, rows[1], strict=True))
+    assert row["line_type"] == "landline"
+    assert row["line_type_checked_at"].endswith("+00:00")

@@ -82,3 +82,19 @@ def test_another_organizations_import_is_not_found(client, org_a, org_b):
         assert client.get(f"/contacts/import/{job.pk}/{url}").status_code == 404
     assert client.post(f"/contacts/import/{job.pk}/", {"action": "start", "map-phone": "0"}).status_code == 404
     assert ContactImport.objects.get().status == "draft"
+
+
+def test_the_lookup_checkbox_runs_the_import_with_the_line_type_check(client, org_a):
+    from django_tasks_db.models import DBTaskResult
+
+    client.force_login(org_a.user)
+    _upload(client, b"phone\n+15005550020\n")
+    job = ContactImport.objects.get()
+    page = client.get(f"/contacts/import/{job.pk}/").content.decode()
+    assert 'name="check_line_types"' in page
+    assert "Check numbers with Twilio Lookup" in page
+    client.post(f"/contacts/import/{job.pk}/", {"action": "start", "map-phone": "0", "check_line_types": "1"})
+    job.refresh_from_db()
+    assert (job.status, job.check_line_types) == ("queued", True)
+    assert DBTaskResult.objects.get().task_path == "messaging.tasks.contact_import_checked_task"
+    assert "Landlines (Twilio Lookup)" in client.get(f"/contacts/import/{job.pk}/").content.decode()

@@ -11,6 +11,7 @@ from django.urls import resolve, reverse
 from conversations.models import NOTE_MAX_LENGTH, Conversation
 from conversations.payloads import conversation_payload
 from conversations.services import contact_create, contact_opt_out, conversation_assign
+from messaging.attachments import rules as attachment_rules
 from messaging.models import Message
 from messaging.payloads import message_payload
 from messaging.segments import GSM7_BASIC, GSM7_EXTENSION, MAX_BODY_CHARACTERS
@@ -395,7 +396,15 @@ def test_the_page_tells_its_scripts_every_rule_they_need(client, alice, org_a):
     assert {s["value"]: (s["rank"], s["label"]) for s in config["statuses"]} == {
         status: (STATUS_RANK[status], status.label) for status in MessageStatus
     }
-    assert config["limits"] == {"body": MAX_BODY_CHARACTERS, "media": MAX_MEDIA, "note": NOTE_MAX_LENGTH}
+    assert config["limits"] == {
+        "body": MAX_BODY_CHARACTERS,
+        "media": MAX_MEDIA,
+        "note": NOTE_MAX_LENGTH,
+        "attachmentBytes": attachment_rules.MAX_TOTAL_BYTES,
+    }
+    assert set(config["attachmentTypes"]) == attachment_rules.ACCEPTED_TYPES
+    assert set(config["imageTypes"]) == attachment_rules.IMAGE_TYPES
+    assert config["urls"]["attachments"] == reverse("attachment-upload", args=[conversation.pk])
     segments = config["segments"]
     assert (set(segments["gsm7Basic"]), set(segments["gsm7Extension"])) == (GSM7_BASIC, GSM7_EXTENSION)
     assert (segments["gsm7"], segments["ucs2"]) == ({"single": 160, "multi": 153}, {"single": 70, "multi": 67})
@@ -440,7 +449,8 @@ def test_rows_and_bubbles_the_page_clones_are_rendered_from_the_same_partials(cl
         "Error {errorCode}: {errorMessage}",
     ):
         assert part in bubble
-    assert '<a class="media"' in bubble
+    for kind in ("image", "audio", "file"):  # one of each kind of media: the page clones the one it needs
+        assert f'data-media-kind="{kind}"' in bubble
     assert '<template id="message-template">' not in alice.get(reverse("home")).content.decode()  # no thread open
 
 

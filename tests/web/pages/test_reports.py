@@ -100,7 +100,7 @@ def test_the_page_takes_the_same_queries_however_much_there_is(alice, org_a, sto
 
     busy = count(STORY)
     assert busy == count("?from=2026-01-01&to=2026-01-02")  # nothing then
-    assert busy <= 16  # 14 of the page, and the sign-in rules (session limits, the two-factor device) of every page
+    assert busy <= 18  # 16 of the page (two: per label), and the sign-in rules (session limits, two-factor device)
 
 
 def test_days_are_the_organizations_when_it_has_a_time_zone(alice, org_a):
@@ -110,3 +110,37 @@ def test_days_are_the_organizations_when_it_has_a_time_zone(alice, org_a):
     page = alice.get(reverse("reports")).content.decode()
     assert "<strong>Asia/Tokyo</strong>" in page
     assert "the organization's, set with its" in page
+
+
+def test_per_label_table_csv_and_the_business_hours_toggle(alice, org_a, story):  # noqa: F811
+    from datetime import time
+
+    from conversations.labels import conversations_label, label_create
+    from conversations.models import Conversation
+    from messaging.hours.rules import Interval
+    from messaging.hours.services import business_hours_update
+
+    vip = label_create(organization=org_a.organization, name="VIP")
+    ann = Conversation.objects.get(organization=org_a.organization, contact__phone="+14155550101")
+    conversations_label(organization=org_a.organization, conversation_ids=[ann.pk], add=[vip.pk])
+    page = alice.get(reverse("reports") + STORY).content.decode()
+    assert 'id="labels-title"' in page
+    assert '<th scope="row">VIP</th>' in page
+    assert 'name="business_hours"' in page
+    assert "Counted in business hours only" not in page
+    response = alice.get(reverse("report-csv", args=["labels"]) + STORY)
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert rows[0][0] == "Label"
+    assert rows[1][:4] == ["VIP", "2", "35 min", "1 h 0 min"]
+    business_hours_update(
+        organization=org_a.organization, actor=org_a.user, time_zone="America/New_York",
+        intervals=[Interval(5, time(23, 35), time(0)), Interval(6, time(3), time(4))],
+        auto_reply_enabled=False, auto_reply_text="", auto_reply_every_hours=12, help_reply_text="",
+    )  # fmt: skip
+    page = alice.get(reverse("reports") + STORY + "&business_hours=1").content.decode()
+    assert "Counted in business hours only" in page
+    assert _figure(page, "First response, median") == "17 min"  # (300 s + 1800 s) / 2
+    assert "business_hours=1" in page  # the CSV links keep the toggle
+    response = alice.get(reverse("report-csv", args=["labels"]) + STORY + "&business_hours=1")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert rows[1][:4] == ["VIP", "2", "17 min", "30 min"]
