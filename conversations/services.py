@@ -7,7 +7,7 @@ race to create the same row end with one row, never two.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -146,11 +146,18 @@ def conversation_start(*, organization: Organization, contact: Contact) -> Conve
     )
     if existing is not None:
         return existing
+    conversation, _ = conversation_get_or_create(
+        organization=organization, contact=contact, phone_number=first_number(organization=organization)
+    )
+    return conversation
+
+
+def first_number(*, organization: Organization) -> PhoneNumber:
+    """The number a new conversation texts from: the organization's first; a clear refusal when it has none."""
     number = organization.phone_numbers.order_by("id").first()
     if number is None:
         raise ServiceError("This organization has no Twilio number to send from yet.", code="no_number")
-    conversation, _ = conversation_get_or_create(organization=organization, contact=contact, phone_number=number)
-    return conversation
+    return number
 
 
 # What every service that leaves ``snoozed`` stores with the new status, in the same UPDATE (the
@@ -175,33 +182,57 @@ def conversation_touch(
     holds the row lock (``conversation_lock``), a best guess otherwise. A thread reopened or woken here gets its
     activity event (``actor_id``: staff who sent the text; none for the customer).
     """
+    conversations_touch(
+        touches=[(conversation, preview)], unread_increment=unread_increment, wake=wake, actor_id=actor_id
+    )
+
+
+def conversations_touch(
+    *,
+    touches: Sequence[tuple[Conversation, str]],
+    unread_increment: int = 0,
+    wake: bool = True,
+    actor_id: int | None = None,
+) -> None:
+    """``conversation_touch`` of each (conversation, preview), set-based: one UPDATE of all their rows, so each
+    row's version goes up by one (a conversation listed twice takes its last preview)."""
     now = timezone.now()
     snoozed = Conversation.Status.SNOOZED
-    if conversation.status == Conversation.Status.CLOSED:
-        conversation_changed(conversation, WebhookEventType.CONVERSATION_REOPENED)
-        activity_record(conversation=conversation, kind=ConversationEvent.Kind.REOPENED, actor_id=actor_id)
-    elif conversation.status == snoozed and wake:
-        activity_record(conversation=conversation, kind=ConversationEvent.Kind.WOKEN, data={"reason": "reply"})
+    latest = {c.pk: p for c, p in touches}
+    touched = list({c.pk: c for c, _ in touches}.values())
+    for conversation in touched:
+        if conversation.status == Conversation.Status.CLOSED:
+            conversation_changed(conversation, WebhookEventType.CONVERSATION_REOPENED)
+            activity_record(conversation=conversation, kind=ConversationEvent.Kind.REOPENED, actor_id=actor_id)
+        elif conversation.status == snoozed and wake:
+            activity_record(conversation=conversation, kind=ConversationEvent.Kind.WOKEN, data={"reason": "reply"})
     status: object = (
         Conversation.Status.OPEN
         if wake
         else Case(When(status=snoozed, then=Value(snoozed)), default=Value(Conversation.Status.OPEN))
     )
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_preview=preview,
+    if not latest:
+        return
+    previews = set(latest.values())
+    Conversation.objects.filter(pk__in=latest).update(
+        last_message_preview=previews.pop()
+        if len(previews) == 1
+        else Case(*(When(pk=pk, then=Value(preview)) for pk, preview in latest.items())),
         last_message_at=now,
         unread_count=F("unread_count") + unread_increment,
         status=status,
         **(SNOOZE_CLEARED if wake else {}),
         updated_at=now,
     )
-    conversation.last_message_preview, conversation.last_message_at = preview, now
-    if wake or conversation.status != snoozed:
-        conversation.status = Conversation.Status.OPEN
-        conversation.snoozed_until, conversation.snooze_until_reply, conversation.snoozed_by_id = None, False, None
-    conversation.updated_at = now
-    conversation.unread_count += unread_increment
-    conversation.version += 1
+    for conversation in touched:
+        conversation.last_message_preview, conversation.last_message_at = latest[conversation.pk], now
+        if wake or conversation.status != snoozed:
+            conversation.status = Conversation.Status.OPEN
+            conversation.snoozed_until, conversation.snooze_until_reply = None, False
+            conversation.snoozed_by_id = None
+        conversation.updated_at = now
+        conversation.unread_count += unread_increment
+        conversation.version += 1
 
 
 def conversation_changed(conversation: Conversation, change: WebhookEventType) -> None:

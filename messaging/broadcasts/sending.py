@@ -1,11 +1,13 @@
-"""Sending a broadcast: the worker's run, one recipient at a time through ``message_send``, and the kick sweep.
+"""Sending a broadcast: the worker's run, a batch of recipients at a time through ``message_send_many``, and the
+kick sweep.
 
 Durability. Recipients are handed over in batches of ``BATCH``, each batch one transaction: its rows are locked
 (``SELECT … FOR UPDATE SKIP LOCKED``, still ``queued``), each recipient's message stored and its delivery task
-enqueued by ``message_send`` with the idempotency key ``broadcast:<broadcast id>:<recipient id>``, and each row
-marked ``sent`` with its message — all or nothing. A worker killed mid-way leaves each recipient either handed over
-(``sent``, its message in the send pipeline) or untouched (``queued``); the next run carries on from the first
-``queued`` one, and even a row somehow left ``queued`` with its message stored meets the idempotency key, which
+enqueued by ``message_send_many`` (each as ``message_send`` would, set-based) with the idempotency key
+``broadcast:<broadcast id>:<recipient id>``, and each row marked ``sent`` with its message (or ``excluded``
+with the refusal) — all or nothing. A worker killed mid-way leaves each recipient either handed over (``sent``,
+its message in the send pipeline) or untouched (``queued``); the next run carries on from the first ``queued``
+one, and even a row somehow left ``queued`` with its message stored meets the idempotency key, which
 answers the first message instead of texting again. Several runs of one broadcast at once
 (``BROADCAST_PARALLEL_RUNS`` are started, to queue faster; or a kick racing a deferred run) skip each other's
 locked batches: a run that finds only locked rows left ends, and the run holding them carries on.
@@ -29,25 +31,31 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import CharField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from conversations.canned import render_body, variable_values
 from messaging.broadcasts.models import Broadcast, BroadcastRecipient, BroadcastState, ExcludedReason, RecipientStatus
 from messaging.hours.models import QuietHours
 from messaging.hours.quiet import quiet_hours_get, quiet_hours_next_open
-from messaging.services.outbound import message_send
-from smsinbox.errors import ServiceError
+from messaging.models import Message
+from messaging.services.outbound_many import Outgoing, Sent, message_send_many
 from smsinbox.models import PhoneNumber
 
 logger = logging.getLogger(__name__)
 
 S = BroadcastState
-BATCH = 25
+BATCH = 200
+
+
+def key_prefix(broadcast_id: int) -> str:
+    """What every idempotency key of this broadcast's messages starts with (then the recipient row's id)."""
+    return f"broadcast:{broadcast_id}:"
 
 
 def idempotency_key(*, broadcast_id: int, recipient_id: int) -> str:
-    return f"broadcast:{broadcast_id}:{recipient_id}"
+    return f"{key_prefix(broadcast_id)}{recipient_id}"
 
 
 def _start(broadcast_id: int, now: datetime) -> bool:
@@ -58,41 +66,47 @@ def _start(broadcast_id: int, now: datetime) -> bool:
     return Broadcast.objects.filter(pk=broadcast_id, state=S.SENDING).exists()
 
 
-def _hand_over(broadcast: Broadcast, recipient: BroadcastRecipient, quiet: QuietHours) -> None:
-    """One recipient's message through ``message_send`` (its own savepoint), and the row marked with the outcome.
-    Within the contact's quiet hours (``quiet``: the organization's, read once a run) the message is stored
-    ``scheduled`` for the moment their window opens, and our scheduler sends it then."""
+def _outgoing(broadcast: Broadcast, recipient: BroadcastRecipient, quiet: QuietHours, now: datetime) -> Outgoing:
+    """One recipient's text: the body with their values, due now, or, within the contact's quiet hours
+    (``quiet``: the organization's, read once a run), stored ``scheduled`` for the moment their window opens
+    (our scheduler sends it then)."""
     contact = recipient.contact
     contact.organization = broadcast.organization  # the same row, already read
-    now = timezone.now()
     opens = quiet_hours_next_open(contact, now, quiet=quiet)
     values = variable_values(contact=contact, user=broadcast.created_by, organization=broadcast.organization)
-    try:
-        with transaction.atomic():
-            result = message_send(
-                organization=broadcast.organization,
-                sender=None,  # not staff's reply: no send guard, no reply rules (no reassignment)
-                contact=contact,
-                body=render_body(broadcast.body, values),
-                idempotency_key=idempotency_key(broadcast_id=broadcast.pk, recipient_id=recipient.pk),
-                confirm=True,
-                send_at=opens if opens > now else None,
-            )
-    except ServiceError as exc:
-        opted = exc.code == "opted_out"
-        recipient.status = RecipientStatus.EXCLUDED
-        recipient.reason = ExcludedReason.OPTED_OUT if opted else ExcludedReason.REFUSED
-        recipient.detail = exc.message[:200]
-        recipient.save(update_fields=["status", "reason", "detail"])
-        return
-    recipient.status = RecipientStatus.SENT
-    recipient.message = result.message
-    recipient.save(update_fields=["status", "message"])
+    return Outgoing(
+        contact=contact,
+        body=render_body(broadcast.body, values),
+        idempotency_key=idempotency_key(broadcast_id=broadcast.pk, recipient_id=recipient.pk),
+        send_at=opens if opens > now else None,
+    )
+
+
+def _mark(broadcast: Broadcast, batch: list[BroadcastRecipient], outcomes: list[Sent]) -> None:
+    """Each row's outcome, set-based: ``sent`` with its message (one UPDATE: the message is found by the row's
+    idempotency key, on its unique index), or ``excluded`` with why (one UPDATE per distinct reason)."""
+    sent = [r.pk for r, outcome in zip(batch, outcomes, strict=True) if outcome.message is not None]
+    if sent:
+        key = Concat(Value(key_prefix(broadcast.pk)), Cast(OuterRef("pk"), CharField()))
+        message = Message.objects.filter(organization_id=broadcast.organization_id, idempotency_key=key)
+        BroadcastRecipient.objects.filter(pk__in=sent).update(
+            status=RecipientStatus.SENT, message_id=Subquery(message.values("pk")[:1])
+        )
+    refused: dict[tuple[str, str], list[int]] = {}
+    for recipient, outcome in zip(batch, outcomes, strict=True):
+        if outcome.refusal is not None:
+            opted = outcome.refusal.code == "opted_out"
+            reason = ExcludedReason.OPTED_OUT if opted else ExcludedReason.REFUSED
+            refused.setdefault((reason, outcome.refusal.message[:200]), []).append(recipient.pk)
+    for (reason, detail), pks in refused.items():
+        BroadcastRecipient.objects.filter(pk__in=pks).update(
+            status=RecipientStatus.EXCLUDED, reason=reason, detail=detail
+        )
 
 
 def _send_batch(broadcast: Broadcast, quiet: QuietHours) -> int:
     """Hand the next ``BATCH`` queued recipients no other run holds to the send pipeline, in one transaction
-    (see the module docstring); return how many."""
+    (see the module docstring): their messages through ``message_send_many``, their rows marked. Return how many."""
     with transaction.atomic():
         batch = list(
             BroadcastRecipient.objects.select_for_update(skip_locked=True, of=("self",))
@@ -100,8 +114,15 @@ def _send_batch(broadcast: Broadcast, quiet: QuietHours) -> int:
             .filter(broadcast_id=broadcast.pk, status=RecipientStatus.QUEUED)
             .order_by("id")[:BATCH]
         )
-        for recipient in batch:
-            _hand_over(broadcast, recipient, quiet)
+        if not batch:
+            return 0
+        now = timezone.now()
+        outcomes = message_send_many(
+            organization=broadcast.organization,
+            outgoing=[_outgoing(broadcast, recipient, quiet, now) for recipient in batch],
+            quiet=quiet,
+        )
+        _mark(broadcast, batch, outcomes)
         return len(batch)
 
 

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from conversations.canned import unfilled_placeholder_check
-from conversations.models import Contact, Conversation
+from conversations.models import Contact, ContactAlias, Conversation
 from conversations.payloads import opt_out_reason
 from conversations.senders import conversation_sender_set, phone_number_choose
 from conversations.services import conversation_lock, conversation_start, conversation_touch, preview_for
 from messaging.attachments.services import attachments_for_send, attachments_mark_sent, public_url
+from messaging.hours.models import QuietHours
 from messaging.hours.quiet import quiet_hours_next_open
 from messaging.models import Direction, Message, MessageEvent, MessageMedia
-from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA, is_too_long, segment_info
+from messaging.segments import MAX_BODY_CHARACTERS, MAX_MEDIA, SegmentInfo, is_too_long, segment_info
 from messaging.services.announce import announce_new_message
 from messaging.services.delivery import twilio_schedules
 from messaging.services.guard import guard_check, reply_rules_apply
@@ -40,7 +42,9 @@ class SendResult:
     created: bool  # False when the idempotency key named an earlier send
 
 
-def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | None, attachments: int = 0) -> None:
+def send_validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | None, attachments: int = 0) -> None:
+    """A clear refusal of what no send may carry: nothing to send, a body too long or with a placeholder left,
+    too many or non-http(s) media, a bad idempotency key."""
     if not body.strip() and not media_urls and not attachments:
         raise ServiceError("Missing required fields: contactId and message", field="message")
     if is_too_long(body):
@@ -60,16 +64,31 @@ def _validate(*, body: str, media_urls: Sequence[str], idempotency_key: str | No
 def reply_number(*, conversation: Conversation, contact: Contact) -> str:
     """Where a text to ``contact`` goes: the number they last texted this thread from, while it is still theirs
     (their own, or one merged into them: ``ContactAlias``); else their own number."""
-    own = str(contact.phone)
-    last = (
-        Message.objects.filter(conversation=conversation, direction=Direction.INBOUND)
+    conversation.contact = contact
+    return reply_numbers(conversations=[conversation])[conversation.pk]
+
+
+def reply_numbers(*, conversations: Sequence[Conversation]) -> dict[int, str]:
+    """``reply_number`` of each conversation (with its ``contact``), by conversation id, in two queries at most."""
+    last_inbound = (
+        Message.objects.filter(conversation=OuterRef("pk"), direction=Direction.INBOUND)
         .order_by("-created_at", "-id")
-        .values_list("from_number", flat=True)
-        .first()
+        .values("from_number")[:1]
     )
-    if last and last != own and contact.aliases.filter(phone=last).exists():
-        return last
-    return own
+    last = dict(
+        Conversation.objects.filter(pk__in=[c.pk for c in conversations])
+        .annotate(last=Subquery(last_inbound))
+        .values_list("pk", "last")
+    )
+    own = {c.pk: str(c.contact.phone) for c in conversations}
+    other = {c.pk: (c.contact_id, last[c.pk]) for c in conversations if last.get(c.pk) not in (None, "", own[c.pk])}
+    if not other:
+        return own
+    aliases = ContactAlias.objects.filter(
+        contact_id__in={contact_id for contact_id, _ in other.values()}, phone__in={n for _, n in other.values()}
+    ).values_list("contact_id", "phone")
+    theirs = {(contact_id, str(phone)) for contact_id, phone in aliases}
+    return {pk: other[pk][1] if other.get(pk) in theirs else number for pk, number in own.items()}
 
 
 def sender_number(*, conversation: Conversation) -> str:
@@ -89,6 +108,71 @@ def sender_number(*, conversation: Conversation) -> str:
     if texted and not PhoneNumber.objects.filter(number=texted).exists():
         return texted
     return str(number.number)
+
+
+def status_and_time(
+    *, number: PhoneNumber, contact: Contact, send_at: datetime | None, quiet: QuietHours | None = None
+) -> tuple[str, datetime | None]:
+    """A new message's status and ``send_at``: ``scheduled`` for later (our scheduler hands it over), else
+    ``pending``. A later one that Twilio's own scheduler holds (``twilio_schedules``) is ``pending`` too, handed over
+    now, due when the contact's quiet hours allow (``quiet``: the organization's settings, when the caller has
+    them)."""
+    if send_at is None:
+        return MessageStatus.PENDING, None
+    if twilio_schedules(number=number, send_at=send_at, now=timezone.now()):
+        return MessageStatus.PENDING, quiet_hours_next_open(contact, send_at, quiet=quiet)
+    return MessageStatus.SCHEDULED, send_at
+
+
+def new_message(
+    *,
+    conversation: Conversation,
+    from_number: str,
+    to_number: str,
+    body: str,
+    info: SegmentInfo,
+    status: str,
+    send_at: datetime | None,
+    num_media: int = 0,
+    sender: User | None = None,
+    idempotency_key: str | None = None,
+    retry_of: Message | None = None,
+    automatic: bool = False,
+) -> Message:
+    """An outbound message of ``conversation``, not saved yet (``message_send`` saves one, ``message_send_many``
+    many at once)."""
+    return Message(
+        organization_id=conversation.organization_id,
+        conversation=conversation,
+        direction=Direction.OUTBOUND,
+        from_number=from_number,
+        to_number=to_number,
+        body=body,
+        status=status,
+        send_at=send_at,
+        num_segments=info.segments,
+        encoding=info.encoding,
+        num_media=num_media,
+        sent_by=sender,
+        idempotency_key=idempotency_key,
+        retry_of=retry_of,
+        automatic=automatic,
+    )
+
+
+def created_event(message: Message, *, info: SegmentInfo) -> MessageEvent:
+    """The ``created`` event of a new outbound message (saved by the caller)."""
+    return MessageEvent(
+        message=message,
+        event_type=MessageEvent.Type.CREATED,
+        status=message.status,
+        payload={
+            "sent_by": message.sent_by_id,
+            "segments": info.segments,
+            "encoding": info.encoding,
+            **({"send_at": message.send_at.isoformat()} if message.send_at is not None else {}),
+        },
+    )
 
 
 @transaction.atomic
@@ -137,10 +221,9 @@ def message_send(
 
     body = clean_text(body)
     media_urls = [u.strip() for u in media_urls]
-    _validate(body=body, media_urls=media_urls, idempotency_key=idempotency_key, attachments=len(attachment_ids))
+    send_validate(body=body, media_urls=media_urls, idempotency_key=idempotency_key, attachments=len(attachment_ids))
     if send_at is not None:
         send_at_check(send_at=send_at)
-    status = MessageStatus.SCHEDULED if send_at is not None else MessageStatus.PENDING
     if contact.organization_id != organization.id:
         raise ServiceError.not_found("Contact", field="contactId")
     chosen = (
@@ -173,32 +256,25 @@ def message_send(
         conversation_sender_set(conversation=conversation, phone_number=chosen, actor_id=sender.pk if sender else None)
     elif conversation.phone_number_id == started.phone_number_id:  # else it moved meanwhile: read it locked
         conversation.phone_number = started.phone_number
-    number = chosen or conversation.phone_number
-    if send_at is not None and twilio_schedules(number=number, send_at=send_at, now=timezone.now()):
-        # Twilio's own scheduler holds it: handed over now (``pending``, enqueued below), at the time the contact's
-        # quiet hours allow.
-        status = MessageStatus.PENDING
-        send_at = quiet_hours_next_open(contact, send_at)
+    status, send_at = status_and_time(number=chosen or conversation.phone_number, contact=contact, send_at=send_at)
     info = segment_info(body)
+    message = new_message(
+        conversation=conversation,
+        from_number=str(chosen.number) if chosen is not None else sender_number(conversation=conversation),
+        to_number=reply_number(conversation=conversation, contact=contact),
+        body=body,
+        info=info,
+        status=status,
+        send_at=send_at,
+        num_media=len(media_urls) + len(attachments),
+        sender=sender,
+        idempotency_key=idempotency_key,
+        retry_of=retry_of,
+        automatic=automatic,
+    )
     try:
         with transaction.atomic():
-            message = Message.objects.create(
-                organization=organization,
-                conversation=conversation,
-                direction=Direction.OUTBOUND,
-                from_number=str(chosen.number) if chosen is not None else sender_number(conversation=conversation),
-                to_number=reply_number(conversation=conversation, contact=contact),
-                body=body,
-                status=status,
-                send_at=send_at,
-                num_segments=info.segments,
-                encoding=info.encoding,
-                num_media=len(media_urls) + len(attachments),
-                sent_by=sender,
-                idempotency_key=idempotency_key,
-                retry_of=retry_of,
-                automatic=automatic,
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         earlier = Message.objects.filter(organization=organization, idempotency_key=idempotency_key).first()
         if idempotency_key is None or earlier is None:
@@ -218,17 +294,7 @@ def message_send(
     attachments_mark_sent(
         message_id=message.pk, attachments=attachments, first_position=len(media_urls), send_at=send_at
     )
-    MessageEvent.objects.create(
-        message=message,
-        event_type=MessageEvent.Type.CREATED,
-        status=status,
-        payload={
-            "sent_by": sender.pk if sender else None,
-            "segments": info.segments,
-            "encoding": info.encoding,
-            **({"send_at": send_at.isoformat()} if send_at is not None else {}),
-        },
-    )
+    created_event(message, info=info).save(force_insert=True)
     conversation_touch(
         conversation=conversation,
         preview=preview_for(body, has_media=bool(media_urls or attachments)),

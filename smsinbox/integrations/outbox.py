@@ -10,7 +10,9 @@ Nothing here talks to the network: delivery is the task workers' (``smsinbox.int
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import contextlib
+from collections.abc import Callable, Collection, Iterator
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +22,28 @@ from django.utils import timezone
 
 from smsinbox.integrations.catalog import WebhookEventType
 from smsinbox.integrations.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+# ``outbox_endpoints_read_once``: the organization's active endpoints, read once for many changes.
+_endpoints: ContextVar[tuple[int, list[WebhookEndpoint]] | None] = ContextVar("outbox_endpoints", default=None)
+
+
+@contextlib.contextmanager
+def outbox_endpoints_read_once(*, organization_id: int) -> Iterator[None]:
+    """Within the block, ``outbox_record`` reads the organization's active endpoints once, not once a change:
+    for a service that records many changes in one transaction (``message_send_many``), which sees the
+    endpoints as they were when it began, as a single change does."""
+    token = _endpoints.set((organization_id, list(_active_endpoints(organization_id))))
+    try:
+        yield
+    finally:
+        _endpoints.reset(token)
+
+
+def _active_endpoints(organization_id: int) -> list[WebhookEndpoint]:
+    known = _endpoints.get()
+    if known is not None and known[0] == organization_id:
+        return known[1]
+    return list(WebhookEndpoint.objects.filter(organization_id=organization_id, active=True))
 
 
 def enqueue_delivery(delivery_id: int, *, at: Any = None) -> None:
@@ -53,7 +77,7 @@ def outbox_record(
     wanted = [WebhookEventType(t).value for t in types]
     if not wanted:
         return []
-    endpoints = list(WebhookEndpoint.objects.filter(organization_id=organization_id, active=True))
+    endpoints = _active_endpoints(organization_id)
     if not endpoints:
         return []
     written: list[WebhookEvent] = []

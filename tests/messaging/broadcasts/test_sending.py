@@ -67,21 +67,22 @@ def test_a_crash_mid_way_then_a_restart_texts_nobody_twice_and_nobody_is_lost(or
     )  # fmt: skip
     monkeypatch.setattr(sending, "BATCH", 2)
     calls = {"n": 0}
-    real = sending.message_send
+    real = sending.message_send_many
 
     def dying(**kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:
-            raise SystemExit("SIGKILL")  # the worker dies in the middle of a send
+        if calls["n"] == 2:
+            real(**kwargs)  # the second batch's messages are stored, its rows not marked yet:
+            raise SystemExit("SIGKILL")  # the worker dies in the middle of the batch
         return real(**kwargs)
 
-    monkeypatch.setattr(sending, "message_send", dying)
+    monkeypatch.setattr(sending, "message_send_many", dying)
     with pytest.raises(SystemExit):
         broadcast_run(broadcast_id=broadcast.pk)
     # The first batch (two) committed; the second died with its transaction: nothing of it is left.
     assert BroadcastRecipient.objects.filter(broadcast=broadcast, status="sent").count() == 2
     assert Message.objects.count() == 2
-    monkeypatch.setattr(sending, "message_send", real)
+    monkeypatch.setattr(sending, "message_send_many", real)
     assert broadcasts_kick() == 0  # its heartbeat is fresh
     assert broadcasts_kick(now=timezone.now() + timedelta(minutes=5)) == 1  # stale: restarted
     assert broadcast_run(broadcast_id=broadcast.pk) == "done"
