@@ -103,16 +103,15 @@ def _locked(organization: Organization, contact_ids: set[int]) -> tuple[dict[int
     conversations = {
         c.contact_id: c
         for c in Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact", "assignee", "phone_number", "organization")
+        .select_related("assignee")
         .prefetch_related("labels")
         .filter(organization=organization, contact_id__in=contact_ids)
         .order_by("id")
     }
-    contacts = {
-        c.pk: c
-        for c in Contact.objects.select_for_update().filter(pk__in=contact_ids).order_by("id")
-    }
+    contacts = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=contact_ids).order_by("id")}
+    numbers = {n.pk: n for n in organization.phone_numbers.all()}  # a handful, read once, not once a row
     for contact_id, conversation in conversations.items():
+        conversation.organization, conversation.phone_number = organization, numbers[conversation.phone_number_id]
         conversation.contact = contacts[contact_id]
     return conversations, contacts
 
