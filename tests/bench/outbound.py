@@ -24,7 +24,8 @@ async def _alone(bench: Any, then: Then | None = None) -> None:
     if not bench.quick:  # the small seed, the full run's sends
         bench.sizes = dataclasses.replace(
             bench.sizes, outbound_messages=FULL.outbound_messages, rate_limit=FULL.rate_limit,
-            rate_limited_messages=FULL.rate_limited_messages,
+            rate_limited_messages=FULL.rate_limited_messages, broadcast_recipients=FULL.broadcast_recipients,
+            broadcast_limited=FULL.broadcast_limited,
         )  # fmt: skip
     bench.setup()
     bench.start_emulator()
