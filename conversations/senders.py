@@ -44,6 +44,7 @@ def conversation_sender_set(
         raise ServiceError.not_found("Phone number", field="fromNumberId")
     Conversation.objects.filter(pk=conversation.pk).update(phone_number=phone_number)
     conversation.phone_number = phone_number
+    conversation.version += 1  # the database raised it for this UPDATE (exact under the caller's lock)
     activity_record(
         conversation=conversation,
         kind=ConversationEvent.Kind.SENDER_CHANGED,

@@ -79,6 +79,7 @@ def _outgoing(broadcast: Broadcast, recipient: BroadcastRecipient, quiet: QuietH
         body=render_body(broadcast.body, values),
         idempotency_key=idempotency_key(broadcast_id=broadcast.pk, recipient_id=recipient.pk),
         send_at=opens if opens > now else None,
+        from_number=broadcast.phone_number,
     )
 
 
@@ -144,7 +145,7 @@ def broadcast_run(*, broadcast_id: int, budget_seconds: float | None = None) -> 
     deadline = time.monotonic() + budget
     if not _start(broadcast_id, timezone.now()):
         return "not sending"
-    broadcast = Broadcast.objects.select_related("organization", "created_by").get(pk=broadcast_id)
+    broadcast = Broadcast.objects.select_related("organization", "created_by", "phone_number").get(pk=broadcast_id)
     quiet = quiet_hours_get(organization=broadcast.organization)
     while True:
         if not Broadcast.objects.filter(pk=broadcast_id, state=S.SENDING).exists():

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from conversations.canned import body_problems, render_body, variable_values
 from conversations.models import Contact
+from conversations.senders import phone_number_choose
+from conversations.services import first_number
 from messaging.broadcasts.models import (
     TERMINAL_STATES,
     Broadcast,
@@ -51,6 +53,7 @@ class BroadcastPreview:
     landline: int
     segments: int
     estimated_seconds: int
+    from_number: str  # the number it goes from, with its name: "+14155550001 (Front desk)"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -63,6 +66,7 @@ class BroadcastPreview:
             },
             "segments": self.segments,
             "estimated_seconds": self.estimated_seconds,
+            "from_number": self.from_number,
         }
 
 
@@ -77,11 +81,12 @@ def _body_check(body: str) -> str:
     return body
 
 
-def _sender(organization: Organization) -> PhoneNumber:
-    number = organization.phone_numbers.order_by("id").first()
-    if number is None:
-        raise ServiceError("This organization has no Twilio number to send from yet.", code="no_number")
-    return number
+def _sender(organization: Organization, phone_number_id: int | None = None) -> PhoneNumber:
+    """The number a broadcast texts from: the one chosen (``fromNumberId``: one of the organization's, else a clear
+    400), or the organization's first."""
+    if phone_number_id is not None:
+        return phone_number_choose(organization=organization, phone_number_id=phone_number_id)
+    return first_number(organization=organization)
 
 
 def _segments(*, body: str, organization: Organization, user: User | None, contact_ids: list[int]) -> int:
@@ -102,8 +107,9 @@ def _values(*, contact: tuple[str, str] | None, user: User | None, organization:
     return variable_values(contact=person, user=user, organization=organization)
 
 
-def _preview(*, plan: RecipientPlan, body: str, organization: Organization, user: User | None) -> BroadcastPreview:
-    number = _sender(organization)
+def _preview(
+    *, plan: RecipientPlan, body: str, organization: Organization, user: User | None, number: PhoneNumber
+) -> BroadcastPreview:
     segments = _segments(body=body, organization=organization, user=user, contact_ids=plan.contact_ids)
     return BroadcastPreview(
         recipients=plan.recipients,
@@ -113,6 +119,7 @@ def _preview(*, plan: RecipientPlan, body: str, organization: Organization, user
         landline=len(plan.landline),
         segments=segments,
         estimated_seconds=math.ceil(plan.recipients / float(number.messages_per_second)),
+        from_number=str(number),
     )
 
 
@@ -126,17 +133,20 @@ def broadcast_preview(
     numbers: list[str] | tuple[str, ...] = (),
     csv_data: bytes | None = None,
     send_at: datetime | None = None,
+    phone_number_id: int | None = None,
 ) -> BroadcastPreview:
-    """Count what a broadcast would do, sending and storing nothing. Admins only. ``send_at`` (a later start) is
-    checked as ``broadcast_create`` will check it, so the preview refuses what the send would."""
+    """Count what a broadcast would do, sending and storing nothing. Admins only. ``send_at`` (a later start) and
+    ``phone_number_id`` (the number it texts from) are checked as ``broadcast_create`` will check them, so the
+    preview refuses what the send would."""
     organization_admin_require(user=user, organization_id=organization.pk, what="send broadcasts")
     body = _body_check(body)
+    number = _sender(organization, phone_number_id)
     if send_at is not None:
         send_at_check(send_at=send_at)
     plan = recipients_resolve(
         organization=organization, label_ids=label_ids, contact_ids=contact_ids, numbers=numbers, csv_data=csv_data
     )
-    return _preview(plan=plan, body=body, organization=organization, user=user)
+    return _preview(plan=plan, body=body, organization=organization, user=user, number=number)
 
 
 @transaction.atomic
@@ -150,10 +160,13 @@ def broadcast_create(
     numbers: list[str] | tuple[str, ...] = (),
     csv_data: bytes | None = None,
     send_at: datetime | None = None,
+    phone_number_id: int | None = None,
 ) -> Broadcast:
     """Store a broadcast with one row per chosen entry (recipients ``queued``, the rest ``excluded`` with why)
     and enqueue its run, in one transaction. Contacts are created for valid numbers nobody has yet. Admins only;
-    audited. Set-based: a few bulk INSERTs whatever the size (``BULK`` rows a statement)."""
+    audited. Set-based: a few bulk INSERTs whatever the size (``BULK`` rows a statement). ``phone_number_id``: the
+    number every recipient's text goes from (default the organization's first); a recipient whose conversation is
+    on another number has it moved there when texted, as the composer's "From" does (``message_send_many``)."""
     from messaging.tasks import broadcast_run_task
 
     organization_admin_require(user=user, organization_id=organization.pk, what="send broadcasts")
@@ -165,7 +178,7 @@ def broadcast_create(
     )
     if plan.recipients == 0:
         raise ServiceError("Nobody would receive it: every chosen contact is excluded.", field="numbers")
-    sender = _sender(organization)
+    sender = _sender(organization, phone_number_id)
     new_ids = _contacts_for_numbers(organization=organization, numbers=plan.new_numbers)
     broadcast = Broadcast.objects.create(
         organization=organization,

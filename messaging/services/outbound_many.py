@@ -29,6 +29,7 @@ from django.db import transaction
 
 from conversations.models import Contact, Conversation
 from conversations.payloads import opt_out_reason
+from conversations.senders import conversation_sender_set
 from conversations.services import conversations_touch, first_number, preview_for
 from messaging.hours.models import QuietHours
 from messaging.models import Message, MessageEvent, MessageMedia
@@ -47,7 +48,7 @@ from messaging.services.schedule import send_at_check
 from messaging.statuses import MessageStatus
 from smsinbox.errors import ServiceError
 from smsinbox.integrations.outbox import outbox_endpoints_read_once
-from smsinbox.models import Organization
+from smsinbox.models import Organization, PhoneNumber
 from smsinbox.parsing import clean_text
 
 logger = logging.getLogger(__name__)
@@ -55,12 +56,15 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One system text of a set-based send: to ``contact`` (of the organization), due at once or at ``send_at``."""
+    """One system text of a set-based send: to ``contact`` (of the organization), due at once or at ``send_at``,
+    from ``from_number`` (its conversation moves there, ``conversation_sender_set``, as with ``message_send``'s
+    ``from_number_id``) or from the conversation's own number (sticky sender, ``sender_number``)."""
 
     contact: Contact
     body: str
     idempotency_key: str
     send_at: datetime | None = None
+    from_number: PhoneNumber | None = None  # the organization's number it goes from; None: the conversation's
 
 
 @dataclass(frozen=True)
@@ -81,23 +85,31 @@ def _checked(organization: Organization, outgoing: Outgoing) -> tuple[str, Servi
             send_at_check(send_at=outgoing.send_at)
         if outgoing.contact.organization_id != organization.id:
             raise ServiceError.not_found("Contact", field="contactId")
+        if outgoing.from_number is not None and outgoing.from_number.organization_id != organization.id:
+            raise ServiceError.not_found("Phone number", field="fromNumberId")
     except ServiceError as exc:
         return body, exc
     return body, None
 
 
-def _locked(organization: Organization, contact_ids: set[int]) -> tuple[dict[int, Conversation], dict[int, Contact]]:
-    """Each contact's conversation (created when missing) and the contact, both locked (see the module docstring),
-    by contact id."""
+def _locked(
+    organization: Organization, contact_ids: set[int], starts: dict[int, PhoneNumber]
+) -> tuple[dict[int, Conversation], dict[int, Contact]]:
+    """Each contact's conversation and the contact, both locked (see the module docstring), by contact id. A missing
+    conversation is created on the number its text goes from (``starts``, by contact id), else on the organization's
+    first (``conversation_start``'s rule)."""
     have = set(
         Conversation.objects.filter(organization=organization, contact_id__in=contact_ids).values_list(
             "contact_id", flat=True
         )
     )
     if missing := contact_ids - have:
-        number = first_number(organization=organization)
+        first = None if all(pk in starts for pk in missing) else first_number(organization=organization)
         Conversation.objects.bulk_create(
-            [Conversation(organization=organization, contact_id=pk, phone_number=number) for pk in sorted(missing)],
+            [
+                Conversation(organization=organization, contact_id=pk, phone_number=starts.get(pk) or first)
+                for pk in sorted(missing)
+            ],
             ignore_conflicts=True,
         )
     conversations = {
@@ -135,7 +147,8 @@ def message_send_many(
             bodies[i] = body
     if not bodies:
         return [r for r in results if r is not None]
-    conversations, contacts = _locked(organization, {outgoing[i].contact.pk for i in bodies})
+    starts = {outgoing[i].contact.pk: outgoing[i].from_number for i in bodies if outgoing[i].from_number is not None}
+    conversations, contacts = _locked(organization, {outgoing[i].contact.pk for i in bodies}, starts)
     earlier = {
         m.idempotency_key: m
         for m in Message.objects.filter(
@@ -160,19 +173,24 @@ def message_send_many(
         return [r for r in results if r is not None]
 
     texted = [conversations[outgoing[i].contact.pk] for i, _ in to_store]
+    for (i, _), conversation in zip(to_store, texted, strict=True):
+        if outgoing[i].from_number is not None:
+            conversation_sender_set(conversation=conversation, phone_number=outgoing[i].from_number)
     to_numbers = reply_numbers(conversations=list({c.pk: c for c in texted}.values()))
     messages: list[Message] = []
     infos = []
     for (i, body), conversation in zip(to_store, texted, strict=True):
+        chosen = outgoing[i].from_number
         status, send_at = status_and_time(
-            number=conversation.phone_number, contact=conversation.contact, send_at=outgoing[i].send_at, quiet=quiet
-        )
+            number=chosen or conversation.phone_number, contact=conversation.contact, send_at=outgoing[i].send_at,
+            quiet=quiet,
+        )  # fmt: skip
         info = segment_info(body)
         infos.append(info)
         messages.append(
             new_message(
                 conversation=conversation,
-                from_number=sender_number(conversation=conversation),
+                from_number=str(chosen.number) if chosen is not None else sender_number(conversation=conversation),
                 to_number=to_numbers[conversation.pk],
                 body=body,
                 info=info,

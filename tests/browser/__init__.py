@@ -58,6 +58,7 @@ SECRET_KEY = "browser-tests-only-secret-key-" + "k" * 40
 
 ORG_A = "Acme Dental (browser)"
 NUMBER_A = "+15005550006"
+SECOND = "+15005550008"  # organization A's second number, while a test holds ``second_number``
 ORG_B = "Bravo Vet (browser)"
 NUMBER_B = "+15005550007"
 

@@ -26,6 +26,7 @@ from tests.browser import (
     LATENCY_FILE,
     NUMBER_A,
     REQUIRE_SERVICES,
+    SECOND,
     STAFF,
     LiveServer,
     base_environment,
@@ -206,3 +207,27 @@ def new_tab(browser: Browser) -> Iterator[Callable[..., Tab]]:
         context.close()
     if problems:
         pytest.fail("the browser reported problems:\n" + "\n".join(problems))
+
+
+SECOND_ADD = (
+    "from smsinbox.models import Organization; from smsinbox.services import phone_number_create; "
+    f"org = Organization.objects.get(phone_numbers__number='{NUMBER_A}'); "
+    f"org.phone_numbers.filter(number='{SECOND}').exists() or phone_number_create(organization=org, number='{SECOND}', "
+    "friendly_name='Second line')"
+)
+SECOND_REMOVE = (
+    "from conversations.models import Conversation; from smsinbox.models import PhoneNumber; "
+    "from messaging.hours.models import QuietHours; "
+    f"first = PhoneNumber.objects.get(number='{NUMBER_A}'); "
+    f"Conversation.objects.filter(phone_number__number='{SECOND}').update(phone_number=first); "
+    f"PhoneNumber.objects.filter(number='{SECOND}').delete(); QuietHours.objects.all().delete()"
+)
+
+
+@pytest.fixture
+def second_number(server_env, inbox_server, emulator):
+    """A second number for organization A (taken away again: other tests expect one)."""
+    manage(server_env, "shell", "-c", SECOND_ADD)
+    emulator.add_number(SECOND, sms_url=f"{inbox_server.url}/api/twilio/sms-incoming")
+    yield SECOND
+    manage(server_env, "shell", "-c", SECOND_REMOVE)

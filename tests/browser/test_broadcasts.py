@@ -115,3 +115,42 @@ def test_a_broadcast_scheduled_for_later_from_the_keyboard_waits_and_can_be_canc
     page.keyboard.press("Enter")
     expect(page.locator("#broadcast-state")).to_have_text("Cancelled")
     assert not [m for m in emulator.messages() if token in (m.get("body") or "") and m["to"] == contact]
+
+
+@pytest.mark.parametrize(("width", "height"), WIDTHS)
+def test_a_broadcast_from_the_second_number_chosen_from_the_keyboard(
+    inbox_server, emulator, new_tab, second_number, width, height
+):
+    """With two numbers the page asks which one it goes from; the preview names it; the text reaches the emulator
+    from it, and the contact's thread (on the first number until then) says it now texts from the second."""
+    from tests.browser import open_thread
+
+    label = "desktop" if width > 700 else "phone"
+    token = secrets.token_hex(3)
+    contact = new_contact()
+    inbox_server.post_inbound(from_=contact, body=f"Hello {token}")
+    page = new_tab(width=width, height=height).page
+    login(page, inbox_server, ALICE)
+    page.goto(f"{inbox_server.url}/broadcasts/new/")
+    page.get_by_label("Message").fill(f"Uptown opens at 9. {token}")
+    page.get_by_label("Phone numbers").fill(contact)
+    chooser = page.get_by_label("From")
+    chooser.focus()
+    page.keyboard.press("ArrowDown")  # a native select (the numbers in the order they were added), from the keyboard
+    expect(chooser.locator("option:checked")).to_contain_text(second_number)
+    page.get_by_role("button", name="Preview").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#preview-from")).to_have_text(f"{second_number} (Second line)")
+    shot(page, f"{label}-from-preview")
+    checked(page)
+    page.locator("#broadcast-send").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/broadcasts/*/")
+    expect(page.locator("#broadcast-state")).to_have_text("Done", timeout=30_000)
+    sent = [m for m in emulator.messages() if token in (m.get("body") or "")]
+    assert [(m["to"], m["from"]) for m in sent] == [(contact, second_number)]
+    open_thread(page, inbox_server, contact)
+    expect(page.locator("#thread-from-number")).to_contain_text(second_number)
+    expect(page.locator("#messages").get_by_text("Second line")).not_to_have_count(0)
+    shot(page, f"{label}-from-thread")
+    checked(page)

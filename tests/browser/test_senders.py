@@ -14,42 +14,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ALICE, CAROL, LIVE_BUDGET_MS, NUMBER_A, expect, login, manage, new_contact, open_thread
+from tests.browser import (
+    ALICE,
+    CAROL,
+    LIVE_BUDGET_MS,
+    NUMBER_A,
+    SECOND,
+    expect,
+    login,
+    new_contact,
+    open_thread,
+)  # fmt: skip
 from tests.browser.test_accessibility import axe_violations, horizontal_overflow
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("SENDERS_SHOTS", "/tmp/shots-senders"))  # noqa: S108 (where the team looks at them)
 WIDTHS = [pytest.param(1366, 800, id="desktop"), pytest.param(375, 812, id="phone")]
-SECOND = "+15005550008"
-
-ADD = (
-    "from smsinbox.models import Organization; from smsinbox.services import phone_number_create; "
-    f"org = Organization.objects.get(phone_numbers__number='{NUMBER_A}'); "
-    f"org.phone_numbers.filter(number='{SECOND}').exists() or phone_number_create(organization=org, number='{SECOND}', "
-    "friendly_name='Second line')"
-)
-REMOVE = (
-    "from conversations.models import Conversation; from smsinbox.models import PhoneNumber; "
-    "from messaging.hours.models import QuietHours; "
-    f"first = PhoneNumber.objects.get(number='{NUMBER_A}'); "
-    f"Conversation.objects.filter(phone_number__number='{SECOND}').update(phone_number=first); "
-    f"PhoneNumber.objects.filter(number='{SECOND}').delete(); QuietHours.objects.all().delete()"
-)
-
-
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
-
-
-@pytest.fixture
-def second_number(server_env, inbox_server, emulator):
-    """A second number for organization A (taken away again: other tests expect one)."""
-    manage(server_env, "shell", "-c", ADD)
-    emulator.add_number(SECOND, sms_url=f"{inbox_server.url}/api/twilio/sms-incoming")
-    yield SECOND
-    manage(server_env, "shell", "-c", REMOVE)
 
 
 @pytest.mark.parametrize(("width", "height"), WIDTHS)

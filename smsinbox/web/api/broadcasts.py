@@ -48,6 +48,7 @@ class PreviewSerializer(serializers.Serializer):
     excluded = ExcludedPreviewSerializer()
     segments = serializers.IntegerField(help_text="Segments of the longest text (variables filled in).")
     estimated_seconds = serializers.IntegerField(help_text="At the sending number's messages per second.")
+    from_number = serializers.CharField(help_text="The number it goes from (E.164), with its name if it has one.")
 
 
 class ExcludedSerializer(ExcludedPreviewSerializer):
@@ -113,6 +114,11 @@ class BroadcastCreateApi(APIView):
             child=StrictIntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=MAX_LIST
         )
         send_at = OffsetDateTimeField(required=False, help_text="Start later: ISO 8601 with its offset.")
+        from_number_id = StrictIntegerField(
+            min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
+            help_text="The id of your number it goes from (default your first). A recipient whose conversation is "
+            "on another of your numbers has it moved to this one, as the composer's From does.",
+        )  # fmt: skip
         dry_run = StrictBooleanField(required=False, default=False, help_text="Only count; store and send nothing.")
         organization_id = StrictIntegerField(
             required=False, allow_null=True, default=None, help_text="For members of several organizations."
@@ -141,6 +147,7 @@ class BroadcastCreateApi(APIView):
             "label_ids": values.get("labels", []),
             "contact_ids": values.get("contact_ids", []),
             "numbers": values.get("numbers", []),
+            "phone_number_id": values["from_number_id"],
         }
         if values["dry_run"]:
             return Response(PreviewSerializer(broadcast_preview(**sources).as_dict()).data)

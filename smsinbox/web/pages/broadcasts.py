@@ -78,7 +78,8 @@ def broadcast_new(request: HttpRequest, organization: Organization) -> HttpRespo
     context: dict[str, object] = {
         "organization": organization, "labels": labels, "variables": VARIABLES, "max_length": MAX_BODY_CHARACTERS,
         "body": "", "numbers": "", "chosen": set(), "preview": None, "error": "", "later": False, "send_at_local": "",
-        "send_at": None, "start_key": "now", "notice": "",
+        "send_at": None, "start_key": "now", "notice": "", "from_id": "",
+        "sending_numbers": list(organization.phone_numbers.order_by("id")),
     }  # fmt: skip
     if request.method == "GET":
         return render(request, "broadcasts/new.html", context)
@@ -94,12 +95,20 @@ def broadcast_new(request: HttpRequest, organization: Organization) -> HttpRespo
             raise ServiceError("Choose the date and time to start it, or start it now.", field="sendAt")
         start_key = local if later else "now"
         context.update(send_at=send_at, start_key=start_key)
+        from_id = request.POST.get("from_number_id", "")
+        context["from_id"] = from_id
+        from_pk = ascii_int(from_id) if from_id else None
+        if from_id and from_pk is None:
+            raise ServiceError("Choose one of your numbers to send from.", field="fromNumberId")
         sources = {"organization": organization, "user": request.user, "body": body, "label_ids": label_ids,
-                   "numbers": numbers, "send_at": send_at}  # fmt: skip
-        previewed = request.POST.get("previewed_start")
+                   "numbers": numbers, "send_at": send_at,
+                   "phone_number_id": from_pk}  # fmt: skip
+        previewed, previewed_from = request.POST.get("previewed_start"), request.POST.get("previewed_from")
         if request.POST.get("action") == "send" and previewed is not None and previewed != start_key:
             # The Send button said "Send to N" or "Schedule for N" for the start that was previewed.
             context["notice"] = "The start changed after the preview: check it, then send."
+        elif request.POST.get("action") == "send" and previewed_from is not None and previewed_from != from_id:
+            context["notice"] = "The number it goes from changed after the preview: check it, then send."
         elif request.POST.get("action") == "send":
             broadcast = broadcast_create(**sources)
             n = broadcast.recipient_count

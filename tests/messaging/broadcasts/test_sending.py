@@ -154,3 +154,24 @@ def test_a_broadcast_reaches_the_emulator_once_per_recipient(settings, live_serv
             (str(c.phone), f"Hello {c.first_name or 'friend'}") for c in contacts
         )
     assert Broadcast.objects.get(pk=broadcast.pk).state == "done"
+
+
+@pytest.mark.django_db
+def test_a_broadcast_from_a_chosen_number_texts_from_it_and_moves_the_threads_on_another(org_a):
+    from conversations.models import ConversationEvent
+    from smsinbox.services import phone_number_create
+
+    second = phone_number_create(organization=org_a.organization, number="+14155550002", friendly_name="Uptown")
+    on_first, new = people(org_a, 2)
+    message_send(organization=org_a.organization, sender=None, contact=on_first, body="Earlier", confirm=True)
+    broadcast = broadcast_create(
+        organization=org_a.organization, user=org_a.user, body="Uptown opens at 9", contact_ids=[on_first.pk, new.pk],
+        phone_number_id=second.pk,
+    )  # fmt: skip
+    assert broadcast_run(broadcast_id=broadcast.pk) == "done"
+    texts = Message.objects.filter(body="Uptown opens at 9")
+    assert sorted(texts.values_list("from_number", flat=True)) == ["+14155550002", "+14155550002"]
+    assert set(Conversation.objects.values_list("phone_number_id", flat=True)) == {second.pk}
+    moved = ConversationEvent.objects.filter(kind="sender_changed")
+    assert [e.conversation.contact_id for e in moved] == [on_first.pk]  # the new thread started on it
+    assert moved.get().data["number_label"] == "+14155550002 (Uptown)"

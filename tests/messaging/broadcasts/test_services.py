@@ -52,6 +52,7 @@ def test_preview_counts_duplicates_invalid_and_opted_out(org_a):
         "excluded": {"opted_out": 1, "invalid": 2, "duplicates": 3, "landline": 0},
         "segments": 1,
         "estimated_seconds": 3,  # 3 recipients at the number's 1 message a second
+        "from_number": "+14155550001",
     }
     assert Broadcast.objects.count() == 0
     assert not Contact.objects.filter(phone="+14155550199").exists()  # a preview creates nothing
@@ -176,3 +177,21 @@ def test_the_database_refuses_an_unknown_state_or_a_finished_live_one(org_a):
         Broadcast.objects.filter(pk=broadcast.pk).update(finished_at=timezone.now())  # still queued
     with pytest.raises(IntegrityError), transaction.atomic():
         BroadcastRecipient.objects.filter(broadcast=broadcast).update(status="excluded")  # no reason
+
+
+@pytest.mark.django_db
+def test_the_number_it_goes_from_is_one_of_the_organizations_and_previewed(org_a, org_b):
+    from smsinbox.errors import ServiceError
+    from smsinbox.services import phone_number_create
+
+    second = phone_number_create(organization=org_a.organization, number="+14155550002", friendly_name="Uptown")
+    sources = {"organization": org_a.organization, "user": org_a.user, "body": "Hi", "numbers": ["+14155550101"]}
+    assert broadcast_preview(**sources).from_number == "+14155550001"
+    assert broadcast_preview(**sources, phone_number_id=second.pk).from_number == "+14155550002 (Uptown)"
+    assert broadcast_create(**sources, phone_number_id=second.pk).phone_number_id == second.pk
+    stranger = org_b.organization.phone_numbers.get()
+    for refused in (lambda: broadcast_preview(**sources, phone_number_id=stranger.pk),
+                    lambda: broadcast_create(**sources, phone_number_id=stranger.pk)):  # fmt: skip
+        with pytest.raises(ServiceError) as error:
+            refused()
+        assert error.value.field == "fromNumberId"

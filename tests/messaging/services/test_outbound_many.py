@@ -79,6 +79,7 @@ def test_refusals_store_nothing_for_that_text_and_the_rest_is_sent(org_a, org_b)
         line_type=Contact.LineType.LANDLINE, line_type_checked_at=timezone.now()
     )
     stranger = contact_create(organization=org_b.organization, phone="+14155550199")
+    foreign_number = org_b.organization.phone_numbers.get()
     outgoing = [
         Outgoing(contact=ok, body="Hi", idempotency_key="r-1"),
         Outgoing(contact=opted, body="Hi", idempotency_key="r-2"),
@@ -86,10 +87,11 @@ def test_refusals_store_nothing_for_that_text_and_the_rest_is_sent(org_a, org_b)
         Outgoing(contact=long_one, body="x" * 1601, idempotency_key="r-4"),
         Outgoing(contact=placeholder, body="See you at [[time]]", idempotency_key="r-5"),
         Outgoing(contact=stranger, body="Hi", idempotency_key="r-6"),
+        Outgoing(contact=ok, body="Hi", idempotency_key="r-7", from_number=foreign_number),
     ]
     sent = message_send_many(organization=org_a.organization, outgoing=outgoing)
     assert [s.refusal.code if s.refusal else "sent" for s in sent] == [
-        "sent", "opted_out", "landline", "invalid", "placeholder", "not_found",
+        "sent", "opted_out", "landline", "invalid", "placeholder", "not_found", "not_found",
     ]  # fmt: skip
     assert "opted out" in sent[1].refusal.message
     assert Message.objects.count() == 1

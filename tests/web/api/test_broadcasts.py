@@ -40,6 +40,7 @@ def test_a_dry_run_answers_the_preview_counts_and_sends_nothing(org_a, people):
         "excluded": {"optedOut": 1, "invalid": 1, "duplicates": 1, "landline": 0},
         "segments": 1,
         "estimatedSeconds": 3,
+        "fromNumber": "+14155550001",
     }
     assert Broadcast.objects.count() == 0
     assert Message.objects.count() == 0
@@ -104,3 +105,20 @@ def test_agents_are_refused_and_strangers_see_nothing(org_a, org_b, people):
     stranger = ApiClient(org_b.user).post("/api/broadcasts/", {"message": "Hi", "contactIds": [people[0].pk]})
     assert stranger.status_code == 400  # another organization's contact: not theirs to name
     assert Broadcast.objects.get(pk=pk).state == "queued"
+
+
+def test_it_goes_from_the_chosen_number_and_another_organizations_is_a_404(org_a, org_b, people):
+    from smsinbox.services import phone_number_create
+
+    second = phone_number_create(organization=org_a.organization, number="+14155550002", friendly_name="Uptown")
+    api = ApiClient(org_a.user)
+    body = {"message": "Hi", "contactIds": [people[0].pk], "fromNumberId": second.pk}
+    assert api.post("/api/broadcasts/", {**body, "dryRun": True}).json()["fromNumber"] == "+14155550002 (Uptown)"
+    created = api.post("/api/broadcasts/", body)
+    assert created.status_code == 201, created.content
+    assert created.json()["fromNumber"] == "+14155550002"
+    stranger = org_b.organization.phone_numbers.get()
+    refused = api.post("/api/broadcasts/", {**body, "fromNumberId": stranger.pk})
+    assert refused.status_code == 404
+    assert refused.json()["field"] == "fromNumberId"
+    assert Broadcast.objects.count() == 1

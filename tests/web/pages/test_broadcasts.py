@@ -156,3 +156,28 @@ def test_agents_get_the_ask_an_admin_page_and_strangers_a_404(org_a, org_b):
     assert stranger.get(f"/broadcasts/{broadcast.pk}/").status_code == 404
     assert stranger.post(f"/broadcasts/{broadcast.pk}/cancel/").status_code == 404
     assert Broadcast.objects.get(pk=broadcast.pk).state == "queued"
+
+
+def test_with_two_numbers_the_page_asks_which_one_it_goes_from(alice, org_a):
+    from smsinbox.services import phone_number_create
+
+    assert b'id="broadcast-from"' not in alice.get("/broadcasts/new/").content  # one number: nothing to choose
+    second = phone_number_create(organization=org_a.organization, number="+14155550002", friendly_name="Uptown")
+    assert b'id="broadcast-from"' in alice.get("/broadcasts/new/").content
+    form = {"body": "Uptown opens at 9", "numbers": "+14155550101", "start": "now", "from_number_id": str(second.pk)}
+    page = alice.post("/broadcasts/new/", {**form, "action": "preview"}).content.decode()
+    assert '<dd id="preview-from">+14155550002 (Uptown)</dd>' in page
+    assert f'<option value="{second.pk}" selected>' in page
+    first = org_a.organization.phone_numbers.order_by("id").first()
+    changed = {**form, "from_number_id": str(first.pk), "action": "send", "previewed_start": "now",
+               "previewed_from": str(second.pk)}  # fmt: skip
+    notice = alice.post("/broadcasts/new/", changed).content.decode()
+    assert "The number it goes from changed after the preview" in notice
+    assert not Broadcast.objects.exists()
+    sent = alice.post("/broadcasts/new/", {**form, "action": "send", "previewed_start": "now",
+                                           "previewed_from": str(second.pk)})  # fmt: skip
+    assert sent.status_code == 302
+    assert Broadcast.objects.get().phone_number_id == second.pk
+    bad = alice.post("/broadcasts/new/", {**form, "from_number_id": "x", "action": "preview"})
+    assert bad.status_code == 400
+    assert "Choose one of your numbers" in bad.content.decode()
