@@ -174,8 +174,9 @@ def message_send_many(
 
     texted = [conversations[outgoing[i].contact.pk] for i, _ in to_store]
     for (i, _), conversation in zip(to_store, texted, strict=True):
-        if outgoing[i].from_number is not None:
-            conversation_sender_set(conversation=conversation, phone_number=outgoing[i].from_number)
+        chosen = outgoing[i].from_number
+        if chosen is not None and chosen.pk != conversation.phone_number_id:  # its own savepoint: only a move
+            conversation_sender_set(conversation=conversation, phone_number=chosen)
     to_numbers = reply_numbers(conversations=list({c.pk: c for c in texted}.values()))
     messages: list[Message] = []
     infos = []
