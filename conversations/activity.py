@@ -119,6 +119,9 @@ def activity_sentence(event: ConversationEvent) -> tuple[str, datetime | None, s
         return f"The customer opted back in by replying {data.get('keyword') or 'START'}", None, ""
     if kind == Kind.SENDER_CHANGED:
         number = data.get("number_label") or "another number"
+        if data.get("broadcast_id"):
+            who = f"{by}'s broadcast" if by else "A broadcast"
+            return f"{who} texted from {number}: replies go from it now", None, ""
         if by:
             return f"{by} switched this conversation to {number}: replies go from it now", None, ""
         return f"The customer texted {number}: replies go from it now", None, ""

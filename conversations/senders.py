@@ -30,13 +30,15 @@ def phone_number_choose(*, organization: Organization, phone_number_id: object) 
 
 @transaction.atomic
 def conversation_sender_set(
-    *, conversation: Conversation, phone_number: PhoneNumber, actor_id: int | None = None
+    *, conversation: Conversation, phone_number: PhoneNumber, actor_id: int | None = None,
+    broadcast_id: int | None = None,
 ) -> bool:
     """Move ``conversation`` to ``phone_number`` (one of its organization's); whether it changed.
 
     The caller holds the conversation's row lock (``conversation_lock``); the instance is updated too. A move is
     an activity row of the thread, live in every open inbox: staff's choice (``actor_id``) or the customer's text
-    to another of the numbers (sticky sender, no actor), so the team sees which number the customer now hears from.
+    to another of the numbers (sticky sender, no actor), or a broadcast from it (``broadcast_id``; ``actor_id``: the
+    admin who sent it), so the team sees which number the customer now hears from.
     """
     if conversation.phone_number_id == phone_number.pk:
         return False
@@ -49,6 +51,10 @@ def conversation_sender_set(
         conversation=conversation,
         kind=ConversationEvent.Kind.SENDER_CHANGED,
         actor_id=actor_id,
-        data={"number_id": phone_number.pk, "number_label": str(phone_number)},  # "+1… (Second line)"
+        data={
+            "number_id": phone_number.pk,
+            "number_label": str(phone_number),  # "+1… (Second line)"
+            **({"broadcast_id": broadcast_id} if broadcast_id is not None else {}),
+        },
     )
     return True

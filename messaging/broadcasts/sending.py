@@ -80,6 +80,8 @@ def _outgoing(broadcast: Broadcast, recipient: BroadcastRecipient, quiet: QuietH
         idempotency_key=idempotency_key(broadcast_id=broadcast.pk, recipient_id=recipient.pk),
         send_at=opens if opens > now else None,
         from_number=broadcast.phone_number,
+        broadcast_id=broadcast.pk,
+        actor_id=broadcast.created_by_id,
     )
 
 

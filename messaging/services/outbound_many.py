@@ -65,6 +65,8 @@ class Outgoing:
     idempotency_key: str
     send_at: datetime | None = None
     from_number: PhoneNumber | None = None  # the organization's number it goes from; None: the conversation's
+    broadcast_id: int | None = None  # the broadcast it is part of (a thread moved for it says so)
+    actor_id: int | None = None  # who sent it (the broadcast's admin): named where its thread moved
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,10 @@ def message_send_many(
     for (i, _), conversation in zip(to_store, texted, strict=True):
         chosen = outgoing[i].from_number
         if chosen is not None and chosen.pk != conversation.phone_number_id:  # its own savepoint: only a move
-            conversation_sender_set(conversation=conversation, phone_number=chosen)
+            conversation_sender_set(
+                conversation=conversation, phone_number=chosen, actor_id=outgoing[i].actor_id,
+                broadcast_id=outgoing[i].broadcast_id,
+            )  # fmt: skip
     to_numbers = reply_numbers(conversations=list({c.pk: c for c in texted}.values()))
     messages: list[Message] = []
     infos = []

@@ -217,9 +217,10 @@ SECOND_ADD = (
 )
 SECOND_REMOVE = (
     "from conversations.models import Conversation; from smsinbox.models import PhoneNumber; "
-    "from messaging.hours.models import QuietHours; "
+    "from messaging.hours.models import QuietHours; from messaging.broadcasts.models import Broadcast; "
     f"first = PhoneNumber.objects.get(number='{NUMBER_A}'); "
     f"Conversation.objects.filter(phone_number__number='{SECOND}').update(phone_number=first); "
+    f"Broadcast.objects.filter(phone_number__number='{SECOND}').update(phone_number=first); "
     f"PhoneNumber.objects.filter(number='{SECOND}').delete(); QuietHours.objects.all().delete()"
 )
 

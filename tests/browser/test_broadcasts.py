@@ -149,8 +149,10 @@ def test_a_broadcast_from_the_second_number_chosen_from_the_keyboard(
     expect(page.locator("#broadcast-state")).to_have_text("Done", timeout=30_000)
     sent = [m for m in emulator.messages() if token in (m.get("body") or "")]
     assert [(m["to"], m["from"]) for m in sent] == [(contact, second_number)]
+    page.goto(f"{inbox_server.url}/")
     open_thread(page, inbox_server, contact)
     expect(page.locator("#thread-from-number")).to_contain_text(second_number)
-    expect(page.locator("#messages").get_by_text("Second line")).not_to_have_count(0)
+    moved = f"{ALICE.username}'s broadcast texted from {second_number} (Second line): replies go from it now"
+    expect(page.locator("#messages").get_by_text(moved)).to_have_count(1)
     shot(page, f"{label}-from-thread")
     checked(page)

@@ -174,4 +174,8 @@ def test_a_broadcast_from_a_chosen_number_texts_from_it_and_moves_the_threads_on
     assert set(Conversation.objects.values_list("phone_number_id", flat=True)) == {second.pk}
     moved = ConversationEvent.objects.filter(kind="sender_changed")
     assert [e.conversation.contact_id for e in moved] == [on_first.pk]  # the new thread started on it
-    assert moved.get().data["number_label"] == "+14155550002 (Uptown)"
+    assert moved.get().data == {"number_id": second.pk, "number_label": "+14155550002 (Uptown)",
+                                "broadcast_id": broadcast.pk, "by": "alice"}  # fmt: skip
+    from conversations.activity import activity_text
+
+    assert activity_text(moved.get()) == "alice's broadcast texted from +14155550002 (Uptown): replies go from it now"
