@@ -75,6 +75,13 @@ class Broadcast(models.Model):
     def __str__(self) -> str:
         return f"Broadcast {self.pk}"
 
+    @property
+    def from_chosen(self) -> bool:
+        """Whether its admin chose the number it goes from (``fromNumberId``): then every text goes from
+        ``phone_number`` and a thread on another number moves there; else each text goes from its conversation's
+        own number (sticky sender), and ``phone_number`` (the organization's first) only sets the pace."""
+        return bool((self.sources or {}).get("fromNumberId"))
+
 
 class RecipientStatus(models.TextChoices):
     QUEUED = "queued", "Queued"

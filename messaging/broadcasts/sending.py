@@ -79,7 +79,7 @@ def _outgoing(broadcast: Broadcast, recipient: BroadcastRecipient, quiet: QuietH
         body=render_body(broadcast.body, values),
         idempotency_key=idempotency_key(broadcast_id=broadcast.pk, recipient_id=recipient.pk),
         send_at=opens if opens > now else None,
-        from_number=broadcast.phone_number,
+        from_number=broadcast.phone_number if broadcast.from_chosen else None,
         broadcast_id=broadcast.pk,
         actor_id=broadcast.created_by_id,
     )

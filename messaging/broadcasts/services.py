@@ -53,7 +53,7 @@ class BroadcastPreview:
     landline: int
     segments: int
     estimated_seconds: int
-    from_number: str  # the number it goes from, with its name: "+14155550001 (Front desk)"
+    from_number: str | None  # the number chosen, with its name: "+14155550001 (Front desk)"; None: each its own
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -108,7 +108,8 @@ def _values(*, contact: tuple[str, str] | None, user: User | None, organization:
 
 
 def _preview(
-    *, plan: RecipientPlan, body: str, organization: Organization, user: User | None, number: PhoneNumber
+    *, plan: RecipientPlan, body: str, organization: Organization, user: User | None, number: PhoneNumber,
+    chosen: bool,
 ) -> BroadcastPreview:
     segments = _segments(body=body, organization=organization, user=user, contact_ids=plan.contact_ids)
     return BroadcastPreview(
@@ -119,7 +120,7 @@ def _preview(
         landline=len(plan.landline),
         segments=segments,
         estimated_seconds=math.ceil(plan.recipients / float(number.messages_per_second)),
-        from_number=str(number),
+        from_number=str(number) if chosen else None,
     )
 
 
@@ -146,7 +147,9 @@ def broadcast_preview(
     plan = recipients_resolve(
         organization=organization, label_ids=label_ids, contact_ids=contact_ids, numbers=numbers, csv_data=csv_data
     )
-    return _preview(plan=plan, body=body, organization=organization, user=user, number=number)
+    return _preview(
+        plan=plan, body=body, organization=organization, user=user, number=number, chosen=phone_number_id is not None
+    )
 
 
 @transaction.atomic
@@ -165,8 +168,9 @@ def broadcast_create(
     """Store a broadcast with one row per chosen entry (recipients ``queued``, the rest ``excluded`` with why)
     and enqueue its run, in one transaction. Contacts are created for valid numbers nobody has yet. Admins only;
     audited. Set-based: a few bulk INSERTs whatever the size (``BULK`` rows a statement). ``phone_number_id``: the
-    number every recipient's text goes from (default the organization's first); a recipient whose conversation is
-    on another number has it moved there when texted, as the composer's "From" does (``message_send_many``)."""
+    number every recipient's text goes from; a recipient whose conversation is on another number has it moved
+    there when texted, as the composer's "From" does (``message_send_many``). Without it each text goes from its
+    conversation's own number (``Broadcast.from_chosen``)."""
     from messaging.tasks import broadcast_run_task
 
     organization_admin_require(user=user, organization_id=organization.pk, what="send broadcasts")
@@ -191,6 +195,7 @@ def broadcast_create(
             "contactIds": list(contact_ids),
             "numbers": len(numbers),
             "csv": csv_data is not None,
+            "fromNumberId": sender.pk if phone_number_id is not None else None,
         },
         recipient_count=plan.recipients,
         excluded_count=len(plan.opted_out) + len(plan.invalid) + len(plan.landline),

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from conversations.models import Contact, Conversation
 from conversations.payloads import opt_out_reason
@@ -78,34 +79,50 @@ class Sent:
     refusal: ServiceError | None = None
 
 
-def _checked(organization: Organization, outgoing: Outgoing) -> tuple[str, ServiceError | None]:
-    """The cleaned body, and the refusal ``message_send`` would answer before taking any lock."""
+def _checked(organization: Organization, outgoing: Outgoing) -> tuple[str, datetime | None, ServiceError | None]:
+    """The cleaned body, when it goes (``send_at``; a time already come is at once: the caller computed it, a
+    moment ago, as the contact's quiet hours' opening), and the refusal ``message_send`` would answer before taking
+    any lock."""
     body = clean_text(outgoing.body)
+    send_at = outgoing.send_at if outgoing.send_at is not None and outgoing.send_at > timezone.now() else None
     try:
         send_validate(body=body, media_urls=(), idempotency_key=outgoing.idempotency_key)
-        if outgoing.send_at is not None:
-            send_at_check(send_at=outgoing.send_at)
+        if send_at is not None:
+            send_at_check(send_at=send_at)
         if outgoing.contact.organization_id != organization.id:
             raise ServiceError.not_found("Contact", field="contactId")
         if outgoing.from_number is not None and outgoing.from_number.organization_id != organization.id:
             raise ServiceError.not_found("Phone number", field="fromNumberId")
     except ServiceError as exc:
-        return body, exc
-    return body, None
+        return body, send_at, exc
+    return body, send_at, None
+
+
+def _refusal(contact: Contact) -> ServiceError | None:
+    """Why no text may go to ``contact`` (``message_send``'s checks under its locks): opted out, or a landline."""
+    if contact.is_opted_out:
+        return ServiceError(opt_out_reason(contact), code="opted_out", field="contactId")
+    try:
+        landline_refuse(contact=contact)  # Lookup said landline: Twilio would fail it (30006)
+    except ServiceError as exc:
+        return exc
+    return None
 
 
 def _locked(
-    organization: Organization, contact_ids: set[int], starts: dict[int, PhoneNumber]
-) -> tuple[dict[int, Conversation], dict[int, Contact]]:
+    organization: Organization, contact_ids: set[int], textable: set[int], starts: dict[int, PhoneNumber]
+) -> tuple[dict[int, Conversation], dict[int, Contact], set[int]]:
     """Each contact's conversation and the contact, both locked (see the module docstring), by contact id. A missing
-    conversation is created on the number its text goes from (``starts``, by contact id), else on the organization's
-    first (``conversation_start``'s rule)."""
+    conversation is started only for a contact in ``textable`` (as their rows were read: a text to be refused starts
+    none, as ``message_send``'s refusal rolls its start back), on the number its text goes from (``starts``, by
+    contact id), else on the organization's first (``conversation_start``'s rule). Also returns the contact ids
+    whose conversation was missing when this began."""
     have = set(
         Conversation.objects.filter(organization=organization, contact_id__in=contact_ids).values_list(
             "contact_id", flat=True
         )
     )
-    if missing := contact_ids - have:
+    if missing := (contact_ids - have) & textable:
         first = None if all(pk in starts for pk in missing) else first_number(organization=organization)
         Conversation.objects.bulk_create(
             [
@@ -127,7 +144,7 @@ def _locked(
     for contact_id, conversation in conversations.items():
         conversation.organization, conversation.phone_number = organization, numbers[conversation.phone_number_id]
         conversation.contact = contacts[contact_id]
-    return conversations, contacts
+    return conversations, contacts, (contact_ids - have) & textable
 
 
 @transaction.atomic
@@ -141,8 +158,9 @@ def message_send_many(
 
     results: list[Sent | None] = [None] * len(outgoing)
     bodies: dict[int, str] = {}
+    due: dict[int, datetime | None] = {}
     for i, entry in enumerate(outgoing):
-        body, refusal = _checked(organization, entry)
+        body, due[i], refusal = _checked(organization, entry)
         if refusal is not None:
             results[i] = Sent(refusal=refusal)
         else:
@@ -150,7 +168,10 @@ def message_send_many(
     if not bodies:
         return [r for r in results if r is not None]
     starts = {outgoing[i].contact.pk: outgoing[i].from_number for i in bodies if outgoing[i].from_number is not None}
-    conversations, contacts = _locked(organization, {outgoing[i].contact.pk for i in bodies}, starts)
+    textable = {outgoing[i].contact.pk for i in bodies if _refusal(outgoing[i].contact) is None}
+    conversations, contacts, started = _locked(
+        organization, {outgoing[i].contact.pk for i in bodies}, textable, starts
+    )
     earlier = {
         m.idempotency_key: m
         for m in Message.objects.filter(
@@ -162,15 +183,17 @@ def message_send_many(
         entry, contact = outgoing[i], contacts[outgoing[i].contact.pk]
         if entry.idempotency_key in earlier:
             results[i] = Sent(message=earlier[entry.idempotency_key])
-        elif contact.is_opted_out:
-            results[i] = Sent(refusal=ServiceError(opt_out_reason(contact), code="opted_out", field="contactId"))
+        elif (refusal := _refusal(contact)) is not None:
+            results[i] = Sent(refusal=refusal)
+        elif contact.pk not in conversations:  # refused as read, textable again under the lock: none was started
+            results[i] = Sent(refusal=ServiceError("The contact changed while it was being texted: try again."))
         else:
-            try:
-                landline_refuse(contact=contact)  # Lookup said landline: Twilio would fail it (30006)
-            except ServiceError as exc:
-                results[i] = Sent(refusal=exc)
-                continue
             to_store.append((i, bodies[i]))
+    refused_new = started - {outgoing[i].contact.pk for i, _ in to_store}
+    if refused_new:  # started for a text the locked row refused (it changed since it was read): none is kept
+        Conversation.objects.filter(
+            pk__in=[conversations[pk].pk for pk in refused_new if pk in conversations], messages__isnull=True
+        ).delete()
     if not to_store:
         return [r for r in results if r is not None]
 
@@ -188,7 +211,7 @@ def message_send_many(
     for (i, body), conversation in zip(to_store, texted, strict=True):
         chosen = outgoing[i].from_number
         status, send_at = status_and_time(
-            number=chosen or conversation.phone_number, contact=conversation.contact, send_at=outgoing[i].send_at,
+            number=chosen or conversation.phone_number, contact=conversation.contact, send_at=due[i],
             quiet=quiet,
         )  # fmt: skip
         info = segment_info(body)
@@ -206,6 +229,14 @@ def message_send_many(
             )
         )
     Message.objects.bulk_create(messages)
+    if messages and messages[0].pk is None:  # a database that returns no ids from a bulk insert: by their keys
+        ids = dict(
+            Message.objects.filter(
+                organization=organization, idempotency_key__in=[m.idempotency_key for m in messages]
+            ).values_list("idempotency_key", "pk")
+        )
+        for message in messages:
+            message.pk = ids[message.idempotency_key]
     MessageEvent.objects.bulk_create([created_event(m, info=info) for m, info in zip(messages, infos, strict=True)])
     conversations_touch(
         touches=[(m.conversation, preview_for(m.body, has_media=False)) for m in messages], wake=False

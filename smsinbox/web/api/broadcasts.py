@@ -48,7 +48,9 @@ class PreviewSerializer(serializers.Serializer):
     excluded = ExcludedPreviewSerializer()
     segments = serializers.IntegerField(help_text="Segments of the longest text (variables filled in).")
     estimated_seconds = serializers.IntegerField(help_text="At the sending number's messages per second.")
-    from_number = serializers.CharField(help_text="The number it goes from (E.164), with its name if it has one.")
+    from_number = serializers.CharField(
+        allow_null=True, help_text="The number chosen (`fromNumberId`), with its name; null: each conversation's own."
+    )
 
 
 class ExcludedSerializer(ExcludedPreviewSerializer):
@@ -116,8 +118,9 @@ class BroadcastCreateApi(APIView):
         send_at = OffsetDateTimeField(required=False, help_text="Start later: ISO 8601 with its offset.")
         from_number_id = StrictIntegerField(
             min_value=1, max_value=MAX_ID, required=False, allow_null=True, default=None,
-            help_text="The id of your number it goes from (default your first). A recipient whose conversation is "
-            "on another of your numbers has it moved to this one, as the composer's From does.",
+            help_text="The id of your number every text goes from; a recipient whose conversation is on another of "
+            "your numbers has it moved to this one, as the composer's From does. Default: each from its "
+            "conversation's own number.",
         )  # fmt: skip
         dry_run = StrictBooleanField(required=False, default=False, help_text="Only count; store and send nothing.")
         organization_id = StrictIntegerField(

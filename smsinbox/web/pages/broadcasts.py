@@ -84,6 +84,8 @@ def broadcast_new(request: HttpRequest, organization: Organization) -> HttpRespo
     if request.method == "GET":
         return render(request, "broadcasts/new.html", context)
     status = 200
+    from_id = request.POST.get("from_number_id", "")
+    context["from_id"] = from_id  # kept on the page whatever else is refused
     try:
         numbers = _numbers(request, organization)
         label_ids = [i for i in (ascii_int(v) for v in request.POST.getlist("labels")) if i is not None]
@@ -95,8 +97,6 @@ def broadcast_new(request: HttpRequest, organization: Organization) -> HttpRespo
             raise ServiceError("Choose the date and time to start it, or start it now.", field="sendAt")
         start_key = local if later else "now"
         context.update(send_at=send_at, start_key=start_key)
-        from_id = request.POST.get("from_number_id", "")
-        context["from_id"] = from_id
         from_pk = ascii_int(from_id) if from_id else None
         if from_id and from_pk is None:
             raise ServiceError("Choose one of your numbers to send from.", field="fromNumberId")
@@ -149,6 +149,7 @@ def broadcast_detail(request: HttpRequest, organization: Organization, broadcast
         "can_cancel": broadcast.state not in TERMINAL_STATES,
         "can_pause": broadcast.state in (BroadcastState.QUEUED, BroadcastState.SENDING),
         "can_resume": broadcast.state == BroadcastState.PAUSED,
+        "several_numbers": organization.phone_numbers.count() > 1,
     }
     return render(request, "broadcasts/detail.html", context)
 

@@ -179,3 +179,18 @@ def test_a_broadcast_from_a_chosen_number_texts_from_it_and_moves_the_threads_on
     from conversations.activity import activity_text
 
     assert activity_text(moved.get()) == "alice's broadcast texted from +14155550002 (Uptown): replies go from it now"
+
+
+@pytest.mark.django_db
+def test_without_a_chosen_number_each_text_goes_from_its_conversations_own(org_a):
+    from smsinbox.services import phone_number_create
+
+    second = phone_number_create(organization=org_a.organization, number="+14155550002")
+    on_second, new = people(org_a, 2)
+    message_send(organization=org_a.organization, sender=None, contact=on_second, body="Earlier", confirm=True,
+                 from_number_id=second.pk)  # fmt: skip
+    broadcast = create(org_a, [on_second, new], body="We open at 9")
+    assert broadcast_run(broadcast_id=broadcast.pk) == "done"
+    sent = dict(Message.objects.filter(body="We open at 9").values_list("conversation__contact_id", "from_number"))
+    assert sent == {on_second.pk: "+14155550002", new.pk: "+14155550001"}
+    assert Conversation.objects.get(contact=on_second).phone_number_id == second.pk  # not moved

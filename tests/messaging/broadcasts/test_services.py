@@ -52,7 +52,7 @@ def test_preview_counts_duplicates_invalid_and_opted_out(org_a):
         "excluded": {"opted_out": 1, "invalid": 2, "duplicates": 3, "landline": 0},
         "segments": 1,
         "estimated_seconds": 3,  # 3 recipients at the number's 1 message a second
-        "from_number": "+14155550001",
+        "from_number": None,  # not chosen: each from its conversation's own number
     }
     assert Broadcast.objects.count() == 0
     assert not Contact.objects.filter(phone="+14155550199").exists()  # a preview creates nothing
@@ -186,9 +186,11 @@ def test_the_number_it_goes_from_is_one_of_the_organizations_and_previewed(org_a
 
     second = phone_number_create(organization=org_a.organization, number="+14155550002", friendly_name="Uptown")
     sources = {"organization": org_a.organization, "user": org_a.user, "body": "Hi", "numbers": ["+14155550101"]}
-    assert broadcast_preview(**sources).from_number == "+14155550001"
+    assert broadcast_preview(**sources).from_number is None  # each from its conversation's own number
     assert broadcast_preview(**sources, phone_number_id=second.pk).from_number == "+14155550002 (Uptown)"
-    assert broadcast_create(**sources, phone_number_id=second.pk).phone_number_id == second.pk
+    chosen = broadcast_create(**sources, phone_number_id=second.pk)
+    assert (chosen.phone_number_id, chosen.from_chosen) == (second.pk, True)
+    assert broadcast_create(**sources).from_chosen is False
     stranger = org_b.organization.phone_numbers.get()
     for refused in (lambda: broadcast_preview(**sources, phone_number_id=stranger.pk),
                     lambda: broadcast_create(**sources, phone_number_id=stranger.pk)):  # fmt: skip

@@ -97,6 +97,8 @@ def test_refusals_store_nothing_for_that_text_and_the_rest_is_sent(org_a, org_b)
     assert Message.objects.count() == 1
     assert deliveries() == 1
     assert not Conversation.objects.filter(contact=stranger).exists()
+    # A refused text starts no conversation (message_send's refusal rolls its start back).
+    assert list(Conversation.objects.values_list("contact_id", flat=True)) == [ok.pk]
 
 
 @pytest.mark.django_db
@@ -160,3 +162,13 @@ def test_open_inboxes_hear_each_message_and_its_conversation_row(org_a, django_c
     assert sorted((r["id"], r["version"], r["lastMessagePreview"]) for r in rows) == sorted(
         (c.pk, versions[c.pk], f"Hi {i}") for i, c in enumerate(Conversation.objects.order_by("contact_id"))
     )
+
+
+@pytest.mark.django_db
+def test_a_time_already_come_goes_at_once(org_a):
+    """The caller computed it a moment ago (a quiet-hours window that opened meanwhile): not refused as past."""
+    (contact,) = people(org_a, 1)
+    came = timezone.now() - timedelta(seconds=1)
+    (sent,) = message_send_many(organization=org_a.organization, outgoing=[Outgoing(contact, "Now", "t-1", came)])
+    assert (sent.message.status, sent.message.send_at) == ("pending", None)
+    assert deliveries() == 1

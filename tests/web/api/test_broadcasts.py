@@ -40,7 +40,7 @@ def test_a_dry_run_answers_the_preview_counts_and_sends_nothing(org_a, people):
         "excluded": {"optedOut": 1, "invalid": 1, "duplicates": 1, "landline": 0},
         "segments": 1,
         "estimatedSeconds": 3,
-        "fromNumber": "+14155550001",
+        "fromNumber": None,
     }
     assert Broadcast.objects.count() == 0
     assert Message.objects.count() == 0

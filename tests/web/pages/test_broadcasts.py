@@ -163,7 +163,8 @@ def test_with_two_numbers_the_page_asks_which_one_it_goes_from(alice, org_a):
 
     assert b'id="broadcast-from"' not in alice.get("/broadcasts/new/").content  # one number: nothing to choose
     second = phone_number_create(organization=org_a.organization, number="+14155550002", friendly_name="Uptown")
-    assert b'id="broadcast-from"' in alice.get("/broadcasts/new/").content
+    chooser = alice.get("/broadcasts/new/").content.decode()
+    assert '<option value="" selected>Each conversation\'s own number</option>' in chooser
     form = {"body": "Uptown opens at 9", "numbers": "+14155550101", "start": "now", "from_number_id": str(second.pk)}
     page = alice.post("/broadcasts/new/", {**form, "action": "preview"}).content.decode()
     assert '<dd id="preview-from">+14155550002 (Uptown)</dd>' in page
@@ -178,6 +179,9 @@ def test_with_two_numbers_the_page_asks_which_one_it_goes_from(alice, org_a):
                                            "previewed_from": str(second.pk)})  # fmt: skip
     assert sent.status_code == 302
     assert Broadcast.objects.get().phone_number_id == second.pk
+    kept = alice.post("/broadcasts/new/", {**form, "numbers": "", "start": "later", "action": "preview"})
+    assert kept.status_code == 400  # refused for its start: the number chosen stays chosen
+    assert f'<option value="{second.pk}" selected>' in kept.content.decode()
     bad = alice.post("/broadcasts/new/", {**form, "from_number_id": "x", "action": "preview"})
     assert bad.status_code == 400
     assert "Choose one of your numbers" in bad.content.decode()
