@@ -110,19 +110,19 @@ def _refusal(contact: Contact) -> ServiceError | None:
 
 
 def _locked(
-    organization: Organization, contact_ids: set[int], textable: set[int], starts: dict[int, PhoneNumber]
+    organization: Organization, contact_ids: set[int], starts: dict[int, PhoneNumber]
 ) -> tuple[dict[int, Conversation], dict[int, Contact], set[int]]:
     """Each contact's conversation and the contact, both locked (see the module docstring), by contact id. A missing
-    conversation is started only for a contact in ``textable`` (as their rows were read: a text to be refused starts
-    none, as ``message_send``'s refusal rolls its start back), on the number its text goes from (``starts``, by
-    contact id), else on the organization's first (``conversation_start``'s rule). Also returns the contact ids
-    whose conversation was missing when this began."""
+    conversation is started on the number its text goes from (``starts``, by contact id), else on the
+    organization's first (``conversation_start``'s rule). Also returns the contact ids whose conversation was
+    missing when this began (the caller deletes those it then refuses to text: ``message_send``'s refusal rolls
+    its start back)."""
     have = set(
         Conversation.objects.filter(organization=organization, contact_id__in=contact_ids).values_list(
             "contact_id", flat=True
         )
     )
-    if missing := (contact_ids - have) & textable:
+    if missing := contact_ids - have:
         first = None if all(pk in starts for pk in missing) else first_number(organization=organization)
         Conversation.objects.bulk_create(
             [
@@ -144,7 +144,7 @@ def _locked(
     for contact_id, conversation in conversations.items():
         conversation.organization, conversation.phone_number = organization, numbers[conversation.phone_number_id]
         conversation.contact = contacts[contact_id]
-    return conversations, contacts, (contact_ids - have) & textable
+    return conversations, contacts, missing
 
 
 @transaction.atomic
@@ -168,10 +168,7 @@ def message_send_many(
     if not bodies:
         return [r for r in results if r is not None]
     starts = {outgoing[i].contact.pk: outgoing[i].from_number for i in bodies if outgoing[i].from_number is not None}
-    textable = {outgoing[i].contact.pk for i in bodies if _refusal(outgoing[i].contact) is None}
-    conversations, contacts, started = _locked(
-        organization, {outgoing[i].contact.pk for i in bodies}, textable, starts
-    )
+    conversations, contacts, started = _locked(organization, {outgoing[i].contact.pk for i in bodies}, starts)
     earlier = {
         m.idempotency_key: m
         for m in Message.objects.filter(
@@ -185,14 +182,12 @@ def message_send_many(
             results[i] = Sent(message=earlier[entry.idempotency_key])
         elif (refusal := _refusal(contact)) is not None:
             results[i] = Sent(refusal=refusal)
-        elif contact.pk not in conversations:  # refused as read, textable again under the lock: none was started
-            results[i] = Sent(refusal=ServiceError("The contact changed while it was being texted: try again."))
         else:
             to_store.append((i, bodies[i]))
     refused_new = started - {outgoing[i].contact.pk for i, _ in to_store}
-    if refused_new:  # started for a text the locked row refused (it changed since it was read): none is kept
+    if refused_new:  # started here for a text then refused: none is kept (one an inbound text started has it)
         Conversation.objects.filter(
-            pk__in=[conversations[pk].pk for pk in refused_new if pk in conversations], messages__isnull=True
+            pk__in=[conversations[pk].pk for pk in refused_new], messages__isnull=True
         ).delete()
     if not to_store:
         return [r for r in results if r is not None]
