@@ -179,6 +179,10 @@ def test_with_two_numbers_the_page_asks_which_one_it_goes_from(alice, org_a):
                                            "previewed_from": str(second.pk)})  # fmt: skip
     assert sent.status_code == 302
     assert Broadcast.objects.get().phone_number_id == second.pk
+    assert "<p>From +14155550002 · created" in alice.get(sent.url).content.decode()
+    default = alice.post("/broadcasts/new/", {**form, "from_number_id": "", "action": "send", "previewed_start": "now",
+                                              "previewed_from": ""})  # fmt: skip
+    assert "<p>From each conversation's own number · created" in alice.get(default.url).content.decode()
     kept = alice.post("/broadcasts/new/", {**form, "numbers": "", "start": "later", "action": "preview"})
     assert kept.status_code == 400  # refused for its start: the number chosen stays chosen
     assert f'<option value="{second.pk}" selected>' in kept.content.decode()
