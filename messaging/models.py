@@ -350,3 +350,7 @@ class MessageEvent(models.Model):
 from messaging.attachments.models import Attachment  # noqa: E402, F401
 from messaging.broadcasts.models import Broadcast, BroadcastRecipient  # noqa: E402, F401
 from messaging.hours.models import AutoReplySettings, Holiday, OpeningInterval, QuietHours  # noqa: E402, F401
+from messaging.intake.models import TRIGGERS as INTAKE_TRIGGERS  # noqa: E402
+from messaging.intake.models import WebhookPost  # noqa: E402, F401
+
+TRIGGERS.extend(INTAKE_TRIGGERS)

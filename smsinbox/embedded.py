@@ -48,6 +48,12 @@ def _run_reconciler(every: float) -> None:
             close_old_connections()
 
 
+def _run_intake_processor() -> None:
+    from messaging.intake.processor import run_intake_processor
+
+    run_intake_processor()
+
+
 SNOOZE_SWEEP_SECONDS = 15.0  # a snoozed conversation comes back at most this late
 
 
@@ -80,6 +86,8 @@ def start_in_server(loop: asyncio.AbstractEventLoop) -> None:
     threading.Thread(
         target=_run_snooze_sweeper, args=(SNOOZE_SWEEP_SECONDS,), name="embedded-snooze-sweeper", daemon=True
     ).start()
+    if settings.WEBHOOK_INTAKE == "store-first":
+        threading.Thread(target=_run_intake_processor, name="embedded-intake-processor", daemon=True).start()
     logger.info("task worker running inside the server process (embedded default)")
 
 

@@ -412,11 +412,30 @@ RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 120)
 # Run the task worker inside the server process (needed by the in-memory channel layer).
 TASKS_IN_SERVER_PROCESS = env_bool("TASKS_IN_SERVER_PROCESS", not REDIS_URL)
 
+# --- Webhook intake (messaging/intake, README "Webhook intake") ------------------------------
+# "direct": a webhook stores its message or status before it answers (a post whose processing raised a
+# bug is kept for replay). "store-first": it keeps the signed post in one INSERT and answers; processors
+# (``manage.py process_webhooks``; a thread of the server on the embedded default) apply it moments later.
+WEBHOOK_INTAKE = os.environ.get("WEBHOOK_INTAKE", "direct").strip() or "direct"
+if WEBHOOK_INTAKE not in {"direct", "store-first"}:
+    raise ImproperlyConfigured('WEBHOOK_INTAKE must be "direct" or "store-first".')
+INTAKE_BATCH = env_int("INTAKE_BATCH", 100)  # due posts a processor reads at a time (each applied on its own)
+INTAKE_MAX_ATTEMPTS = env_int("INTAKE_MAX_ATTEMPTS", 5)  # a post that raised this often waits for a replay
+INTAKE_POLL_SECONDS = float(os.environ.get("INTAKE_POLL_SECONDS", "0.5"))  # between looks when not notified
+INTAKE_KEEP_DAYS = env_int("INTAKE_KEEP_DAYS", 7)  # applied posts are deleted after this many days
+INTAKE_NICE = env_int("INTAKE_NICE", 10)  # process_webhooks lowers its CPU priority by this: the webhooks go first
+# Processors LISTEN for new posts on a connection of their own (PostgreSQL): to the default database, or to
+# INTAKE_LISTEN_URL when set. Off by default behind PgBouncer in transaction mode (which cannot carry a LISTEN)
+# unless INTAKE_LISTEN_URL names PostgreSQL directly; off, they poll every INTAKE_POLL_SECONDS.
+INTAKE_LISTEN_URL = os.environ.get("INTAKE_LISTEN_URL", "").strip()
+INTAKE_LISTEN = env_bool("INTAKE_LISTEN", bool(INTAKE_LISTEN_URL) or not env_bool("DATABASE_PGBOUNCER", False))
+
 # --- Operations: health, metrics, logs, task leases (smsinbox/ops, README "Operations") ---------
 
 # /readyz: each check's database work ends after this many seconds; not ready above this many due tasks.
 READY_CHECK_SECONDS = float(os.environ.get("READY_CHECK_SECONDS", "2"))
 READY_MAX_TASK_BACKLOG = env_int("READY_MAX_TASK_BACKLOG", 5000)
+READY_MAX_INTAKE_BACKLOG = env_int("READY_MAX_INTAKE_BACKLOG", 20000)  # unapplied webhook posts
 # /metrics answers a request bearing this token (Authorization: Bearer …) or from one of these addresses
 # or networks (CIDR); with neither set it answers 404. Multi-process: PROMETHEUS_MULTIPROC_DIR (smsinbox.ops.metrics).
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "").strip()

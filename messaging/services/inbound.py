@@ -87,7 +87,8 @@ def message_receive(*, sms: IncomingMessage) -> ReceiveResult:
     the losing transaction rolls back whole and the stored message is returned (called inside
     an outer transaction, only its savepoint rolls back).
     Raises ``UnknownNumber`` when no organization owns the number texted. A newly stored message may then
-    be answered automatically (``messaging.services.autoreply``), in a transaction of its own.
+    be answered automatically (``messaging.services.autoreply``), in a transaction of its own (a savepoint
+    inside a caller's: the store-first intake's); its failure is logged and never undoes the message.
     """
     try:
         result = _receive(sms)
@@ -97,8 +98,21 @@ def message_receive(*, sms: IncomingMessage) -> ReceiveResult:
             raise
         return ReceiveResult(message=existing, created=False)
     if result.created:  # after the commit, newly stored only: a retried webhook never answers twice
-        auto_reply_maybe_send(message=result.message, opt_out_type=sms.opt_out_type)
+        _auto_reply(message=result.message, opt_out_type=sms.opt_out_type)
     return result
+
+
+def _auto_reply(*, message: Message, opt_out_type: str) -> None:
+    """The auto-reply, in a transaction (or, inside the intake's, a savepoint) of its own: one that fails is
+    logged and leaves the stored message as it is, whoever called."""
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint: its failure leaves the caller's transaction usable
+                auto_reply_maybe_send(message=message, opt_out_type=opt_out_type)
+        else:  # its own transactions (no extra BEGIN/COMMIT around its one read when nothing is sent)
+            auto_reply_maybe_send(message=message, opt_out_type=opt_out_type)
+    except Exception:
+        logger.exception("inbound %s: the auto-reply failed; the message is stored", message.twilio_sid)
 
 
 @transaction.atomic

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -44,7 +43,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging.services import UnknownNumber, message_receive, message_status_update
+from messaging.intake.models import WebhookPost
+from messaging.intake.services import Posted, posted_apply, posted_parse, webhook_post_keep
+from messaging.services import UnknownNumber
 from messaging.twilio.drf import (
     EMPTY_TWIML,
     SIGNATURE_REFUSED,
@@ -54,7 +55,7 @@ from messaging.twilio.drf import (
     TwimlRenderer,
     posted_fields,
 )
-from messaging.twilio.payloads import MalformedWebhook, parse_inbound, parse_status_callback
+from messaging.twilio.payloads import MalformedWebhook
 from smsinbox.deadline import database_deadline
 from smsinbox.ops.metrics import WEBHOOK_SECONDS, WEBHOOKS
 from smsinbox.parsing import ascii_int
@@ -83,7 +84,7 @@ def _refusal(text: str, status_code: int) -> HttpResponse:
 
 
 class TwilioWebhookView(APIView):
-    """A signed form post from Twilio, stored by ``receive`` and answered with empty TwiML.
+    """A signed form post from Twilio, kept or stored (``post``) and answered with empty TwiML.
 
     Every DRF policy is named here, so none of the global ``REST_FRAMEWORK`` settings (the REST
     API's camelCase JSON, token and session authentication with CSRF, its exception handler,
@@ -106,11 +107,8 @@ class TwilioWebhookView(APIView):
         return {}  # no "Allow"/"Vary" on every answer: the 405 names its "Allow: POST" itself
 
     route = "-"  # the metrics' and logs' name of the webhook
+    intake_route = ""  # which posts it takes (``WebhookPost.Route``)
     outcome = ""  # what happened (stored, repeated, ignored, refused, unavailable …), set on the way
-
-    def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
-        """Store what Twilio says; raise ``MalformedWebhook`` (or ``UnknownNumber``) to ignore it."""
-        raise NotImplementedError
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> HttpResponseBase:
         """DRF's dispatch, counted and timed by route and outcome (``smsinbox.ops.metrics``)."""
@@ -133,9 +131,27 @@ class TwilioWebhookView(APIView):
         super().initial(request, *args, **kwargs)
 
     def post(self, request: Request) -> Response:
+        """Keep the post (store-first) or apply it (direct); 200 and empty TwiML: stored, kept, repeated or
+        ignored alike (``messaging.intake.services``)."""
+        posted = posted_parse(route=self.intake_route, fields=posted_fields(request), query=request.query_params)
         with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
-            self.receive(request, posted_fields(request))
-        return Response()  # 200 and empty TwiML: stored, repeated or ignored alike
+            if settings.WEBHOOK_INTAKE == "store-first":
+                self.outcome = "kept" if webhook_post_keep(posted=posted) else "repeated"
+                return Response()
+            try:
+                self.outcome = posted_apply(posted=posted)
+            except (UnknownNumber, DatabaseError):
+                raise
+            except Exception as exc:  # a bug: keep what Twilio posted for a replay after the fix, then a 500
+                self._keep_failed(posted, exc)
+                raise
+        return Response()
+
+    def _keep_failed(self, posted: Posted, exc: Exception) -> None:
+        try:
+            webhook_post_keep(posted=posted, error=f"{type(exc).__name__}: {exc}")
+        except Exception:
+            logger.exception("twilio webhook %s: the failed post could not be kept either", self.request.path)
 
     def handle_exception(self, exc: Exception) -> HttpResponseBase:
         """The failure policy: every refusal, ignore and transient failure, of every step, answered here."""
@@ -180,24 +196,11 @@ class SmsIncomingView(TwilioWebhookView):
     """A message comes in: stored exactly once (a repeated delivery is answered 200 too)."""
 
     route = "sms-incoming"
-
-    def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
-        sms = parse_inbound(fields)
-        result = message_receive(sms=sms)
-        self.outcome = "stored" if result.created else "repeated"
-        if not result.created:  # a stored one is logged by the service
-            logger.info(
-                "inbound %s repeated: already stored as message %s", sms.message_sid, result.message.pk,
-                extra={"message_sid": sms.message_sid, "message_id": result.message.pk, "outcome": self.outcome},
-            )  # fmt: skip
+    intake_route = WebhookPost.Route.INBOUND
 
 
 class SmsStatusView(TwilioWebhookView):
     """Status callback of a message we sent (``?m=<id>`` names it): stored, repeated or ignored alike."""
 
     route = "sms-status"
-
-    def receive(self, request: Request, fields: Mapping[str, Any]) -> None:
-        report = parse_status_callback(fields, request.query_params)
-        result = message_status_update(report=report)  # logs the event with its MessageSid and message id
-        self.outcome = "unknown_message" if result.message is None else "recorded" if result.recorded else "repeated"
+    intake_route = WebhookPost.Route.STATUS

@@ -4,7 +4,9 @@
 - **redis** (only when ``REDIS_URL`` is set): ``PING`` on the cache's client;
 - **tasks**: the task table answers, and the ready backlog (tasks due now and not yet claimed) is
   below ``READY_MAX_TASK_BACKLOG``; counted with ``LIMIT threshold + 1``, so a huge backlog costs
-  no more than a small one.
+  no more than a small one;
+- **intake** (added by ``messaging``): the webhook posts kept and not yet applied are at most
+  ``READY_MAX_INTAKE_BACKLOG`` (``messaging.intake.services.check_intake``).
 
 Which check failed and why is logged (for operators), never answered (``/readyz`` is public).
 """
@@ -50,6 +52,7 @@ def check_tasks() -> None:
         raise RuntimeError(f"task backlog above {threshold}")
 
 
+# Apps above this one add theirs from their ``AppConfig.ready`` (messaging: "intake", the webhook posts not applied).
 CHECKS: dict[str, Callable[[], None]] = {"database": check_database, "redis": check_redis, "tasks": check_tasks}
 
 

@@ -44,13 +44,15 @@ class Sizes:
     rate_limited_messages: int
     broadcast_recipients: int = 10_000  # S12 (tests/bench/broadcasts.py)
     broadcast_limited: int = 1_000  # S12's broadcast at 50/s
+    burst_posts: int = 20_000  # S13's burst of inbound webhooks (tests/bench/intake.py) …
+    burst_seconds: float = 60.0  # … posted at an even pace over this many seconds
 
 
 QUICK = Sizes(
     duration=1.0, warmup=0.2, concurrency=16, contacts_small=1_000, contacts_large=10_000,
     conversations_small=100, conversations_large=2_000, outbound_seeded=4_000, latency_requests=30,
     render_requests=10, push_clients=[20], push_webhooks=5, outbound_messages=40, rate_limit=10,
-    rate_limited_messages=20, broadcast_recipients=1_000, broadcast_limited=250,
+    rate_limited_messages=20, broadcast_recipients=1_000, broadcast_limited=250, burst_posts=1_000, burst_seconds=10.0,
 )  # fmt: skip
 FULL = Sizes(
     duration=10.0, warmup=1.0, concurrency=16, contacts_small=1_000, contacts_large=1_000_000,

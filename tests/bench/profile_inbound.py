@@ -77,6 +77,7 @@ def main() -> int:
         from django.core.handlers.asgi import ASGIHandler
         from django.test.utils import override_settings
 
+        from messaging.intake import services as intake_services
         from messaging.services import inbound as inbound_service
         from messaging.twilio import webhooks
 
@@ -102,7 +103,7 @@ def main() -> int:
             return wrapper
 
         webhooks.TwilioWebhookView.dispatch = timed("view", webhooks.TwilioWebhookView.dispatch)
-        webhooks.message_receive = timed("message_receive", inbound_service.message_receive)
+        intake_services.message_receive = timed("message_receive", inbound_service.message_receive)
 
         from django.conf import settings
 

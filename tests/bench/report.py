@@ -115,6 +115,31 @@ def table(res: dict[str, Any]) -> str:
         add("9 inbound / bare, same run (ratio)", s9["inbound_over_bare"])
         add("9 status / floor (ratio)", s9["status_over_floor"], ">= 0.5")
         add("9 status / bare, same run (ratio)", s9["status_over_bare"])
+    s13 = res.get("s13_intake")
+    if s13:
+        ra, ib, sb = s13["ratios"], s13["inbound"], s13["status"]
+        ack, sta = ib["acknowledged"], sb["acknowledged"]
+        add(f"13 store-first inbound acknowledged req/s, p99 ms ({s13['processors']} processors)",
+            f"{ack['rps']}, {ack['p99_ms']}")  # fmt: skip
+        add("13 store-first inbound acknowledged / floor (ratio)", ra["inbound_acknowledged_over_floor"], ">= 0.5",
+            failed_requests(ack))  # fmt: skip
+        add("13 store-first inbound applied/s, lag p50/p99 ms",
+            f"{ib['processed'].get('applied_per_s')}, {ib['processed'].get('lag_p50_ms')}/"
+            f"{ib['processed'].get('lag_p99_ms')}")  # fmt: skip
+        add("13 store-first inbound processed / floor (ratio)", ra["inbound_processed_over_floor"], ">= 0.5")
+        add("13 store-first status acknowledged / floor (ratio)", ra["status_acknowledged_over_floor"], ">= 0.5",
+            failed_requests(sta))  # fmt: skip
+        add("13 store-first status processed / floor (ratio)", ra["status_processed_over_floor"], ">= 0.5")
+        if "half_rate" in s13:
+            h = s13["half_rate"]
+            add(f"13 store-first p99 ms at half rate ({h['rate']}/s)", h["answers"]["p99_ms"], "<= 100 ms",
+                failed_requests(h["answers"]))  # fmt: skip
+            add("13 store-first applied lag p99 ms at half rate", h["processed"].get("lag_p99_ms"), "<= 100 ms")
+        b = s13["burst"]
+        full = b["posts"] >= 20_000
+        add(f"13 burst of {b['posts']:,} in {b['seconds']:g} s: not 2xx or unanswered", b["not_2xx_or_unanswered"],
+            "0")  # fmt: skip
+        add("13 burst: all in threads, s after its end", b["all_in_threads_after_end_s"], "<= 60 s" if full else "")
     s3 = res.get("s3_costs")
     if s3 and "ratios" in s3:
         sm, lg, ra = s3["small"], s3["large"], s3["ratios"]

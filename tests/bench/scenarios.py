@@ -48,6 +48,7 @@ from tests.bench.harness import (
     seed_conversations,
     seed_thread_and_outbound,
 )
+from tests.bench.intake import s13_intake
 from tests.bench.load import closed_loop, inbound, open_loop, post_once, round2, status_callback
 from tests.bench.presence import s8_presence
 from tests.bench.webhooks import s9_webhooks
@@ -449,6 +450,7 @@ class Bench:
             await s9_webhooks(self, session, main)  # tests/bench/webhooks.py
             await self.s2_status(session, main)
             await s9_floor(self, session, main)  # tests/bench/floor_run.py
+            await s13_intake(self, session)  # tests/bench/intake.py: the store-first intake against the floor
             cookies = await self.login(session, main)
             log("S3 costs with the small data set …")
             await self.s3_costs(session, main, cookies, "small")

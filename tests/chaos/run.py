@@ -31,7 +31,16 @@ import aiohttp
 
 from tests.bench.report import machine
 
-from . import broadcast_kills, pgbouncer, postgres_outage, redis_outage, storm_hook, twilio_faults, worker_kills
+from . import (
+    broadcast_kills,
+    intake_kills,
+    pgbouncer,
+    postgres_outage,
+    redis_outage,
+    storm_hook,
+    twilio_faults,
+    worker_kills,
+)
 from .procs import RESULTS
 from .record import Outcome
 from .sizes import FULL, QUICK, Sizes
@@ -54,6 +63,7 @@ SCENARIOS: list[tuple[str, ScenarioFn]] = [
     ("twilio-faults", twilio_faults.run),
     ("worker-sigkill", worker_kills.run),
     ("broadcast-sigkill", broadcast_kills.run),  # tests/chaos/broadcast_kills.py: a broadcast under SIGKILLs
+    ("intake-sigkill", intake_kills.run),  # tests/chaos/intake_kills.py: the store-first intake under SIGKILLs
     ("pgbouncer", pgbouncer.run),  # tests/chaos/pgbouncer.py: the same faults through PgBouncer, transaction mode
     # ---- HOOK: the large retry storm (2,000 inbound × 3 copies + 1,000 outbound with duplicated, shuffled
     # callbacks) lives in tests/reliability/storm.py (``run_storm``), written by another engineer; storm_hook

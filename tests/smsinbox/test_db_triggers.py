@@ -40,6 +40,8 @@ EXPECTED = {
     # messaging.models
     "messaging_message_status_forward_only",
     "message_same_organization",
+    # messaging.intake.models (Maintain: wakes the intake processors on PostgreSQL)
+    "webhookpost_notify",
     # messaging.reports.models (Maintain: the reports' rollups)
     "report_message_insert",
     "report_message_update",

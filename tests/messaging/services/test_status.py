@@ -1,27 +1,10 @@
 """message_status_update through signed status callbacks."""
 
-import pytest
 
 from conversations.models import Contact
 from messaging.models import Message, MessageEvent
 from smsinbox import events
 from tests.twilio_posts import collect_live_events, new_sid, post_status
-
-
-@pytest.fixture
-def sent_message(org_a, conversation_a):
-    """An outbound message Twilio has accepted (queued, SID known)."""
-    return Message.objects.create(
-        organization=org_a.organization,
-        conversation=conversation_a,
-        direction="out",
-        twilio_sid=new_sid(),
-        from_number="+14155550001",
-        to_number="+14155550101",
-        body="Hi",
-        status="queued",
-        sent_by=org_a.user,
-    )
 
 
 def statuses(message):

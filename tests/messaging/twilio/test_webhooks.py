@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from conversations.models import Contact, Conversation
+from messaging.intake import services as intake_services
 from messaging.models import Message, MessageEvent
-from messaging.twilio import webhooks
 from messaging.twilio.webhooks import EMPTY_TWIML
 from tests.twilio_posts import inbound_params, new_sid, post_inbound, post_signed, post_status, sign, status_params
 
@@ -258,8 +258,8 @@ def test_a_database_error_is_a_503_logged_with_the_message_sid(client, org_a, mo
     def unavailable(**kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(webhooks, "message_receive", unavailable)
-    monkeypatch.setattr(webhooks, "message_status_update", unavailable)
+    monkeypatch.setattr(intake_services, "message_receive", unavailable)
+    monkeypatch.setattr(intake_services, "message_status_update", unavailable)
     params = inbound_params(to=ORG_A_NUMBER) if path == INCOMING else status_params(sid=new_sid(), status="sent")
     response = post_signed(client, path, params)
     assert (response.status_code, response["Content-Type"]) == (503, "text/plain")
