@@ -134,22 +134,24 @@ class TwilioWebhookView(APIView):
         """Keep the post (store-first) or apply it (direct); 200 and empty TwiML: stored, kept, repeated or
         ignored alike (``messaging.intake.services``)."""
         posted = posted_parse(route=self.intake_route, fields=posted_fields(request), query=request.query_params)
-        with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
-            if settings.WEBHOOK_INTAKE == "store-first":
-                self.outcome = "kept" if webhook_post_keep(posted=posted) else "repeated"
-                return Response()
-            try:
-                self.outcome = posted_apply(posted=posted)
-            except (UnknownNumber, DatabaseError):
-                raise
-            except Exception as exc:  # a bug: keep what Twilio posted for a replay after the fix, then a 500
-                self._keep_failed(posted, exc)
-                raise
+        try:
+            with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
+                if settings.WEBHOOK_INTAKE == "store-first":
+                    self.outcome = "kept" if webhook_post_keep(posted=posted) else "repeated"
+                else:
+                    self.outcome = posted_apply(posted=posted)
+        except (UnknownNumber, DatabaseError):
+            raise
+        except Exception as exc:  # a bug: keep what Twilio posted for a replay after the fix, then a 500
+            self._keep_failed(posted, exc)
+            raise
         return Response()
 
     def _keep_failed(self, posted: Posted, exc: Exception) -> None:
+        """Keep the post as failed, under a deadline of its own (the request's may be spent)."""
         try:
-            webhook_post_keep(posted=posted, error=f"{type(exc).__name__}: {exc}")
+            with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
+                webhook_post_keep(posted=posted, error=f"{type(exc).__name__}: {exc}")
         except Exception:
             logger.exception("twilio webhook %s: the failed post could not be kept either", self.request.path)
 
