@@ -422,7 +422,8 @@ if WEBHOOK_INTAKE not in {"direct", "store-first"}:
 INTAKE_BATCH = env_int("INTAKE_BATCH", 100)  # due posts a processor reads at a time (each applied on its own)
 INTAKE_MAX_ATTEMPTS = env_int("INTAKE_MAX_ATTEMPTS", 5)  # a post that raised this often waits for a replay
 INTAKE_POLL_SECONDS = float(os.environ.get("INTAKE_POLL_SECONDS", "0.5"))  # between looks when not notified
-INTAKE_KEEP_DAYS = env_int("INTAKE_KEEP_DAYS", 7)  # applied posts are deleted after this many days
+INTAKE_KEEP_DAYS = env_int("INTAKE_KEEP_DAYS", 7)  # applied posts are deleted after this many days …
+INTAKE_PRUNE_SECONDS = 3600.0  # … by the task workers' sweep, this often (TASK_WORKER_SWEEPS)
 INTAKE_NICE = env_int("INTAKE_NICE", 10)  # process_webhooks lowers its CPU priority by this: the webhooks go first
 # Processors LISTEN for new posts on a connection of their own (PostgreSQL): to the default database, or to
 # INTAKE_LISTEN_URL when set. Off by default behind PgBouncer in transaction mode (which cannot carry a LISTEN)
@@ -465,6 +466,7 @@ TASK_WORKER_SWEEPS = {
     "messaging.services.schedule.messages_send_due": "SCHEDULE_SWEEP_SECONDS",
     "messaging.attachments.services.attachments_cleanup": "ATTACHMENTS_CLEANUP_SECONDS",
     "messaging.broadcasts.sending.broadcasts_kick": "BROADCAST_KICK_SECONDS",
+    "messaging.intake.services.webhook_posts_prune": "INTAKE_PRUNE_SECONDS",
 }
 
 # --- Notifications: Web Push (smsinbox/notifications/push.py) -----------------------------

@@ -19,20 +19,18 @@ import contextlib
 import logging
 import threading
 import time
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 
 from messaging.intake.models import NOTIFY_CHANNEL
-from messaging.intake.services import webhook_posts_apply, webhook_posts_prune
+from messaging.intake.services import webhook_posts_apply
 
 logger = logging.getLogger(__name__)
 
 BACKOFF_FIRST_SECONDS = 0.5
 BACKOFF_MAX_SECONDS = 30.0
-PRUNE_EVERY_SECONDS = 3600.0
 
 
 class _Listener:
@@ -83,7 +81,6 @@ def run_intake_processor(*, stop: threading.Event | None = None, once: bool = Fa
     listener: _Listener | None = None
     next_listen = 0.0
     backoff = BACKOFF_FIRST_SECONDS
-    next_prune = 0.0
     try:
         while not (stop is not None and stop.is_set()):
             try:
@@ -91,9 +88,6 @@ def run_intake_processor(*, stop: threading.Event | None = None, once: bool = Fa
                     listener = _Listener.open()
                     next_listen = time.monotonic() + LISTEN_RETRY_SECONDS
                 done = webhook_posts_apply()
-                if time.monotonic() >= next_prune:
-                    next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
-                    webhook_posts_prune(older_than=timedelta(days=settings.INTAKE_KEEP_DAYS))
                 backoff = BACKOFF_FIRST_SECONDS
             except Exception as exc:  # the database went away, or a bug of the loop: wait, then go on
                 logger.exception("intake processor: %s; trying again in %.1f s", type(exc).__name__, backoff)

@@ -39,7 +39,7 @@ from messaging.inputs import IncomingMessage, MessageReport
 from messaging.intake.models import WebhookPost
 from messaging.services import UnknownNumber, message_receive, message_status_update
 from messaging.twilio.payloads import MalformedWebhook, parse_inbound, parse_status_callback
-from smsinbox.deadline import database_deadline
+from smsinbox.ops.health import check_backlog
 
 logger = logging.getLogger(__name__)
 
@@ -200,9 +200,10 @@ def webhook_posts_replay(*, ids: Iterable[int] | None = None) -> int:
     return failed.update(attempts=0, not_before=None)
 
 
-def webhook_posts_prune(*, older_than: timedelta, batch: int = 5000) -> int:
-    """Delete every post applied longer ago than ``older_than``, ``batch`` rows per statement; return how many."""
-    cutoff = timezone.now() - older_than
+def webhook_posts_prune(*, older_than: timedelta | None = None, batch: int = 5000) -> int:
+    """Delete every post applied longer ago than ``older_than`` (default ``INTAKE_KEEP_DAYS``), ``batch`` rows
+    per statement; return how many. A sweep of every task worker (``TASK_WORKER_SWEEPS``), hourly."""
+    cutoff = timezone.now() - (older_than or timedelta(days=settings.INTAKE_KEEP_DAYS))
     deleted = 0
     while ids := list(WebhookPost.objects.filter(applied_at__lt=cutoff).values_list("id", flat=True)[:batch]):
         deleted += WebhookPost.objects.filter(id__in=ids).delete()[0]
@@ -219,9 +220,6 @@ def intake_backlog(*, limit: int) -> int:
 
 
 def check_intake() -> None:
-    """``/readyz``'s check (``smsinbox.ops.health``): the backlog of unapplied posts is below its threshold."""
-    threshold = settings.READY_MAX_INTAKE_BACKLOG
-    with database_deadline(settings.READY_CHECK_SECONDS):
-        backlog = intake_backlog(limit=threshold + 1)
-    if backlog > threshold:
-        raise RuntimeError(f"webhook intake backlog above {threshold}")
+    """``/readyz``'s check (``smsinbox.ops.health``): the posts waiting to be applied are below the threshold."""
+    check_backlog(what="webhook intake", count=lambda limit: intake_backlog(limit=limit),
+                  threshold=settings.READY_MAX_INTAKE_BACKLOG)  # fmt: skip

@@ -134,12 +134,13 @@ class TwilioWebhookView(APIView):
         """Keep the post (store-first) or apply it (direct); 200 and empty TwiML: stored, kept, repeated or
         ignored alike (``messaging.intake.services``)."""
         posted = posted_parse(route=self.intake_route, fields=posted_fields(request), query=request.query_params)
+        if settings.WEBHOOK_INTAKE == "store-first":
+            with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
+                self.outcome = "kept" if webhook_post_keep(posted=posted) else "repeated"
+            return Response()
         try:
             with database_deadline(settings.WEBHOOK_DATABASE_DEADLINE_SECONDS):
-                if settings.WEBHOOK_INTAKE == "store-first":
-                    self.outcome = "kept" if webhook_post_keep(posted=posted) else "repeated"
-                else:
-                    self.outcome = posted_apply(posted=posted)
+                self.outcome = posted_apply(posted=posted)
         except (UnknownNumber, DatabaseError):
             raise
         except Exception as exc:  # a bug: keep what Twilio posted for a replay after the fix, then a 500

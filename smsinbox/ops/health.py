@@ -44,12 +44,16 @@ def task_backlog(limit: int) -> int:
     return DBTaskResult.objects.ready()[:limit].count()
 
 
-def check_tasks() -> None:
-    threshold = settings.READY_MAX_TASK_BACKLOG
+def check_backlog(*, what: str, count: Callable[[int], int], threshold: int) -> None:
+    """Not ready when ``count`` (called with a ``LIMIT``, so a huge backlog costs no more) is above ``threshold``."""
     with database_deadline(settings.READY_CHECK_SECONDS):
-        backlog = task_backlog(threshold + 1)
+        backlog = count(threshold + 1)
     if backlog > threshold:
-        raise RuntimeError(f"task backlog above {threshold}")
+        raise RuntimeError(f"{what} backlog above {threshold}")
+
+
+def check_tasks() -> None:
+    check_backlog(what="task", count=task_backlog, threshold=settings.READY_MAX_TASK_BACKLOG)
 
 
 # Apps above this one add theirs from their ``AppConfig.ready`` (messaging: "intake", the webhook posts not applied).

@@ -217,14 +217,18 @@ def test_readyz_is_not_ready_above_the_intake_backlog(client, org_a):
         assert client.get("/readyz").status_code == 200
 
 
-def test_applied_posts_are_pruned_after_their_days(client, org_a):
+def test_applied_posts_are_pruned_after_their_days(client, org_a, settings):
+    """Every task worker's sweep deletes posts applied more than ``INTAKE_KEEP_DAYS`` ago (here 7)."""
     from messaging.intake.services import webhook_posts_prune
 
+    assert settings.TASK_WORKER_SWEEPS["messaging.intake.services.webhook_posts_prune"] == "INTAKE_PRUNE_SECONDS"
+    settings.INTAKE_KEEP_DAYS = 7
     with store_first:
         post_signed(client, INCOMING, inbound_params(to=ORG_A_NUMBER))
         post_signed(client, INCOMING, inbound_params(to=ORG_A_NUMBER))
     webhook_posts_apply(limit=1)
-    assert webhook_posts_prune(older_than=timedelta(days=7)) == 0
+    assert webhook_posts_prune() == 0
     WebhookPost.objects.filter(applied_at__isnull=False).update(applied_at=timezone.now() - timedelta(days=8))
-    assert webhook_posts_prune(older_than=timedelta(days=7)) == 1
+    assert webhook_posts_prune(older_than=timedelta(days=9)) == 0
+    assert webhook_posts_prune() == 1  # as the sweep calls it
     assert WebhookPost.objects.get().applied_at is None  # the pending one stays

@@ -86,30 +86,15 @@ def test_21610_opts_the_contact_out(client, sent_message):
     assert (contact.opt_out_method, contact.opt_out_message_id) == ("error_21610", sent_message.pk)
 
 
-def test_canceled_is_terminal(client, org_a, conversation_a):
-    scheduled = Message.objects.create(
-        organization=org_a.organization,
-        conversation=conversation_a,
-        direction="out",
-        twilio_sid=new_sid(),
-        from_number="+14155550001",
-        to_number="+14155550101",
-        status="scheduled",
-    )
+def test_canceled_is_terminal(client, outbound_message):
+    scheduled = outbound_message("scheduled")
     post_status(client, sid=scheduled.twilio_sid, status="canceled")
     post_status(client, sid=scheduled.twilio_sid, status="read")
     assert statuses(scheduled) == "canceled"
 
 
-def test_our_id_binds_the_sid_when_it_is_not_recorded_yet(client, org_a, conversation_a):
-    pending = Message.objects.create(
-        organization=org_a.organization,
-        conversation=conversation_a,
-        direction="out",
-        from_number="+14155550001",
-        to_number="+14155550101",
-        status="pending",
-    )
+def test_our_id_binds_the_sid_when_it_is_not_recorded_yet(client, outbound_message):
+    pending = outbound_message("pending", sid=None)
     sid = new_sid()
     post_status(client, sid=sid, status="sent", message_id=pending.pk)
     pending.refresh_from_db()
